@@ -1,0 +1,129 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "smiley",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "smiley-device", targets: ["smiley-device"]),
+        .executable(name: "smiley-hub", targets: ["smiley-hub"]),
+        .executable(name: "smileyctl", targets: ["smileyctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // C: libgpiod 1.6 and 2.x behind one neutral shim API.
+        .systemLibrary(
+            name: "CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
+        // C: Linux calls the Glibc module does not expose (adjtimex, timerfd, eventfd).
+        .target(name: "CSmileyLinux"),
+        // Pure Swift: model, debouncer, hour buckets, heatmap math, wire types. No I/O.
+        .target(
+            name: "SmileyCore",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SmileyDevice",
+            dependencies: [
+                "SmileyCore",
+                "CGPIOD",
+                "CSmileyLinux",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SmileyHub",
+            dependencies: [
+                "SmileyCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "smiley-device",
+            dependencies: [
+                "SmileyDevice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "smiley-hub",
+            dependencies: [
+                "SmileyHub",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "smileyctl",
+            dependencies: [
+                "SmileyDevice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SmileyCoreTests",
+            dependencies: ["SmileyCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SmileyDeviceTests",
+            dependencies: ["SmileyDevice"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SmileyHubTests",
+            dependencies: [
+                "SmileyHub",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The whole path over real HTTP on loopback: device pipeline -> hub -> heatmap.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "SmileyDevice",
+                "SmileyHub",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import SmileyCore
+import UnixSignals
+
+/// Builds the services of one device from its configuration: buttons -> recorder -> store -> uploader.
+public struct DeviceApplication: Sendable {
+    public let configuration: DeviceConfiguration
+    public let store: DeviceStore
+    public let uploadSignal: UploadSignal
+    let logger: Logger
+
+    public init(configuration: DeviceConfiguration, logger: Logger) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.store = try DeviceStore(path: configuration.storePath)
+        self.uploadSignal = UploadSignal()
+        self.logger = logger
+    }
+
+    public var answers: [Answer] { configuration.buttons.map(\.answer) }
+
+    /// Buttons of one question share a panel (and its response interval).
+    public var buttonSpecs: [ButtonSpec] {
+        configuration.buttons.map { ButtonSpec(panel: Question.allCases.firstIndex(of: $0.answer.question)!) }
+    }
+
+    public func recorder(clock: any DeviceClock, boot: String, acknowledger: (any Acknowledger)? = nil)
+        -> PressRecorder
+    {
+        PressRecorder(
+            store: store, clock: clock, boot: boot, answers: answers,
+            acknowledger: acknowledger ?? LoggingAcknowledger(logger: logger), uploadSignal: uploadSignal,
+            logger: logger)
+    }
+
+    /// The phases of a simulated device: replayed history (simulated clock), then live presses.
+    public func simulatedPhases(_ simulation: SimulationSettings, now: Date = Date()) throws -> [ButtonService.Phase] {
+        let traffic = try DemoTraffic(settings: simulation)
+        var phases: [ButtonService.Phase] = []
+        if simulation.historyDays > 0 {
+            let start = now.addingTimeInterval(-Double(simulation.historyDays) * 86_400)
+            let clock = SimulatedClock(bootWallClockMillis: Int64(start.timeIntervalSince1970 * 1000) - 3_600_000)
+            var generator = SplitMix64(seed: simulation.seed ^ 0xA5A5)
+            let steps = traffic.visits(from: start, to: now).compactMap { visit -> PressScript.Step? in
+                guard let button = answers.firstIndex(of: visit.answer) else { return nil }
+                return PressScript.Step(
+                    button: button, atNanos: clock.monotonicNanos(atWallClock: visit.wallClockMillis),
+                    holdNanos: Int64(80 + generator.nextDouble() * 220) * 1_000_000,
+                    bounces: Int(generator.next() % 4))
+            }
+            let source = ScriptedButtonSource(
+                edges: PressScript.edges(for: steps), buttons: buttonSpecs,
+                configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+            let boot = "history-\(configuration.device)-\(Int64(start.timeIntervalSince1970))"
+            phases.append(.init(name: "history", source: source, recorder: recorder(clock: clock, boot: boot)))
+        }
+        if simulation.liveMeanIntervalSeconds > 0 {
+            let clock = SystemClock()
+            let source = LiveDemoSource(
+                traffic: traffic, answers: answers, buttons: buttonSpecs,
+                configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+            phases.append(
+                .init(name: "live", source: source, recorder: recorder(clock: clock, boot: BootIdentity.current())))
+        }
+        return phases
+    }
+
+    /// Runs the device until SIGTERM or SIGINT: buttons and uploader under one service group.
+    public func run() async throws {
+        guard let simulation = configuration.simulation else {
+            throw DeviceError.gpioUnavailable
+        }
+        let phases = try simulatedPhases(simulation)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let uploader = Uploader(
+            store: store, device: configuration.device, centre: configuration.centre, hub: try configuration.hubURL,
+            settings: configuration.upload, client: client, clock: SystemClock(), signal: uploadSignal,
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: uploader),
+                    .init(service: ButtonService(phases: phases, logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}
+
+public enum DeviceError: Error, Sendable, CustomStringConvertible {
+    case gpioUnavailable
+
+    public var description: String {
+        switch self {
+        case .gpioUnavailable:
+            "this build reads simulated buttons only: add a \"simulation\" section to the configuration"
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import SmileyCore
+
+/// Everything `smiley-device run --config FILE` needs, read from a JSON file (see docs/device-config.md).
+public struct DeviceConfiguration: Sendable, Hashable, Codable {
+    public var device: DeviceID
+    public var centre: CentreID
+    /// Base URL of the hub, for example `http://127.0.0.1:8080`.
+    public var hub: String
+    /// Where the press store lives; systemd's `StateDirectory=` gives `/var/lib/smiley-device`.
+    public var stateDirectory: String
+    public var buttons: [ButtonConfiguration]
+    public var debounce: DebounceSettings
+    public var upload: UploadSettings
+    /// When present, buttons are simulated (tests, demo) instead of read from GPIO lines.
+    public var simulation: SimulationSettings?
+
+    public init(
+        device: DeviceID, centre: CentreID, hub: String, stateDirectory: String,
+        buttons: [ButtonConfiguration] = ButtonConfiguration.defaultLayout,
+        debounce: DebounceSettings = .init(), upload: UploadSettings = .init(), simulation: SimulationSettings? = nil
+    ) {
+        self.device = device
+        self.centre = centre
+        self.hub = hub
+        self.stateDirectory = stateDirectory
+        self.buttons = buttons
+        self.debounce = debounce
+        self.upload = upload
+        self.simulation = simulation
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        device = try container.decode(DeviceID.self, forKey: .device)
+        centre = try container.decode(CentreID.self, forKey: .centre)
+        hub = try container.decode(String.self, forKey: .hub)
+        stateDirectory = try container.decode(String.self, forKey: .stateDirectory)
+        buttons = try container.decodeIfPresent([ButtonConfiguration].self, forKey: .buttons)
+            ?? ButtonConfiguration.defaultLayout
+        debounce = try container.decodeIfPresent(DebounceSettings.self, forKey: .debounce) ?? .init()
+        upload = try container.decodeIfPresent(UploadSettings.self, forKey: .upload) ?? .init()
+        simulation = try container.decodeIfPresent(SimulationSettings.self, forKey: .simulation)
+    }
+
+    /// The hub's base URL, checked.
+    public var hubURL: URL {
+        get throws(ConfigurationError) {
+            guard let url = URL(string: hub), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                url.host != nil
+            else { throw .invalidValue(key: "hub", value: hub, reason: "expected an http:// or https:// URL") }
+            return url
+        }
+    }
+
+    public var storePath: String { (stateDirectory as NSString).appendingPathComponent("presses.sqlite") }
+
+    /// Checks what decoding cannot: values in range, no button twice, every answer of a panel wired once.
+    public func validate() throws(ConfigurationError) {
+        _ = try hubURL
+        guard !stateDirectory.isEmpty else {
+            throw .invalidValue(key: "stateDirectory", value: stateDirectory, reason: "must not be empty")
+        }
+        guard !buttons.isEmpty else { throw .invalidValue(key: "buttons", value: "[]", reason: "no buttons configured") }
+        var seenLines: Set<String> = []
+        var seenAnswers: Set<Answer> = []
+        for (index, button) in buttons.enumerated() {
+            let lineKey = "\(button.chip ?? "*")/\(button.line)"
+            guard seenLines.insert(lineKey).inserted else {
+                throw .invalidValue(key: "buttons[\(index)].line", value: button.line, reason: "line used by two buttons")
+            }
+            guard seenAnswers.insert(button.answer).inserted else {
+                throw .invalidValue(
+                    key: "buttons[\(index)].answer", value: button.answer.name, reason: "answer wired to two buttons")
+            }
+        }
+        try debounce.validate()
+        try upload.validate()
+    }
+
+    /// Reads and validates a configuration file; errors name the key and the value.
+    public static func load(path: String) throws(ConfigurationError) -> DeviceConfiguration {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        let configuration: DeviceConfiguration
+        do { configuration = try JSONDecoder().decode(DeviceConfiguration.self, from: data) } catch let error
+            as DecodingError
+        {
+            throw .invalid(path: path, reason: error.readableDescription)
+        } catch {
+            throw .invalid(path: path, reason: "\(error)")
+        }
+        try configuration.validate()
+        return configuration
+    }
+}
+
+/// One button: the GPIO line it is wired to and the answer it gives.
+public struct ButtonConfiguration: Sendable, Hashable, Codable {
+    /// Chip path (`/dev/gpiochip0`), name (`gpiochip0`) or label (`pinctrl-rp1`); any chip when absent.
+    public var chip: String?
+    /// Line name (`GPIO5`) or offset (`5`).
+    public var line: String
+    public var answer: Answer
+    public var bias: Bias
+    public var activeLow: Bool
+
+    public enum Bias: String, Sendable, Hashable, Codable {
+        case asIs = "as-is", disabled, pullUp = "pull-up", pullDown = "pull-down"
+    }
+
+    public init(chip: String? = nil, line: String, answer: Answer, bias: Bias = .pullUp, activeLow: Bool = true) {
+        self.chip = chip
+        self.line = line
+        self.answer = answer
+        self.bias = bias
+        self.activeLow = activeLow
+    }
+
+    enum CodingKeys: String, CodingKey { case chip, line, question, answer, bias, activeLow }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        chip = try container.decodeIfPresent(String.self, forKey: .chip)
+        line = try container.decode(String.self, forKey: .line)
+        let questionName = try container.decode(String.self, forKey: .question)
+        let answerName = try container.decode(String.self, forKey: .answer)
+        do { answer = try Answer.parse(answerName, of: Question.parse(questionName)) } catch {
+            let key: CodingKeys = Question(rawValue: questionName) == nil ? .question : .answer
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: error.description)
+        }
+        bias = try container.decodeIfPresent(Bias.self, forKey: .bias) ?? .pullUp
+        activeLow = try container.decodeIfPresent(Bool.self, forKey: .activeLow) ?? true
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(chip, forKey: .chip)
+        try container.encode(line, forKey: .line)
+        try container.encode(answer.question.rawValue, forKey: .question)
+        try container.encode(answer.name, forKey: .answer)
+        try container.encode(bias, forKey: .bias)
+        try container.encode(activeLow, forKey: .activeLow)
+    }
+
+    /// The default pin map (Hardware/README.md): buttons to ground, pull-up, active-low.
+    public static let defaultLayout: [ButtonConfiguration] = [
+        .init(line: "GPIO5", answer: .veryUnhappy),
+        .init(line: "GPIO6", answer: .unhappy),
+        .init(line: "GPIO13", answer: .happy),
+        .init(line: "GPIO19", answer: .veryHappy),
+        .init(line: "GPIO16", answer: .hard),
+        .init(line: "GPIO20", answer: .soSo),
+        .init(line: "GPIO21", answer: .easy),
+    ]
+}
+
+public struct DebounceSettings: Sendable, Hashable, Codable {
+    public var stableWindowMillis: Int = 20
+
+    public init(stableWindowMillis: Int = 20) { self.stableWindowMillis = stableWindowMillis }
+
+    enum CodingKeys: String, CodingKey { case stableWindowMillis }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        stableWindowMillis = try container.decodeIfPresent(Int.self, forKey: .stableWindowMillis) ?? 20
+    }
+
+    func validate() throws(ConfigurationError) {
+        guard (1...1000).contains(stableWindowMillis) else {
+            throw .invalidValue(
+                key: "debounce.stableWindowMillis", value: "\(stableWindowMillis)", reason: "expected 1 to 1000")
+        }
+    }
+
+    public var debouncerConfiguration: DebounceConfiguration {
+        DebounceConfiguration(stableWindowNanos: Int64(stableWindowMillis) * 1_000_000)
+    }
+}
+
+public struct UploadSettings: Sendable, Hashable, Codable {
+    /// Presses per request.
+    public var batchSize: Int = 500
+    /// First retry delay after a failed upload; doubles up to `maximumRetryMillis`, with jitter.
+    public var initialRetryMillis: Int = 1000
+    public var maximumRetryMillis: Int = 300_000
+    /// How long one upload may take, connecting included, before it counts as failed.
+    public var requestTimeoutMillis: Int = 30_000
+
+    public init(
+        batchSize: Int = 500, initialRetryMillis: Int = 1000, maximumRetryMillis: Int = 300_000,
+        requestTimeoutMillis: Int = 30_000
+    ) {
+        self.batchSize = batchSize
+        self.initialRetryMillis = initialRetryMillis
+        self.maximumRetryMillis = maximumRetryMillis
+        self.requestTimeoutMillis = requestTimeoutMillis
+    }
+
+    enum CodingKeys: String, CodingKey { case batchSize, initialRetryMillis, maximumRetryMillis, requestTimeoutMillis }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = UploadSettings()
+        batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
+        initialRetryMillis =
+            try container.decodeIfPresent(Int.self, forKey: .initialRetryMillis) ?? defaults.initialRetryMillis
+        maximumRetryMillis =
+            try container.decodeIfPresent(Int.self, forKey: .maximumRetryMillis) ?? defaults.maximumRetryMillis
+        requestTimeoutMillis =
+            try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMillis) ?? defaults.requestTimeoutMillis
+    }
+
+    func validate() throws(ConfigurationError) {
+        guard (1...IngestBatch.maximumPresses).contains(batchSize) else {
+            throw .invalidValue(
+                key: "upload.batchSize", value: "\(batchSize)", reason: "expected 1 to \(IngestBatch.maximumPresses)")
+        }
+        guard initialRetryMillis >= 10, maximumRetryMillis >= initialRetryMillis else {
+            throw .invalidValue(
+                key: "upload.initialRetryMillis", value: "\(initialRetryMillis)",
+                reason: "expected at least 10 and no more than upload.maximumRetryMillis")
+        }
+        guard (100...600_000).contains(requestTimeoutMillis) else {
+            throw .invalidValue(
+                key: "upload.requestTimeoutMillis", value: "\(requestTimeoutMillis)", reason: "expected 100 to 600000")
+        }
+    }
+}
+
+public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String, reason: String)
+    case invalidValue(key: String, value: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read configuration \(path): \(reason)"
+        case .invalid(let path, let reason): "invalid configuration \(path): \(reason)"
+        case .invalidValue(let key, let value, let reason): "invalid configuration: \(key) = \(value): \(reason)"
+        }
+    }
+}

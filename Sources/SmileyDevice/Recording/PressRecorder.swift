@@ -1,0 +1,50 @@
+import Logging
+import SmileyCore
+
+/// Turns debounced presses into stored presses: dates them from the kernel timestamp, stores them
+/// durably, then (and only then) acknowledges them and wakes the uploader.
+public struct PressRecorder: Sendable {
+    let store: DeviceStore
+    let clock: any DeviceClock
+    let boot: String
+    let answers: [Answer]
+    let acknowledger: any Acknowledger
+    let uploadSignal: UploadSignal
+    let logger: Logger
+
+    public init(
+        store: DeviceStore, clock: any DeviceClock, boot: String, answers: [Answer],
+        acknowledger: any Acknowledger, uploadSignal: UploadSignal, logger: Logger
+    ) {
+        self.store = store
+        self.clock = clock
+        self.boot = boot
+        self.answers = answers
+        self.acknowledger = acknowledger
+        self.uploadSignal = uploadSignal
+        self.logger = logger
+    }
+
+    /// Handles one debouncer output; returns the stored sequence number for presses.
+    @discardableResult
+    public func handle(_ output: DebounceOutput) throws -> Int64? {
+        switch output {
+        case .press(let press):
+            let answer = answers[press.button]
+            let recorded = RecordedPress(
+                boot: boot, answer: answer, monotonicNanos: press.pressedAtNanos,
+                wallClockMillis: clock.wallClockMillis(atMonotonic: press.pressedAtNanos),
+                clockSynchronised: clock.isSynchronised(), suppressed: press.suppressed)
+            let sequence = try store.record(recorded, recordedAtMillis: clock.wallClockMillis())
+            acknowledger.acknowledge(answer.question, suppressed: press.suppressed)
+            uploadSignal.notify()
+            logger.debug(
+                "press stored",
+                metadata: ["sequence": "\(sequence)", "answer": "\(answer)", "suppressed": "\(press.suppressed)"])
+            return sequence
+        default:
+            logger.info("debouncer reported \(output)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import SmileyCore
+
+/// Plausible citizen traffic for the demo: busier mornings, a lunch dip, closed on Sundays, and
+/// answers that sour a little when the centre is busiest. Deterministic for a given seed.
+public struct DemoTraffic: Sendable {
+    public struct Visit: Sendable, Hashable {
+        public var wallClockMillis: Int64
+        public var answer: Answer
+    }
+
+    public let settings: SimulationSettings
+    let calendar: Calendar
+
+    public init(settings: SimulationSettings) throws(ConfigurationError) {
+        guard let zone = TimeZone(identifier: settings.timeZone) else {
+            throw .invalidValue(key: "simulation.timeZone", value: settings.timeZone, reason: "unknown time zone")
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        self.settings = settings
+        self.calendar = calendar
+    }
+
+    /// Relative footfall per opening hour (09:00 to 16:59), with the lunch dip at 12 and 13.
+    static let hourWeights: [Int: Double] = [9: 0.8, 10: 1.0, 11: 0.95, 12: 0.35, 13: 0.45, 14: 0.75, 15: 0.65, 16: 0.4]
+
+    /// Mean presses in an hour of weight 1.0.
+    static let peakPressesPerHour = 6.0
+
+    /// The visits from `start` up to `end`, in time order.
+    public func visits(from start: Date, to end: Date) -> [Visit] {
+        var generator = SplitMix64(seed: settings.seed)
+        var visits: [Visit] = []
+        var hourStart = calendar.dateInterval(of: .hour, for: start)?.start ?? start
+        while hourStart < end {
+            let parts = calendar.dateComponents([.weekday, .hour], from: hourStart)
+            let sunday = parts.weekday == 1
+            let saturday = parts.weekday == 7
+            if !sunday, let weight = Self.hourWeights[parts.hour!], !(saturday && parts.hour! >= 13) {
+                let mean = Self.peakPressesPerHour * weight * settings.busyness * (saturday ? 0.5 : 1)
+                let count = generator.poisson(mean: mean)
+                for _ in 0..<count {
+                    let offset = generator.nextDouble() * 3600
+                    let at = hourStart.addingTimeInterval(offset)
+                    guard at >= start, at < end else { continue }
+                    let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
+                    visits.append(Visit(wallClockMillis: millis, answer: answer(.satisfaction, weight: weight, &generator)))
+                    // About two citizens in five also answer the accessibility panel.
+                    if generator.nextDouble() < 0.4 {
+                        visits.append(
+                            Visit(
+                                wallClockMillis: millis + 2_000 + Int64(generator.nextDouble() * 3000),
+                                answer: answer(.accessibility, weight: weight, &generator)))
+                    }
+                }
+            }
+            hourStart = hourStart.addingTimeInterval(3600)
+        }
+        return visits.sorted { $0.wallClockMillis < $1.wallClockMillis }
+    }
+
+    /// One visit at `date`, for live traffic.
+    public func answer(at date: Date, _ generator: inout SplitMix64, question: Question) -> Answer {
+        let hour = calendar.component(.hour, from: date)
+        return answer(question, weight: Self.hourWeights[hour] ?? 0.5, &generator)
+    }
+
+    func answer(_ question: Question, weight: Double, _ generator: inout SplitMix64) -> Answer {
+        // A score around the centre's mood, pulled down when the hour is busy (queues).
+        let mean = 0.62 + settings.mood * 0.2 - (weight - 0.6) * 0.35
+        let draw = min(0.999, max(0, mean + (generator.nextDouble() - 0.5) * 0.9))
+        let answers = question.answers
+        return answers[Int(draw * Double(answers.count))]
+    }
+}
+
+/// Settings of a simulated device (demo and tests): see docs/device-config.md.
+public struct SimulationSettings: Sendable, Hashable, Codable {
+    /// Days of history replayed through the pipeline at start; 0 for none.
+    public var historyDays: Int = 0
+    /// Mean seconds between live presses after the history; 0 for none.
+    public var liveMeanIntervalSeconds: Double = 0
+    public var seed: UInt64 = 1
+    /// The centre's zone: opening hours are local.
+    public var timeZone: String = "Asia/Thimphu"
+    /// Scales the footfall.
+    public var busyness: Double = 1
+    /// -1 (grumpy centre) ... 1 (cheerful centre).
+    public var mood: Double = 0
+
+    public init(
+        historyDays: Int = 0, liveMeanIntervalSeconds: Double = 0, seed: UInt64 = 1,
+        timeZone: String = "Asia/Thimphu", busyness: Double = 1, mood: Double = 0
+    ) {
+        self.historyDays = historyDays
+        self.liveMeanIntervalSeconds = liveMeanIntervalSeconds
+        self.seed = seed
+        self.timeZone = timeZone
+        self.busyness = busyness
+        self.mood = mood
+    }
+
+    enum CodingKeys: String, CodingKey { case historyDays, liveMeanIntervalSeconds, seed, timeZone, busyness, mood }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        historyDays = try container.decodeIfPresent(Int.self, forKey: .historyDays) ?? 0
+        liveMeanIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .liveMeanIntervalSeconds) ?? 0
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone) ?? "Asia/Thimphu"
+        busyness = try container.decodeIfPresent(Double.self, forKey: .busyness) ?? 1
+        mood = try container.decodeIfPresent(Double.self, forKey: .mood) ?? 0
+        guard (0...366).contains(historyDays) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .historyDays, in: container, debugDescription: "expected 0 to 366, got \(historyDays)")
+        }
+    }
+}
+
+/// A small, fast, seedable random generator (Steele, Lea and Flood's SplitMix64).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    public mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// Knuth's method; fine for the small means used here.
+    mutating func poisson(mean: Double) -> Int {
+        let limit = exp(-mean)
+        var product = nextDouble()
+        var count = 0
+        while product > limit {
+            count += 1
+            product *= nextDouble()
+        }
+        return count
+    }
+}

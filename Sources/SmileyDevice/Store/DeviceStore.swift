@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import SmileyCore
+
+/// The device's local SQLite store: every press it ever recorded, and which of them the hub holds.
+///
+/// Writes go only through this type's intention-named methods. The file is in WAL mode with
+/// `synchronous = FULL`: a commit returns only once the press is on disk, so the LED can
+/// acknowledge it and a power cut right after cannot take it back (NORMAL would let the last
+/// transactions roll back on power loss, which would un-count a press the citizen saw acknowledged).
+public struct DeviceStore: Sendable {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the store at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// A store over any GRDB writer (tests use an in-memory queue).
+    public init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: presses") { db in
+            // AUTOINCREMENT: SQLite never hands out a sequence number twice, even after rows are deleted.
+            try db.execute(
+                sql: """
+                    CREATE TABLE press (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        boot TEXT NOT NULL,
+                        question TEXT NOT NULL,
+                        answer TEXT NOT NULL,
+                        monotonic_nanos INTEGER NOT NULL,
+                        wall_clock_millis INTEGER NOT NULL,
+                        clock_synchronised INTEGER NOT NULL CHECK (clock_synchronised IN (0, 1)),
+                        suppressed INTEGER NOT NULL CHECK (suppressed IN (0, 1)),
+                        recorded_at_millis INTEGER NOT NULL,
+                        uploaded_at_millis INTEGER
+                    );
+                    CREATE INDEX press_unsent ON press(sequence) WHERE uploaded_at_millis IS NULL;
+                    """)
+        }
+        return migrator
+    }
+
+    /// Stores a press durably and returns it with its new sequence number.
+    public func record(_ press: RecordedPress, recordedAtMillis: Int64) throws -> Int64 {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO press (boot, question, answer, monotonic_nanos, wall_clock_millis,
+                                       clock_synchronised, suppressed, recorded_at_millis)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    press.boot, press.answer.question.rawValue, press.answer.name, press.monotonicNanos,
+                    press.wallClockMillis, press.clockSynchronised, press.suppressed, recordedAtMillis,
+                ])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// The oldest presses the hub does not yet hold, at most `limit`, as the wire sends them.
+    public func unsent(device: DeviceID, limit: Int) throws -> [Press] {
+        try writer.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT sequence, boot, question, answer, monotonic_nanos, wall_clock_millis,
+                           clock_synchronised, suppressed
+                    FROM press WHERE uploaded_at_millis IS NULL ORDER BY sequence LIMIT ?
+                    """,
+                arguments: [limit])
+            return try rows.map { row in
+                let question = try Question.parse(row["question"])
+                return Press(
+                    device: device,
+                    boot: row["boot"],
+                    sequence: row["sequence"],
+                    answer: try Answer.parse(row["answer"], of: question),
+                    monotonicNanos: row["monotonic_nanos"],
+                    wallClockMillis: row["wall_clock_millis"],
+                    clockSynchronised: row["clock_synchronised"],
+                    suppressed: row["suppressed"])
+            }
+        }
+    }
+
+    /// Marks presses as held by the hub. Only call this after the hub acknowledged them.
+    public func markUploaded(sequences: [Int64], atMillis: Int64) throws {
+        guard !sequences.isEmpty else { return }
+        try writer.write { db in
+            for sequence in sequences {
+                try db.execute(
+                    sql: "UPDATE press SET uploaded_at_millis = ? WHERE sequence = ? AND uploaded_at_millis IS NULL",
+                    arguments: [atMillis, sequence])
+            }
+        }
+    }
+
+    /// The journal mode and `synchronous` level in force (`wal`, 2 = FULL), for checks and health.
+    public func durability() throws -> (journalMode: String, synchronous: Int) {
+        try writer.read { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            )
+        }
+    }
+
+    /// Counts for health and status reports.
+    public func summary() throws -> StoreSummary {
+        try writer.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS total,
+                           COUNT(*) FILTER (WHERE uploaded_at_millis IS NULL) AS backlog,
+                           MIN(recorded_at_millis) FILTER (WHERE uploaded_at_millis IS NULL) AS oldest_unsent,
+                           MAX(sequence) AS last_sequence
+                    FROM press
+                    """)!
+            return StoreSummary(
+                total: row["total"], backlog: row["backlog"], oldestUnsentRecordedAtMillis: row["oldest_unsent"],
+                lastSequence: row["last_sequence"])
+        }
+    }
+}
+
+/// A press ready to be stored: everything but its sequence number, which the store assigns.
+public struct RecordedPress: Sendable, Hashable {
+    public var boot: String
+    public var answer: Answer
+    public var monotonicNanos: Int64
+    public var wallClockMillis: Int64
+    public var clockSynchronised: Bool
+    public var suppressed: Bool
+
+    public init(
+        boot: String, answer: Answer, monotonicNanos: Int64, wallClockMillis: Int64, clockSynchronised: Bool,
+        suppressed: Bool
+    ) {
+        self.boot = boot
+        self.answer = answer
+        self.monotonicNanos = monotonicNanos
+        self.wallClockMillis = wallClockMillis
+        self.clockSynchronised = clockSynchronised
+        self.suppressed = suppressed
+    }
+}
+
+public struct StoreSummary: Sendable, Hashable, Codable {
+    public var total: Int
+    public var backlog: Int
+    public var oldestUnsentRecordedAtMillis: Int64?
+    public var lastSequence: Int64?
+
+    public init(total: Int, backlog: Int, oldestUnsentRecordedAtMillis: Int64?, lastSequence: Int64?) {
+        self.total = total
+        self.backlog = backlog
+        self.oldestUnsentRecordedAtMillis = oldestUnsentRecordedAtMillis
+        self.lastSequence = lastSequence
+    }
+}

@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import ServiceLifecycle
+import SmileyCore
+import NIOHTTP1
+
+/// Sends stored presses the hub does not hold yet, in batches, oldest first. A press is marked
+/// uploaded only after the hub's receipt for its batch arrived, so a lost reply means a retry, and
+/// the hub's deduplication makes the retry harmless.
+public final class Uploader: Service {
+    let store: DeviceStore
+    let device: DeviceID
+    let centre: CentreID
+    let ingestURL: String
+    let settings: UploadSettings
+    let client: HTTPClient
+    let clock: any DeviceClock
+    let signal: UploadSignal
+    let logger: Logger
+
+    public init(
+        store: DeviceStore, device: DeviceID, centre: CentreID, hub: URL, settings: UploadSettings,
+        client: HTTPClient, clock: any DeviceClock, signal: UploadSignal, logger: Logger
+    ) {
+        self.store = store
+        self.device = device
+        self.centre = centre
+        self.ingestURL = hub.appendingPathComponent("api/v1/ingest").absoluteString
+        self.settings = settings
+        self.client = client
+        self.clock = clock
+        self.signal = signal
+        self.logger = logger
+    }
+
+    /// Uploads whenever signalled, and retries with exponential backoff and jitter after failures.
+    public func run() async throws {
+        var failures = 0
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled {
+                do {
+                    let sent = try await drain()
+                    if sent > 0 { logger.info("uploaded \(sent) presses") }
+                    failures = 0
+                    guard await signal.wait() else { return }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    failures += 1
+                    let delay = Self.retryDelayMillis(failures: failures, settings: settings)
+                    logger.warning("upload failed, retrying in \(delay) ms: \(error)")
+                    try? await Task.sleep(for: .milliseconds(delay))
+                }
+            }
+        } onGracefulShutdown: {
+            self.signal.finish()
+        }
+    }
+
+    /// Exponential backoff with "full jitter": a random delay up to the doubled cap.
+    static func retryDelayMillis(failures: Int, settings: UploadSettings) -> Int {
+        let exponent = min(failures - 1, 20)
+        let cap = min(settings.maximumRetryMillis, settings.initialRetryMillis << exponent)
+        return Int.random(in: settings.initialRetryMillis...max(settings.initialRetryMillis, cap))
+    }
+
+    /// Uploads every unsent press now; returns how many were sent. Throws on the first failure.
+    @discardableResult
+    public func drain() async throws -> Int {
+        var sent = 0
+        while true {
+            let presses = try store.unsent(device: device, limit: settings.batchSize)
+            if presses.isEmpty { return sent }
+            let receipt = try await upload(IngestBatch(device: device, centre: centre, presses: presses))
+            try store.markUploaded(sequences: presses.map(\.sequence), atMillis: clock.wallClockMillis())
+            sent += presses.count
+            logger.debug(
+                "batch acknowledged",
+                metadata: ["accepted": "\(receipt.accepted)", "duplicates": "\(receipt.duplicates)"])
+        }
+    }
+
+    /// Sends one batch and returns the hub's receipt.
+    public func upload(_ batch: IngestBatch) async throws -> IngestReceipt {
+        var request = HTTPClientRequest(url: ingestURL)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(batch)))
+        let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else {
+            throw UploadError.rejected(status: Int(response.status.code), message: String(buffer: body))
+        }
+        do {
+            return try JSONDecoder().decode(IngestReceipt.self, from: body)
+        } catch {
+            throw UploadError.unreadableReceipt(String(buffer: body))
+        }
+    }
+}
+
+public enum UploadError: Error, Sendable, CustomStringConvertible {
+    case rejected(status: Int, message: String)
+    case unreadableReceipt(String)
+
+    public var description: String {
+        switch self {
+        case .rejected(let status, let message): "hub answered \(status): \(message)"
+        case .unreadableReceipt(let body): "hub sent a receipt that is not valid: \(body.prefix(200))"
+        }
+    }
+}

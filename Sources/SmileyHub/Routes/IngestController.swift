@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOFoundationCompat
+import SmileyCore
+
+/// `POST /api/v1/ingest`: devices deliver batches of presses here (see docs/protocol.md).
+struct IngestController<Context: RequestContext>: Sendable {
+    let database: HubDatabase
+    /// Largest body accepted; a full batch of 5,000 presses is about 1.3 MB.
+    static var maximumBodyBytes: Int { 4 << 20 }
+
+    func addRoutes(to router: Router<Context>) {
+        router.post("api/v1/ingest", use: ingest)
+    }
+
+    @Sendable func ingest(_ request: Request, context: Context) async throws -> JSONResponse<IngestReceipt> {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maximumBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw HTTPError(.contentTooLarge, message: "body is larger than \(Self.maximumBodyBytes) bytes")
+        }
+        let batch: IngestBatch
+        do {
+            batch = try JSONDecoder().decode(IngestBatch.self, from: body)
+        } catch let error as DecodingError {
+            throw HTTPError(.badRequest, message: error.readableDescription)
+        }
+        do {
+            let receipt = try database.ingest(batch, receivedMillis: Int64(Date().timeIntervalSince1970 * 1000))
+            return JSONResponse(value: receipt)
+        } catch {
+            throw error.httpError
+        }
+    }
+}

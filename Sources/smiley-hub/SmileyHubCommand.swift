@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SmileyCore
+import SmileyHub
+
+@main
+struct SmileyHubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smiley-hub",
+        abstract: "Receives presses from Smiley devices and serves hourly heatmaps to centre managers.",
+        subcommands: [Serve.self, CentreCommand.self, DeviceCommand.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct StateOptions: ParsableArguments {
+    @Option(name: .long, help: "Directory holding hub.sqlite.")
+    var stateDirectory: String = "/var/lib/smiley-hub"
+
+    func open() throws -> HubDatabase {
+        try HubDatabase(path: HubConfiguration(stateDirectory: stateDirectory).databasePath)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the hub: ingest API, heatmap API and dashboard.",
+        discussion: "Example: smiley-hub serve --state-directory /var/lib/smiley-hub --port 8080")
+
+    @OptionGroup var state: StateOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown --log-level '\(logLevel)'")
+        }
+        var logger = Logger(label: "smiley-hub")
+        logger.logLevel = level
+        let configuration = HubConfiguration(host: host, port: port, stateDirectory: state.stateDirectory)
+        let database = try state.open()
+        try await runHub(configuration: configuration, database: database, logger: logger)
+    }
+}
+
+struct CentreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "centre", abstract: "Manage centres.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a centre.",
+            discussion: #"Example: smiley-hub centre add thimphu-dcrc --name "Thimphu DCRC" --time-zone Asia/Thimphu"#)
+
+        @OptionGroup var state: StateOptions
+        @Argument(help: "Centre id: a-z, 0-9, '-' and '_'.") var id: String
+        @Option(help: "Name managers read.") var name: String
+        @Option(help: "IANA time zone of the centre.") var timeZone = "Asia/Thimphu"
+
+        func run() async throws {
+            let centreID: CentreID
+            do { centreID = try CentreID.parse(id) } catch { throw ValidationError(error.description) }
+            do {
+                try state.open().addCentre(Centre(id: centreID, name: name, timeZone: timeZone))
+            } catch let error as HubError {
+                throw ValidationError(error.description)
+            }
+            print("added centre \(centreID) (\(name), \(timeZone))")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List centres.")
+        @OptionGroup var state: StateOptions
+
+        func run() async throws {
+            for centre in try state.open().centres() {
+                print("\(centre.id)\t\(centre.timeZone)\t\(centre.name)")
+            }
+        }
+    }
+}
+
+struct DeviceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device", abstract: "Devices the hub has heard from.", subcommands: [List.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List devices with their press counts.")
+        @OptionGroup var state: StateOptions
+
+        func run() async throws {
+            for device in try state.open().devices() {
+                print("\(device.id)\t\(device.centre)\t\(device.presses) presses\thighest sequence \(device.highestSequence)")
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import SmileyCore
+import SmileyDevice
+import Testing
+
+@Suite struct DeviceConfigurationTests {
+    func load(_ json: String) -> Result<DeviceConfiguration, ConfigurationError> {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).json").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+        return Result { () throws(ConfigurationError) in try DeviceConfiguration.load(path: path) }
+    }
+
+    func message(_ json: String) -> String {
+        switch load(json) {
+        case .success: "loaded"
+        case .failure(let error): error.description
+        }
+    }
+
+    let minimal = #"{"device": "paro-exit-1", "centre": "paro-dcrc", "hub": "http://127.0.0.1:8080", "stateDirectory": "/tmp/x"}"#
+
+    @Test func aMinimalConfigurationGetsTheDefaultPinMap() throws {
+        let configuration = try load(minimal).get()
+        #expect(configuration.buttons.map(\.line) == ["GPIO5", "GPIO6", "GPIO13", "GPIO19", "GPIO16", "GPIO20", "GPIO21"])
+        #expect(configuration.buttons.map(\.answer) == Question.satisfaction.answers + Question.accessibility.answers)
+        #expect(configuration.debounce.stableWindowMillis == 20)
+    }
+
+    @Test func badValuesAreNamedWithTheirKey() {
+        #expect(message(minimal.replacingOccurrences(of: "http://127.0.0.1:8080", with: "ftp://hub")).contains("hub = ftp://hub"))
+        #expect(message(minimal.replacingOccurrences(of: "paro-dcrc", with: "Paro DCRC")).contains("invalid centre id 'Paro DCRC'"))
+        #expect(message(#"{"device": "paro-exit-1"}"#).contains("missing field 'centre'"))
+        #expect(message("{").contains("not valid JSON"))
+        let badWindow = minimal.replacingOccurrences(of: "}", with: #", "debounce": {"stableWindowMillis": 0}}"#)
+        #expect(message(badWindow).contains("debounce.stableWindowMillis = 0"))
+        let badAnswer = minimal.replacingOccurrences(
+            of: "}", with: #", "buttons": [{"line": "GPIO5", "question": "satisfaction", "answer": "meh"}]}"#)
+        #expect(message(badAnswer).contains("buttons[0].answer: unknown answer 'meh'"))
+        let twice = minimal.replacingOccurrences(
+            of: "}",
+            with:
+                #", "buttons": [{"line": "GPIO5", "question": "satisfaction", "answer": "happy"}, {"line": "GPIO5", "question": "satisfaction", "answer": "unhappy"}]}"#
+        )
+        #expect(message(twice).contains("buttons[1].line = GPIO5: line used by two buttons"))
+    }
+
+    @Test func aMissingFileIsNamed() {
+        #expect(throws: ConfigurationError.self) { try DeviceConfiguration.load(path: "/nonexistent/device.json") }
+    }
+}

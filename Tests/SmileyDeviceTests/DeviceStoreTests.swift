@@ -1,0 +1,49 @@
+import Foundation
+import SmileyCore
+import SmileyDevice
+import Testing
+
+@Suite struct DeviceStoreTests {
+    static let device = DeviceID(rawValue: "dev-1")!
+
+    static func recorded(_ answer: Answer, at millis: Int64 = 1_000) -> RecordedPress {
+        RecordedPress(
+            boot: "boot", answer: answer, monotonicNanos: millis * 1_000_000, wallClockMillis: millis,
+            clockSynchronised: true, suppressed: false)
+    }
+
+    func temporaryStorePath() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent("presses.sqlite").path
+    }
+
+    @Test func sequenceNumbersAreNeverReusedAcrossRestarts() throws {
+        let path = try temporaryStorePath()
+        let first = try DeviceStore(path: path)
+        #expect(try first.record(Self.recorded(.happy), recordedAtMillis: 1) == 1)
+        #expect(try first.record(Self.recorded(.easy), recordedAtMillis: 2) == 2)
+        try first.markUploaded(sequences: [1, 2], atMillis: 3)
+        // A restart: the same file opened again.
+        let second = try DeviceStore(path: path)
+        #expect(try second.record(Self.recorded(.unhappy), recordedAtMillis: 4) == 3)
+        #expect(try second.summary() == StoreSummary(total: 3, backlog: 1, oldestUnsentRecordedAtMillis: 4, lastSequence: 3))
+    }
+
+    @Test func onlyAcknowledgedPressesAreMarkedAndTheRestStayInOrder() throws {
+        let store = try DeviceStore(path: try temporaryStorePath())
+        for index in 1...5 { _ = try store.record(Self.recorded(.happy, at: Int64(index)), recordedAtMillis: Int64(index)) }
+        #expect(try store.unsent(device: Self.device, limit: 2).map(\.sequence) == [1, 2])
+        try store.markUploaded(sequences: [1, 2], atMillis: 10)
+        let rest = try store.unsent(device: Self.device, limit: 10)
+        #expect(rest.map(\.sequence) == [3, 4, 5])
+        #expect(rest.allSatisfy { $0.device == Self.device && $0.answer == .happy })
+    }
+
+    @Test func theStoreIsInWALModeWithFullSynchronousCommits() throws {
+        let path = try temporaryStorePath()
+        let durability = try DeviceStore(path: path).durability()
+        #expect(durability.journalMode == "wal")
+        #expect(durability.synchronous == 2)
+    }
+}

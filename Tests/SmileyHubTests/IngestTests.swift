@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SmileyCore
+import SmileyHub
+import Testing
+
+@Suite struct IngestTests {
+    static let centre = CentreID(rawValue: "paro-dcrc")!
+    static let device = DeviceID(rawValue: "paro-exit-1")!
+
+    func makeDatabase() throws -> HubDatabase {
+        let database = try HubDatabase(writer: DatabaseQueue())
+        try database.addCentre(Centre(id: Self.centre, name: "Paro DCRC", timeZone: "Asia/Thimphu"))
+        return database
+    }
+
+    static func press(_ sequence: Int64, _ answer: Answer = .happy, device: DeviceID = device, suppressed: Bool = false)
+        -> Press
+    {
+        // 2026-11-02 10:30 in Bhutan (04:30 UTC), a Monday; one minute per sequence number.
+        Press(
+            device: device, boot: "boot-a", sequence: sequence, answer: answer,
+            monotonicNanos: sequence * 60_000_000_000, wallClockMillis: 1_793_593_800_000 + sequence * 60_000,
+            clockSynchronised: true, suppressed: suppressed)
+    }
+
+    static func body(_ batch: IngestBatch) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONEncoder().encode(batch))
+    }
+
+    func post(_ database: HubDatabase, _ body: ByteBuffer) async throws -> (HTTPResponse.Status, String) {
+        let app = Application(router: buildRouter(database: database))
+        return try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/ingest", method: .post, headers: [.contentType: "application/json"], body: body
+            ) { response in (response.status, String(buffer: response.body)) }
+        }
+    }
+
+    @Test func aValidBatchIsStoredAndCounted() async throws {
+        let database = try makeDatabase()
+        let batch = IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2, .veryHappy)])
+        let (status, text) = try await post(database, try Self.body(batch))
+        #expect(status == .ok)
+        let receipt = try JSONDecoder().decode(IngestReceipt.self, from: Data(text.utf8))
+        #expect(receipt.accepted == 2 && receipt.duplicates == 0 && receipt.highestSequence == 2)
+        let heatmap = try database.heatmap(centre: Self.centre, question: .satisfaction)
+        #expect(heatmap.cells == [HeatmapCell(weekday: 1, hour: 10, count: 2, index: 83)])
+    }
+
+    @Test func suppressedPressesAreKeptButNotCounted() async throws {
+        let database = try makeDatabase()
+        let batch = IngestBatch(
+            device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2, suppressed: true)])
+        let (status, _) = try await post(database, try Self.body(batch))
+        #expect(status == .ok)
+        #expect(try database.pressCount() == 2)
+        #expect(try database.heatmap(centre: Self.centre, question: .satisfaction).totalCount == 1)
+    }
+
+    @Test func notJSONIsRefusedByName() async throws {
+        let database = try makeDatabase()
+        let (status, text) = try await post(database, ByteBuffer(string: "presses=1,2,3"))
+        #expect(status == .badRequest)
+        #expect(text.contains("not valid JSON"))
+        #expect(try database.pressCount() == 0)
+    }
+
+    @Test func aMissingFieldIsNamed() async throws {
+        let database = try makeDatabase()
+        let (status, text) = try await post(
+            database, ByteBuffer(string: #"{"device": "paro-exit-1", "presses": []}"#))
+        #expect(status == .badRequest)
+        #expect(text.contains("missing field 'centre'"))
+    }
+
+    @Test func anUnknownQuestionIsNamedAndNothingOfTheBatchIsStored() async throws {
+        let database = try makeDatabase()
+        var json = String(
+            decoding: try JSONEncoder().encode(
+                IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2)])),
+            as: UTF8.self)
+        // Corrupt the second press only: the first, valid one must not be stored either.
+        let second = json.range(of: "\"question\":\"satisfaction\"", options: .backwards)!
+        json.replaceSubrange(second, with: "\"question\":\"mood\"")
+        let (status, text) = try await post(database, ByteBuffer(string: json))
+        #expect(status == .badRequest)
+        #expect(text.contains("presses[1].question"))
+        #expect(text.contains("unknown question 'mood'"))
+        #expect(try database.pressCount() == 0)
+    }
+
+    @Test func anUnknownAnswerIsNamed() async throws {
+        let database = try makeDatabase()
+        var json = String(
+            decoding: try JSONEncoder().encode(
+                IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1)])), as: UTF8.self)
+        json = json.replacingOccurrences(of: "\"answer\":\"happy\"", with: "\"answer\":\"ecstatic\"")
+        let (status, text) = try await post(database, ByteBuffer(string: json))
+        #expect(status == .badRequest)
+        #expect(text.contains("unknown answer 'ecstatic' for question satisfaction"))
+    }
+
+    @Test func wrongTypesAreNamed() async throws {
+        let database = try makeDatabase()
+        let (status, text) = try await post(
+            database, ByteBuffer(string: #"{"device": "paro-exit-1", "centre": "paro-dcrc", "presses": 7}"#))
+        #expect(status == .badRequest)
+        #expect(text.contains("presses: expected"))
+    }
+
+    @Test func anUnknownCentreIsRefused() async throws {
+        let database = try makeDatabase()
+        let batch = IngestBatch(device: Self.device, centre: CentreID(rawValue: "nowhere")!, presses: [Self.press(1)])
+        let (status, text) = try await post(database, try Self.body(batch))
+        #expect(status == .unprocessableContent)
+        #expect(text.contains("unknown centre 'nowhere'"))
+        #expect(try database.pressCount() == 0)
+    }
+
+    @Test func anotherDevicesPressInTheBatchIsRefused() async throws {
+        let database = try makeDatabase()
+        let other = DeviceID(rawValue: "paro-exit-2")!
+        let batch = IngestBatch(
+            device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2, device: other)])
+        let (status, text) = try await post(database, try Self.body(batch))
+        #expect(status == .forbidden)
+        #expect(text.contains("presses[1].device 'paro-exit-2'"))
+        #expect(try database.pressCount() == 0)
+    }
+
+    @Test func aRepeatedBatchChangesNothing() async throws {
+        let database = try makeDatabase()
+        let batch = IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2)])
+        _ = try await post(database, try Self.body(batch))
+        let before = try database.heatmap(centre: Self.centre, question: .satisfaction)
+        let (status, text) = try await post(database, try Self.body(batch))
+        #expect(status == .ok)
+        let receipt = try JSONDecoder().decode(IngestReceipt.self, from: Data(text.utf8))
+        #expect(receipt.accepted == 0 && receipt.duplicates == 2)
+        #expect(try database.heatmap(centre: Self.centre, question: .satisfaction) == before)
+        #expect(try database.pressCount() == 2)
+    }
+
+    @Test func aReusedSequenceWithOtherContentIsAConflictAndStoresNothing() async throws {
+        let database = try makeDatabase()
+        _ = try await post(
+            database, try Self.body(IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1)])))
+        let clash = IngestBatch(
+            device: Self.device, centre: Self.centre, presses: [Self.press(2), Self.press(1, .veryUnhappy)])
+        let (status, text) = try await post(database, try Self.body(clash))
+        #expect(status == .conflict)
+        #expect(text.contains("sequence 1"))
+        #expect(try database.pressCount() == 1)
+        #expect(try database.heatmap(centre: Self.centre, question: .satisfaction).totalCount == 1)
+    }
+
+    @Test func aBodyOverTheLimitIsRefused() async throws {
+        let database = try makeDatabase()
+        let (status, text) = try await post(database, ByteBuffer(repeating: UInt8(ascii: " "), count: 5 << 20))
+        #expect(status == .contentTooLarge)
+        #expect(text.contains("larger than"))
+    }
+}
