@@ -35,9 +35,8 @@ public struct DemoTraffic: Sendable {
         var hourStart = calendar.dateInterval(of: .hour, for: start)?.start ?? start
         while hourStart < end {
             let parts = calendar.dateComponents([.weekday, .hour], from: hourStart)
-            let sunday = parts.weekday == 1
             let saturday = parts.weekday == 7
-            if !sunday, let weight = Self.hourWeights[parts.hour!], !(saturday && parts.hour! >= 13) {
+            if isOpen(at: hourStart), let weight = Self.hourWeights[parts.hour!] {
                 let mean = Self.peakPressesPerHour * weight * settings.busyness * (saturday ? 0.5 : 1)
                 let count = generator.poisson(mean: mean)
                 for _ in 0..<count {
@@ -58,6 +57,16 @@ public struct DemoTraffic: Sendable {
             hourStart = hourStart.addingTimeInterval(3600)
         }
         return visits.sorted { $0.wallClockMillis < $1.wallClockMillis }
+    }
+
+    /// Opening hours: Monday to Friday 09:00-16:59, Saturday 09:00-12:59, closed on Sunday.
+    public func isOpen(at date: Date) -> Bool {
+        let parts = calendar.dateComponents([.weekday, .hour], from: date)
+        switch parts.weekday {
+        case 1: return false
+        case 7: return (9...12).contains(parts.hour!)
+        default: return (9...16).contains(parts.hour!)
+        }
     }
 
     /// One visit at `date`, for live traffic.

@@ -28,6 +28,8 @@ public struct LiveDemoSource: ButtonSource {
         while true {
             let wait = -log(1 - generator.nextDouble()) * meanSeconds
             try await Task.sleep(for: .seconds(wait))
+            // A closed centre has no citizens: the live demo follows the same opening hours as the history.
+            guard traffic.isOpen(at: Date()) else { continue }
             let question: Question = generator.nextDouble() < 0.7 ? .satisfaction : .accessibility
             let answer = traffic.answer(at: Date(), &generator, question: question)
             guard let button = answers.firstIndex(of: answer) else { continue }

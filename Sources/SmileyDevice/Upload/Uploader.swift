@@ -43,7 +43,7 @@ public final class Uploader: Service {
             while !Task.isCancelled {
                 do {
                     let sent = try await drain()
-                    if sent > 0 { logger.info("uploaded \(sent) presses") }
+                    if sent > 0 { logger.log(level: sent >= 100 ? .info : .debug, "uploaded \(sent) presses") }
                     failures = 0
                     guard await signal.wait() else { return }
                 } catch is CancellationError {

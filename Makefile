@@ -1,0 +1,26 @@
+# The two commands: `make demo` runs a hub and three simulated devices; `make test` runs every test.
+SWIFT ?= swift
+BIN := $(shell pwd)/.build/debug
+
+.PHONY: demo test deps build unit-tests system-tests benchmarks clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build --build-tests
+
+demo: build
+	@scripts/demo.sh "$(BIN)"
+
+unit-tests: build
+	$(SWIFT) test --skip-build
+
+system-tests: build
+	@scripts/install-deps.sh chromium
+	@Tests/system/demo-smoke.sh "$(BIN)"
+
+test: unit-tests system-tests
+
+clean:
+	rm -rf .build .demo-state

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# System test of `make demo`: the real binaries, real HTTP on loopback, real SQLite files, and a real
+# headless browser. Starts scripts/demo.sh on a free port with a shorter history, checks the heatmaps
+# over HTTP and the page in Chromium, then stops the demo with Ctrl-C (SIGINT) and checks it cleaned up.
+set -uo pipefail
+
+bin="${1:?usage: demo-smoke.sh BIN_DIRECTORY}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d /tmp/smiley-demo-smoke.XXXXXX)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+hub="http://127.0.0.1:${port}"
+passed=0
+failed=0
+
+check() {
+    local name="$1"
+    shift
+    if "$@"; then
+        echo "✔ ${name}"
+        passed=$((passed + 1))
+    else
+        echo "✘ ${name}"
+        failed=$((failed + 1))
+    fi
+}
+
+finish() {
+    [ -n "${demo_pid:-}" ] && kill -INT "${demo_pid}" 2>/dev/null
+    echo "system tests: ${passed} passed, ${failed} failed"
+    [ "${failed}" -eq 0 ] && rm -rf "${work}"
+    [ "${failed}" -eq 0 ]
+}
+
+(
+    cd "${root}" || exit 1
+    SMILEY_DEMO_PORT="${port}" SMILEY_DEMO_STATE="${work}/state" SMILEY_DEMO_HISTORY_DAYS=14 \
+        SMILEY_DEMO_LIVE_SECONDS=2 exec scripts/demo.sh "${bin}"
+) >"${work}/demo.out" 2>&1 &
+demo_pid=$!
+
+dashboard_printed() { grep -q "^Dashboard: ${hub}/$" "${work}/demo.out"; }
+for _ in $(seq 1 480); do
+    dashboard_printed && break
+    kill -0 "${demo_pid}" 2>/dev/null || break
+    sleep 0.5
+done
+check "make demo prints the dashboard line" dashboard_printed
+if ! dashboard_printed; then
+    cat "${work}/demo.out"
+    tail -n 20 "${work}"/state/logs/*.log 2>/dev/null
+    finish
+    exit 1
+fi
+
+heatmap_is_plausible() {
+    local centre="$1" question="$2"
+    curl -fsS "${hub}/api/v1/centres/${centre}/heatmap?question=${question}" | python3 -c '
+import json, sys
+body = json.load(sys.stdin)
+cells = body["cells"]
+assert len(cells) >= 5, f"only {len(cells)} cells"
+assert all(cell["count"] > 0 for cell in cells)
+assert all(0 <= cell["index"] <= 100 for cell in cells)
+assert not [cell for cell in cells if cell["weekday"] == 7], "presses on a Sunday"
+assert all(9 <= cell["hour"] <= 16 for cell in cells), "presses outside opening hours"
+assert len({cell["weekday"] for cell in cells}) >= 5, "too few weekdays"
+'
+}
+for centre in thimphu-dcrc paro-dcrc; do
+    for question in satisfaction accessibility; do
+        check "heatmap of ${centre} (${question}) has cells on weekdays and none on Sundays" \
+            heatmap_is_plausible "${centre}" "${question}"
+    done
+done
+
+hub_holds_three_devices() {
+    [ "$("${bin}/smiley-hub" device list --state-directory "${work}/state/hub" | wc -l)" -eq 3 ]
+}
+check "the hub heard from all three devices" hub_holds_three_devices
+
+bad_input_is_named() {
+    local answer
+    answer="$(curl -sS -o - -w ' %{http_code}' -X POST -H 'Content-Type: application/json' \
+        --data 'not json' "${hub}/api/v1/ingest")"
+    [[ "${answer}" == *"not valid JSON"*" 400" ]]
+}
+check "ingest answers bad input with 400 and names the problem" bad_input_is_named
+
+page_draws_heatmaps() {
+    chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --virtual-time-budget=3000 \
+        --dump-dom "${hub}/" 2>/dev/null >"${work}/dom.html" || return 1
+    python3 - "${work}/dom.html" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+assert 'data-centre="thimphu-dcrc"' in dom and 'data-centre="paro-dcrc"' in dom, "centre missing"
+cells = re.findall(r'<g class="cell" data-weekday="(\d)"', dom)
+assert len(cells) >= 20, f"only {len(cells)} cells drawn"
+assert "7" not in cells, "a Sunday cell was drawn"
+assert dom.count("<svg") >= 4, "expected four heatmaps"
+PY
+}
+check "a headless browser renders both centres' heatmaps" page_draws_heatmaps
+chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
+    --window-size=1400,1900 --screenshot="${root}/.build/dashboard.png" "${hub}/" >/dev/null 2>&1 || true
+
+kill -INT "${demo_pid}"
+stopped_cleanly() {
+    for _ in $(seq 1 60); do
+        kill -0 "${demo_pid}" 2>/dev/null || break
+        sleep 0.5
+    done
+    ! kill -0 "${demo_pid}" 2>/dev/null && ! pgrep -f "${work}/state" >/dev/null
+}
+check "Ctrl-C stops the demo and everything it started" stopped_cleanly
+demo_pid=""
+finish

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Starts a hub on SQLite and three simulated devices in two centres. The devices first replay about
+# four weeks of history through the real pipeline, then keep pressing live. Ctrl-C stops everything.
+#
+# Environment: SMILEY_DEMO_PORT (8080), SMILEY_DEMO_STATE (.demo-state), SMILEY_DEMO_HISTORY_DAYS (28),
+# SMILEY_DEMO_LIVE_SECONDS (mean seconds between live presses per device, 20).
+set -euo pipefail
+
+bin="${1:?usage: demo.sh BIN_DIRECTORY}"
+port="${SMILEY_DEMO_PORT:-8080}"
+state="${SMILEY_DEMO_STATE:-$(pwd)/.demo-state}"
+history_days="${SMILEY_DEMO_HISTORY_DAYS:-28}"
+live_seconds="${SMILEY_DEMO_LIVE_SECONDS:-20}"
+hub_url="http://127.0.0.1:${port}"
+
+pids=()
+stop() {
+    trap - INT TERM EXIT
+    if [ ${#pids[@]} -gt 0 ]; then
+        echo "stopping ${#pids[@]} processes"
+        kill -TERM "${pids[@]}" 2>/dev/null || true
+        wait "${pids[@]}" 2>/dev/null || true
+    fi
+}
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
+
+if curl -fsS "${hub_url}/healthz" >/dev/null 2>&1; then
+    echo "something already listens on port ${port}: stop it or set SMILEY_DEMO_PORT" >&2
+    exit 1
+fi
+
+# A demo starts from nothing each time, so replayed history is never counted twice.
+rm -rf "${state}"
+mkdir -p "${state}/hub" "${state}/logs"
+
+"${bin}/smiley-hub" centre add thimphu-dcrc --state-directory "${state}/hub" \
+    --name "Thimphu Dzongkhag Civil Registration and Census" --time-zone Asia/Thimphu
+"${bin}/smiley-hub" centre add paro-dcrc --state-directory "${state}/hub" \
+    --name "Paro Dzongkhag Civil Registration and Census" --time-zone Asia/Thimphu
+
+"${bin}/smiley-hub" serve --state-directory "${state}/hub" --port "${port}" >"${state}/logs/hub.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    curl -fsS "${hub_url}/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fsS "${hub_url}/healthz" >/dev/null || { echo "the hub did not start: see ${state}/logs/hub.log" >&2; exit 1; }
+
+devices=(thimphu-exit-1:thimphu-dcrc:11:1.0:0.3 thimphu-exit-2:thimphu-dcrc:12:0.7:-0.2 paro-exit-1:paro-dcrc:21:0.8:0.5)
+for spec in "${devices[@]}"; do
+    IFS=: read -r device centre seed busyness mood <<<"${spec}"
+    mkdir -p "${state}/${device}"
+    cat >"${state}/${device}/device.json" <<JSON
+{
+  "device": "${device}",
+  "centre": "${centre}",
+  "hub": "${hub_url}",
+  "stateDirectory": "${state}/${device}",
+  "upload": { "batchSize": 500, "initialRetryMillis": 500, "maximumRetryMillis": 10000 },
+  "simulation": {
+    "historyDays": ${history_days},
+    "liveMeanIntervalSeconds": ${live_seconds},
+    "seed": ${seed},
+    "timeZone": "Asia/Thimphu",
+    "busyness": ${busyness},
+    "mood": ${mood}
+  }
+}
+JSON
+    "${bin}/smiley-device" run --config "${state}/${device}/device.json" >"${state}/logs/${device}.log" 2>&1 &
+    pids+=($!)
+done
+
+echo "replaying ${history_days} days of history on ${#devices[@]} devices..."
+for spec in "${devices[@]}"; do
+    device="${spec%%:*}"
+    until grep -q "buttons: history finished" "${state}/logs/${device}.log" 2>/dev/null; do
+        kill -0 "${pids[@]}" 2>/dev/null || { echo "a demo process died: see ${state}/logs" >&2; exit 1; }
+        sleep 0.5
+    done
+    until "${bin}/smileyctl" status --json --config "${state}/${device}/device.json" | grep -q '"backlog":0'; do
+        sleep 0.5
+    done
+done
+
+echo "Dashboard: ${hub_url}/"
+for centre in thimphu-dcrc paro-dcrc; do
+    echo "  heatmap: curl '${hub_url}/api/v1/centres/${centre}/heatmap?question=satisfaction'"
+done
+echo "Logs in ${state}/logs. Press Ctrl-C to stop."
+wait "${pids[@]}"
