@@ -162,26 +162,61 @@ public struct ButtonConfiguration: Sendable, Hashable, Codable {
 }
 
 public struct DebounceSettings: Sendable, Hashable, Codable {
+    /// A level must hold this long to be believed.
     public var stableWindowMillis: Int = 20
+    /// No counted press is shorter than this.
+    public var minimumPressMillis: Int = 30
+    /// Further presses on a panel within this interval are kept but flagged suppressed.
+    public var responseIntervalMillis: Int = 5_000
+    /// A button held longer than this is reported stuck and counts nothing until released.
+    public var stuckAfterMillis: Int = 10_000
 
-    public init(stableWindowMillis: Int = 20) { self.stableWindowMillis = stableWindowMillis }
+    public init(
+        stableWindowMillis: Int = 20, minimumPressMillis: Int = 30, responseIntervalMillis: Int = 5_000,
+        stuckAfterMillis: Int = 10_000
+    ) {
+        self.stableWindowMillis = stableWindowMillis
+        self.minimumPressMillis = minimumPressMillis
+        self.responseIntervalMillis = responseIntervalMillis
+        self.stuckAfterMillis = stuckAfterMillis
+    }
 
-    enum CodingKeys: String, CodingKey { case stableWindowMillis }
+    enum CodingKeys: String, CodingKey {
+        case stableWindowMillis, minimumPressMillis, responseIntervalMillis, stuckAfterMillis
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        stableWindowMillis = try container.decodeIfPresent(Int.self, forKey: .stableWindowMillis) ?? 20
+        let defaults = DebounceSettings()
+        stableWindowMillis =
+            try container.decodeIfPresent(Int.self, forKey: .stableWindowMillis) ?? defaults.stableWindowMillis
+        minimumPressMillis =
+            try container.decodeIfPresent(Int.self, forKey: .minimumPressMillis) ?? defaults.minimumPressMillis
+        responseIntervalMillis =
+            try container.decodeIfPresent(Int.self, forKey: .responseIntervalMillis) ?? defaults.responseIntervalMillis
+        stuckAfterMillis =
+            try container.decodeIfPresent(Int.self, forKey: .stuckAfterMillis) ?? defaults.stuckAfterMillis
     }
 
     func validate() throws(ConfigurationError) {
-        guard (1...1000).contains(stableWindowMillis) else {
-            throw .invalidValue(
-                key: "debounce.stableWindowMillis", value: "\(stableWindowMillis)", reason: "expected 1 to 1000")
+        func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws(ConfigurationError) {
+            guard range.contains(value) else {
+                throw .invalidValue(
+                    key: "debounce.\(key)", value: "\(value)", reason: "expected \(range.lowerBound) to \(range.upperBound)")
+            }
         }
+        try check("stableWindowMillis", stableWindowMillis, 1...1000)
+        try check("minimumPressMillis", minimumPressMillis, 0...5000)
+        try check("responseIntervalMillis", responseIntervalMillis, 0...600_000)
+        try check("stuckAfterMillis", stuckAfterMillis, 1000...3_600_000)
     }
 
     public var debouncerConfiguration: DebounceConfiguration {
-        DebounceConfiguration(stableWindowNanos: Int64(stableWindowMillis) * 1_000_000)
+        DebounceConfiguration(
+            stableWindowNanos: Int64(stableWindowMillis) * 1_000_000,
+            minimumPressNanos: Int64(minimumPressMillis) * 1_000_000,
+            responseIntervalNanos: Int64(responseIntervalMillis) * 1_000_000,
+            stuckLimitNanos: Int64(stuckAfterMillis) * 1_000_000)
     }
 }
 
