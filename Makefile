@@ -22,5 +22,9 @@ system-tests: build
 
 test: unit-tests system-tests
 
+benchmarks: deps
+	$(SWIFT) build -c release --product DebouncerThroughput
+	.build/release/DebouncerThroughput
+
 clean:
 	rm -rf .build .demo-state

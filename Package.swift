@@ -91,6 +91,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Benchmarks (docs/BENCHMARKS.md): `make benchmarks`.
+        .executableTarget(
+            name: "DebouncerThroughput",
+            dependencies: ["SmileyCore"],
+            path: "Benchmarks/DebouncerThroughput",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SmileyCoreTests",
             dependencies: ["SmileyCore"],
