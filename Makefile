@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := $(shell pwd)/.build/debug
 
-.PHONY: demo test deps build unit-tests system-tests benchmarks clean
+.PHONY: demo test deps build unit-tests system-tests hil benchmarks clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +21,11 @@ system-tests: build
 	@Tests/system/demo-smoke.sh "$(BIN)"
 
 test: unit-tests system-tests
+
+# Hardware-in-the-loop (docs/hardware-in-the-loop.md): the real firmware against a kernel gpio-sim chip
+# in a small VM. Builds the kernel once (cached outside the repo). Not yet part of `make test`.
+hil: build
+	@Tests/hil/run.sh "$(BIN)/smiley-device"
 
 benchmarks: deps
 	$(SWIFT) build -c release --product DebouncerThroughput

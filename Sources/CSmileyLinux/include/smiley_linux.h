@@ -6,4 +6,20 @@
 /* 1 when the kernel's clock is synchronised (adjtimex state is not TIME_ERROR), 0 when not, -1 on error. */
 int smiley_clock_synchronised(void);
 
+/* A CLOCK_MONOTONIC timerfd, non-blocking and close-on-exec. */
+int smiley_timerfd_create(void);
+
+/* Arms `fd` to fire once at the absolute CLOCK_MONOTONIC time `deadline_ns`; 0 disarms. */
+int smiley_timerfd_arm(int fd, long long deadline_ns);
+
+/* Reads (and so clears) the expiration count of a timerfd; 0 when it had not fired. */
+long long smiley_timerfd_consume(int fd);
+
+/* A non-blocking, close-on-exec eventfd used to wake a poll() loop. */
+int smiley_eventfd_create(void);
+int smiley_eventfd_signal(int fd);
+
+/* Runs the calling thread under SCHED_FIFO at `priority` (1..99). */
+int smiley_thread_set_fifo(int priority);
+
 #endif

@@ -26,6 +26,14 @@ public struct ButtonService: Service {
     }
 
     public func run() async throws {
+        do {
+            try await runPhases()
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            // SIGTERM: the in-flight press was stored and the lines released; a clean stop.
+        }
+    }
+
+    func runPhases() async throws {
         try await cancelWhenGracefulShutdown {
             for phase in phases {
                 logger.info("buttons: \(phase.name) started")

@@ -68,12 +68,47 @@ public struct DeviceApplication: Sendable {
         return phases
     }
 
+    /// The buttons of a real device, read from GPIO lines, acknowledged on the panel LEDs.
+    public func gpioPhase() throws -> ButtonService.Phase {
+        logger.info("libgpiod \(GPIOLibrary.version) (API \(GPIOLibrary.apiMajor))")
+        let source = GPIOButtonSource(
+            buttons: configuration.buttons, specs: buttonSpecs,
+            configuration: configuration.debounce.debouncerConfiguration,
+            realtimePriority: configuration.outputs.realtimePriority)
+        let outputs = configuration.outputs
+        var named: [(String, String)] = []
+        if let led = outputs.satisfactionLED { named.append(("satisfaction", led)) }
+        if let led = outputs.accessibilityLED { named.append(("accessibility", led)) }
+        if let buzzer = outputs.buzzer { named.append(("buzzer", buzzer)) }
+        var acknowledger: any Acknowledger = LoggingAcknowledger(logger: logger)
+        if !named.isEmpty {
+            var offsets: [String: UInt32] = [:]
+            var chip: GPIOChip?
+            for (role, line) in named {
+                let located = try locateLine(chip: outputs.chip ?? chip?.path, line: line)
+                chip = chip ?? located.chip
+                offsets[role] = located.offset
+            }
+            let lines = try GPIOOutputLines(chip: chip!, offsets: Array(offsets.values), consumer: "smiley-device")
+            var leds: [Question: UInt32] = [:]
+            leds[.satisfaction] = offsets["satisfaction"]
+            leds[.accessibility] = offsets["accessibility"]
+            acknowledger = LEDAcknowledger(
+                outputs: lines, ledOffsets: leds, buzzerOffset: offsets["buzzer"], logger: logger)
+        }
+        return .init(
+            name: "gpio", source: source,
+            recorder: recorder(clock: SystemClock(), boot: BootIdentity.current(), acknowledger: acknowledger))
+    }
+
     /// Runs the device until SIGTERM or SIGINT: buttons and uploader under one service group.
     public func run() async throws {
-        guard let simulation = configuration.simulation else {
-            throw DeviceError.gpioUnavailable
+        let phases: [ButtonService.Phase]
+        if let simulation = configuration.simulation {
+            phases = try simulatedPhases(simulation)
+        } else {
+            phases = [try gpioPhase()]
         }
-        let phases = try simulatedPhases(simulation)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let uploader = Uploader(
             store: store, device: configuration.device, centre: configuration.centre, hub: try configuration.hubURL,
@@ -97,13 +132,3 @@ public struct DeviceApplication: Sendable {
     }
 }
 
-public enum DeviceError: Error, Sendable, CustomStringConvertible {
-    case gpioUnavailable
-
-    public var description: String {
-        switch self {
-        case .gpioUnavailable:
-            "this build reads simulated buttons only: add a \"simulation\" section to the configuration"
-        }
-    }
-}

@@ -14,6 +14,8 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     public var upload: UploadSettings
     /// When present, buttons are simulated (tests, demo) instead of read from GPIO lines.
     public var simulation: SimulationSettings?
+    /// Acknowledgement LEDs per panel and the optional buzzer (GPIO devices only).
+    public var outputs: OutputConfiguration = .init()
 
     public init(
         device: DeviceID, centre: CentreID, hub: String, stateDirectory: String,
@@ -31,7 +33,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation
+        case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation, outputs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,6 +47,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         debounce = try container.decodeIfPresent(DebounceSettings.self, forKey: .debounce) ?? .init()
         upload = try container.decodeIfPresent(UploadSettings.self, forKey: .upload) ?? .init()
         simulation = try container.decodeIfPresent(SimulationSettings.self, forKey: .simulation)
+        outputs = try container.decodeIfPresent(OutputConfiguration.self, forKey: .outputs) ?? .init()
     }
 
     /// The hub's base URL, checked.
@@ -159,6 +162,28 @@ public struct ButtonConfiguration: Sendable, Hashable, Codable {
         .init(line: "GPIO20", answer: .soSo),
         .init(line: "GPIO21", answer: .easy),
     ]
+}
+
+/// Output lines: one LED per panel, lit briefly when a press is stored, and an optional buzzer.
+public struct OutputConfiguration: Sendable, Hashable, Codable {
+    /// Chip of the output lines (path, name or label); any chip when absent.
+    public var chip: String?
+    public var satisfactionLED: String? = "GPIO23"
+    public var accessibilityLED: String? = "GPIO24"
+    public var buzzer: String?
+    /// SCHED_FIFO priority for the GPIO thread (1..99); absent: normal scheduling.
+    public var realtimePriority: Int32?
+
+    public init(
+        chip: String? = nil, satisfactionLED: String? = "GPIO23", accessibilityLED: String? = "GPIO24",
+        buzzer: String? = nil, realtimePriority: Int32? = nil
+    ) {
+        self.chip = chip
+        self.satisfactionLED = satisfactionLED
+        self.accessibilityLED = accessibilityLED
+        self.buzzer = buzzer
+        self.realtimePriority = realtimePriority
+    }
 }
 
 public struct DebounceSettings: Sendable, Hashable, Codable {

@@ -38,25 +38,32 @@ public final class Uploader: Service {
 
     /// Uploads whenever signalled, and retries with exponential backoff and jitter after failures.
     public func run() async throws {
+        // On SIGTERM the uploader stops at once: an upload cut short is retried after the restart, and
+        // the hub counts the retried presses once.
+        do {
+            try await cancelWhenGracefulShutdown { try await self.uploadWhenSignalled() }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    func uploadWhenSignalled() async throws {
         var failures = 0
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled {
-                do {
-                    let sent = try await drain()
-                    if sent > 0 { logger.log(level: sent >= 100 ? .info : .debug, "uploaded \(sent) presses") }
-                    failures = 0
-                    guard await signal.wait() else { return }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    failures += 1
-                    let delay = Self.retryDelayMillis(failures: failures, settings: settings)
-                    logger.warning("upload failed, retrying in \(delay) ms: \(error)")
-                    try? await Task.sleep(for: .milliseconds(delay))
-                }
+        while true {
+            do {
+                let sent = try await drain()
+                if sent > 0 { logger.log(level: sent >= 100 ? .info : .debug, "uploaded \(sent) presses") }
+                failures = 0
+                guard await signal.wait() else { return }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                try Task.checkCancellation()
+                failures += 1
+                let delay = Self.retryDelayMillis(failures: failures, settings: settings)
+                logger.warning("upload failed, retrying in \(delay) ms: \(error)")
+                try await Task.sleep(for: .milliseconds(delay))
             }
-        } onGracefulShutdown: {
-            self.signal.finish()
         }
     }
 
