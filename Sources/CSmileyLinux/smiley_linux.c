@@ -3,8 +3,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/timerfd.h>
 #include <sys/timex.h>
 #include <unistd.h>
@@ -45,6 +50,10 @@ int smiley_eventfd_signal(int fd) {
     return write(fd, &one, sizeof one) == sizeof one ? 0 : -1;
 }
 
+long long smiley_eventfd_consume(int fd) {
+    return smiley_timerfd_consume(fd);
+}
+
 int smiley_thread_set_fifo(int priority) {
     struct sched_param param = {.sched_priority = priority};
     int result = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
@@ -53,4 +62,25 @@ int smiley_thread_set_fifo(int priority) {
         return -1;
     }
     return 0;
+}
+
+int smiley_sd_notify(const char *message) {
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (path == NULL || path[0] == '\0') return 0;
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    size_t length = strlen(path);
+    if ((path[0] != '/' && path[0] != '@') || length >= sizeof address.sun_path) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(address.sun_path, path, length);
+    if (path[0] == '@') address.sun_path[0] = '\0'; /* abstract namespace */
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    socklen_t size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length);
+    ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&address, size);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return sent < 0 ? -1 : 1;
 }

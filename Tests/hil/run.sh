@@ -1,36 +1,31 @@
 #!/usr/bin/env bash
-# Hardware-in-the-loop run: boots the gpio-sim VM (Hardware/sim), runs the real smiley-device binary
-# in it against the simulated chip (Tests/hil/presses.sh), then checks the device's SQLite store and
-# what the scenario saw of the LED lines. Fails with the reason if the VM cannot start.
-#   run.sh SMILEY_DEVICE_BINARY
+# Hardware-in-the-loop scenarios: boots the gpio-sim VM (Hardware/sim) once per libgpiod build of
+# smiley-device, runs Tests/hil/scenarios.sh in it, then checks each scenario's SQLite store and what
+# the scenario saw of the LED lines. A VM that cannot start is a failure with its reason, never a skip.
+#   run.sh NAME=SMILEY_DEVICE_BINARY[:LD_LIBRARY_PATH] ...
+#   SMILEY_HIL_ONLY=SCENARIO runs one scenario.
 set -uo pipefail
-bin="$(realpath "${1:?usage: run.sh SMILEY_DEVICE_BINARY}")"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-results="$(mktemp -d /tmp/smiley-hil.XXXXXX)"
-SMILEY_SIM_QUIET=1 SMILEY_SIM_TIMEOUT="${SMILEY_SIM_TIMEOUT:-240}" SMILEY_SIM_GUEST_ENV="SMILEY_DEVICE_BIN" \
-    SMILEY_DEVICE_BIN="${bin}" "${root}/Hardware/sim/run-vm.sh" "${root}/Tests/hil/presses.sh" "${results}" \
-    || { echo "hil: the VM run failed: see ${results}/console.log"; echo "hil: 0 passed, 1 failed"; exit 1; }
-python3 - "${results}" <<'PY'
-import sqlite3, sys
-results = sys.argv[1]
-seen = dict(line.split(" ", 1) for line in open(f"{results}/scenario.log").read().split("\n") if " " in line)
-rows = sqlite3.connect(f"{results}/state/presses.sqlite").execute(
-    "SELECT sequence, question, answer, suppressed FROM press ORDER BY sequence").fetchall()
-checks = [
-    ("every press stored once, the glitch not at all, the repeat kept as suppressed",
-     rows == [(1, "satisfaction", "very-happy", 0), (2, "accessibility", "easy", 0),
-              (3, "satisfaction", "happy", 0), (4, "satisfaction", "unhappy", 1)]),
-    ("the satisfaction LED (GPIO23) lit after its press", seen.get("led23") == "1"),
-    ("the accessibility LED (GPIO24) lit after its press", seen.get("led24") == "1"),
-    ("SIGTERM stops the device with status 0", seen.get("exit") == "0"),
-    ("the lines are released after SIGTERM", seen.get("released") == "1"),
-]
-failed = 0
-for name, ok in checks:
-    print(("✔ " if ok else "✘ ") + name)
-    failed += 0 if ok else 1
-if failed:
-    print("store:", rows, "scenario:", seen)
-print(f"hil: {len(checks) - failed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
-PY
+[ $# -ge 1 ] || { echo "usage: run.sh NAME=BINARY[:LD_LIBRARY_PATH] ..." >&2; exit 2; }
+status=0
+for build in "$@"; do
+    name="${build%%=*}"
+    rest="${build#*=}"
+    bin="$(realpath "${rest%%:*}")"
+    libs=""
+    [[ "${rest}" == *:* ]] && libs="${rest#*:}"
+    results="$(mktemp -d /tmp/smiley-hil-"${name}".XXXXXX)"
+    echo "hil: ${name}: ${bin} (results in ${results})"
+    start=$(date +%s)
+    if ! LD_LIBRARY_PATH="${libs}" SMILEY_SIM_QUIET=1 SMILEY_SIM_TIMEOUT="${SMILEY_SIM_TIMEOUT:-600}" \
+        SMILEY_SIM_GUEST_ENV="SMILEY_DEVICE_BIN SMILEY_HIL_ONLY" SMILEY_DEVICE_BIN="${bin}" \
+        SMILEY_HIL_ONLY="${SMILEY_HIL_ONLY:-}" \
+        "${root}/Hardware/sim/run-vm.sh" "${root}/Tests/hil/scenarios.sh" "${results}"; then
+        echo "✘ ${name}: the VM run failed: see ${results}/console.log"
+        status=1
+        continue
+    fi
+    echo "hil: ${name}: VM run took $(($(date +%s) - start)) s"
+    python3 "${root}/Tests/hil/check.py" "${name}" "${results}" || status=1
+done
+exit ${status}

@@ -18,8 +18,14 @@ long long smiley_timerfd_consume(int fd);
 /* A non-blocking, close-on-exec eventfd used to wake a poll() loop. */
 int smiley_eventfd_create(void);
 int smiley_eventfd_signal(int fd);
+/* Reads (and so clears) an eventfd's counter; 0 when it was not signalled. */
+long long smiley_eventfd_consume(int fd);
 
 /* Runs the calling thread under SCHED_FIFO at `priority` (1..99). */
 int smiley_thread_set_fifo(int priority);
+
+/* Sends `message` (for example "READY=1") to systemd's $NOTIFY_SOCKET, as sd_notify(3) does, without
+ * libsystemd. Returns 1 when sent, 0 when $NOTIFY_SOCKET is not set (not run by systemd), -1 on error. */
+int smiley_sd_notify(const char *message);
 
 #endif

@@ -69,12 +69,17 @@ public struct DeviceApplication: Sendable {
     }
 
     /// The buttons of a real device, read from GPIO lines, acknowledged on the panel LEDs.
-    public func gpioPhase() throws -> ButtonService.Phase {
+    public func gpioPhase(notifier: SystemdNotifier) throws -> (ButtonService.Phase, GPIOButtonSource) {
         logger.info("libgpiod \(GPIOLibrary.version) (API \(GPIOLibrary.apiMajor))")
+        let logger = logger
         let source = GPIOButtonSource(
             buttons: configuration.buttons, specs: buttonSpecs,
             configuration: configuration.debounce.debouncerConfiguration,
-            realtimePriority: configuration.outputs.realtimePriority)
+            realtimePriority: configuration.outputs.realtimePriority
+        ) {
+            logger.info("buttons: lines requested, ready")
+            notifier.ready()
+        }
         let outputs = configuration.outputs
         var named: [(String, String)] = []
         if let led = outputs.satisfactionLED { named.append(("satisfaction", led)) }
@@ -96,18 +101,30 @@ public struct DeviceApplication: Sendable {
             acknowledger = LEDAcknowledger(
                 outputs: lines, ledOffsets: leds, buzzerOffset: offsets["buzzer"], logger: logger)
         }
-        return .init(
+        let phase = ButtonService.Phase(
             name: "gpio", source: source,
             recorder: recorder(clock: SystemClock(), boot: BootIdentity.current(), acknowledger: acknowledger))
+        return (phase, source)
     }
 
     /// Runs the device until SIGTERM or SIGINT: buttons and uploader under one service group.
     public func run() async throws {
+        let notifier = SystemdNotifier(logger: logger)
         let phases: [ButtonService.Phase]
+        var extraServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let simulation = configuration.simulation {
             phases = try simulatedPhases(simulation)
+            notifier.ready()
         } else {
-            phases = [try gpioPhase()]
+            let (phase, source) = try gpioPhase(notifier: notifier)
+            phases = [phase]
+            if let interval = SystemdNotifier.watchdogInterval() {
+                extraServices.append(
+                    .init(
+                        service: WatchdogService(interval: interval, notifier: notifier, logger: logger) {
+                            await source.isResponsive()
+                        }))
+            }
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let uploader = Uploader(
@@ -119,11 +136,12 @@ public struct DeviceApplication: Sendable {
                 services: [
                     .init(service: uploader),
                     .init(service: ButtonService(phases: phases, logger: logger)),
-                ],
+                ] + extraServices,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
             try await group.run()
+            notifier.stopping()
         } catch {
             try? await client.shutdown()
             throw error

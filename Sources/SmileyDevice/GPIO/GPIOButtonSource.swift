@@ -13,15 +13,36 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
     let realtimePriority: Int32?
     /// Events the kernel dropped (libgpiod 2.x sequence-number gaps), for health reports.
     public let lostEvents = LostEventCounter()
+    /// Signalled by the watchdog; the loop answers by counting `pongs`.
+    let ping: Int32
+    let pongs = LostEventCounter()
+    let onReady: @Sendable () -> Void
 
     public init(
         buttons: [ButtonConfiguration], specs: [ButtonSpec], configuration: DebounceConfiguration,
-        realtimePriority: Int32? = nil
+        realtimePriority: Int32? = nil, onReady: @escaping @Sendable () -> Void = {}
     ) {
+        self.ping = smiley_eventfd_create()
+        self.onReady = onReady
         self.buttons = buttons
         self.specs = specs
         self.configuration = configuration
         self.realtimePriority = realtimePriority
+    }
+
+    deinit { close(ping) }
+
+    /// Whether the loop thread answers a ping within `timeout` (for the systemd watchdog).
+    public func isResponsive(timeout: Duration = .seconds(2)) async -> Bool {
+        let before = pongs.count
+        guard smiley_eventfd_signal(ping) == 0 else { return false }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if pongs.count != before { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
     }
 
     /// One line request per chip, and which button each offset is.
@@ -69,8 +90,9 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
         }
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: DebounceOutput.self)
         let loop = EventLoop(
-            chips: chips, specs: specs, configuration: configuration, timer: timer, wake: wake,
-            lostEvents: lostEvents, realtimePriority: realtimePriority, continuation: continuation)
+            chips: chips, specs: specs, configuration: configuration, timer: timer, wake: wake, ping: ping,
+            pongs: pongs, lostEvents: lostEvents, realtimePriority: realtimePriority, onReady: onReady,
+            continuation: continuation)
         let thread = Thread { loop.run() }
         thread.name = "smiley-gpio"
         thread.start()
@@ -89,17 +111,24 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
         var debouncer: Debouncer
         let timer: Int32
         let wake: Int32
+        let ping: Int32
+        let pongs: LostEventCounter
         let lostEvents: LostEventCounter
         let realtimePriority: Int32?
+        let onReady: @Sendable () -> Void
         let continuation: AsyncThrowingStream<DebounceOutput, any Error>.Continuation
         let finished = DispatchSemaphore(value: 0)
         var lastSequence: [Int: UInt64] = [:]
 
         init(
             chips: [ChipLines], specs: [ButtonSpec], configuration: DebounceConfiguration, timer: Int32, wake: Int32,
-            lostEvents: LostEventCounter, realtimePriority: Int32?,
+            ping: Int32, pongs: LostEventCounter, lostEvents: LostEventCounter, realtimePriority: Int32?,
+            onReady: @escaping @Sendable () -> Void,
             continuation: AsyncThrowingStream<DebounceOutput, any Error>.Continuation
         ) {
+            self.ping = ping
+            self.pongs = pongs
+            self.onReady = onReady
             self.chips = chips
             self.debouncer = Debouncer(buttons: specs, configuration: configuration)
             self.timer = timer
@@ -145,6 +174,8 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
             let timerSlot = descriptors.count
             descriptors.append(pollfd(fd: timer, events: Int16(POLLIN), revents: 0))
             descriptors.append(pollfd(fd: wake, events: Int16(POLLIN), revents: 0))
+            descriptors.append(pollfd(fd: ping, events: Int16(POLLIN), revents: 0))
+            onReady()
             var buffer = [smiley_gpio_event](repeating: smiley_gpio_event(), count: 64)
             while true {
                 guard smiley_timerfd_arm(timer, debouncer.nextDeadline ?? 0) == 0 else {
@@ -156,6 +187,10 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
                     throw SystemError(operation: "poll", errno: errno)
                 }
                 if descriptors[timerSlot + 1].revents != 0 { return }
+                if descriptors[timerSlot + 2].revents != 0 {
+                    _ = smiley_eventfd_consume(ping)
+                    pongs.add(1)
+                }
                 var outputs: [DebounceOutput] = []
                 // All queued edges first, then the deadlines: the debouncer expects edges in time order.
                 for (slot, source) in sources.enumerated() where descriptors[slot].revents != 0 {
@@ -182,7 +217,7 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
     }
 }
 
-/// A thread-safe running count of lost GPIO events.
+/// A thread-safe running count (lost GPIO events, watchdog answers).
 public final class LostEventCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var total = 0

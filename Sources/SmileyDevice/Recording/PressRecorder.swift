@@ -42,8 +42,15 @@ public struct PressRecorder: Sendable {
                 "press stored",
                 metadata: ["sequence": "\(sequence)", "answer": "\(answer)", "suppressed": "\(press.suppressed)"])
             return sequence
-        default:
-            logger.info("debouncer reported \(output)")
+        case .stuck(let button, let since):
+            logger.warning(
+                "button stuck: \(answers[button]) held since \(since) ns; it counts nothing until released")
+            return nil
+        case .stuckCleared(let button, _):
+            logger.notice("button released: \(answers[button]) is no longer stuck")
+            return nil
+        case .eventsLost(let count, _):
+            logger.warning("the kernel dropped \(count) GPIO events; presses around them were not counted")
             return nil
         }
     }

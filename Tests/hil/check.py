@@ -1,0 +1,85 @@
+"""Host-side checks of the hardware-in-the-loop scenarios (see scenarios.sh)."""
+import os
+import sqlite3
+import sys
+
+name, results = sys.argv[1], sys.argv[2]
+only = os.environ.get("SMILEY_HIL_ONLY") or None
+
+
+def scenario(key):
+    directory = os.path.join(results, key)
+    seen = {}
+    if os.path.exists(os.path.join(directory, "seen")):
+        for line in open(os.path.join(directory, "seen")):
+            parts = line.split(" ", 1)
+            if len(parts) == 2:
+                seen[parts[0]] = parts[1].strip()
+    rows = []
+    path = os.path.join(directory, "presses.sqlite")
+    if os.path.exists(path):
+        rows = sqlite3.connect(path).execute(
+            "SELECT sequence, answer, suppressed, boot FROM press ORDER BY sequence").fetchall()
+    log = ""
+    if os.path.exists(os.path.join(directory, "device.log")):
+        log = open(os.path.join(directory, "device.log")).read()
+    return rows, seen, log
+
+
+def answers(rows):
+    return [(answer, suppressed) for _, answer, suppressed, _ in rows]
+
+
+checks = []
+
+
+def check(key, description, condition, detail):
+    if only and key != only:
+        return
+    checks.append((f"{key}: {description}", bool(condition), detail))
+
+
+rows, seen, _ = scenario("every-button")
+expected = ["very-unhappy", "unhappy", "happy", "very-happy", "hard", "so-so", "easy"]
+check("every-button", "each of the seven buttons is stored once", answers(rows) == [(a, 0) for a in expected], rows)
+check("every-button", "the panel's LED lights after each press",
+      all(seen.get(f"led{line}") == "1" for line in (5, 6, 13, 19, 16, 20, 21)), seen)
+
+rows, seen, _ = scenario("contacts")
+check("contacts", "bounce bursts count once, a glitch not at all, a 40 ms tap once",
+      answers(rows) == [("very-happy", 0), ("easy", 0)], rows)
+
+rows, seen, _ = scenario("repeats")
+check("repeats", "repeats within the response interval are kept and flagged suppressed",
+      answers(rows) == [("very-happy", 0), ("happy", 1), ("very-unhappy", 1), ("easy", 0)], rows)
+
+rows, seen, log = scenario("stuck")
+check("stuck", "a held button counts nothing; after release it counts again", answers(rows) == [("unhappy", 0)], rows)
+check("stuck", "the stuck flag is raised and cleared", "button stuck" in log and "no longer stuck" in log, "log")
+
+rows, seen, _ = scenario("two-together")
+check("two-together", "two buttons of one panel together: neither counts, both kept",
+      sorted(answers(rows)) == [("very-happy", 1), ("very-unhappy", 1)], rows)
+
+rows, seen, _ = scenario("sigkill")
+before = int(seen.get("before", "0"))
+check("sigkill", "every press acknowledged before SIGKILL survives it", before == 7 and len(rows) == 9, (before, rows))
+check("sigkill", "sequence numbers continue after the restart, none reused",
+      [row[0] for row in rows] == list(range(1, len(rows) + 1)), rows)
+check("sigkill", "presses before and after the restart are the ones pressed",
+      [a for a, _ in answers(rows)] == ["very-happy", "hard", "happy", "so-so", "unhappy", "easy", "very-unhappy",
+                                        "very-happy", "easy"], rows)
+
+rows, seen, _ = scenario("sigterm")
+check("sigterm", "SIGTERM stops the device with status 0 after storing the press",
+      seen.get("exit") == "0" and answers(rows) == [("happy", 0)], (seen, rows))
+check("sigterm", "the lines are released after SIGTERM", seen.get("released") == "1", seen)
+
+failed = 0
+for description, ok, detail in checks:
+    print(("✔ " if ok else "✘ ") + f"[{name}] {description}")
+    if not ok:
+        failed += 1
+        print(f"    got: {detail}")
+print(f"hil {name}: {len(checks) - failed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,155 @@
+#!/bin/sh
+# Guest side of the hardware-in-the-loop scenarios (run inside the gpio-sim VM by Hardware/sim/run-vm.sh).
+# Each scenario starts the real smiley-device binary with a config file against the simulated chip,
+# drives the button lines through gpio-sim's pulls, watches the LED lines, and leaves the device's
+# SQLite store and what it saw in $SMILEY_SIM_RESULTS/<scenario>/ for the host to check (Tests/hil/run.sh).
+#   SMILEY_DEVICE_BIN   the smiley-device binary
+#   SMILEY_HIL_ONLY     optional: run only this scenario
+set -u
+BIN=${SMILEY_DEVICE_BIN:?SMILEY_DEVICE_BIN must name the smiley-device binary}
+SIM=${SMILEY_SIM_SYSFS:?not running inside the smiley-sim VM}
+RESULTS=$SMILEY_SIM_RESULTS
+ONLY=${SMILEY_HIL_ONLY:-}
+
+pull() { echo "$2" >"$SIM/sim_gpio$1/pull"; }
+down() { pull "$1" pull-down; }
+up() { pull "$1" pull-up; }
+press() { down "$1"; sleep "$2"; up "$1"; }
+note() { echo "$1 $2" >>"$OUT/seen"; }
+
+# The LED line was lit at some point within 2 s.
+watch_led() {
+    j=0
+    while [ $j -lt 100 ]; do
+        [ "$(cat "$SIM/sim_gpio$1/value")" = 1 ] && { echo 1; return; }
+        j=$((j + 1))
+        sleep 0.02
+    done
+    echo 0
+}
+
+stored() { grep -c "press stored" "$OUT/device.log" 2>/dev/null || echo 0; }
+
+start_device() { # extra debounce JSON
+    STATE=$TMPDIR/$SCENARIO
+    mkdir -p "$STATE"
+    cat >"$OUT/device.json" <<JSON
+{ "device": "hil-1", "centre": "hil", "hub": "http://127.0.0.1:9", "stateDirectory": "$STATE",
+  "debounce": { $1 },
+  "upload": { "initialRetryMillis": 600000, "maximumRetryMillis": 600000, "requestTimeoutMillis": 100 } }
+JSON
+    "$BIN" run --config "$OUT/device.json" --log-level debug >>"$OUT/device.log" 2>&1 &
+    PID=$!
+    i=0
+    until [ "$(grep -c 'lines requested, ready' "$OUT/device.log")" -ge "${STARTS:-1}" ]; do
+        i=$((i + 1))
+        if [ $i -gt 900 ] || ! kill -0 $PID 2>/dev/null; then
+            note start failed
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+stop_device() {
+    kill -TERM $PID
+    wait $PID
+    note exit $?
+    cp "$STATE"/presses.sqlite* "$OUT/" 2>/dev/null
+}
+
+begin() {
+    SCENARIO=$1
+    [ -z "$ONLY" ] || [ "$ONLY" = "$SCENARIO" ] || return 1
+    OUT=$RESULTS/$SCENARIO
+    mkdir -p "$OUT"
+    : >"$OUT/seen"
+    STARTS=1
+    for line in 5 6 13 19 16 20 21; do up $line; done
+    echo "scenario $SCENARIO" >&2
+}
+
+# Every button of both panels once; each panel's LED acknowledges.
+if begin every-button; then
+    start_device '"responseIntervalMillis": 200' && {
+        for line in 5 6 13 19; do press $line 0.12; note "led$line" "$(watch_led 23)"; sleep 0.3; done
+        for line in 16 20 21; do press $line 0.12; note "led$line" "$(watch_led 24)"; sleep 0.3; done
+        sleep 0.3
+        stop_device
+    }
+fi
+
+# Bounce bursts on press and release, a glitch shorter than the window, and a quick 40 ms tap.
+if begin contacts; then
+    start_device '"responseIntervalMillis": 200' && {
+        down 19; up 19; down 19; up 19; down 19; sleep 0.15; up 19; down 19; up 19; down 19; up 19
+        sleep 0.5
+        down 13; up 13
+        sleep 0.5
+        press 21 0.04
+        sleep 0.5
+        stop_device
+    }
+fi
+
+# Presses on one panel within the response interval: kept, flagged suppressed.
+if begin repeats; then
+    start_device '"responseIntervalMillis": 5000' && {
+        press 19 0.1; sleep 0.4; press 13 0.1; sleep 0.4; press 5 0.1; sleep 0.4
+        press 21 0.1
+        sleep 0.5
+        stop_device
+    }
+fi
+
+# A button held down past the stuck limit counts nothing; once released, presses count again.
+if begin stuck; then
+    start_device '"stuckAfterMillis": 2000, "responseIntervalMillis": 200' && {
+        down 6; sleep 3; up 6
+        sleep 0.5
+        press 6 0.1
+        sleep 0.5
+        stop_device
+    }
+fi
+
+# Two buttons of one panel pressed together: neither counts, both kept.
+if begin two-together; then
+    start_device '"responseIntervalMillis": 200' && {
+        down 5; down 19; sleep 0.2; up 5; up 19
+        sleep 0.5
+        stop_device
+    }
+fi
+
+# SIGKILL mid-stream, then a restart: nothing acknowledged is lost, no sequence number reused.
+if begin sigkill; then
+    start_device '"responseIntervalMillis": 100' && {
+        for line in 19 16 13 20 6 21 5; do press $line 0.06; sleep 0.15; done
+        sleep 0.3
+        note before "$(stored)"
+        kill -KILL $PID
+        wait $PID 2>/dev/null
+        STARTS=2
+        start_device '"responseIntervalMillis": 100' && {
+            for line in 19 21; do press $line 0.06; sleep 0.3; done
+            sleep 0.3
+            stop_device
+        }
+    }
+fi
+
+# SIGTERM: a clean stop that releases the lines for others.
+if begin sigterm; then
+    start_device '"responseIntervalMillis": 200' && {
+        press 13 0.1
+        sleep 0.4
+        stop_device
+        if gpioget "$SMILEY_SIM_CHIP_NAME" 5 >/dev/null 2>&1 || gpioget -c "$SMILEY_SIM_CHIP_NAME" 5 >/dev/null 2>&1; then
+            note released 1
+        else
+            note released 0
+        fi
+    }
+fi
+exit 0
