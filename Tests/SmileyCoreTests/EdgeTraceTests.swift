@@ -19,6 +19,8 @@ import Testing
         #expect(trace.edges.count == 6)
         let outputs = trace.replay(buttons: buttons, configuration: DebounceConfiguration())
         #expect(outputs == [.press(DebouncedPress(button: 0, pressedAtNanos: 1_000_000_000))])
+        guard case .press(let press) = outputs.first else { return }
+        #expect(press.releasedAtNanos == 1_150_000_000)
     }
 
     @Test func aTraceRoundTrips() throws {

@@ -256,7 +256,7 @@ public struct Debouncer: Sendable {
             if state.stuck {
                 outputs.append(.stuckCleared(button: index, releasedAtNanos: changeStart))
             } else if state.countable {
-                outputs.append(.press(count(button: index, state: state)))
+                outputs.append(.press(count(button: index, state: state, releasedAt: changeStart)))
             }
             state.stuck = false
             state.countable = false
@@ -266,7 +266,7 @@ public struct Debouncer: Sendable {
     }
 
     /// Applies the chord and response-interval rules to a finished press.
-    private mutating func count(button index: Int, state: ButtonState) -> DebouncedPress {
+    private mutating func count(button index: Int, state: ButtonState, releasedAt: Int64) -> DebouncedPress {
         var panel = panels[state.panel]
         let chord = state.overlapped
         var suppressed = chord
@@ -277,7 +277,8 @@ public struct Debouncer: Sendable {
             panel.lastCountedNanos = state.pressStart
             panels[state.panel] = panel
         }
-        return DebouncedPress(button: index, pressedAtNanos: state.pressStart, suppressed: suppressed, chord: chord)
+        return DebouncedPress(
+            button: index, pressedAtNanos: state.pressStart, suppressed: suppressed, chord: chord, releasedAtNanos: releasedAt)
     }
 
     private mutating func markStuck(_ index: Int, into outputs: inout [DebounceOutput]) {

@@ -37,10 +37,16 @@ public struct PressRecorder: Sendable {
                 clockSynchronised: clock.isSynchronised(), suppressed: press.suppressed)
             let sequence = try store.record(recorded, recordedAtMillis: clock.wallClockMillis())
             acknowledger.acknowledge(answer.question, suppressed: press.suppressed)
+            let committed = clock.monotonicNanos()
             uploadSignal.notify()
             logger.debug(
                 "press stored",
-                metadata: ["sequence": "\(sequence)", "answer": "\(answer)", "suppressed": "\(press.suppressed)"])
+                metadata: [
+                    "sequence": "\(sequence)", "answer": "\(answer)", "suppressed": "\(press.suppressed)",
+                    // Kernel timestamp of the release edge to the durable commit (window included).
+                    "release_to_commit_us": "\((committed - press.releasedAtNanos) / 1000)",
+                    "press_to_commit_us": "\((committed - press.pressedAtNanos) / 1000)",
+                ])
             return sequence
         case .stuck(let button, let since):
             logger.warning(
