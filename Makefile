@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := $(shell pwd)/.build/debug
 
-.PHONY: demo test deps build unit-tests system-tests hil benchmarks clean
+.PHONY: demo test deps build build-gpiod2 unit-tests system-tests hil benchmarks clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,12 +20,21 @@ system-tests: build
 	@scripts/install-deps.sh chromium
 	@Tests/system/demo-smoke.sh "$(BIN)"
 
-test: unit-tests system-tests
+test: unit-tests system-tests hil
 
-# Hardware-in-the-loop (docs/hardware-in-the-loop.md): the real firmware against a kernel gpio-sim chip
-# in a small VM. Builds the kernel once (cached outside the repo). Not yet part of `make test`.
-hil: build
-	@Tests/hil/run.sh "$(BIN)/smiley-device"
+# smiley-device built against libgpiod 2.x (Debian's bookworm-backports, unpacked into a private prefix).
+build-gpiod2: deps
+	prefix="$$(Hardware/sim/libgpiod2-prefix.sh)" && \
+	PKG_CONFIG_PATH="$$prefix/usr/lib/x86_64-linux-gnu/pkgconfig" \
+	$(SWIFT) build --product smiley-device --scratch-path .build-gpiod2
+
+# Hardware-in-the-loop (docs/hardware-in-the-loop.md): the real firmware, built against libgpiod 1.6 and
+# 2.x, against a kernel gpio-sim chip in a small VM. The kernel is built once and cached outside the repo.
+hil: build build-gpiod2
+	Hardware/sim/build-kernel.sh >/dev/null
+	prefix="$$(Hardware/sim/libgpiod2-prefix.sh)" && \
+	Tests/hil/run.sh "libgpiod1.6=$(BIN)/smiley-device" \
+		"libgpiod2=.build-gpiod2/debug/smiley-device:$$prefix/usr/lib/x86_64-linux-gnu"
 
 benchmarks: deps
 	$(SWIFT) build -c release --product DebouncerThroughput

@@ -39,7 +39,9 @@ def check(key, description, condition, detail):
     checks.append((f"{key}: {description}", bool(condition), detail))
 
 
-rows, seen, _ = scenario("every-button")
+rows, seen, log = scenario("every-button")
+api = "2" if name.startswith("libgpiod2") else "1"
+check("every-button", f"the device runs on libgpiod API {api}", f"(API {api})" in log, "log")
 expected = ["very-unhappy", "unhappy", "happy", "very-happy", "hard", "so-so", "easy"]
 check("every-button", "each of the seven buttons is stored once", answers(rows) == [(a, 0) for a in expected], rows)
 check("every-button", "the panel's LED lights after each press",
