@@ -32,17 +32,26 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
 
     deinit { close(ping) }
 
-    /// Whether the loop thread answers a ping within `timeout` (for the systemd watchdog).
+    /// Whether the loop thread answers a ping within `timeout` (for the systemd watchdog). Waits
+    /// without polling, so an idle device wakes only for the watchdog.
     public func isResponsive(timeout: Duration = .seconds(2)) async -> Bool {
-        let before = pongs.count
-        guard smiley_eventfd_signal(ping) == 0 else { return false }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline {
-            if pongs.count != before { return true }
-            try? await Task.sleep(for: .milliseconds(5))
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    self.pongs.waitForNext(continuation)
+                    if smiley_eventfd_signal(self.ping) != 0 { self.pongs.add(0) }
+                }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let answered = await group.next() ?? false
+            group.cancelAll()
+            if !answered { pongs.add(0) }  // releases the waiter of a wedged loop
+            return answered
         }
-        return false
     }
 
     /// One line request per chip, and which button each offset is.
@@ -217,11 +226,25 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
     }
 }
 
-/// A thread-safe running count (lost GPIO events, watchdog answers).
+/// A thread-safe running count (lost GPIO events, watchdog answers) that tasks can wait on.
 public final class LostEventCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var total = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     public var count: Int { lock.withLock { total } }
-    func add(_ lost: Int) { lock.withLock { total += lost } }
+
+    /// Adds to the count and wakes everyone waiting for the next addition.
+    func add(_ amount: Int) {
+        let woken = lock.withLock {
+            total += amount
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    func waitForNext(_ continuation: CheckedContinuation<Void, Never>) {
+        lock.withLock { waiters.append(continuation) }
+    }
 }
