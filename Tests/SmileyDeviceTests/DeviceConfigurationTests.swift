@@ -44,6 +44,18 @@ import Testing
         #expect(message(twice).contains("buttons[1].line = GPIO5: line used by two buttons"))
     }
 
+    @Test func eachQuestionCanHaveItsOwnResponseInterval() throws {
+        let json = minimal.replacingOccurrences(
+            of: "}", with: #", "debounce": {"responseIntervalMillisByQuestion": {"accessibility": 10000}}}"#)
+        let configuration = try load(json).get()
+        let debouncer = configuration.debounce.debouncerConfiguration
+        #expect(debouncer.responseIntervalNanos(forPanel: 1) == 10_000_000_000)
+        #expect(debouncer.responseIntervalNanos(forPanel: 0) == 5_000_000_000)
+        let bad = minimal.replacingOccurrences(
+            of: "}", with: #", "debounce": {"responseIntervalMillisByQuestion": {"mood": 1}}}"#)
+        #expect(message(bad).contains("unknown question 'mood'"))
+    }
+
     @Test func aMissingFileIsNamed() {
         #expect(throws: ConfigurationError.self) { try DeviceConfiguration.load(path: "/nonexistent/device.json") }
     }

@@ -195,19 +195,34 @@ public struct DebounceSettings: Sendable, Hashable, Codable {
     public var responseIntervalMillis: Int = 5_000
     /// A button held longer than this is reported stuck and counts nothing until released.
     public var stuckAfterMillis: Int = 10_000
+    /// Response intervals of single questions, overriding `responseIntervalMillis`.
+    public var responseIntervalMillisByQuestion: [Question: Int] = [:]
 
     public init(
         stableWindowMillis: Int = 20, minimumPressMillis: Int = 30, responseIntervalMillis: Int = 5_000,
-        stuckAfterMillis: Int = 10_000
+        stuckAfterMillis: Int = 10_000, responseIntervalMillisByQuestion: [Question: Int] = [:]
     ) {
         self.stableWindowMillis = stableWindowMillis
         self.minimumPressMillis = minimumPressMillis
         self.responseIntervalMillis = responseIntervalMillis
         self.stuckAfterMillis = stuckAfterMillis
+        self.responseIntervalMillisByQuestion = responseIntervalMillisByQuestion
     }
 
     enum CodingKeys: String, CodingKey {
         case stableWindowMillis, minimumPressMillis, responseIntervalMillis, stuckAfterMillis
+        case responseIntervalMillisByQuestion
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stableWindowMillis, forKey: .stableWindowMillis)
+        try container.encode(minimumPressMillis, forKey: .minimumPressMillis)
+        try container.encode(responseIntervalMillis, forKey: .responseIntervalMillis)
+        try container.encode(stuckAfterMillis, forKey: .stuckAfterMillis)
+        try container.encode(
+            Dictionary(uniqueKeysWithValues: responseIntervalMillisByQuestion.map { ($0.key.rawValue, $0.value) }),
+            forKey: .responseIntervalMillisByQuestion)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -221,6 +236,16 @@ public struct DebounceSettings: Sendable, Hashable, Codable {
             try container.decodeIfPresent(Int.self, forKey: .responseIntervalMillis) ?? defaults.responseIntervalMillis
         stuckAfterMillis =
             try container.decodeIfPresent(Int.self, forKey: .stuckAfterMillis) ?? defaults.stuckAfterMillis
+        let byName =
+            try container.decodeIfPresent([String: Int].self, forKey: .responseIntervalMillisByQuestion) ?? [:]
+        for (name, millis) in byName {
+            guard let question = Question(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .responseIntervalMillisByQuestion, in: container,
+                    debugDescription: ModelError.unknownQuestion(name).description)
+            }
+            responseIntervalMillisByQuestion[question] = millis
+        }
     }
 
     func validate() throws(ConfigurationError) {
@@ -234,6 +259,9 @@ public struct DebounceSettings: Sendable, Hashable, Codable {
         try check("minimumPressMillis", minimumPressMillis, 0...5000)
         try check("responseIntervalMillis", responseIntervalMillis, 0...600_000)
         try check("stuckAfterMillis", stuckAfterMillis, 1000...3_600_000)
+        for (question, millis) in responseIntervalMillisByQuestion.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            try check("responseIntervalMillisByQuestion.\(question)", millis, 0...600_000)
+        }
     }
 
     public var debouncerConfiguration: DebounceConfiguration {
@@ -241,6 +269,10 @@ public struct DebounceSettings: Sendable, Hashable, Codable {
             stableWindowNanos: Int64(stableWindowMillis) * 1_000_000,
             minimumPressNanos: Int64(minimumPressMillis) * 1_000_000,
             responseIntervalNanos: Int64(responseIntervalMillis) * 1_000_000,
+            panelResponseIntervalNanos: Dictionary(
+                uniqueKeysWithValues: responseIntervalMillisByQuestion.map { question, millis in
+                    (Question.allCases.firstIndex(of: question)!, Int64(millis) * 1_000_000)
+                }),
             stuckLimitNanos: Int64(stuckAfterMillis) * 1_000_000)
     }
 }
