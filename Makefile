@@ -39,6 +39,8 @@ hil: build build-gpiod2
 benchmarks: deps
 	$(SWIFT) build -c release --product DebouncerThroughput
 	.build/release/DebouncerThroughput
+	$(SWIFT) build -c release --product IngestThroughput
+	.build/release/IngestThroughput
 
 clean:
 	rm -rf .build .demo-state

@@ -98,6 +98,21 @@ let package = Package(
             path: "Benchmarks/DebouncerThroughput",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "IngestThroughput",
+            dependencies: [
+                "SmileyHub",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/IngestThroughput",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SmileyCoreTests",
             dependencies: ["SmileyCore"],

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "smiley_linux.h"
 
 #include <errno.h>
@@ -52,6 +53,15 @@ int smiley_eventfd_signal(int fd) {
 
 long long smiley_eventfd_consume(int fd) {
     return smiley_timerfd_consume(fd);
+}
+
+int smiley_thread_set_name(const char *name) {
+    int result = pthread_setname_np(pthread_self(), name);
+    if (result != 0) {
+        errno = result;
+        return -1;
+    }
+    return 0;
 }
 
 int smiley_thread_set_fifo(int priority) {

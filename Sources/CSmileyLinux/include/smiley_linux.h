@@ -21,6 +21,9 @@ int smiley_eventfd_signal(int fd);
 /* Reads (and so clears) an eventfd's counter; 0 when it was not signalled. */
 long long smiley_eventfd_consume(int fd);
 
+/* Names the calling thread (at most 15 characters), as `ps -L` and /proc show it. */
+int smiley_thread_set_name(const char *name);
+
 /* Runs the calling thread under SCHED_FIFO at `priority` (1..99). */
 int smiley_thread_set_fifo(int priority);
 

@@ -168,6 +168,8 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
         }
 
         func loop() throws {
+            // Named so that per-thread figures (wake-ups, CPU) can tell the button loop apart.
+            _ = smiley_thread_set_name("smiley-gpio")
             if let priority = realtimePriority, smiley_thread_set_fifo(priority) != 0 {
                 throw SystemError(operation: "SCHED_FIFO priority \(priority) for the GPIO thread", errno: errno)
             }
