@@ -134,6 +134,161 @@ import Testing
         #expect(try device.store.summary().backlog == 1)
     }
 
+    @Test func aDeviceThatBootedIn1970HasItsPressesPlacedOnceItsClockIsSet() async throws {
+        try await withHub { hub in
+            let configuration = DeviceConfiguration(
+                device: Self.device, centre: Self.thimphu, hub: hub.url, stateDirectory: hub.directory + "/device")
+            let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "test-device"))
+            let client = HTTPClient.shared
+            let button = { (answer: Answer) in configuration.buttons.firstIndex { $0.answer == answer }! }
+            func press(_ answer: Answer, atSeconds seconds: Int64, clock: SimulatedClock, boot: String) async throws {
+                let source = ScriptedButtonSource(
+                    edges: PressScript.edges(for: [PressScript.Step(button: button(answer), atNanos: seconds * 1_000_000_000)]),
+                    buttons: device.buttonSpecs, configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+                let recorder = device.recorder(clock: clock, boot: boot)
+                try await source.run { output in try recorder.handle(output) }
+            }
+            // An earlier boot that never reached a time server nor the hub: its press stays uncertain.
+            let lostBoot = SimulatedClock(bootWallClockMillis: 0, synchronised: false)
+            try await press(.veryUnhappy, atSeconds: 100, clock: lostBoot, boot: "boot-lost")
+            // This boot starts at 1970 too; a press 20 minutes in, then NTP sets the clock.
+            let clock = SimulatedClock(bootWallClockMillis: 0, synchronised: false)
+            try await press(.veryHappy, atSeconds: 1200, clock: clock, boot: "boot-now")
+            // Booted at 09:00 on Monday 2 November 2026 in Thimphu: at 3600 s it is 10:00.
+            clock.advance(toMonotonic: 3600 * 1_000_000_000)
+            clock.setWallClock(millis: Self.bhutan(2026, 11, 2, 10, 0))
+            let uploader = Uploader(
+                store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
+                settings: configuration.upload, client: client, clock: clock, boot: "boot-now", signal: UploadSignal(),
+                logger: Logger(label: "test-uploader"))
+            #expect(try await uploader.drain() == 2)
+            let heatmap = try await heatmap(client, hub, .satisfaction)
+            // 09:20 local, Monday: only the press of the boot whose clock became known.
+            #expect(heatmap.cells == [HeatmapCell(weekday: 1, hour: 9, count: 1, index: 100)])
+            #expect(heatmap.timeUncertainPresses == 1)
+        }
+    }
+
+    @Test func aReplyLostAfterTheHubCommittedMakesTheRetryAddNothing() async throws {
+        try await withHub { hub in
+            let hubPort = Int(hub.url.split(separator: ":").last!)!
+            let proxy = try ReplyDroppingProxy(upstreamPort: hubPort, dropReplies: 1)
+            defer { proxy.stop() }
+            var configuration = DeviceConfiguration(
+                device: Self.device, centre: Self.thimphu, hub: "http://127.0.0.1:\(proxy.port)",
+                stateDirectory: hub.directory + "/device")
+            configuration.upload.requestTimeoutMillis = 5000
+            let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "test-device"))
+            let clock = SimulatedClock(bootWallClockMillis: Self.bhutan(2026, 11, 2, 9, 0))
+            let steps = (0..<20).map { index in
+                PressScript.Step(button: index % 7, atNanos: Int64(60 + index * 10) * 1_000_000_000)
+            }
+            let source = ScriptedButtonSource(
+                edges: PressScript.edges(for: steps), buttons: device.buttonSpecs,
+                configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+            let recorder = device.recorder(clock: clock, boot: "boot-1")
+            try await source.run { output in try recorder.handle(output) }
+            let uploader = Uploader(
+                store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: configuration.hub)!,
+                settings: configuration.upload, client: HTTPClient.shared, clock: clock, boot: "boot-1",
+                signal: UploadSignal(), logger: Logger(label: "test-uploader"))
+            // The first upload reaches the hub, which commits; its reply is cut.
+            await #expect(throws: (any Error).self) { try await uploader.drain() }
+            #expect(try hub.database.pressCount() == 20)
+            #expect(try device.store.summary().backlog == 20)
+            // The retry: the hub already holds all of them.
+            #expect(try await uploader.drain() == 20)
+            #expect(try hub.database.pressCount() == 20)
+            #expect(try device.store.summary().backlog == 0)
+            #expect(proxy.forwarded == 2)
+            let total = try await heatmap(HTTPClient.shared, hub, .satisfaction).cells.reduce(0) { $0 + $1.count }
+                + heatmap(HTTPClient.shared, hub, .accessibility).cells.reduce(0) { $0 + $1.count }
+            #expect(total == 20)
+        }
+    }
+
+    @Test(arguments: [0, 2, 5, 20])
+    func anUploadCutShortAndRestartedLosesNothingAndDuplicatesNothing(cutAfterMillis: Int) async throws {
+        try await withHub { hub in
+            var configuration = DeviceConfiguration(
+                device: Self.device, centre: Self.thimphu, hub: hub.url, stateDirectory: hub.directory + "/device")
+            configuration.upload.batchSize = 50
+            let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "test-device"))
+            let clock = SimulatedClock(bootWallClockMillis: Self.bhutan(2026, 11, 2, 9, 0))
+            let steps = (0..<300).map { index in
+                PressScript.Step(button: index % 7, atNanos: Int64(60 + index * 10) * 1_000_000_000)
+            }
+            let source = ScriptedButtonSource(
+                edges: PressScript.edges(for: steps), buttons: device.buttonSpecs,
+                configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+            let recorder = device.recorder(clock: clock, boot: "boot-1")
+            try await source.run { output in try recorder.handle(output) }
+            func uploader() -> Uploader {
+                Uploader(
+                    store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
+                    settings: configuration.upload, client: HTTPClient.shared, clock: clock, boot: "boot-1",
+                    signal: UploadSignal(), logger: Logger(label: "test-uploader"))
+            }
+            // The device dies mid-upload (its task is cancelled at some point) and starts again.
+            let dying = uploader()
+            let first = Task { try await dying.drain() }
+            try await Task.sleep(for: .milliseconds(cutAfterMillis))
+            first.cancel()
+            _ = try? await first.value
+            _ = try await uploader().drain()
+            #expect(try hub.database.pressCount() == 300)
+            #expect(try device.store.summary().backlog == 0)
+        }
+    }
+
+    @Test func tenThousandPressesRecordedWhileTheHubIsDownArriveExactlyOnce() async throws {
+        let directory = try temporaryDirectory()
+        // Reserve a port, then leave it closed: the hub is down.
+        let probe = try ReplyDroppingProxy(upstreamPort: 9, dropReplies: 0)
+        let port = probe.port
+        probe.stop()
+        var configuration = DeviceConfiguration(
+            device: Self.device, centre: Self.thimphu, hub: "http://127.0.0.1:\(port)", stateDirectory: directory + "/device")
+        configuration.upload.requestTimeoutMillis = 2000
+        let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "test-device"))
+        let clock = SimulatedClock(bootWallClockMillis: Self.bhutan(2026, 11, 2, 0, 0))
+        // 10,000 presses, one every 6 s on alternating panels (none suppressed), through the pipeline.
+        let steps = (0..<10_000).map { index in
+            PressScript.Step(button: index % 2 == 0 ? index / 2 % 4 : 4 + index / 2 % 3, atNanos: Int64(index) * 6_000_000_000 + 1)
+        }
+        let source = ScriptedButtonSource(
+            edges: PressScript.edges(for: steps), buttons: device.buttonSpecs,
+            configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+        let recorder = device.recorder(clock: clock, boot: "boot-1")
+        try await source.run { output in try recorder.handle(output) }
+        let uploader = Uploader(
+            store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: configuration.hub)!,
+            settings: configuration.upload, client: HTTPClient.shared, clock: clock, boot: "boot-1",
+            signal: UploadSignal(), logger: Logger(label: "test-uploader"))
+        await #expect(throws: (any Error).self) { try await uploader.drain() }
+        #expect(try device.store.summary().backlog == 10_000)
+        // The hub comes up on that port.
+        let database = try HubDatabase(path: directory + "/hub/hub.sqlite")
+        try database.addCentre(Centre(id: Self.thimphu, name: "Thimphu DCRC", timeZone: "Asia/Thimphu"))
+        let app = buildApplication(
+            configuration: HubConfiguration(host: "127.0.0.1", port: port, stateDirectory: directory + "/hub"),
+            database: database, logger: Logger(label: "test-hub"))
+        let group = ServiceGroup(services: [app], logger: Logger(label: "test-hub"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var sent = 0
+            for _ in 0..<100 where sent < 10_000 {
+                do { sent += try await uploader.drain() } catch { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(sent == 10_000)
+            #expect(try database.pressCount() == 10_000)
+            #expect(try device.store.summary().backlog == 0)
+            #expect(try await uploader.drain() == 0)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
     // MARK: Helpers
 
     struct RunningHub {

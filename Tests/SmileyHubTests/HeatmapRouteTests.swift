@@ -15,7 +15,7 @@ import Testing
             IngestBatch(
                 device: IngestTests.device, centre: IngestTests.centre,
                 presses: [IngestTests.press(1, .veryHappy), IngestTests.press(2, .hard)]),
-            receivedMillis: 0)
+            receivedMillis: 1_793_600_000_000)
         return database
     }
 

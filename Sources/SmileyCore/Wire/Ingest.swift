@@ -1,16 +1,36 @@
-/// What a device sends to `POST /api/v1/ingest`: some of its stored presses, oldest first.
+/// What a device sends to `POST /api/v1/ingest`: some of its stored presses, oldest first, and a
+/// reading of its clocks taken just before sending (the hub dates presses of unsynchronised boots
+/// from it).
 public struct IngestBatch: Sendable, Hashable, Codable {
     public var device: DeviceID
     public var centre: CentreID
     public var presses: [Press]
+    public var clock: ClockSample?
 
     /// The most presses one batch may carry.
     public static let maximumPresses = 5_000
 
-    public init(device: DeviceID, centre: CentreID, presses: [Press]) {
+    public init(device: DeviceID, centre: CentreID, presses: [Press], clock: ClockSample? = nil) {
         self.device = device
         self.centre = centre
         self.presses = presses
+        self.clock = clock
+    }
+}
+
+/// The device's clocks at one moment: which boot, its monotonic clock, its wall clock, and whether
+/// the kernel considered the wall clock synchronised.
+public struct ClockSample: Sendable, Hashable, Codable {
+    public var boot: String
+    public var monotonicNanos: Int64
+    public var wallClockMillis: Int64
+    public var synchronised: Bool
+
+    public init(boot: String, monotonicNanos: Int64, wallClockMillis: Int64, synchronised: Bool) {
+        self.boot = boot
+        self.monotonicNanos = monotonicNanos
+        self.wallClockMillis = wallClockMillis
+        self.synchronised = synchronised
     }
 }
 
@@ -22,13 +42,22 @@ public struct IngestReceipt: Sendable, Hashable, Codable {
     public var duplicates: Int
     /// The highest sequence number the hub holds for this device.
     public var highestSequence: Int64
+    /// The hub holds every press of this device from 1 up to this sequence number.
+    public var highestContiguousSequence: Int64
+    /// Presses of this batch stored without a trustworthy time (kept, not yet in the heatmaps).
+    public var timeUncertain: Int
     /// The hub's wall clock when it answered, in milliseconds since 1970.
     public var hubTimeMillis: Int64
 
-    public init(accepted: Int, duplicates: Int, highestSequence: Int64, hubTimeMillis: Int64) {
+    public init(
+        accepted: Int, duplicates: Int, highestSequence: Int64, highestContiguousSequence: Int64,
+        timeUncertain: Int = 0, hubTimeMillis: Int64
+    ) {
         self.accepted = accepted
         self.duplicates = duplicates
         self.highestSequence = highestSequence
+        self.highestContiguousSequence = highestContiguousSequence
+        self.timeUncertain = timeUncertain
         self.hubTimeMillis = hubTimeMillis
     }
 }
@@ -39,11 +68,14 @@ public struct HeatmapResponse: Sendable, Hashable, Codable {
     public var question: Question
     public var timeZone: String
     public var cells: [HeatmapCell]
+    /// Presses of this centre (any question) held without a trustworthy time: not in any cell.
+    public var timeUncertainPresses: Int
 
-    public init(centre: CentreID, question: Question, timeZone: String, cells: [HeatmapCell]) {
+    public init(centre: CentreID, question: Question, timeZone: String, cells: [HeatmapCell], timeUncertainPresses: Int = 0) {
         self.centre = centre
         self.question = question
         self.timeZone = timeZone
         self.cells = cells
+        self.timeUncertainPresses = timeUncertainPresses
     }
 }

@@ -39,4 +39,13 @@ public final class SimulatedClock: DeviceClock {
     }
 
     public func setSynchronised(_ synchronised: Bool) { state.withLock { $0.synchronised = synchronised } }
+
+    /// Sets the wall clock, as NTP does once it reaches a time server: the wall clock jumps, the
+    /// monotonic clock does not.
+    public func setWallClock(millis: Int64, synchronised: Bool = true) {
+        state.withLock {
+            $0.bootWallClockMillis = millis - $0.monotonicNanos / 1_000_000
+            $0.synchronised = synchronised
+        }
+    }
 }

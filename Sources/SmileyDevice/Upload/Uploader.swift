@@ -18,13 +18,17 @@ public final class Uploader: Service {
     let settings: UploadSettings
     let client: HTTPClient
     let clock: any DeviceClock
+    /// The boot the clock readings sent with each batch belong to.
+    let boot: String
     let signal: UploadSignal
     let logger: Logger
 
     public init(
         store: DeviceStore, device: DeviceID, centre: CentreID, hub: URL, settings: UploadSettings,
-        client: HTTPClient, clock: any DeviceClock, signal: UploadSignal, logger: Logger
+        client: HTTPClient, clock: any DeviceClock, boot: String = BootIdentity.current(), signal: UploadSignal,
+        logger: Logger
     ) {
+        self.boot = boot
         self.store = store
         self.device = device
         self.centre = centre
@@ -81,13 +85,20 @@ public final class Uploader: Service {
         while true {
             let presses = try store.unsent(device: device, limit: settings.batchSize)
             if presses.isEmpty { return sent }
-            let receipt = try await upload(IngestBatch(device: device, centre: centre, presses: presses))
+            let receipt = try await upload(IngestBatch(device: device, centre: centre, presses: presses, clock: clockSample()))
             try store.markUploaded(sequences: presses.map(\.sequence), atMillis: clock.wallClockMillis())
             sent += presses.count
             logger.debug(
                 "batch acknowledged",
                 metadata: ["accepted": "\(receipt.accepted)", "duplicates": "\(receipt.duplicates)"])
         }
+    }
+
+    /// The device's clocks now, so the hub can date presses taken while the wall clock was wrong.
+    func clockSample() -> ClockSample {
+        ClockSample(
+            boot: boot, monotonicNanos: clock.monotonicNanos(), wallClockMillis: clock.wallClockMillis(),
+            synchronised: clock.isSynchronised())
     }
 
     /// Sends one batch and returns the hub's receipt.

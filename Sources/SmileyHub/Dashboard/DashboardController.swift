@@ -27,6 +27,12 @@ struct DashboardController<Context: RequestContext>: Sendable {
                     </figure>
                     """)
             }
+            let uncertain = try database.uncertainCount(centre: centre.id)
+            if uncertain > 0 {
+                panels.append(
+                    #"<p class="uncertain">\#(uncertain) presses wait for their device's clock to be known and are not shown yet.</p>"#
+                )
+            }
             sections.append(
                 """
                 <section class="centre" id="centre-\(HTML.escape(centre.id.rawValue))" data-centre="\(HTML.escape(centre.id.rawValue))">

@@ -34,6 +34,7 @@ struct HeatmapController<Context: RequestContext>: Sendable {
         let heatmap = try database.heatmap(centre: centre.id, question: question, device: device)
         return JSONResponse(
             value: HeatmapResponse(
-                centre: centre.id, question: question, timeZone: centre.timeZone, cells: heatmap.cells))
+                centre: centre.id, question: question, timeZone: centre.timeZone, cells: heatmap.cells,
+                timeUncertainPresses: try database.uncertainCount(centre: centre.id)))
     }
 }

@@ -40,8 +40,19 @@ public struct HubDatabase: Sendable {
                         id TEXT PRIMARY KEY NOT NULL,
                         centre_id TEXT NOT NULL REFERENCES centre(id),
                         first_seen_millis INTEGER NOT NULL,
-                        last_seen_millis INTEGER NOT NULL
+                        last_seen_millis INTEGER NOT NULL,
+                        -- Every press from 1 up to this sequence number is held.
+                        contiguous_sequence INTEGER NOT NULL DEFAULT 0
                     );
+                    -- What is known of one boot's clock: wall millis = monotonic millis + offset_millis.
+                    CREATE TABLE boot_clock (
+                        device_id TEXT NOT NULL REFERENCES device(id),
+                        boot TEXT NOT NULL,
+                        offset_millis INTEGER NOT NULL,
+                        source TEXT NOT NULL CHECK (source IN ('synchronised', 'hub-exchange')),
+                        updated_millis INTEGER NOT NULL,
+                        PRIMARY KEY (device_id, boot)
+                    ) WITHOUT ROWID;
                     CREATE TABLE press (
                         device_id TEXT NOT NULL REFERENCES device(id),
                         sequence INTEGER NOT NULL CHECK (sequence >= 1),
@@ -53,10 +64,15 @@ public struct HubDatabase: Sendable {
                         wall_clock_millis INTEGER NOT NULL,
                         clock_synchronised INTEGER NOT NULL CHECK (clock_synchronised IN (0, 1)),
                         suppressed INTEGER NOT NULL CHECK (suppressed IN (0, 1)),
-                        local_hour TEXT NOT NULL,
+                        -- device-clock, corrected or uncertain (see PressPlacement)
+                        time_status TEXT NOT NULL CHECK (time_status IN ('device-clock', 'corrected', 'uncertain')),
+                        placed_millis INTEGER,
+                        local_hour TEXT,
                         received_millis INTEGER NOT NULL,
-                        PRIMARY KEY (device_id, sequence)
+                        PRIMARY KEY (device_id, sequence),
+                        CHECK ((time_status = 'uncertain') = (placed_millis IS NULL))
                     ) WITHOUT ROWID;
+                    CREATE INDEX press_uncertain ON press(device_id, boot) WHERE time_status = 'uncertain';
                     CREATE TABLE hourly_rollup (
                         centre_id TEXT NOT NULL REFERENCES centre(id),
                         device_id TEXT NOT NULL REFERENCES device(id),
@@ -131,101 +147,6 @@ public struct HubDatabase: Sendable {
         }
     }
 
-    // MARK: Ingest
-
-    /// Stores a device's batch whole or not at all. Presses already held are counted as duplicates;
-    /// a press that reuses a held sequence number with other content is refused, batch and all.
-    public func ingest(_ batch: IngestBatch, receivedMillis: Int64) throws(HubError) -> IngestReceipt {
-        guard batch.presses.count <= IngestBatch.maximumPresses else {
-            throw .tooLarge("a batch may carry at most \(IngestBatch.maximumPresses) presses, got \(batch.presses.count)")
-        }
-        for (index, press) in batch.presses.enumerated() where press.device != batch.device {
-            throw .forbidden(
-                "presses[\(index)].device '\(press.device)' is not the batch's device '\(batch.device)'")
-        }
-        do {
-            return try writer.write { db in
-                guard
-                    let zone = try String.fetchOne(
-                        db, sql: "SELECT time_zone FROM centre WHERE id = ?", arguments: [batch.centre.rawValue])
-                else {
-                    throw HubError.unprocessable("unknown centre '\(batch.centre)'")
-                }
-                let bucketer = try HourBucketer(timeZoneIdentifier: zone)
-                if let registered = try String.fetchOne(
-                    db, sql: "SELECT centre_id FROM device WHERE id = ?", arguments: [batch.device.rawValue])
-                {
-                    guard registered == batch.centre.rawValue else {
-                        throw HubError.conflict(
-                            "device '\(batch.device)' belongs to centre '\(registered)', not '\(batch.centre)'")
-                    }
-                    try db.execute(
-                        sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?",
-                        arguments: [receivedMillis, batch.device.rawValue])
-                } else {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis)
-                            VALUES (?, ?, ?, ?)
-                            """,
-                        arguments: [batch.device.rawValue, batch.centre.rawValue, receivedMillis, receivedMillis])
-                }
-                var accepted = 0
-                var duplicates = 0
-                for (index, press) in batch.presses.enumerated() {
-                    if let held = try HeldPress.fetch(db, device: batch.device, sequence: press.sequence) {
-                        guard held.matches(press) else {
-                            throw HubError.conflict(
-                                "presses[\(index)]: sequence \(press.sequence) of device '\(batch.device)' is already held with other content"
-                            )
-                        }
-                        duplicates += 1
-                        continue
-                    }
-                    let hour = bucketer.localHour(ofMillis: press.wallClockMillis)
-                    try db.execute(
-                        sql: """
-                            INSERT INTO press (device_id, sequence, boot, question, answer, score, monotonic_nanos,
-                                wall_clock_millis, clock_synchronised, suppressed, local_hour, received_millis)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            batch.device.rawValue, press.sequence, press.boot, press.question.rawValue,
-                            press.answer.name, press.answer.score, press.monotonicNanos, press.wallClockMillis,
-                            press.clockSynchronised, press.suppressed, hour.key, receivedMillis,
-                        ])
-                    if !press.suppressed {
-                        try db.execute(
-                            sql: """
-                                INSERT INTO hourly_rollup (centre_id, device_id, question, answer, local_hour,
-                                    weekday, hour, count, score_sum)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
-                                ON CONFLICT (centre_id, device_id, question, answer, local_hour)
-                                DO UPDATE SET count = count + 1, score_sum = score_sum + excluded.score_sum
-                                """,
-                            arguments: [
-                                batch.centre.rawValue, batch.device.rawValue, press.question.rawValue,
-                                press.answer.name, hour.key, hour.weekday, hour.hour, press.answer.score,
-                            ])
-                    }
-                    accepted += 1
-                }
-                let highest =
-                    try Int64.fetchOne(
-                        db, sql: "SELECT MAX(sequence) FROM press WHERE device_id = ?",
-                        arguments: [batch.device.rawValue]) ?? 0
-                return IngestReceipt(
-                    accepted: accepted, duplicates: duplicates, highestSequence: highest, hubTimeMillis: receivedMillis)
-            }
-        } catch let error as HubError {
-            throw error
-        } catch let error as ModelError {
-            throw .storage(error.description)
-        } catch {
-            throw .storage("\(error)")
-        }
-    }
-
     // MARK: Heatmaps
 
     /// The hour x weekday heatmap of one centre and question, from the hourly rollup.
@@ -248,6 +169,28 @@ public struct HubDatabase: Sendable {
         }
     }
 
+    /// Presses held without a trustworthy time, for one centre (left out of its heatmaps).
+    public func uncertainCount(centre: CentreID) throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM press p JOIN device d ON d.id = p.device_id
+                    WHERE d.centre_id = ? AND p.time_status = 'uncertain'
+                    """, arguments: [centre.rawValue]) ?? 0
+        }
+    }
+
+    /// The stored placement of one press, for tests and diagnosis.
+    public func placement(device: DeviceID, sequence: Int64) throws -> (status: String, millis: Int64?)? {
+        try writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT time_status, placed_millis FROM press WHERE device_id = ? AND sequence = ?",
+                arguments: [device.rawValue, sequence]
+            ).map { row in (row["time_status"], row["placed_millis"]) }
+        }
+    }
+
     /// Presses held in all (counted or not), for status pages and tests.
     public func pressCount(device: DeviceID? = nil) throws -> Int {
         try writer.read { db in
@@ -257,34 +200,5 @@ public struct HubDatabase: Sendable {
             }
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM press") ?? 0
         }
-    }
-}
-
-/// A press as the hub holds it, to tell a harmless retry from a conflicting reuse of a sequence.
-struct HeldPress {
-    var boot: String
-    var question: String
-    var answer: String
-    var monotonicNanos: Int64
-    var wallClockMillis: Int64
-
-    static func fetch(_ db: Database, device: DeviceID, sequence: Int64) throws -> HeldPress? {
-        try Row.fetchOne(
-            db,
-            sql: """
-                SELECT boot, question, answer, monotonic_nanos, wall_clock_millis FROM press
-                WHERE device_id = ? AND sequence = ?
-                """,
-            arguments: [device.rawValue, sequence]
-        ).map { row in
-            HeldPress(
-                boot: row["boot"], question: row["question"], answer: row["answer"],
-                monotonicNanos: row["monotonic_nanos"], wallClockMillis: row["wall_clock_millis"])
-        }
-    }
-
-    func matches(_ press: Press) -> Bool {
-        boot == press.boot && question == press.question.rawValue && answer == press.answer.name
-            && monotonicNanos == press.monotonicNanos && wallClockMillis == press.wallClockMillis
     }
 }

@@ -1,0 +1,256 @@
+import GRDB
+import SmileyCore
+
+extension HubDatabase {
+    /// How far ahead of the hub's clock a synchronised press may claim to be before it is refused.
+    static var futureToleranceMillis: Int64 { 24 * 3_600_000 }
+
+    /// Stores a device's batch whole or not at all. Presses already held are counted as duplicates;
+    /// a press that reuses a held sequence number with other content is refused, batch and all.
+    /// Presses are dated per `PressPlacement`; those of a boot whose clock becomes known here (from
+    /// this batch's synchronised presses or its clock sample) are placed now, earlier ones included.
+    public func ingest(_ batch: IngestBatch, receivedMillis: Int64) throws(HubError) -> IngestReceipt {
+        guard batch.presses.count <= IngestBatch.maximumPresses else {
+            throw .tooLarge("a batch may carry at most \(IngestBatch.maximumPresses) presses, got \(batch.presses.count)")
+        }
+        for (index, press) in batch.presses.enumerated() {
+            guard press.device == batch.device else {
+                throw .forbidden(
+                    "presses[\(index)].device '\(press.device)' is not the batch's device '\(batch.device)'")
+            }
+            if press.clockSynchronised, press.wallClockMillis > receivedMillis + Self.futureToleranceMillis {
+                throw .unprocessable(
+                    "presses[\(index)].wallClockMillis \(press.wallClockMillis) is more than a day ahead of the hub's clock (\(receivedMillis))"
+                )
+            }
+        }
+        do {
+            return try writer.write { db in
+                let bucketer = try registerDevice(db, batch: batch, receivedMillis: receivedMillis)
+                var touchedBoots: Set<String> = []
+                for press in batch.presses {
+                    if let offset = PressPlacement.offset(of: press) {
+                        try recordOffset(db, batch.device, press.boot, offset, source: "synchronised", receivedMillis)
+                        touchedBoots.insert(press.boot)
+                    }
+                }
+                if let sample = batch.clock {
+                    let offset =
+                        sample.synchronised
+                        ? sample.wallClockMillis - sample.monotonicNanos / 1_000_000
+                        : PressPlacement.offset(of: sample, receivedAtHubMillis: receivedMillis)
+                    try recordOffset(
+                        db, batch.device, sample.boot, offset, source: sample.synchronised ? "synchronised" : "hub-exchange",
+                        receivedMillis)
+                    touchedBoots.insert(sample.boot)
+                }
+                var accepted = 0
+                var duplicates = 0
+                var offsets: [String: Int64?] = [:]
+                for (index, press) in batch.presses.enumerated() {
+                    if let held = try HeldPress.fetch(db, device: batch.device, sequence: press.sequence) {
+                        guard held.matches(press) else {
+                            throw HubError.conflict(
+                                "presses[\(index)]: sequence \(press.sequence) of device '\(batch.device)' is already held with other content"
+                            )
+                        }
+                        duplicates += 1
+                        continue
+                    }
+                    if offsets[press.boot] == nil { offsets[press.boot] = try bootOffset(db, batch.device, press.boot) }
+                    let placement = PressPlacement.place(press, bootOffsetMillis: offsets[press.boot]!)
+                    try insert(db, press, placement: placement, bucketer: bucketer, centre: batch.centre, receivedMillis)
+                    accepted += 1
+                }
+                for boot in touchedBoots.sorted() {
+                    try placeUncertainPresses(db, device: batch.device, boot: boot, centre: batch.centre, bucketer: bucketer)
+                }
+                let contiguous = try advanceContiguousSequence(db, device: batch.device)
+                let highest =
+                    try Int64.fetchOne(
+                        db, sql: "SELECT MAX(sequence) FROM press WHERE device_id = ?", arguments: [batch.device.rawValue]
+                    ) ?? 0
+                var uncertain = 0
+                for press in batch.presses where try String.fetchOne(
+                    db, sql: "SELECT time_status FROM press WHERE device_id = ? AND sequence = ?",
+                    arguments: [batch.device.rawValue, press.sequence]) == "uncertain"
+                {
+                    uncertain += 1
+                }
+                return IngestReceipt(
+                    accepted: accepted, duplicates: duplicates, highestSequence: highest,
+                    highestContiguousSequence: contiguous, timeUncertain: uncertain, hubTimeMillis: receivedMillis)
+            }
+        } catch let error as HubError {
+            throw error
+        } catch let error as ModelError {
+            throw .storage(error.description)
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// Checks the centre, registers the device on first sight, and refuses a device that moved centre.
+    private func registerDevice(_ db: Database, batch: IngestBatch, receivedMillis: Int64) throws -> HourBucketer {
+        guard
+            let zone = try String.fetchOne(
+                db, sql: "SELECT time_zone FROM centre WHERE id = ?", arguments: [batch.centre.rawValue])
+        else {
+            throw HubError.unprocessable("unknown centre '\(batch.centre)'")
+        }
+        if let registered = try String.fetchOne(
+            db, sql: "SELECT centre_id FROM device WHERE id = ?", arguments: [batch.device.rawValue])
+        {
+            guard registered == batch.centre.rawValue else {
+                throw HubError.conflict(
+                    "device '\(batch.device)' belongs to centre '\(registered)', not '\(batch.centre)'")
+            }
+            try db.execute(
+                sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?",
+                arguments: [receivedMillis, batch.device.rawValue])
+        } else {
+            try db.execute(
+                sql: "INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis) VALUES (?, ?, ?, ?)",
+                arguments: [batch.device.rawValue, batch.centre.rawValue, receivedMillis, receivedMillis])
+        }
+        return try HourBucketer(timeZoneIdentifier: zone)
+    }
+
+    /// Keeps the best reading of a boot's offset: a synchronised clock beats the hub's estimate,
+    /// and among the hub's estimates the smallest (least delayed in transit) wins.
+    private func recordOffset(
+        _ db: Database, _ device: DeviceID, _ boot: String, _ offset: Int64, source: String, _ nowMillis: Int64
+    ) throws {
+        let existing = try Row.fetchOne(
+            db, sql: "SELECT offset_millis, source FROM boot_clock WHERE device_id = ? AND boot = ?",
+            arguments: [device.rawValue, boot])
+        if let existing {
+            let heldSource: String = existing["source"]
+            let heldOffset: Int64 = existing["offset_millis"]
+            let better =
+                (source == "synchronised" && heldSource == "hub-exchange")
+                || (source == "hub-exchange" && heldSource == "hub-exchange" && offset < heldOffset)
+            guard better else { return }
+            try db.execute(
+                sql: "UPDATE boot_clock SET offset_millis = ?, source = ?, updated_millis = ? WHERE device_id = ? AND boot = ?",
+                arguments: [offset, source, nowMillis, device.rawValue, boot])
+        } else {
+            try db.execute(
+                sql: "INSERT INTO boot_clock (device_id, boot, offset_millis, source, updated_millis) VALUES (?, ?, ?, ?, ?)",
+                arguments: [device.rawValue, boot, offset, source, nowMillis])
+        }
+    }
+
+    private func bootOffset(_ db: Database, _ device: DeviceID, _ boot: String) throws -> Int64? {
+        try Int64.fetchOne(
+            db, sql: "SELECT offset_millis FROM boot_clock WHERE device_id = ? AND boot = ?",
+            arguments: [device.rawValue, boot])
+    }
+
+    private func insert(
+        _ db: Database, _ press: Press, placement: PressPlacement, bucketer: HourBucketer, centre: CentreID,
+        _ receivedMillis: Int64
+    ) throws {
+        let hour = placement.millis.map { bucketer.localHour(ofMillis: $0) }
+        try db.execute(
+            sql: """
+                INSERT INTO press (device_id, sequence, boot, question, answer, score, monotonic_nanos,
+                    wall_clock_millis, clock_synchronised, suppressed, time_status, placed_millis, local_hour,
+                    received_millis)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                press.device.rawValue, press.sequence, press.boot, press.question.rawValue, press.answer.name,
+                press.answer.score, press.monotonicNanos, press.wallClockMillis, press.clockSynchronised,
+                press.suppressed, placement.status, placement.millis, hour?.key, receivedMillis,
+            ])
+        if let hour, !press.suppressed {
+            try addToRollup(db, centre: centre, device: press.device, answer: press.answer, hour: hour)
+        }
+    }
+
+    /// Places the presses of a boot that were stored before its clock was known.
+    private func placeUncertainPresses(
+        _ db: Database, device: DeviceID, boot: String, centre: CentreID, bucketer: HourBucketer
+    ) throws {
+        guard let offset = try bootOffset(db, device, boot) else { return }
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT sequence, question, answer, monotonic_nanos, suppressed FROM press
+                WHERE device_id = ? AND boot = ? AND time_status = 'uncertain'
+                """, arguments: [device.rawValue, boot])
+        for row in rows {
+            let millis = (row["monotonic_nanos"] as Int64) / 1_000_000 + offset
+            let hour = bucketer.localHour(ofMillis: millis)
+            try db.execute(
+                sql: """
+                    UPDATE press SET time_status = 'corrected', placed_millis = ?, local_hour = ?
+                    WHERE device_id = ? AND sequence = ?
+                    """, arguments: [millis, hour.key, device.rawValue, row["sequence"] as Int64])
+            if !(row["suppressed"] as Bool) {
+                let answer = try Answer.parse(row["answer"], of: Question.parse(row["question"]))
+                try addToRollup(db, centre: centre, device: device, answer: answer, hour: hour)
+            }
+        }
+    }
+
+    private func addToRollup(_ db: Database, centre: CentreID, device: DeviceID, answer: Answer, hour: LocalHour) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO hourly_rollup (centre_id, device_id, question, answer, local_hour, weekday, hour, count, score_sum)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+                ON CONFLICT (centre_id, device_id, question, answer, local_hour)
+                DO UPDATE SET count = count + 1, score_sum = score_sum + excluded.score_sum
+                """,
+            arguments: [
+                centre.rawValue, device.rawValue, answer.question.rawValue, answer.name, hour.key, hour.weekday,
+                hour.hour, answer.score,
+            ])
+    }
+
+    /// Moves the device's "held without gaps up to" mark forward as far as the held presses allow.
+    private func advanceContiguousSequence(_ db: Database, device: DeviceID) throws -> Int64 {
+        var contiguous =
+            try Int64.fetchOne(
+                db, sql: "SELECT contiguous_sequence FROM device WHERE id = ?", arguments: [device.rawValue]) ?? 0
+        while try Row.fetchOne(
+            db, sql: "SELECT 1 FROM press WHERE device_id = ? AND sequence = ?",
+            arguments: [device.rawValue, contiguous + 1]) != nil
+        {
+            contiguous += 1
+        }
+        try db.execute(
+            sql: "UPDATE device SET contiguous_sequence = ? WHERE id = ?", arguments: [contiguous, device.rawValue])
+        return contiguous
+    }
+}
+
+/// A press as the hub holds it, to tell a harmless retry from a conflicting reuse of a sequence.
+struct HeldPress {
+    var boot: String
+    var question: String
+    var answer: String
+    var monotonicNanos: Int64
+    var wallClockMillis: Int64
+
+    static func fetch(_ db: Database, device: DeviceID, sequence: Int64) throws -> HeldPress? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT boot, question, answer, monotonic_nanos, wall_clock_millis FROM press
+                WHERE device_id = ? AND sequence = ?
+                """,
+            arguments: [device.rawValue, sequence]
+        ).map { row in
+            HeldPress(
+                boot: row["boot"], question: row["question"], answer: row["answer"],
+                monotonicNanos: row["monotonic_nanos"], wallClockMillis: row["wall_clock_millis"])
+        }
+    }
+
+    func matches(_ press: Press) -> Bool {
+        boot == press.boot && question == press.question.rawValue && answer == press.answer.name
+            && monotonicNanos == press.monotonicNanos && wallClockMillis == press.wallClockMillis
+    }
+}
