@@ -200,7 +200,7 @@ import Testing
             #expect(try await uploader.drain() == 20)
             #expect(try hub.database.pressCount() == 20)
             #expect(try device.store.summary().backlog == 0)
-            #expect(proxy.forwarded == 2)
+            #expect(proxy.forwarded == 3)  // the status query, the cut upload, the retry
             let total = try await heatmap(HTTPClient.shared, hub, .satisfaction).cells.reduce(0) { $0 + $1.count }
                 + heatmap(HTTPClient.shared, hub, .accessibility).cells.reduce(0) { $0 + $1.count }
             #expect(total == 20)
@@ -238,6 +238,47 @@ import Testing
             _ = try await uploader().drain()
             #expect(try hub.database.pressCount() == 300)
             #expect(try device.store.summary().backlog == 0)
+        }
+    }
+
+    @Test func aDeviceWhoseStoreWasReplacedContinuesTheNumberingAndOverwritesNothing() async throws {
+        try await withHub { hub in
+            let configuration = DeviceConfiguration(
+                device: Self.device, centre: Self.thimphu, hub: hub.url, stateDirectory: hub.directory + "/old-card")
+            func record(_ count: Int, into device: DeviceApplication, from start: Int64) async throws {
+                let clock = SimulatedClock(bootWallClockMillis: Self.bhutan(2026, 11, 2, 9, 0))
+                let steps = (0..<count).map { index in
+                    PressScript.Step(button: index % 7, atNanos: (start + Int64(index) * 10) * 1_000_000_000)
+                }
+                let source = ScriptedButtonSource(
+                    edges: PressScript.edges(for: steps), buttons: device.buttonSpecs,
+                    configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+                let recorder = device.recorder(clock: clock, boot: "boot-\(start)")
+                try await source.run { output in try recorder.handle(output) }
+            }
+            func uploader(_ device: DeviceApplication) -> Uploader {
+                Uploader(
+                    store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
+                    settings: configuration.upload, client: HTTPClient.shared,
+                    clock: SimulatedClock(bootWallClockMillis: Self.bhutan(2026, 11, 2, 12, 0)), boot: "boot-now",
+                    signal: UploadSignal(), logger: Logger(label: "test-uploader"))
+            }
+            let old = try DeviceApplication(configuration: configuration, logger: Logger(label: "old"))
+            try await record(12, into: old, from: 60)
+            #expect(try await uploader(old).drain() == 12)
+            // A new SD card: an empty store, presses recorded offline before it reaches the hub.
+            var replaced = configuration
+            replaced.stateDirectory = hub.directory + "/new-card"
+            let new = try DeviceApplication(configuration: replaced, logger: Logger(label: "new"))
+            try await record(5, into: new, from: 1000)
+            #expect(try await uploader(new).drain() == 5)
+            #expect(try hub.database.pressCount() == 17)
+            let status = try #require(try hub.database.deviceStatus(Self.device, nowMillis: 0))
+            #expect(status.highestSequence == 17 && status.highestContiguousSequence == 17)
+            // The new card goes on numbering after the hub's presses.
+            try await record(1, into: new, from: 2000)
+            #expect(try await uploader(new).drain() == 1)
+            #expect(try hub.database.deviceStatus(Self.device, nowMillis: 0)?.highestSequence == 18)
         }
     }
 

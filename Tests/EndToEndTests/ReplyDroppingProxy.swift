@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// A loopback TCP proxy in front of the hub that forwards each HTTP request, waits for the hub's
-/// whole reply, and then, for the first `dropReplies` requests, closes the device's connection
+/// whole reply, and then, for the first `dropReplies` POST requests, closes the device's connection
 /// without passing the reply on: the hub has committed, the device never hears of it.
 final class ReplyDroppingProxy: @unchecked Sendable {
     let port: Int
@@ -49,9 +49,10 @@ final class ReplyDroppingProxy: @unchecked Sendable {
                 Self.writeAll(upstream, request)
                 let reply = Self.readMessage(upstream) ?? []
                 close(upstream)
+                let isPost = request.starts(with: Array("POST ".utf8))
                 let drop = lock.withLock {
                     forwarded += 1
-                    if remainingDrops > 0 {
+                    if isPost, remainingDrops > 0 {
                         remainingDrops -= 1
                         return true
                     }

@@ -40,6 +40,25 @@ import Testing
         #expect(rest.allSatisfy { $0.device == Self.device && $0.answer == .happy })
     }
 
+    @Test func aReplacedStoreRenumbersItsUnsentPressesAfterTheHubsAndContinuesFromThere() throws {
+        let store = try DeviceStore(path: try temporaryStorePath())
+        for index in 1...3 { _ = try store.record(Self.recorded(.happy, at: Int64(index)), recordedAtMillis: 1) }
+        #expect(try !store.knowsHubBaseline())
+        #expect(try store.resumeAfter(hubHighestSequence: 40) == 40)
+        #expect(try store.knowsHubBaseline())
+        #expect(try store.unsent(device: Self.device, limit: 10).map(\.sequence) == [41, 42, 43])
+        #expect(try store.record(Self.recorded(.easy), recordedAtMillis: 2) == 44)
+    }
+
+    @Test func aStoreThatAlreadyUploadedIsNeverRenumbered() throws {
+        let store = try DeviceStore(path: try temporaryStorePath())
+        _ = try store.record(Self.recorded(.happy), recordedAtMillis: 1)
+        try store.markUploaded(sequences: [1], atMillis: 2)
+        #expect(try store.knowsHubBaseline())
+        #expect(try store.resumeAfter(hubHighestSequence: 1) == 0)
+        #expect(try store.record(Self.recorded(.easy), recordedAtMillis: 3) == 2)
+    }
+
     @Test func theStoreIsInWALModeWithFullSynchronousCommits() throws {
         let path = try temporaryStorePath()
         let durability = try DeviceStore(path: path).durability()

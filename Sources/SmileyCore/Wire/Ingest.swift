@@ -79,3 +79,24 @@ public struct HeatmapResponse: Sendable, Hashable, Codable {
         self.timeUncertainPresses = timeUncertainPresses
     }
 }
+
+/// `GET /api/v1/devices/{device}`: what the hub holds of one device. A device whose store was
+/// replaced asks this before its first upload, and numbers its presses after what the hub holds.
+public struct DeviceStatus: Sendable, Hashable, Codable {
+    public var device: DeviceID
+    public var centre: CentreID
+    public var highestSequence: Int64
+    public var highestContiguousSequence: Int64
+    public var hubTimeMillis: Int64
+
+    public init(
+        device: DeviceID, centre: CentreID, highestSequence: Int64, highestContiguousSequence: Int64,
+        hubTimeMillis: Int64
+    ) {
+        self.device = device
+        self.centre = centre
+        self.highestSequence = highestSequence
+        self.highestContiguousSequence = highestContiguousSequence
+        self.hubTimeMillis = hubTimeMillis
+    }
+}

@@ -49,7 +49,48 @@ public struct DeviceStore: Sendable {
                     CREATE INDEX press_unsent ON press(sequence) WHERE uploaded_at_millis IS NULL;
                     """)
         }
+        migrator.registerMigration("v2: store facts") { db in
+            try db.execute(sql: "CREATE TABLE store_fact (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+        }
         return migrator
+    }
+
+    /// Whether this store already learned where the hub's numbering of this device stands.
+    public func knowsHubBaseline() throws -> Bool {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM store_fact WHERE name = 'hub-baseline'") != nil
+                || (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM press WHERE uploaded_at_millis IS NOT NULL") ?? 0) > 0
+        }
+    }
+
+    /// Continues the hub's numbering after a store was replaced: presses not yet uploaded are
+    /// renumbered after `hubHighestSequence`, so none of them reuses a number the hub holds, and
+    /// later presses follow on. Returns how far they moved (0 when nothing had to move).
+    @discardableResult
+    public func resumeAfter(hubHighestSequence: Int64) throws -> Int64 {
+        try writer.write { db in
+            let hasUploaded =
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM press WHERE uploaded_at_millis IS NOT NULL") ?? 0) > 0
+            let lowest = try Int64.fetchOne(db, sql: "SELECT MIN(sequence) FROM press") ?? 1
+            var shift: Int64 = 0
+            if !hasUploaded, lowest <= hubHighestSequence {
+                shift = hubHighestSequence - lowest + 1
+                // Highest first, so no renumbered row collides with one not yet moved.
+                let sequences = try Int64.fetchAll(db, sql: "SELECT sequence FROM press ORDER BY sequence DESC")
+                for sequence in sequences {
+                    try db.execute(
+                        sql: "UPDATE press SET sequence = ? WHERE sequence = ?", arguments: [sequence + shift, sequence])
+                }
+            }
+            let next = max(hubHighestSequence, (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM press")) ?? 0)
+            // AUTOINCREMENT continues after the larger of the hub's and the store's numbers.
+            try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'press'")
+            try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('press', ?)", arguments: [next])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO store_fact (name, value) VALUES ('hub-baseline', ?)",
+                arguments: [String(hubHighestSequence)])
+            return shift
+        }
     }
 
     /// Stores a press durably and returns it with its new sequence number.

@@ -81,6 +81,7 @@ public final class Uploader: Service {
     /// Uploads every unsent press now; returns how many were sent. Throws on the first failure.
     @discardableResult
     public func drain() async throws -> Int {
+        try await learnHubBaselineIfNeeded()
         var sent = 0
         while true {
             let presses = try store.unsent(device: device, limit: settings.batchSize)
@@ -92,6 +93,34 @@ public final class Uploader: Service {
                 "batch acknowledged",
                 metadata: ["accepted": "\(receipt.accepted)", "duplicates": "\(receipt.duplicates)"])
         }
+    }
+
+    /// Before a store's first upload, asks the hub how far it holds this device's presses: a device
+    /// whose store was replaced (new SD card) then continues the numbering instead of colliding.
+    func learnHubBaselineIfNeeded() async throws {
+        guard try !store.knowsHubBaseline() else { return }
+        let url = statusURL
+        let response = try await client.execute(
+            HTTPClientRequest(url: url), timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        switch response.status {
+        case .ok:
+            let status = try JSONDecoder().decode(DeviceStatus.self, from: body)
+            let shift = try store.resumeAfter(hubHighestSequence: status.highestSequence)
+            if shift > 0 {
+                logger.notice(
+                    "the hub already holds presses up to \(status.highestSequence) from this device: stored presses renumbered by \(shift)"
+                )
+            }
+        case .notFound:
+            try store.resumeAfter(hubHighestSequence: 0)
+        default:
+            throw UploadError.rejected(status: Int(response.status.code), message: String(buffer: body))
+        }
+    }
+
+    var statusURL: String {
+        ingestURL.replacingOccurrences(of: "/api/v1/ingest", with: "/api/v1/devices/\(device.rawValue)")
     }
 
     /// The device's clocks now, so the hub can date presses taken while the wall clock was wrong.

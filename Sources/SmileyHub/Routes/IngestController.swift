@@ -12,6 +12,17 @@ struct IngestController<Context: RequestContext>: Sendable {
 
     func addRoutes(to router: Router<Context>) {
         router.post("api/v1/ingest", use: ingest)
+        router.get("api/v1/devices/{device}", use: status)
+    }
+
+    @Sendable func status(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {
+        let text = context.parameters.get("device") ?? ""
+        guard let device = DeviceID(rawValue: text),
+            let status = try database.deviceStatus(device, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+        else {
+            throw HTTPError(.notFound, message: "the hub has never heard from device '\(text)'")
+        }
+        return JSONResponse(value: status)
     }
 
     @Sendable func ingest(_ request: Request, context: Context) async throws -> JSONResponse<IngestReceipt> {

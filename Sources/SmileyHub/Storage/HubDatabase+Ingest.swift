@@ -51,7 +51,7 @@ extension HubDatabase {
                     if let held = try HeldPress.fetch(db, device: batch.device, sequence: press.sequence) {
                         guard held.matches(press) else {
                             throw HubError.conflict(
-                                "presses[\(index)]: sequence \(press.sequence) of device '\(batch.device)' is already held with other content"
+                                "presses[\(index)]: sequence \(press.sequence) of device '\(batch.device)' is already held with other content (a replaced store must resume after GET /api/v1/devices/\(batch.device))"
                             )
                         }
                         duplicates += 1

@@ -169,6 +169,24 @@ public struct HubDatabase: Sendable {
         }
     }
 
+    /// What the hub holds of one device, or nil when it has never heard from it.
+    public func deviceStatus(_ device: DeviceID, nowMillis: Int64) throws -> DeviceStatus? {
+        try writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT centre_id, contiguous_sequence,
+                           (SELECT MAX(sequence) FROM press WHERE device_id = device.id) AS highest
+                    FROM device WHERE id = ?
+                    """, arguments: [device.rawValue]
+            ).map { row in
+                DeviceStatus(
+                    device: device, centre: CentreID(rawValue: row["centre_id"])!, highestSequence: row["highest"] ?? 0,
+                    highestContiguousSequence: row["contiguous_sequence"], hubTimeMillis: nowMillis)
+            }
+        }
+    }
+
     /// Presses held without a trustworthy time, for one centre (left out of its heatmaps).
     public func uncertainCount(centre: CentreID) throws -> Int {
         try writer.read { db in
