@@ -91,8 +91,19 @@ struct DeviceCommand: AsyncParsableCommand {
         @OptionGroup var state: StateOptions
 
         func run() async throws {
-            for device in try state.open().devices() {
-                print("\(device.id)\t\(device.centre)\t\(device.presses) presses\thighest sequence \(device.highestSequence)")
+            let database = try state.open()
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for device in try database.devices() {
+                var line = "\(device.id)\t\(device.centre)\t\(device.presses) presses\thighest sequence \(device.highestSequence)"
+                if let (heartbeat, received) = try database.lastHeartbeat(device.id) {
+                    line += "\tlast heartbeat \((now - received) / 1000) s ago, backlog \(heartbeat.backlog)"
+                    if !heartbeat.stuckLines.isEmpty { line += ", stuck: \(heartbeat.stuckLines.joined(separator: " "))" }
+                    if heartbeat.lostGPIOEvents > 0 { line += ", lost GPIO events: \(heartbeat.lostGPIOEvents)" }
+                    if let warning = heartbeat.storageWarning { line += ", \(warning)" }
+                } else {
+                    line += "\tno heartbeat yet"
+                }
+                print(line)
             }
         }
     }

@@ -59,6 +59,27 @@ import Testing
         #expect(try store.record(Self.recorded(.easy), recordedAtMillis: 3) == 2)
     }
 
+    @Test func overBudgetOnlyPressesTheHubHoldsAreDeletedOldestFirst() throws {
+        let store = try DeviceStore(path: try temporaryStorePath())
+        for index in 1...1200 { _ = try store.record(Self.recorded(.happy, at: Int64(index)), recordedAtMillis: 1) }
+        try store.markUploaded(sequences: Array(1...1100), atMillis: 2)
+        #expect(try store.prune(budget: 1000) == 300)
+        let summary = try store.summary()
+        #expect(summary.total == 900 && summary.backlog == 100)
+        #expect(try store.unsent(device: Self.device, limit: 1).first?.sequence == 1101)
+        // A backlog bigger than the budget is never touched.
+        #expect(try store.prune(budget: 50) == 800)
+        #expect(try store.summary().backlog == 100)
+        #expect(try store.record(Self.recorded(.easy), recordedAtMillis: 3) == 1201)
+    }
+
+    @Test func theHeartbeatWarnsLongBeforeTheBudgetIsReached() {
+        let storage = StorageSettings(maximumPresses: 1000)
+        #expect(storage.warning(backlog: 799) == nil)
+        #expect(storage.warning(backlog: 800)?.contains("80% of the storage budget") == true)
+        #expect(storage.warning(backlog: 1000)?.contains("over budget") == true)
+    }
+
     @Test func theStoreIsInWALModeWithFullSynchronousCommits() throws {
         let path = try temporaryStorePath()
         let durability = try DeviceStore(path: path).durability()

@@ -10,6 +10,7 @@ public struct DeviceApplication: Sendable {
     public let configuration: DeviceConfiguration
     public let store: DeviceStore
     public let uploadSignal: UploadSignal
+    public let health = DeviceHealth()
     let logger: Logger
 
     public init(configuration: DeviceConfiguration, logger: Logger) throws {
@@ -33,7 +34,7 @@ public struct DeviceApplication: Sendable {
         PressRecorder(
             store: store, clock: clock, boot: boot, answers: answers,
             acknowledger: acknowledger ?? LoggingAcknowledger(logger: logger), uploadSignal: uploadSignal,
-            logger: logger)
+            health: health, lines: configuration.buttons.map(\.line), logger: logger)
     }
 
     /// The phases of a simulated device: replayed history (simulated clock), then live presses.
@@ -129,12 +130,16 @@ public struct DeviceApplication: Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let uploader = Uploader(
             store: store, device: configuration.device, centre: configuration.centre, hub: try configuration.hubURL,
-            settings: configuration.upload, client: client, clock: SystemClock(), signal: uploadSignal,
-            logger: logger)
+            settings: configuration.upload, client: client, clock: SystemClock(),
+            storageBudget: configuration.storage.maximumPresses, signal: uploadSignal, logger: logger)
+        let heartbeat = HeartbeatService(
+            configuration: configuration, store: store, health: health, client: client, clock: SystemClock(),
+            boot: BootIdentity.current(), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: uploader),
+                    .init(service: heartbeat),
                     .init(service: ButtonService(phases: phases, logger: logger)),
                 ] + extraServices,
                 gracefulShutdownSignals: [.sigterm, .sigint],

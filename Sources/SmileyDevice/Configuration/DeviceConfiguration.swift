@@ -16,6 +16,8 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     public var simulation: SimulationSettings?
     /// Acknowledgement LEDs per panel and the optional buzzer (GPIO devices only).
     public var outputs: OutputConfiguration = .init()
+    /// How many presses the store may keep (see `StorageSettings`).
+    public var storage: StorageSettings = .init()
 
     public init(
         device: DeviceID, centre: CentreID, hub: String, stateDirectory: String,
@@ -33,7 +35,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation, outputs
+        case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation, outputs, storage
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +50,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         upload = try container.decodeIfPresent(UploadSettings.self, forKey: .upload) ?? .init()
         simulation = try container.decodeIfPresent(SimulationSettings.self, forKey: .simulation)
         outputs = try container.decodeIfPresent(OutputConfiguration.self, forKey: .outputs) ?? .init()
+        storage = try container.decodeIfPresent(StorageSettings.self, forKey: .storage) ?? .init()
     }
 
     /// The hub's base URL, checked.
@@ -83,6 +86,10 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         }
         try debounce.validate()
         try upload.validate()
+        guard (1000...50_000_000).contains(storage.maximumPresses) else {
+            throw .invalidValue(
+                key: "storage.maximumPresses", value: "\(storage.maximumPresses)", reason: "expected 1000 to 50000000")
+        }
     }
 
     /// Reads and validates a configuration file; errors name the key and the value.
@@ -186,6 +193,26 @@ public struct OutputConfiguration: Sendable, Hashable, Codable {
     }
 }
 
+/// The store's budget. Presses the hub holds are deleted oldest first to stay within it; presses not
+/// yet at the hub are never deleted: past the budget the store grows and the heartbeat says so.
+/// At about 200 bytes a press, the default 500,000 presses is about 100 MB, years of a busy centre.
+public struct StorageSettings: Sendable, Hashable, Codable {
+    public var maximumPresses: Int = 500_000
+
+    public init(maximumPresses: Int = 500_000) { self.maximumPresses = maximumPresses }
+
+    /// A warning for the heartbeat when the backlog nears or passes the budget.
+    public func warning(backlog: Int) -> String? {
+        if backlog >= maximumPresses {
+            return "store over budget: \(backlog) presses not yet at the hub, budget \(maximumPresses); none is deleted"
+        }
+        if backlog * 10 >= maximumPresses * 8 {
+            return "backlog at \(backlog * 100 / maximumPresses)% of the storage budget (\(maximumPresses) presses)"
+        }
+        return nil
+    }
+}
+
 public struct DebounceSettings: Sendable, Hashable, Codable {
     /// A level must hold this long to be believed.
     public var stableWindowMillis: Int = 20
@@ -285,18 +312,23 @@ public struct UploadSettings: Sendable, Hashable, Codable {
     public var maximumRetryMillis: Int = 300_000
     /// How long one upload may take, connecting included, before it counts as failed.
     public var requestTimeoutMillis: Int = 30_000
+    /// Seconds between heartbeats (health and a clock reading) to the hub.
+    public var heartbeatSeconds: Int = 300
 
     public init(
         batchSize: Int = 500, initialRetryMillis: Int = 1000, maximumRetryMillis: Int = 300_000,
-        requestTimeoutMillis: Int = 30_000
+        requestTimeoutMillis: Int = 30_000, heartbeatSeconds: Int = 300
     ) {
+        self.heartbeatSeconds = heartbeatSeconds
         self.batchSize = batchSize
         self.initialRetryMillis = initialRetryMillis
         self.maximumRetryMillis = maximumRetryMillis
         self.requestTimeoutMillis = requestTimeoutMillis
     }
 
-    enum CodingKeys: String, CodingKey { case batchSize, initialRetryMillis, maximumRetryMillis, requestTimeoutMillis }
+    enum CodingKeys: String, CodingKey {
+        case batchSize, initialRetryMillis, maximumRetryMillis, requestTimeoutMillis, heartbeatSeconds
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -308,6 +340,7 @@ public struct UploadSettings: Sendable, Hashable, Codable {
             try container.decodeIfPresent(Int.self, forKey: .maximumRetryMillis) ?? defaults.maximumRetryMillis
         requestTimeoutMillis =
             try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMillis) ?? defaults.requestTimeoutMillis
+        heartbeatSeconds = try container.decodeIfPresent(Int.self, forKey: .heartbeatSeconds) ?? defaults.heartbeatSeconds
     }
 
     func validate() throws(ConfigurationError) {
@@ -319,6 +352,9 @@ public struct UploadSettings: Sendable, Hashable, Codable {
             throw .invalidValue(
                 key: "upload.initialRetryMillis", value: "\(initialRetryMillis)",
                 reason: "expected at least 10 and no more than upload.maximumRetryMillis")
+        }
+        guard (5...86_400).contains(heartbeatSeconds) else {
+            throw .invalidValue(key: "upload.heartbeatSeconds", value: "\(heartbeatSeconds)", reason: "expected 5 to 86400")
         }
         guard (100...600_000).contains(requestTimeoutMillis) else {
             throw .invalidValue(

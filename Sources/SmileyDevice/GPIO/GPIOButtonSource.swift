@@ -11,11 +11,9 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
     let specs: [ButtonSpec]
     let configuration: DebounceConfiguration
     let realtimePriority: Int32?
-    /// Events the kernel dropped (libgpiod 2.x sequence-number gaps), for health reports.
-    public let lostEvents = LostEventCounter()
     /// Signalled by the watchdog; the loop answers by counting `pongs`.
     let ping: Int32
-    let pongs = LostEventCounter()
+    let pongs = WaitableCounter()
     let onReady: @Sendable () -> Void
 
     public init(
@@ -100,7 +98,7 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: DebounceOutput.self)
         let loop = EventLoop(
             chips: chips, specs: specs, configuration: configuration, timer: timer, wake: wake, ping: ping,
-            pongs: pongs, lostEvents: lostEvents, realtimePriority: realtimePriority, onReady: onReady,
+            pongs: pongs, realtimePriority: realtimePriority, onReady: onReady,
             continuation: continuation)
         let thread = Thread { loop.run() }
         thread.name = "smiley-gpio"
@@ -121,8 +119,7 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
         let timer: Int32
         let wake: Int32
         let ping: Int32
-        let pongs: LostEventCounter
-        let lostEvents: LostEventCounter
+        let pongs: WaitableCounter
         let realtimePriority: Int32?
         let onReady: @Sendable () -> Void
         let continuation: AsyncThrowingStream<DebounceOutput, any Error>.Continuation
@@ -131,7 +128,7 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
 
         init(
             chips: [ChipLines], specs: [ButtonSpec], configuration: DebounceConfiguration, timer: Int32, wake: Int32,
-            ping: Int32, pongs: LostEventCounter, lostEvents: LostEventCounter, realtimePriority: Int32?,
+            ping: Int32, pongs: WaitableCounter, realtimePriority: Int32?,
             onReady: @escaping @Sendable () -> Void,
             continuation: AsyncThrowingStream<DebounceOutput, any Error>.Continuation
         ) {
@@ -142,7 +139,6 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
             self.debouncer = Debouncer(buttons: specs, configuration: configuration)
             self.timer = timer
             self.wake = wake
-            self.lostEvents = lostEvents
             self.realtimePriority = realtimePriority
             self.continuation = continuation
         }
@@ -210,7 +206,6 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
                         guard let button = chip.buttonAtOffset[event.offset] else { continue }
                         if event.lineSequence > 0, let last = lastSequence[button], event.lineSequence > last + 1 {
                             let lost = Int(event.lineSequence - last - 1)
-                            lostEvents.add(lost)
                             outputs += debouncer.eventsLost(count: lost, at: event.timestampNanos, levels: try levels())
                         }
                         if event.lineSequence > 0 { lastSequence[button] = event.lineSequence }
@@ -228,13 +223,13 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
     }
 }
 
-/// A thread-safe running count (lost GPIO events, watchdog answers) that tasks can wait on.
-public final class LostEventCounter: @unchecked Sendable {
+/// A thread-safe running count (the loop's answers to watchdog pings) that tasks can wait on.
+final class WaitableCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var total = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    public var count: Int { lock.withLock { total } }
+    var count: Int { lock.withLock { total } }
 
     /// Adds to the count and wakes everyone waiting for the next addition.
     func add(_ amount: Int) {

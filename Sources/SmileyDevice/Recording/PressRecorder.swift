@@ -10,12 +10,18 @@ public struct PressRecorder: Sendable {
     let answers: [Answer]
     let acknowledger: any Acknowledger
     let uploadSignal: UploadSignal
+    let health: DeviceHealth
+    /// Line names of the buttons, for health reports.
+    let lines: [String]
     let logger: Logger
 
     public init(
         store: DeviceStore, clock: any DeviceClock, boot: String, answers: [Answer],
-        acknowledger: any Acknowledger, uploadSignal: UploadSignal, logger: Logger
+        acknowledger: any Acknowledger, uploadSignal: UploadSignal, health: DeviceHealth = DeviceHealth(),
+        lines: [String] = [], logger: Logger
     ) {
+        self.health = health
+        self.lines = lines
         self.store = store
         self.clock = clock
         self.boot = boot
@@ -36,6 +42,7 @@ public struct PressRecorder: Sendable {
                 wallClockMillis: clock.wallClockMillis(atMonotonic: press.pressedAtNanos),
                 clockSynchronised: clock.isSynchronised(), suppressed: press.suppressed)
             let sequence = try store.record(recorded, recordedAtMillis: clock.wallClockMillis())
+            health.pressed(atMillis: recorded.wallClockMillis)
             acknowledger.acknowledge(answer.question, suppressed: press.suppressed)
             let committed = clock.monotonicNanos()
             uploadSignal.notify()
@@ -49,15 +56,20 @@ public struct PressRecorder: Sendable {
                 ])
             return sequence
         case .stuck(let button, let since):
+            health.setStuck(line(button), true)
             logger.warning(
                 "button stuck: \(answers[button]) held since \(since) ns; it counts nothing until released")
             return nil
         case .stuckCleared(let button, _):
+            health.setStuck(line(button), false)
             logger.notice("button released: \(answers[button]) is no longer stuck")
             return nil
         case .eventsLost(let count, _):
+            health.addLostEvents(count)
             logger.warning("the kernel dropped \(count) GPIO events; presses around them were not counted")
             return nil
         }
     }
+
+    func line(_ button: Int) -> String { lines.indices.contains(button) ? lines[button] : "button \(button)" }
 }

@@ -158,6 +158,25 @@ public struct DeviceStore: Sendable {
         }
     }
 
+    /// Keeps the store within `budget` presses by deleting the oldest presses the hub already
+    /// holds. Presses not yet at the hub are never deleted, whatever the budget. Returns how many
+    /// were deleted.
+    @discardableResult
+    public func prune(budget: Int) throws -> Int {
+        try writer.write { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM press") ?? 0
+            guard total > budget else { return 0 }
+            // Down to 90% of the budget, so pruning does not run on every press.
+            let excess = total - budget * 9 / 10
+            try db.execute(
+                sql: """
+                    DELETE FROM press WHERE sequence IN (
+                        SELECT sequence FROM press WHERE uploaded_at_millis IS NOT NULL ORDER BY sequence LIMIT ?)
+                    """, arguments: [excess])
+            return db.changesCount
+        }
+    }
+
     /// Counts for health and status reports.
     public func summary() throws -> StoreSummary {
         try writer.read { db in

@@ -20,15 +20,18 @@ public final class Uploader: Service {
     let clock: any DeviceClock
     /// The boot the clock readings sent with each batch belong to.
     let boot: String
+    /// Presses the store may keep; uploaded ones beyond it are deleted (nil: keep everything).
+    let storageBudget: Int?
     let signal: UploadSignal
     let logger: Logger
 
     public init(
         store: DeviceStore, device: DeviceID, centre: CentreID, hub: URL, settings: UploadSettings,
-        client: HTTPClient, clock: any DeviceClock, boot: String = BootIdentity.current(), signal: UploadSignal,
-        logger: Logger
+        client: HTTPClient, clock: any DeviceClock, boot: String = BootIdentity.current(), storageBudget: Int? = nil,
+        signal: UploadSignal, logger: Logger
     ) {
         self.boot = boot
+        self.storageBudget = storageBudget
         self.store = store
         self.device = device
         self.centre = centre
@@ -88,6 +91,7 @@ public final class Uploader: Service {
             if presses.isEmpty { return sent }
             let receipt = try await upload(IngestBatch(device: device, centre: centre, presses: presses, clock: clockSample()))
             try store.markUploaded(sequences: presses.map(\.sequence), atMillis: clock.wallClockMillis())
+            if let budget = storageBudget { try store.prune(budget: budget) }
             sent += presses.count
             logger.debug(
                 "batch acknowledged",

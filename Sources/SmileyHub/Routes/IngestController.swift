@@ -13,6 +13,23 @@ struct IngestController<Context: RequestContext>: Sendable {
     func addRoutes(to router: Router<Context>) {
         router.post("api/v1/ingest", use: ingest)
         router.get("api/v1/devices/{device}", use: status)
+        router.post("api/v1/heartbeat", use: heartbeat)
+    }
+
+    @Sendable func heartbeat(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {
+        let body = try await request.body.collect(upTo: 1 << 16)
+        let heartbeat: Heartbeat
+        do {
+            heartbeat = try JSONDecoder().decode(Heartbeat.self, from: body)
+        } catch let error as DecodingError {
+            throw HTTPError(.badRequest, message: error.readableDescription)
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        do { try database.recordHeartbeat(heartbeat, receivedMillis: now) } catch { throw error.httpError }
+        guard let status = try database.deviceStatus(heartbeat.device, nowMillis: now) else {
+            throw HTTPError(.internalServerError, message: "device '\(heartbeat.device)' vanished")
+        }
+        return JSONResponse(value: status)
     }
 
     @Sendable func status(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {

@@ -85,6 +85,12 @@ public struct HubDatabase: Sendable {
                         score_sum INTEGER NOT NULL,
                         PRIMARY KEY (centre_id, device_id, question, answer, local_hour)
                     ) WITHOUT ROWID;
+                    -- The latest heartbeat of each device, as sent (JSON).
+                    CREATE TABLE device_heartbeat (
+                        device_id TEXT PRIMARY KEY NOT NULL REFERENCES device(id),
+                        received_millis INTEGER NOT NULL,
+                        body TEXT NOT NULL
+                    );
                     CREATE INDEX hourly_rollup_heatmap ON hourly_rollup(centre_id, question, weekday, hour);
                     """)
         }
@@ -166,6 +172,37 @@ public struct HubDatabase: Sendable {
                 HourTally(weekday: row["weekday"], hour: row["hour"], count: row["count"], scoreSum: row["score_sum"])
             }
             return Heatmap(question: question, tallies: tallies)
+        }
+    }
+
+    /// Records a device's heartbeat: its clock reading dates presses like a batch's would, and the
+    /// latest heartbeat is kept for status pages.
+    public func recordHeartbeat(_ heartbeat: Heartbeat, receivedMillis: Int64) throws(HubError) {
+        _ = try ingest(
+            IngestBatch(device: heartbeat.device, centre: heartbeat.centre, presses: [], clock: heartbeat.clock),
+            receivedMillis: receivedMillis)
+        do {
+            let body = String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self)
+            try writer.write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)",
+                    arguments: [heartbeat.device.rawValue, receivedMillis, body])
+            }
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// The latest heartbeat of a device and when it arrived.
+    public func lastHeartbeat(_ device: DeviceID) throws -> (heartbeat: Heartbeat, receivedMillis: Int64)? {
+        try writer.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT received_millis, body FROM device_heartbeat WHERE device_id = ?",
+                    arguments: [device.rawValue])
+            else { return nil }
+            let body: String = row["body"]
+            return (try JSONDecoder().decode(Heartbeat.self, from: Data(body.utf8)), row["received_millis"])
         }
     }
 

@@ -1,0 +1,78 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import ServiceLifecycle
+import SmileyCore
+
+/// Sends the device's health and a clock reading to the hub every `upload.heartbeatSeconds`, so the
+/// hub sees a silent device is alive (or not), and can date presses of a boot without NTP.
+public struct HeartbeatService: Service {
+    let configuration: DeviceConfiguration
+    let store: DeviceStore
+    let health: DeviceHealth
+    let client: HTTPClient
+    let clock: any DeviceClock
+    let boot: String
+    let logger: Logger
+
+    public init(
+        configuration: DeviceConfiguration, store: DeviceStore, health: DeviceHealth, client: HTTPClient,
+        clock: any DeviceClock, boot: String, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.health = health
+        self.client = client
+        self.clock = clock
+        self.boot = boot
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    do {
+                        try await send(try heartbeat())
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        logger.info("heartbeat not delivered: \(error)")
+                    }
+                    try await Task.sleep(for: .seconds(configuration.upload.heartbeatSeconds))
+                }
+            }
+        } catch is CancellationError {}
+    }
+
+    /// The device's health now.
+    public func heartbeat() throws -> Heartbeat {
+        let summary = try store.summary()
+        return Heartbeat(
+            device: configuration.device, centre: configuration.centre, firmwareVersion: SmileyVersion.current,
+            uptimeSeconds: Int64(Date().timeIntervalSince(health.startedAt)), backlog: summary.backlog,
+            oldestUnsentMillis: summary.oldestUnsentRecordedAtMillis, lastPressMillis: health.lastPressMillis,
+            clock: ClockSample(
+                boot: boot, monotonicNanos: clock.monotonicNanos(), wallClockMillis: clock.wallClockMillis(),
+                synchronised: clock.isSynchronised()),
+            stuckLines: health.stuckLines, lostGPIOEvents: health.lostEvents,
+            freeDiskBytes: freeDiskBytes(at: configuration.stateDirectory),
+            storageWarning: configuration.storage.warning(backlog: summary.backlog))
+    }
+
+    func send(_ heartbeat: Heartbeat) async throws {
+        var request = HTTPClientRequest(url: try configuration.hubURL.appendingPathComponent("api/v1/heartbeat").absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(heartbeat)))
+        let response = try await client.execute(
+            request, timeout: .milliseconds(Int64(configuration.upload.requestTimeoutMillis)))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else {
+            throw UploadError.rejected(status: Int(response.status.code), message: String(buffer: body))
+        }
+    }
+}
