@@ -51,6 +51,8 @@ devices=(thimphu-exit-1:thimphu-dcrc:11:1.0:0.3 thimphu-exit-2:thimphu-dcrc:12:0
 for spec in "${devices[@]}"; do
     IFS=: read -r device centre seed busyness mood <<<"${spec}"
     mkdir -p "${state}/${device}"
+    "${bin}/smiley-hub" device add "${device}" --centre "${centre}" --state-directory "${state}/hub" \
+        --token-file "${state}/${device}/device-token" >/dev/null
     cat >"${state}/${device}/device.json" <<JSON
 {
   "device": "${device}",

@@ -7,6 +7,7 @@ SIM=${SMILEY_SIM_SYSFS:?}
 OUT=$SMILEY_SIM_RESULTS
 STATE=$TMPDIR/bench
 mkdir -p "$STATE"
+(umask 077 && echo "smiley_bench" >"$STATE/device-token")
 for line in 5 6 13 19 16 20 21; do echo pull-up >"$SIM/sim_gpio$line/pull"; done
 cat >"$OUT/device.json" <<JSON
 { "device": "bench-1", "centre": "bench", "hub": "http://127.0.0.1:9", "stateDirectory": "$STATE",

@@ -84,7 +84,63 @@ struct CentreCommand: AsyncParsableCommand {
 
 struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "device", abstract: "Devices the hub has heard from.", subcommands: [List.self])
+        commandName: "device", abstract: "Add, list and revoke devices.", subcommands: [Add.self, List.self, Revoke.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a device to a centre and issue its secret token (shown or written once).",
+            discussion: "Example: smiley-hub device add thimphu-exit-1 --centre thimphu-dcrc --token-file ./device-token")
+
+        @OptionGroup var state: StateOptions
+        @Argument(help: "Device id: a-z, 0-9, '-' and '_'.") var id: String
+        @Option(help: "Centre the device belongs to.") var centre: String
+        @Option(help: "Write the token to this file (mode 0600) instead of printing it.") var tokenFile: String?
+
+        func run() async throws {
+            let device: DeviceID
+            let centreID: CentreID
+            do {
+                device = try DeviceID.parse(id)
+                centreID = try CentreID.parse(centre)
+            } catch { throw ValidationError(error.description) }
+            let token: DeviceToken
+            do {
+                token = try state.open().addDevice(
+                    device, centre: centreID, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+            } catch let error as HubError {
+                throw ValidationError(error.description)
+            }
+            if let tokenFile {
+                guard FileManager.default.createFile(
+                    atPath: tokenFile, contents: Data((token.value + "\n").utf8), attributes: [.posixPermissions: 0o600])
+                else { throw ValidationError("cannot write the token to \(tokenFile)") }
+                print("added device \(device) to \(centreID); its token is in \(tokenFile)")
+            } else {
+                print(token.value)
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a device's token: its requests are refused; its presses stay.",
+            discussion: "Example: smiley-hub device revoke thimphu-exit-1")
+
+        @OptionGroup var state: StateOptions
+        @Argument(help: "Device id.") var id: String
+
+        func run() async throws {
+            do {
+                try state.open().revokeDevice(
+                    try DeviceID.parse(id), nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+            } catch let error as HubError {
+                throw ValidationError(error.description)
+            } catch let error as ModelError {
+                throw ValidationError(error.description)
+            }
+            print("revoked device \(id)")
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices with their press counts.")

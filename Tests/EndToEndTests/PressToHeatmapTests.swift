@@ -55,7 +55,7 @@ import Testing
             let client = HTTPClient.shared
             let uploader = Uploader(
                 store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
-                settings: configuration.upload, client: client, clock: clock, signal: UploadSignal(),
+                settings: configuration.upload, client: client, clock: clock, token: hub.token, signal: UploadSignal(),
                 logger: Logger(label: "test-uploader"))
             let batch = IngestBatch(
                 device: Self.device, centre: Self.thimphu, presses: try device.store.unsent(device: Self.device, limit: 100))
@@ -105,7 +105,7 @@ import Testing
             let client = HTTPClient.shared
             let uploader = Uploader(
                 store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
-                settings: configuration.upload, client: client, clock: clock, signal: UploadSignal(),
+                settings: configuration.upload, client: client, clock: clock, token: hub.token, signal: UploadSignal(),
                 logger: Logger(label: "test-uploader"))
             #expect(try await uploader.drain() == 32)
             let cells = try await heatmap(client, hub, .satisfaction).cells
@@ -128,7 +128,7 @@ import Testing
         let client = HTTPClient.shared
         let uploader = Uploader(
             store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: configuration.hub)!,
-            settings: configuration.upload, client: client, clock: clock, signal: UploadSignal(),
+            settings: configuration.upload, client: client, clock: clock, token: "smiley_unused", signal: UploadSignal(),
             logger: Logger(label: "test-uploader"))
         await #expect(throws: (any Error).self) { try await uploader.drain() }
         #expect(try device.store.summary().backlog == 1)
@@ -159,7 +159,7 @@ import Testing
             clock.setWallClock(millis: Self.bhutan(2026, 11, 2, 10, 0))
             let uploader = Uploader(
                 store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
-                settings: configuration.upload, client: client, clock: clock, boot: "boot-now", signal: UploadSignal(),
+                settings: configuration.upload, client: client, clock: clock, boot: "boot-now", token: hub.token, signal: UploadSignal(),
                 logger: Logger(label: "test-uploader"))
             #expect(try await uploader.drain() == 2)
             let heatmap = try await heatmap(client, hub, .satisfaction)
@@ -191,7 +191,7 @@ import Testing
             let uploader = Uploader(
                 store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: configuration.hub)!,
                 settings: configuration.upload, client: HTTPClient.shared, clock: clock, boot: "boot-1",
-                signal: UploadSignal(), logger: Logger(label: "test-uploader"))
+                token: hub.token, signal: UploadSignal(), logger: Logger(label: "test-uploader"))
             // The first upload reaches the hub, which commits; its reply is cut.
             await #expect(throws: (any Error).self) { try await uploader.drain() }
             #expect(try hub.database.pressCount() == 20)
@@ -227,7 +227,7 @@ import Testing
                 Uploader(
                     store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
                     settings: configuration.upload, client: HTTPClient.shared, clock: clock, boot: "boot-1",
-                    signal: UploadSignal(), logger: Logger(label: "test-uploader"))
+                    token: hub.token, signal: UploadSignal(), logger: Logger(label: "test-uploader"))
             }
             // The device dies mid-upload (its task is cancelled at some point) and starts again.
             let dying = uploader()
@@ -261,7 +261,7 @@ import Testing
                     store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
                     settings: configuration.upload, client: HTTPClient.shared,
                     clock: SimulatedClock(bootWallClockMillis: Self.bhutan(2026, 11, 2, 12, 0)), boot: "boot-now",
-                    signal: UploadSignal(), logger: Logger(label: "test-uploader"))
+                    token: hub.token, signal: UploadSignal(), logger: Logger(label: "test-uploader"))
             }
             let old = try DeviceApplication(configuration: configuration, logger: Logger(label: "old"))
             try await record(12, into: old, from: 60)
@@ -302,15 +302,17 @@ import Testing
             configuration: configuration.debounce.debouncerConfiguration, clock: clock)
         let recorder = device.recorder(clock: clock, boot: "boot-1")
         try await source.run { output in try recorder.handle(output) }
+        // The device was added at the hub, which is down now.
+        let database = try HubDatabase(path: directory + "/hub/hub.sqlite")
+        try database.addCentre(Centre(id: Self.thimphu, name: "Thimphu DCRC", timeZone: "Asia/Thimphu"))
+        let token = try database.addDevice(Self.device, centre: Self.thimphu, nowMillis: 0).value
         let uploader = Uploader(
             store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: configuration.hub)!,
-            settings: configuration.upload, client: HTTPClient.shared, clock: clock, boot: "boot-1",
+            settings: configuration.upload, client: HTTPClient.shared, clock: clock, boot: "boot-1", token: token,
             signal: UploadSignal(), logger: Logger(label: "test-uploader"))
         await #expect(throws: (any Error).self) { try await uploader.drain() }
         #expect(try device.store.summary().backlog == 10_000)
         // The hub comes up on that port.
-        let database = try HubDatabase(path: directory + "/hub/hub.sqlite")
-        try database.addCentre(Centre(id: Self.thimphu, name: "Thimphu DCRC", timeZone: "Asia/Thimphu"))
         let app = buildApplication(
             configuration: HubConfiguration(host: "127.0.0.1", port: port, stateDirectory: directory + "/hub"),
             database: database, logger: Logger(label: "test-hub"))
@@ -336,12 +338,15 @@ import Testing
         var url: String
         var directory: String
         var database: HubDatabase
+        /// The token of `PressToHeatmapTests.device`, added to the Thimphu centre.
+        var token: String
     }
 
     func withHub(_ body: (RunningHub) async throws -> Void) async throws {
         let directory = try temporaryDirectory()
         let database = try HubDatabase(path: directory + "/hub/hub.sqlite")
         try database.addCentre(Centre(id: Self.thimphu, name: "Thimphu DCRC", timeZone: "Asia/Thimphu"))
+        let token = try database.addDevice(Self.device, centre: Self.thimphu, nowMillis: 0).value
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = buildApplication(
             configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: directory + "/hub"),
@@ -353,7 +358,8 @@ import Testing
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             do {
-                try await body(RunningHub(url: "http://127.0.0.1:\(port)", directory: directory, database: database))
+                try await body(
+                    RunningHub(url: "http://127.0.0.1:\(port)", directory: directory, database: database, token: token))
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error

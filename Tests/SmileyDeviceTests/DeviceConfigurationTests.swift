@@ -56,6 +56,25 @@ import Testing
         #expect(message(bad).contains("unknown question 'mood'"))
     }
 
+    @Test func theTokenFileMustExistAndBePrivate() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let configuration = DeviceConfiguration(
+            device: DeviceID(rawValue: "d1")!, centre: CentreID(rawValue: "c1")!, hub: "http://127.0.0.1:1",
+            stateDirectory: directory)
+        #expect(throws: ConfigurationError.self) { try configuration.loadToken() }
+        do { _ = try configuration.loadToken() } catch {
+            #expect(error.description.contains("smiley-hub device add d1 --centre c1"))
+        }
+        _ = FileManager.default.createFile(
+            atPath: configuration.tokenPath, contents: Data("smiley_abc\n".utf8), attributes: [.posixPermissions: 0o644])
+        do { _ = try configuration.loadToken() } catch {
+            #expect(error.description.contains("readable by other users (mode 644): chmod 600"))
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configuration.tokenPath)
+        #expect(try configuration.loadToken() == "smiley_abc")
+    }
+
     @Test func aMissingFileIsNamed() {
         #expect(throws: ConfigurationError.self) { try DeviceConfiguration.load(path: "/nonexistent/device.json") }
     }

@@ -34,22 +34,29 @@ import Testing
     }
 
     @Test func theHeartbeatRouteAnswersWithWhatTheHubHolds() async throws {
-        let database = try TimePlacementTests().makeDatabase()
+        let database = try HubDatabase(writer: DatabaseQueue())
+        try database.addCentre(Centre(id: Self.centre, name: "Haa", timeZone: "Asia/Thimphu"))
+        let token = try database.addDevice(Self.device, centre: Self.centre, nowMillis: 0).value
+        let headers: HTTPFields = [.authorization: "Bearer \(token)"]
         let app = Application(router: buildRouter(database: database))
         try await app.test(.router) { client in
             let body = ByteBuffer(bytes: try JSONEncoder().encode(Self.heartbeat()))
-            try await client.execute(uri: "/api/v1/heartbeat", method: .post, body: body) { response in
+            try await client.execute(uri: "/api/v1/heartbeat", method: .post, headers: headers, body: body) { response in
                 #expect(response.status == .ok)
                 let status = try JSONDecoder().decode(DeviceStatus.self, from: Data(String(buffer: response.body).utf8))
                 #expect(status.device == Self.device && status.highestSequence == 0)
             }
-            try await client.execute(uri: "/api/v1/heartbeat", method: .post, body: ByteBuffer(string: "{}")) { response in
+            try await client.execute(uri: "/api/v1/heartbeat", method: .post, headers: headers, body: ByteBuffer(string: "{}")) {
+                response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("missing field 'device'"))
             }
-            try await client.execute(uri: "/api/v1/devices/nobody", method: .get) { response in
-                #expect(response.status == .notFound)
-                #expect(String(buffer: response.body).contains("never heard from device 'nobody'"))
+            try await client.execute(uri: "/api/v1/devices/nobody", method: .get, headers: headers) { response in
+                #expect(response.status == .forbidden)
+                #expect(String(buffer: response.body).contains("not 'nobody'"))
+            }
+            try await client.execute(uri: "/api/v1/devices/haa-exit-1", method: .get) { response in
+                #expect(response.status == .unauthorized)
             }
         }
     }

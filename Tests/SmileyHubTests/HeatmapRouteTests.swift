@@ -11,6 +11,7 @@ import Testing
     func makeDatabase() throws -> HubDatabase {
         let database = try HubDatabase(writer: DatabaseQueue())
         try database.addCentre(Centre(id: IngestTests.centre, name: "Paro <DCRC>", timeZone: "Asia/Thimphu"))
+        _ = try database.addDevice(IngestTests.device, centre: IngestTests.centre, nowMillis: 0)
         _ = try database.ingest(
             IngestBatch(
                 device: IngestTests.device, centre: IngestTests.centre,

@@ -7,15 +7,19 @@ import SmileyCore
 import SmileyHub
 import Testing
 
-@Suite struct IngestTests {
+@Suite final class IngestTests {
     static let centre = CentreID(rawValue: "paro-dcrc")!
     static let device = DeviceID(rawValue: "paro-exit-1")!
 
+    /// A hub database with the Paro centre and its device `paro-exit-1` (token in `token`).
     func makeDatabase() throws -> HubDatabase {
         let database = try HubDatabase(writer: DatabaseQueue())
         try database.addCentre(Centre(id: Self.centre, name: "Paro DCRC", timeZone: "Asia/Thimphu"))
+        token = try database.addDevice(Self.device, centre: Self.centre, nowMillis: 0).value
         return database
     }
+
+    var token = ""
 
     static func press(_ sequence: Int64, _ answer: Answer = .happy, device: DeviceID = device, suppressed: Bool = false)
         -> Press
@@ -31,13 +35,60 @@ import Testing
         ByteBuffer(bytes: try JSONEncoder().encode(batch))
     }
 
-    func post(_ database: HubDatabase, _ body: ByteBuffer) async throws -> (HTTPResponse.Status, String) {
+    func post(_ database: HubDatabase, _ body: ByteBuffer, token: String? = nil) async throws -> (HTTPResponse.Status, String) {
         let app = Application(router: buildRouter(database: database))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[.authorization] = "Bearer \(token ?? self.token)"
+        let fields = headers
         return try await app.test(.router) { client in
-            try await client.execute(
-                uri: "/api/v1/ingest", method: .post, headers: [.contentType: "application/json"], body: body
-            ) { response in (response.status, String(buffer: response.body)) }
+            try await client.execute(uri: "/api/v1/ingest", method: .post, headers: fields, body: body) { response in
+                (response.status, String(buffer: response.body))
+            }
         }
+    }
+
+    @Test func aRequestWithoutATokenIsRefused() async throws {
+        let database = try makeDatabase()
+        let batch = IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1)])
+        let (status, text) = try await post(database, try Self.body(batch), token: "")
+        #expect(status == .unauthorized)
+        #expect(text.contains("missing device token") || text.contains("unknown device token"))
+        let (wrong, wrongText) = try await post(database, try Self.body(batch), token: "smiley_guess")
+        #expect(wrong == .unauthorized)
+        #expect(wrongText.contains("unknown device token"))
+        #expect(try database.pressCount() == 0)
+    }
+
+    @Test func aRevokedTokenIsRefusedAndThePressesStay() async throws {
+        let database = try makeDatabase()
+        _ = try await post(database, try Self.body(IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1)])))
+        try database.revokeDevice(Self.device, nowMillis: 1)
+        let (status, text) = try await post(
+            database, try Self.body(IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(2)])))
+        #expect(status == .unauthorized)
+        #expect(text.contains("token of device 'paro-exit-1' was revoked"))
+        #expect(try database.pressCount() == 1)
+    }
+
+    @Test func aDeviceCanWriteOnlyItsOwnPresses() async throws {
+        let database = try makeDatabase()
+        let other = DeviceID(rawValue: "paro-exit-2")!
+        let otherToken = try database.addDevice(other, centre: Self.centre, nowMillis: 0).value
+        let batch = IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1)])
+        let (status, text) = try await post(database, try Self.body(batch), token: otherToken)
+        #expect(status == .forbidden)
+        #expect(text.contains("this token belongs to device 'paro-exit-2', not 'paro-exit-1'"))
+        #expect(try database.pressCount() == 0)
+    }
+
+    @Test func onlyAHashOfTheTokenIsStored() throws {
+        let queue = try DatabaseQueue()
+        let database = try HubDatabase(writer: queue)
+        try database.addCentre(Centre(id: Self.centre, name: "Paro", timeZone: "Asia/Thimphu"))
+        let token = try database.addDevice(Self.device, centre: Self.centre, nowMillis: 0)
+        let stored = try queue.read { db in try String.fetchAll(db, sql: "SELECT token_sha256 FROM device_token") }
+        #expect(stored == [token.sha256])
+        #expect(!stored[0].contains(token.value))
     }
 
     @Test func aValidBatchIsStoredAndCounted() async throws {

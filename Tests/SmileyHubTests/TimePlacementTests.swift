@@ -14,6 +14,7 @@ import Testing
     func makeDatabase() throws -> HubDatabase {
         let database = try HubDatabase(writer: DatabaseQueue())
         try database.addCentre(Centre(id: Self.centre, name: "Haa", timeZone: "Asia/Thimphu"))
+        _ = try database.addDevice(Self.device, centre: Self.centre, nowMillis: 0)
         return database
     }
 

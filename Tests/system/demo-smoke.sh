@@ -79,12 +79,26 @@ hub_holds_three_devices() {
 check "the hub heard from all three devices" hub_holds_three_devices
 
 bad_input_is_named() {
-    local answer
+    local answer token
+    token="$(cat "${work}/state/thimphu-exit-1/device-token")"
     answer="$(curl -sS -o - -w ' %{http_code}' -X POST -H 'Content-Type: application/json' \
-        --data 'not json' "${hub}/api/v1/ingest")"
+        -H "Authorization: Bearer ${token}" --data 'not json' "${hub}/api/v1/ingest")"
     [[ "${answer}" == *"not valid JSON"*" 400" ]]
 }
 check "ingest answers bad input with 400 and names the problem" bad_input_is_named
+
+no_token_is_refused() {
+    local answer
+    answer="$(curl -sS -o - -w ' %{http_code}' -X POST -H 'Content-Type: application/json' \
+        --data '{}' "${hub}/api/v1/ingest")"
+    [[ "${answer}" == *"missing device token"*" 401" ]]
+}
+check "ingest refuses a request without a device token" no_token_is_refused
+
+token_is_private() {
+    [ "$(stat -c %a "${work}/state/paro-exit-1/device-token")" = 600 ]
+}
+check "device tokens are written with mode 0600" token_is_private
 
 page_draws_heatmaps() {
     chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --virtual-time-budget=3000 \

@@ -110,6 +110,7 @@ public struct DeviceApplication: Sendable {
 
     /// Runs the device until SIGTERM or SIGINT: buttons and uploader under one service group.
     public func run() async throws {
+        let token = try configuration.loadToken()
         let notifier = SystemdNotifier(logger: logger)
         let phases: [ButtonService.Phase]
         var extraServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -131,10 +132,10 @@ public struct DeviceApplication: Sendable {
         let uploader = Uploader(
             store: store, device: configuration.device, centre: configuration.centre, hub: try configuration.hubURL,
             settings: configuration.upload, client: client, clock: SystemClock(),
-            storageBudget: configuration.storage.maximumPresses, signal: uploadSignal, logger: logger)
+            storageBudget: configuration.storage.maximumPresses, token: token, signal: uploadSignal, logger: logger)
         let heartbeat = HeartbeatService(
             configuration: configuration, store: store, health: health, client: client, clock: SystemClock(),
-            boot: BootIdentity.current(), logger: logger)
+            boot: BootIdentity.current(), token: token, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [

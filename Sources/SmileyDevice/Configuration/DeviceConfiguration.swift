@@ -18,6 +18,8 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     public var outputs: OutputConfiguration = .init()
     /// How many presses the store may keep (see `StorageSettings`).
     public var storage: StorageSettings = .init()
+    /// The file holding the device's secret token (mode 0600); default `<stateDirectory>/device-token`.
+    public var tokenFile: String?
 
     public init(
         device: DeviceID, centre: CentreID, hub: String, stateDirectory: String,
@@ -35,7 +37,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation, outputs, storage
+        case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation, outputs, storage, tokenFile
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,6 +53,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         simulation = try container.decodeIfPresent(SimulationSettings.self, forKey: .simulation)
         outputs = try container.decodeIfPresent(OutputConfiguration.self, forKey: .outputs) ?? .init()
         storage = try container.decodeIfPresent(StorageSettings.self, forKey: .storage) ?? .init()
+        tokenFile = try container.decodeIfPresent(String.self, forKey: .tokenFile)
     }
 
     /// The hub's base URL, checked.
@@ -64,6 +67,30 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     }
 
     public var storePath: String { (stateDirectory as NSString).appendingPathComponent("presses.sqlite") }
+
+    public var tokenPath: String { tokenFile ?? (stateDirectory as NSString).appendingPathComponent("device-token") }
+
+    /// Reads the device's token; refuses a missing, empty or world-readable token file, saying how to fix it.
+    public func loadToken() throws(ConfigurationError) -> String {
+        let path = tokenPath
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let data = FileManager.default.contents(atPath: path)
+        else {
+            throw .invalidValue(
+                key: "tokenFile", value: path,
+                reason:
+                    "no device token there: add the device at the hub (smiley-hub device add \(device) --centre \(centre) --token-file FILE) and copy FILE here with mode 0600"
+            )
+        }
+        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            throw .invalidValue(
+                key: "tokenFile", value: path,
+                reason: "readable by other users (mode \(String(mode, radix: 8))): chmod 600 \(path)")
+        }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw .invalidValue(key: "tokenFile", value: path, reason: "the file is empty") }
+        return token
+    }
 
     /// Checks what decoding cannot: values in range, no button twice, every answer of a panel wired once.
     public func validate() throws(ConfigurationError) {

@@ -16,12 +16,14 @@ public struct HeartbeatService: Service {
     let client: HTTPClient
     let clock: any DeviceClock
     let boot: String
+    let token: String
     let logger: Logger
 
     public init(
         configuration: DeviceConfiguration, store: DeviceStore, health: DeviceHealth, client: HTTPClient,
-        clock: any DeviceClock, boot: String, logger: Logger
+        clock: any DeviceClock, boot: String, token: String, logger: Logger
     ) {
+        self.token = token
         self.configuration = configuration
         self.store = store
         self.health = health
@@ -67,6 +69,7 @@ public struct HeartbeatService: Service {
         var request = HTTPClientRequest(url: try configuration.hubURL.appendingPathComponent("api/v1/heartbeat").absoluteString)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(heartbeat)))
         let response = try await client.execute(
             request, timeout: .milliseconds(Int64(configuration.upload.requestTimeoutMillis)))

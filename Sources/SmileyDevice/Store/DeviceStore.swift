@@ -14,6 +14,8 @@ public struct DeviceStore: Sendable {
     /// Opens (creating if needed) the store at `path`.
     public init(path: String) throws {
         var configuration = Configuration()
+        // Another process (the CLI beside the daemon) may hold the write lock for a moment: wait for it.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }

@@ -8,7 +8,8 @@ extension Uploader {
         let uploader = Uploader(
             store: try DeviceStore(path: configuration.storePath), device: configuration.device,
             centre: configuration.centre, hub: try configuration.hubURL, settings: configuration.upload,
-            client: client, clock: SystemClock(), signal: UploadSignal(), logger: logger)
+            client: client, clock: SystemClock(), token: try configuration.loadToken(), signal: UploadSignal(),
+            logger: logger)
         do {
             let sent = try await uploader.drain()
             try await client.shutdown()

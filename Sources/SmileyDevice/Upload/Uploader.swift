@@ -23,13 +23,16 @@ public final class Uploader: Service {
     /// Presses the store may keep; uploaded ones beyond it are deleted (nil: keep everything).
     let storageBudget: Int?
     let signal: UploadSignal
+    /// The device's secret, sent as a bearer token.
+    let token: String
     let logger: Logger
 
     public init(
         store: DeviceStore, device: DeviceID, centre: CentreID, hub: URL, settings: UploadSettings,
         client: HTTPClient, clock: any DeviceClock, boot: String = BootIdentity.current(), storageBudget: Int? = nil,
-        signal: UploadSignal, logger: Logger
+        token: String, signal: UploadSignal, logger: Logger
     ) {
+        self.token = token
         self.boot = boot
         self.storageBudget = storageBudget
         self.store = store
@@ -103,9 +106,9 @@ public final class Uploader: Service {
     /// whose store was replaced (new SD card) then continues the numbering instead of colliding.
     func learnHubBaselineIfNeeded() async throws {
         guard try !store.knowsHubBaseline() else { return }
-        let url = statusURL
-        let response = try await client.execute(
-            HTTPClientRequest(url: url), timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
+        var request = HTTPClientRequest(url: statusURL)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
         let body = try await response.body.collect(upTo: 1 << 20)
         switch response.status {
         case .ok:
@@ -138,6 +141,7 @@ public final class Uploader: Service {
     public func upload(_ batch: IngestBatch) async throws -> IngestReceipt {
         var request = HTTPClientRequest(url: ingestURL)
         request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(batch)))
         let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))

@@ -17,6 +17,7 @@ struct IngestController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func heartbeat(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {
+        let device = try authenticatedDevice(request)
         let body = try await request.body.collect(upTo: 1 << 16)
         let heartbeat: Heartbeat
         do {
@@ -24,6 +25,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         } catch let error as DecodingError {
             throw HTTPError(.badRequest, message: error.readableDescription)
         }
+        try requireSameDevice(heartbeat.device, device)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do { try database.recordHeartbeat(heartbeat, receivedMillis: now) } catch { throw error.httpError }
         guard let status = try database.deviceStatus(heartbeat.device, nowMillis: now) else {
@@ -32,17 +34,42 @@ struct IngestController<Context: RequestContext>: Sendable {
         return JSONResponse(value: status)
     }
 
+    /// The device the request's bearer token belongs to; 401 with the reason otherwise.
+    func authenticatedDevice(_ request: Request) throws -> DeviceID {
+        let header = request.headers[.authorization] ?? ""
+        let token = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
+        do {
+            let authentication = try database.authenticate(token: token)
+            switch authentication {
+            case .device(let device, _): return device
+            }
+        } catch {
+            throw error.httpError
+        }
+    }
+
+    /// Refuses a body that speaks for another device than the token's.
+    func requireSameDevice(_ claimed: DeviceID, _ authenticated: DeviceID) throws {
+        guard claimed == authenticated else {
+            throw HTTPError(
+                .forbidden, message: "this token belongs to device '\(authenticated)', not '\(claimed)'")
+        }
+    }
+
     @Sendable func status(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {
+        let device = try authenticatedDevice(request)
         let text = context.parameters.get("device") ?? ""
-        guard let device = DeviceID(rawValue: text),
+        try requireSameDevice(DeviceID(rawValue: text) ?? device, device)
+        guard DeviceID(rawValue: text) != nil,
             let status = try database.deviceStatus(device, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
         else {
-            throw HTTPError(.notFound, message: "the hub has never heard from device '\(text)'")
+            throw HTTPError(.notFound, message: "no device '\(text)'")
         }
         return JSONResponse(value: status)
     }
 
     @Sendable func ingest(_ request: Request, context: Context) async throws -> JSONResponse<IngestReceipt> {
+        let device = try authenticatedDevice(request)
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Self.maximumBodyBytes)
@@ -55,6 +82,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         } catch let error as DecodingError {
             throw HTTPError(.badRequest, message: error.readableDescription)
         }
+        try requireSameDevice(batch.device, device)
         do {
             let receipt = try database.ingest(batch, receivedMillis: Int64(Date().timeIntervalSince1970 * 1000))
             return JSONResponse(value: receipt)

@@ -22,6 +22,7 @@ extension HubError {
     var httpError: HTTPError {
         switch self {
         case .invalid: HTTPError(.badRequest, message: description)
+        case .unauthorized: HTTPError(.unauthorized, message: description)
         case .unprocessable: HTTPError(.unprocessableContent, message: description)
         case .forbidden: HTTPError(.forbidden, message: description)
         case .conflict: HTTPError(.conflict, message: description)

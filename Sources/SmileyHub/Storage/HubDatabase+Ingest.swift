@@ -90,7 +90,7 @@ extension HubDatabase {
         }
     }
 
-    /// Checks the centre, registers the device on first sight, and refuses a device that moved centre.
+    /// Checks that the device was added to the hub, under the batch's centre.
     private func registerDevice(_ db: Database, batch: IngestBatch, receivedMillis: Int64) throws -> HourBucketer {
         guard
             let zone = try String.fetchOne(
@@ -98,21 +98,17 @@ extension HubDatabase {
         else {
             throw HubError.unprocessable("unknown centre '\(batch.centre)'")
         }
-        if let registered = try String.fetchOne(
-            db, sql: "SELECT centre_id FROM device WHERE id = ?", arguments: [batch.device.rawValue])
-        {
-            guard registered == batch.centre.rawValue else {
-                throw HubError.conflict(
-                    "device '\(batch.device)' belongs to centre '\(registered)', not '\(batch.centre)'")
-            }
-            try db.execute(
-                sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?",
-                arguments: [receivedMillis, batch.device.rawValue])
-        } else {
-            try db.execute(
-                sql: "INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis) VALUES (?, ?, ?, ?)",
-                arguments: [batch.device.rawValue, batch.centre.rawValue, receivedMillis, receivedMillis])
+        guard
+            let registered = try String.fetchOne(
+                db, sql: "SELECT centre_id FROM device WHERE id = ?", arguments: [batch.device.rawValue])
+        else {
+            throw HubError.unprocessable("unknown device '\(batch.device)': add it with smiley-hub device add")
         }
+        guard registered == batch.centre.rawValue else {
+            throw HubError.conflict("device '\(batch.device)' belongs to centre '\(registered)', not '\(batch.centre)'")
+        }
+        try db.execute(
+            sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?", arguments: [receivedMillis, batch.device.rawValue])
         return try HourBucketer(timeZoneIdentifier: zone)
     }
 

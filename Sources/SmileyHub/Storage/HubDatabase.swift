@@ -15,6 +15,8 @@ public struct HubDatabase: Sendable {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var configuration = Configuration()
+        // Another process (the CLI beside the daemon) may hold the write lock for a moment: wait for it.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -43,6 +45,13 @@ public struct HubDatabase: Sendable {
                         last_seen_millis INTEGER NOT NULL,
                         -- Every press from 1 up to this sequence number is held.
                         contiguous_sequence INTEGER NOT NULL DEFAULT 0
+                    );
+                    -- One secret token per device, stored only as its SHA-256 (hex).
+                    CREATE TABLE device_token (
+                        device_id TEXT PRIMARY KEY NOT NULL REFERENCES device(id),
+                        token_sha256 TEXT NOT NULL UNIQUE,
+                        created_millis INTEGER NOT NULL,
+                        revoked_millis INTEGER
                     );
                     -- What is known of one boot's clock: wall millis = monotonic millis + offset_millis.
                     CREATE TABLE boot_clock (

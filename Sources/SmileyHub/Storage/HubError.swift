@@ -1,6 +1,7 @@
 /// What went wrong at the hub, in words for the person or device that sent the request.
 public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalid(String)
+    case unauthorized(String)
     case unprocessable(String)
     case forbidden(String)
     case conflict(String)
@@ -10,7 +11,7 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalid(let message), .unprocessable(let message), .forbidden(let message), .conflict(let message),
+        case .invalid(let message), .unauthorized(let message), .unprocessable(let message), .forbidden(let message), .conflict(let message),
             .tooLarge(let message), .notFound(let message):
             message
         case .storage(let message): "storage failed: \(message)"

@@ -1,0 +1,101 @@
+import Crypto
+import Foundation
+import GRDB
+import SmileyCore
+
+/// A device's secret: shown once when the device is added, kept by the hub only as a hash.
+public struct DeviceToken: Sendable, Hashable, CustomStringConvertible {
+    public let value: String
+
+    /// 32 random bytes, hex, with a prefix that says what it is.
+    public static func generate() -> DeviceToken {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return DeviceToken(value: "smiley_" + bytes.map { String(format: "%02x", $0) }.joined())
+    }
+
+    public init(value: String) { self.value = value }
+
+    public var sha256: String { Self.sha256(value) }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public var description: String { value }
+}
+
+/// Who a request's token says it comes from.
+public enum DeviceAuthentication: Sendable, Equatable {
+    case device(DeviceID, centre: CentreID)
+}
+
+extension HubDatabase {
+    /// Adds a device to a centre and returns its token (shown once; only its hash is kept).
+    public func addDevice(_ device: DeviceID, centre: CentreID, nowMillis: Int64) throws(HubError) -> DeviceToken {
+        let token = DeviceToken.generate()
+        do {
+            try writer.write { db in
+                guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+                else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
+                if try String.fetchOne(db, sql: "SELECT id FROM device WHERE id = ?", arguments: [device.rawValue]) != nil {
+                    throw HubError.conflict(
+                        "device '\(device)' already exists: revoke it and add the replacement under a new id")
+                }
+                try db.execute(
+                    sql: "INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis) VALUES (?, ?, ?, ?)",
+                    arguments: [device.rawValue, centre.rawValue, nowMillis, nowMillis])
+                try db.execute(
+                    sql: "INSERT INTO device_token (device_id, token_sha256, created_millis) VALUES (?, ?, ?)",
+                    arguments: [device.rawValue, token.sha256, nowMillis])
+            }
+        } catch let error as HubError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+        return token
+    }
+
+    /// Revokes a device's token: its requests are refused from now on; its presses stay.
+    public func revokeDevice(_ device: DeviceID, nowMillis: Int64) throws(HubError) {
+        do {
+            try writer.write { db in
+                try db.execute(
+                    sql: "UPDATE device_token SET revoked_millis = ? WHERE device_id = ? AND revoked_millis IS NULL",
+                    arguments: [nowMillis, device.rawValue])
+                guard db.changesCount == 1 else {
+                    throw HubError.notFound("no device '\(device)' with a valid token")
+                }
+            }
+        } catch let error as HubError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// The device a bearer token belongs to; the error says why a request is refused.
+    public func authenticate(token: String?) throws(HubError) -> DeviceAuthentication {
+        guard let token, !token.isEmpty else {
+            throw .unauthorized("missing device token: send 'Authorization: Bearer <token>'")
+        }
+        let row: Row?
+        do {
+            row = try writer.read { db in
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT t.device_id, t.revoked_millis, d.centre_id FROM device_token t
+                        JOIN device d ON d.id = t.device_id WHERE t.token_sha256 = ?
+                        """, arguments: [DeviceToken.sha256(token)])
+            }
+        } catch {
+            throw .storage("\(error)")
+        }
+        guard let row else { throw .unauthorized("unknown device token") }
+        let device = DeviceID(rawValue: row["device_id"])!
+        if (row["revoked_millis"] as Int64?) != nil { throw .unauthorized("the token of device '\(device)' was revoked") }
+        return .device(device, centre: CentreID(rawValue: row["centre_id"])!)
+    }
+}
