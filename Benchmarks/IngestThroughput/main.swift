@@ -102,7 +102,7 @@ func runHTTP(_ work: [IngestBatch], bodies: [ByteBuffer]) async throws -> Double
     var logger = Logger(label: "bench")
     logger.logLevel = .error
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = buildApplication(
+    let app = try buildApplication(
         configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: directory), database: database,
         logger: logger
     ) { port in continuation.yield(port) }

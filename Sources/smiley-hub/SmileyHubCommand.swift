@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCertificate: String?
+    @Option(help: "PEM private key of the certificate.") var tlsKey: String?
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -38,7 +40,9 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "smiley-hub")
         logger.logLevel = level
-        let configuration = HubConfiguration(host: host, port: port, stateDirectory: state.stateDirectory)
+        let configuration = HubConfiguration(
+            host: host, port: port, stateDirectory: state.stateDirectory, tlsCertificatePath: tlsCertificate,
+            tlsKeyPath: tlsKey)
         let database = try state.open()
         try await runHub(configuration: configuration, database: database, logger: logger)
     }

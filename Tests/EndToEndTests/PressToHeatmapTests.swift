@@ -313,7 +313,7 @@ import Testing
         await #expect(throws: (any Error).self) { try await uploader.drain() }
         #expect(try device.store.summary().backlog == 10_000)
         // The hub comes up on that port.
-        let app = buildApplication(
+        let app = try buildApplication(
             configuration: HubConfiguration(host: "127.0.0.1", port: port, stateDirectory: directory + "/hub"),
             database: database, logger: Logger(label: "test-hub"))
         let group = ServiceGroup(services: [app], logger: Logger(label: "test-hub"))
@@ -348,7 +348,7 @@ import Testing
         try database.addCentre(Centre(id: Self.thimphu, name: "Thimphu DCRC", timeZone: "Asia/Thimphu"))
         let token = try database.addDevice(Self.device, centre: Self.thimphu, nowMillis: 0).value
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(
+        let app = try buildApplication(
             configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: directory + "/hub"),
             database: database, logger: Logger(label: "test-hub")
         ) { port in portContinuation.yield(port) }

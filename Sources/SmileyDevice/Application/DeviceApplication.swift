@@ -128,7 +128,7 @@ public struct DeviceApplication: Sendable {
                         }))
             }
         }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = try configuration.makeHubClient()
         let uploader = Uploader(
             store: store, device: configuration.device, centre: configuration.centre, hub: try configuration.hubURL,
             settings: configuration.upload, client: client, clock: SystemClock(),

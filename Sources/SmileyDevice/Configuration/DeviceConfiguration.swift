@@ -20,6 +20,9 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     public var storage: StorageSettings = .init()
     /// The file holding the device's secret token (mode 0600); default `<stateDirectory>/device-token`.
     public var tokenFile: String?
+    /// PEM file of the certificate authority that signed the hub's certificate, for an `https://` hub
+    /// with its own CA; without it the system's trust store decides.
+    public var hubCAFile: String?
 
     public init(
         device: DeviceID, centre: CentreID, hub: String, stateDirectory: String,
@@ -38,6 +41,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation, outputs, storage, tokenFile
+        case hubCAFile
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +58,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         outputs = try container.decodeIfPresent(OutputConfiguration.self, forKey: .outputs) ?? .init()
         storage = try container.decodeIfPresent(StorageSettings.self, forKey: .storage) ?? .init()
         tokenFile = try container.decodeIfPresent(String.self, forKey: .tokenFile)
+        hubCAFile = try container.decodeIfPresent(String.self, forKey: .hubCAFile)
     }
 
     /// The hub's base URL, checked.

@@ -4,7 +4,7 @@ import Logging
 extension Uploader {
     /// Uploads the whole backlog once with a client of its own (for `smileyctl sync`).
     public static func drainOnce(configuration: DeviceConfiguration, logger: Logger) async throws -> Int {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = try configuration.makeHubClient()
         let uploader = Uploader(
             store: try DeviceStore(path: configuration.storePath), device: configuration.device,
             centre: configuration.centre, hub: try configuration.hubURL, settings: configuration.upload,

@@ -108,8 +108,7 @@ public final class Uploader: Service {
         guard try !store.knowsHubBaseline() else { return }
         var request = HTTPClientRequest(url: statusURL)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
-        let body = try await response.body.collect(upTo: 1 << 20)
+        let (response, body) = try await execute(request)
         switch response.status {
         case .ok:
             let status = try JSONDecoder().decode(DeviceStatus.self, from: body)
@@ -130,6 +129,16 @@ public final class Uploader: Service {
         ingestURL.replacingOccurrences(of: "/api/v1/ingest", with: "/api/v1/devices/\(device.rawValue)")
     }
 
+    /// Sends a request within the configured time limit; TLS trust failures come back explained.
+    func execute(_ request: HTTPClientRequest) async throws -> (HTTPClientResponse, ByteBuffer) {
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
+            return (response, try await response.body.collect(upTo: 1 << 20))
+        } catch {
+            throw UploadError.explain(error, hub: ingestURL)
+        }
+    }
+
     /// The device's clocks now, so the hub can date presses taken while the wall clock was wrong.
     func clockSample() -> ClockSample {
         ClockSample(
@@ -144,8 +153,7 @@ public final class Uploader: Service {
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(batch)))
-        let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
-        let body = try await response.body.collect(upTo: 1 << 20)
+        let (response, body) = try await execute(request)
         guard response.status == .ok else {
             throw UploadError.rejected(status: Int(response.status.code), message: String(buffer: body))
         }
@@ -160,11 +168,23 @@ public final class Uploader: Service {
 public enum UploadError: Error, Sendable, CustomStringConvertible {
     case rejected(status: Int, message: String)
     case unreadableReceipt(String)
+    case untrustedHub(url: String, detail: String)
 
     public var description: String {
         switch self {
         case .rejected(let status, let message): "hub answered \(status): \(message)"
         case .unreadableReceipt(let body): "hub sent a receipt that is not valid: \(body.prefix(200))"
+        case .untrustedHub(let url, let detail):
+            "the certificate of the hub at \(url) is not trusted (\(detail)): set hubCAFile to the CA that signed it"
         }
+    }
+
+    /// Turns a TLS verification failure into words a technician can act on; other errors pass.
+    static func explain(_ error: any Error, hub: String) -> any Error {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
+            return UploadError.untrustedHub(url: hub, detail: "certificate verify failed")
+        }
+        return error
     }
 }

@@ -1,5 +1,8 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import SmileyCore
 
 /// Where the hub listens and keeps its data.
@@ -7,11 +10,41 @@ public struct HubConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var stateDirectory: String
+    /// PEM certificate chain and private key: when both are set the hub serves HTTPS only.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,
+        tlsKeyPath: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.stateDirectory = stateDirectory
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
+    }
+
+    /// The server's TLS configuration, or nil for plain HTTP; errors name the file at fault.
+    func tlsConfiguration() throws(HubError) -> TLSConfiguration? {
+        switch (tlsCertificatePath, tlsKeyPath) {
+        case (nil, nil):
+            return nil
+        case (let certificate?, let key?):
+            let chain: [NIOSSLCertificate]
+            do { chain = try NIOSSLCertificate.fromPEMFile(certificate) } catch {
+                throw .invalid("cannot read the TLS certificate \(certificate): \(error)")
+            }
+            guard !chain.isEmpty else { throw .invalid("no certificate in \(certificate)") }
+            let privateKey: NIOSSLPrivateKey
+            do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
+                throw .invalid("cannot read the TLS private key \(key): \(error)")
+            }
+            return TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        default:
+            throw .invalid("HTTPS needs both a certificate and a private key")
+        }
     }
 
     public var databasePath: String { stateDirectory + "/hub.sqlite" }
@@ -32,9 +65,15 @@ public func buildRouter(database: HubDatabase) -> Router<BasicRequestContext> {
 public func buildApplication(
     configuration: HubConfiguration, database: HubDatabase, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(database: database),
+) throws -> some ApplicationProtocol {
+    let server: HTTPServerBuilder
+    if let tls = try configuration.tlsConfiguration() {
+        server = try .tls(tlsConfiguration: tls)
+    } else {
+        server = .http1()
+    }
+    return Application(
+        router: buildRouter(database: database), server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
@@ -42,8 +81,9 @@ public func buildApplication(
 
 /// Runs the hub until SIGTERM or SIGINT.
 public func runHub(configuration: HubConfiguration, database: HubDatabase, logger: Logger) async throws {
-    let app = buildApplication(configuration: configuration, database: database, logger: logger) { port in
-        logger.notice("listening on http://\(configuration.host):\(port)/")
+    let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
+    let app = try buildApplication(configuration: configuration, database: database, logger: logger) { port in
+        logger.notice("listening on \(scheme)://\(configuration.host):\(port)/")
     }
     try await app.runService()
 }
