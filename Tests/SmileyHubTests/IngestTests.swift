@@ -201,12 +201,36 @@ import Testing
         _ = try await post(
             database, try Self.body(IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1)])))
         let clash = IngestBatch(
-            device: Self.device, centre: Self.centre, presses: [Self.press(2), Self.press(1, .veryUnhappy)])
+            device: Self.device, centre: Self.centre, presses: [Self.press(1, .veryUnhappy), Self.press(2)])
         let (status, text) = try await post(database, try Self.body(clash))
         #expect(status == .conflict)
-        #expect(text.contains("sequence 1"))
+        #expect(text.contains("sequence 1 of device 'paro-exit-1' is already held with other content"))
         #expect(try database.pressCount() == 1)
         #expect(try database.heatmap(centre: Self.centre, question: .satisfaction).totalCount == 1)
+    }
+
+    @Test func aBatchThatSkipsOrReordersSequenceNumbersIsRefusedWhole() async throws {
+        let database = try makeDatabase()
+        let gap = IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2), Self.press(4)])
+        let (status, text) = try await post(database, try Self.body(gap))
+        #expect(status == .unprocessableContent)
+        #expect(text.contains("presses[2]: sequence 4 after 2: a batch must not skip sequence numbers"))
+        let reordered = IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(2), Self.press(1)])
+        let (again, againText) = try await post(database, try Self.body(reordered))
+        #expect(again == .unprocessableContent)
+        #expect(againText.contains("increasing order"))
+        #expect(try database.pressCount() == 0)
+    }
+
+    @Test func aSynchronisedPressFarInTheFutureIsRefusedByName() async throws {
+        let database = try makeDatabase()
+        var press = Self.press(1)
+        press.wallClockMillis = Int64(Date().timeIntervalSince1970 * 1000) + 10 * 86_400_000
+        let (status, text) = try await post(
+            database, try Self.body(IngestBatch(device: Self.device, centre: Self.centre, presses: [press])))
+        #expect(status == .unprocessableContent)
+        #expect(text.contains("presses[0].wallClockMillis"))
+        #expect(text.contains("more than a day ahead"))
     }
 
     @Test func aBodyOverTheLimitIsRefused() async throws {

@@ -118,9 +118,13 @@ import Testing
         let synced = { (sequence: Int64) in
             Self.press(sequence, boot: "b1", secondsAfterBoot: sequence, synchronisedWall: Self.mondayTen + sequence)
         }
-        let first = try database.ingest(
-            IngestBatch(device: Self.device, centre: Self.centre, presses: [synced(1), synced(2), synced(4)]),
+        _ = try database.ingest(
+            IngestBatch(device: Self.device, centre: Self.centre, presses: [synced(1), synced(2)]),
             receivedMillis: Self.mondayTen)
+        // A later batch that starts past a gap is taken (refusing it would stop the device for
+        // good); the receipt shows the gap.
+        let first = try database.ingest(
+            IngestBatch(device: Self.device, centre: Self.centre, presses: [synced(4)]), receivedMillis: Self.mondayTen)
         #expect(first.highestSequence == 4 && first.highestContiguousSequence == 2)
         let second = try database.ingest(
             IngestBatch(device: Self.device, centre: Self.centre, presses: [synced(3)]), receivedMillis: Self.mondayTen)

@@ -14,6 +14,17 @@ extension HubDatabase {
             throw .tooLarge("a batch may carry at most \(IngestBatch.maximumPresses) presses, got \(batch.presses.count)")
         }
         for (index, press) in batch.presses.enumerated() {
+            if index > 0 {
+                let previous = batch.presses[index - 1].sequence
+                guard press.sequence > previous else {
+                    throw .unprocessable(
+                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must be in increasing order")
+                }
+                guard press.sequence == previous + 1 else {
+                    throw .unprocessable(
+                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must not skip sequence numbers")
+                }
+            }
             guard press.device == batch.device else {
                 throw .forbidden(
                     "presses[\(index)].device '\(press.device)' is not the batch's device '\(batch.device)'")
