@@ -13,17 +13,23 @@ enum IdentifierRules {
     }
 }
 
-/// A public service centre, for example `thimphu-dcrc`.
-public struct CentreID: RawRepresentable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
-    public let rawValue: String
+/// A short lowercase name for a thing (a centre, a device): validated once, then just a string.
+public protocol SmileyIdentifier: RawRepresentable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible
+where RawValue == String {
+    /// What the identifier names, for error messages ("centre", "device").
+    static var kind: String { get }
+    init(unchecked rawValue: String)
+}
 
+extension SmileyIdentifier {
     public init?(rawValue: String) {
         guard IdentifierRules.isValid(rawValue) else { return nil }
-        self.rawValue = rawValue
+        self.init(unchecked: rawValue)
     }
 
-    public static func parse(_ text: String) throws(ModelError) -> CentreID {
-        guard let id = CentreID(rawValue: text) else { throw .invalidIdentifier(kind: "centre", value: text) }
+    /// Parses an identifier, naming the rules when `text` breaks them.
+    public static func parse(_ text: String) throws(ModelError) -> Self {
+        guard let id = Self(rawValue: text) else { throw .invalidIdentifier(kind: kind, value: text) }
         return id
     }
 
@@ -43,32 +49,16 @@ public struct CentreID: RawRepresentable, Sendable, Hashable, Codable, Comparabl
     public var description: String { rawValue }
 }
 
-/// One Smiley appliance, for example `thimphu-exit-1`.
-public struct DeviceID: RawRepresentable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+/// A public service centre, for example `thimphu-dcrc`.
+public struct CentreID: SmileyIdentifier {
+    public static let kind = "centre"
     public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
 
-    public init?(rawValue: String) {
-        guard IdentifierRules.isValid(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
-
-    public static func parse(_ text: String) throws(ModelError) -> DeviceID {
-        guard let id = DeviceID(rawValue: text) else { throw .invalidIdentifier(kind: "device", value: text) }
-        return id
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { self = try Self.parse(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { rawValue }
+/// One Smiley appliance, for example `thimphu-exit-1`.
+public struct DeviceID: SmileyIdentifier {
+    public static let kind = "device"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
 }
