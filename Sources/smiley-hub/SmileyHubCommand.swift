@@ -9,7 +9,7 @@ struct SmileyHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smiley-hub",
         abstract: "Receives presses from Smiley devices and serves hourly heatmaps to centre managers.",
-        subcommands: [Serve.self, CentreCommand.self, DeviceCommand.self],
+        subcommands: [Serve.self, CentreCommand.self, DeviceCommand.self, Enroll.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -165,6 +165,42 @@ struct DeviceCommand: AsyncParsableCommand {
                 }
                 print(line)
             }
+        }
+    }
+}
+
+struct Enroll: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a one-time code a technician redeems with smileyctl provision to add a device to a centre.",
+        discussion: "Example: smiley-hub enroll --centre thimphu-dcrc --expires 24h")
+
+    @OptionGroup var state: StateOptions
+    @Option(help: "Centre the device will belong to.") var centre: String
+    @Option(help: "How long the code works: minutes (30m), hours (24h) or days (7d).") var expires = "24h"
+
+    func run() async throws {
+        let centreID: CentreID
+        do { centreID = try CentreID.parse(centre) } catch { throw ValidationError(error.description) }
+        guard let seconds = Self.seconds(expires) else {
+            throw ValidationError("--expires '\(expires)': expected a number followed by m, h or d, for example 24h")
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        do {
+            let code = try state.open().issueEnrollmentCode(
+                centre: centreID, expiresMillis: now + seconds * 1000, nowMillis: now)
+            print(code)
+        } catch let error as HubError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    static func seconds(_ text: String) -> Int64? {
+        guard let unit = text.last, let value = Int64(text.dropLast()), value > 0 else { return nil }
+        switch unit {
+        case "m": return value * 60
+        case "h": return value * 3600
+        case "d": return value * 86_400
+        default: return nil
         }
     }
 }

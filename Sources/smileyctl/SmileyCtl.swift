@@ -9,7 +9,7 @@ struct SmileyCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smileyctl",
         abstract: "Technician's tool for a Smiley device.",
-        subcommands: [Status.self, Sync.self])
+        subcommands: [Provision.self, Status.self, Sync.self])
 }
 
 struct ConfigOption: ParsableArguments {
@@ -60,5 +60,50 @@ struct Sync: AsyncParsableCommand {
         let configuration = try options.load()
         let sent = try await Uploader.drainOnce(configuration: configuration, logger: Logger(label: "smileyctl"))
         print("uploaded \(sent) presses")
+    }
+}
+
+struct Provision: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the wiring, enrol this device at the hub with a one-time code, write its configuration and token, test.",
+        discussion: """
+            Get a code from the hub's administrator (smiley-hub enroll --centre ID). Nothing is written unless the \
+            checks pass; run it again with --force to provision again.
+            Example: smileyctl provision --hub https://hub.example:8080 --code ABCD-EFGH-JKLM --device thimphu-exit-2
+            """)
+
+    @Option(help: "The hub's base URL.") var hub: String
+    @Option(help: "One-time enrollment code from the hub.") var code: String
+    @Option(help: "This device's id: a-z, 0-9, '-' and '_'.") var device: String
+    @Option(help: "Layout of buttons and LEDs (only 'default', see Hardware/README.md).") var layout = "default"
+    @Option(help: "Where to write the device configuration.") var config = "/etc/smiley/device.json"
+    @Option(help: "The daemon's state directory (store and token).") var stateDirectory = "/var/lib/smiley-device"
+    @Option(help: "PEM CA that signed the hub's certificate, if not in the system trust store.") var hubCA: String?
+    @Flag(help: "Simulated buttons: skip the GPIO checks (bench tests without a panel).") var simulated = false
+    @Flag(help: "Provision again even if this device already is.") var force = false
+
+    func run() async throws {
+        guard layout == "default" else { throw ValidationError("unknown --layout '\(layout)' (known: default)") }
+        let deviceID: DeviceID
+        do { deviceID = try DeviceID.parse(device) } catch { throw ValidationError(error.description) }
+        let request = Provisioner.Request(
+            hub: hub, code: code, device: deviceID, configPath: config, stateDirectory: stateDirectory, hubCAFile: hubCA,
+            simulated: simulated, force: force)
+        let outcome: Provisioner.Outcome
+        do {
+            outcome = try await Provisioner().provision(request)
+        } catch {
+            print("provisioning failed: \(error)")
+            print("nothing was written")
+            throw ExitCode.failure
+        }
+        switch outcome {
+        case .alreadyProvisioned(let existing, let path):
+            print("this device is already provisioned as \(existing) (\(path)); use --force to provision it again")
+        case .provisioned(let test):
+            print("provisioned \(deviceID): configuration \(config), token in \(stateDirectory)")
+            for line in test.lines { print(line) }
+            if !test.passed { throw ExitCode.failure }
+        }
     }
 }

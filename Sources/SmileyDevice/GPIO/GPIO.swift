@@ -11,12 +11,23 @@ public struct GPIOError: Error, Sendable, Equatable, CustomStringConvertible {
     public var chip: String?
     public var line: String?
     public var errno: Int32
+    /// The consumer holding a busy line, when known.
+    public var holder: String?
+
+    public init(operation: String, chip: String?, line: String?, errno: Int32, holder: String? = nil) {
+        self.operation = operation
+        self.chip = chip
+        self.line = line
+        self.errno = errno
+        self.holder = holder
+    }
 
     public var description: String {
         let place = [line.map { "line \($0)" }, chip.map { "on \($0)" }].compactMap { $0 }.joined(separator: " ")
         switch errno {
         case EBUSY:
-            return "\(place) is busy: held by another process (\(operation))"
+            let who = holder.map { $0.isEmpty ? "another process" : "'\($0)'" } ?? "another process"
+            return "\(place) is busy: held by \(who) (\(operation))"
         case ENOENT where operation == "find line":
             return "no line named \(line ?? "?") on \(chip ?? "any chip")"
         case ENOENT:

@@ -14,6 +14,24 @@ struct IngestController<Context: RequestContext>: Sendable {
         router.post("api/v1/ingest", use: ingest)
         router.get("api/v1/devices/{device}", use: status)
         router.post("api/v1/heartbeat", use: heartbeat)
+        router.post("api/v1/enroll", use: enroll)
+    }
+
+    /// Redeems a one-time enrollment code (no token yet: the code is the credential).
+    @Sendable func enroll(_ request: Request, context: Context) async throws -> JSONResponse<EnrollmentGrant> {
+        let body = try await request.body.collect(upTo: 1 << 12)
+        let enrollment: EnrollmentRequest
+        do {
+            enrollment = try JSONDecoder().decode(EnrollmentRequest.self, from: body)
+        } catch let error as DecodingError {
+            throw HTTPError(.badRequest, message: error.readableDescription)
+        }
+        do {
+            return JSONResponse(
+                value: try database.redeem(enrollment, nowMillis: Int64(Date().timeIntervalSince1970 * 1000)))
+        } catch {
+            throw error.httpError
+        }
     }
 
     @Sendable func heartbeat(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {

@@ -26,6 +26,7 @@ extension HubError {
         case .unprocessable: HTTPError(.unprocessableContent, message: description)
         case .forbidden: HTTPError(.forbidden, message: description)
         case .conflict: HTTPError(.conflict, message: description)
+        case .expired: HTTPError(.gone, message: description)
         case .tooLarge: HTTPError(.contentTooLarge, message: description)
         case .notFound: HTTPError(.notFound, message: description)
         case .storage: HTTPError(.internalServerError, message: description)

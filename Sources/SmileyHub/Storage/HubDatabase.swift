@@ -53,6 +53,15 @@ public struct HubDatabase: Sendable {
                         created_millis INTEGER NOT NULL,
                         revoked_millis INTEGER
                     );
+                    -- One-time enrollment codes (hash only) that add a device to a centre.
+                    CREATE TABLE enrollment_code (
+                        code_sha256 TEXT PRIMARY KEY NOT NULL,
+                        centre_id TEXT NOT NULL REFERENCES centre(id),
+                        created_millis INTEGER NOT NULL,
+                        expires_millis INTEGER NOT NULL,
+                        redeemed_by TEXT,
+                        redeemed_millis INTEGER
+                    );
                     -- What is known of one boot's clock: wall millis = monotonic millis + offset_millis.
                     CREATE TABLE boot_clock (
                         device_id TEXT NOT NULL REFERENCES device(id),
