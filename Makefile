@@ -25,8 +25,9 @@ test: unit-tests system-tests hil
 # smiley-device built against libgpiod 2.x (Debian's bookworm-backports, unpacked into a private prefix).
 build-gpiod2: deps
 	prefix="$$(Hardware/sim/libgpiod2-prefix.sh)" && \
-	PKG_CONFIG_PATH="$$prefix/usr/lib/x86_64-linux-gnu/pkgconfig" \
-	$(SWIFT) build --product smiley-device --scratch-path .build-gpiod2
+	export PKG_CONFIG_PATH="$$prefix/usr/lib/x86_64-linux-gnu/pkgconfig" && \
+	$(SWIFT) build --product smiley-device --scratch-path .build-gpiod2 && \
+	$(SWIFT) build --product smileyctl --scratch-path .build-gpiod2
 
 # Hardware-in-the-loop (docs/hardware-in-the-loop.md): the real firmware, built against libgpiod 1.6 and
 # 2.x, against a kernel gpio-sim chip in a small VM. The kernel is built once and cached outside the repo.

@@ -9,7 +9,7 @@ struct SmileyCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smileyctl",
         abstract: "Technician's tool for a Smiley device.",
-        subcommands: [Provision.self, Status.self, Sync.self])
+        subcommands: [Provision.self, GPIOCommand.self, Status.self, Sync.self])
 }
 
 struct ConfigOption: ParsableArguments {
@@ -104,6 +104,41 @@ struct Provision: AsyncParsableCommand {
             print("provisioned \(deviceID): configuration \(config), token in \(stateDirectory)")
             for line in test.lines { print(line) }
             if !test.passed { throw ExitCode.failure }
+        }
+    }
+}
+
+struct GPIOCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gpio", abstract: "Look at this device's GPIO chips.", subcommands: [List.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the GPIO chips and their lines (name, offset, in use and by whom), to check the wiring.",
+            discussion: "Example: smileyctl gpio list")
+
+        func run() async throws {
+            let paths = GPIOChip.allPaths()
+            if paths.isEmpty {
+                print("no GPIO chips on this machine (is /dev/gpiochip* there, and readable by this user?)")
+                throw ExitCode.failure
+            }
+            print("libgpiod \(GPIOLibrary.version)")
+            for path in paths {
+                do {
+                    let chip = try GPIOChip(path)
+                    print("\(chip.path)  \(chip.name)  [\(chip.label)]  \(chip.lineCount) lines")
+                    for offset in 0..<chip.lineCount {
+                        let info = try chip.info(offset: UInt32(offset))
+                        let name = info.name.isEmpty ? "unnamed" : info.name
+                        let direction = info.output ? "output" : "input"
+                        let use = info.used ? "used by \(info.consumer.isEmpty ? "the kernel" : info.consumer)" : "free"
+                        print("  \(String(offset).padding(toLength: 4, withPad: " ", startingAt: 0))\(name.padding(toLength: 14, withPad: " ", startingAt: 0))\(direction.padding(toLength: 8, withPad: " ", startingAt: 0))\(use)")
+                    }
+                } catch {
+                    print("\(path): \(error)")
+                }
+            }
         }
     }
 }

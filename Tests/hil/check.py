@@ -72,6 +72,20 @@ check("sigkill", "presses before and after the restart are the ones pressed",
       [a for a, _ in answers(rows)] == ["very-happy", "hard", "happy", "so-so", "unhappy", "easy", "very-unhappy",
                                         "very-happy", "easy"], rows)
 
+rows, seen, _ = scenario("provision")
+directory = os.path.join(results, "provision")
+busy = open(os.path.join(directory, "busy.out")).read() if os.path.exists(os.path.join(directory, "busy.out")) else ""
+free = open(os.path.join(directory, "free.out")).read() if os.path.exists(os.path.join(directory, "free.out")) else ""
+check("provision", "a line held by the running daemon is named busy, with its holder",
+      seen.get("busy-status") == "1" and "is busy: held by 'smiley-device'" in busy, busy)
+check("provision", "with the lines free it gets to the hub, and writes nothing when the hub is absent",
+      seen.get("free-status") == "1" and "cannot reach the hub" in free and seen.get("written") == "0", (seen, free))
+
+listing = open(os.path.join(directory, "gpio-list.out")).read() if os.path.exists(os.path.join(directory, "gpio-list.out")) else ""
+check("provision", "smileyctl gpio list shows the chip's lines and who holds them",
+      "[smiley-sim]" in listing and any("GPIO5" in line and "used by smiley-device" in line for line in listing.splitlines())
+      and any("GPIO4 " in line and "free" in line for line in listing.splitlines()), listing)
+
 rows, seen, _ = scenario("sigterm")
 check("sigterm", "SIGTERM stops the device with status 0 after storing the press",
       seen.get("exit") == "0" and answers(rows) == [("happy", 0)], (seen, rows))

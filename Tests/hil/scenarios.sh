@@ -141,6 +141,24 @@ if begin sigkill; then
     }
 fi
 
+# smileyctl provision checks the lines first: busy lines are named with their holder, and nothing
+# is written; once free, it gets as far as the (absent) hub and still writes nothing.
+if begin provision; then
+    CTL=$(dirname "$BIN")/smileyctl
+    P=$TMPDIR/provision
+    start_device '"responseIntervalMillis": 200' && {
+        "$CTL" gpio list >"$OUT/gpio-list.out" 2>&1
+        "$CTL" provision --hub http://127.0.0.1:9 --code ABCD-EFGH-JKLM --device hil-2 --config "$P/device.json" \
+            --state-directory "$P/state" >"$OUT/busy.out" 2>&1
+        note busy-status $?
+        stop_device
+        "$CTL" provision --hub http://127.0.0.1:9 --code ABCD-EFGH-JKLM --device hil-2 --config "$P/device.json" \
+            --state-directory "$P/state" >"$OUT/free.out" 2>&1
+        note free-status $?
+        [ -e "$P/device.json" ] || [ -e "$P/state/device-token" ] && note written 1 || note written 0
+    }
+fi
+
 # SIGTERM: a clean stop that releases the lines for others.
 if begin sigterm; then
     start_device '"responseIntervalMillis": 200' && {
