@@ -9,7 +9,7 @@ struct SmileyHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smiley-hub",
         abstract: "Receives presses from Smiley devices and serves hourly heatmaps to centre managers.",
-        subcommands: [Serve.self, CentreCommand.self, DeviceCommand.self, Enroll.self],
+        subcommands: [Serve.self, CentreCommand.self, DeviceCommand.self, Enroll.self, Import.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -201,6 +201,32 @@ struct Enroll: AsyncParsableCommand {
         case "h": return value * 3600
         case "d": return value * 86_400
         default: return nil
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a device's backlog file (from smileyctl export), after checking it came from that device.",
+        discussion: "Importing a file twice, or importing and then syncing over the network, counts every press once.\nExample: smiley-hub import /media/usb/thimphu-exit-1.smiley")
+
+    @OptionGroup var state: StateOptions
+    @Argument(help: "The export file.") var file: String
+
+    func run() async throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read \(file)")
+        }
+        do {
+            let result = try state.open().importBacklog(data, nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
+                done, total in
+                let line = ProgressBar.render(done: done, total: total)
+                FileHandle.standardError.write(Data(((isatty(2) != 0) ? "\r" + line : line + "\n").utf8))
+            }
+            if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            print("imported \(result.accepted) new presses (\(result.duplicates) already held)")
+        } catch let error as HubError {
+            throw ValidationError(error.description)
         }
     }
 }

@@ -9,7 +9,7 @@ struct SmileyCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smileyctl",
         abstract: "Technician's tool for a Smiley device.",
-        subcommands: [Provision.self, GPIOCommand.self, Status.self, Sync.self])
+        subcommands: [Provision.self, GPIOCommand.self, Status.self, Sync.self, Export.self])
 }
 
 struct ConfigOption: ParsableArguments {
@@ -58,7 +58,11 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let sent = try await Uploader.drainOnce(configuration: configuration, logger: Logger(label: "smileyctl"))
+        let total = try DeviceStore(path: configuration.storePath).summary().backlog
+        let sent = try await Uploader.drainOnce(configuration: configuration, logger: Logger(label: "smileyctl")) {
+            done in showProgress(done: done, total: total)
+        }
+        finishProgress()
         print("uploaded \(sent) presses")
     }
 }
@@ -141,4 +145,36 @@ struct GPIOCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the presses the hub does not hold yet to a signed file, for a hub reached by USB stick.",
+        discussion: """
+            The hub imports it with smiley-hub import FILE. Exported presses stay queued here: a later network \
+            sync sends them again, and the hub counts each press once.
+            Example: smileyctl export --out /media/usb/thimphu-exit-1.smiley
+            """)
+
+    @OptionGroup var options: ConfigOption
+    @Option(help: "File to write.") var out: String
+
+    func run() async throws {
+        let configuration = try options.load()
+        let count = try BacklogExport.export(configuration: configuration, to: out) { done, total in
+            showProgress(done: done, total: total)
+        }
+        finishProgress()
+        print("exported \(count) presses of \(configuration.device) to \(out)")
+    }
+}
+
+/// A progress bar on standard error, redrawn in place on a terminal.
+func showProgress(done: Int, total: Int) {
+    let line = ProgressBar.render(done: done, total: total)
+    FileHandle.standardError.write(Data(((isatty(2) != 0) ? "\r" + line : line + "\n").utf8))
+}
+
+func finishProgress() {
+    if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
 }

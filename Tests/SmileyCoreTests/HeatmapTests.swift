@@ -32,3 +32,12 @@ import Testing
         #expect(throws: ModelError.self) { try Answer.parse("easy", of: .satisfaction) }
     }
 }
+
+@Suite struct ProgressBarTests {
+    @Test func theBarFillsWithTheFraction() {
+        #expect(ProgressBar.render(done: 0, total: 10, width: 10) == "[..........]   0%  0/10 presses")
+        #expect(ProgressBar.render(done: 5, total: 10, width: 10) == "[#####.....]  50%  5/10 presses")
+        #expect(ProgressBar.render(done: 10, total: 10, width: 10) == "[##########] 100%  10/10 presses")
+        #expect(ProgressBar.render(done: 0, total: 0, width: 4) == "[####] 100%  0/0 presses")
+    }
+}

@@ -88,15 +88,36 @@ public struct DeviceStatus: Sendable, Hashable, Codable {
     public var highestSequence: Int64
     public var highestContiguousSequence: Int64
     public var hubTimeMillis: Int64
+    /// The press the hub holds at the sequence number asked about (`?sequence=N`), if any: lets a
+    /// device tell its own presses (delivered by an import, say) from a replaced store's.
+    public var pressAtSequence: PressFingerprint?
 
     public init(
         device: DeviceID, centre: CentreID, highestSequence: Int64, highestContiguousSequence: Int64,
-        hubTimeMillis: Int64
+        hubTimeMillis: Int64, pressAtSequence: PressFingerprint? = nil
     ) {
         self.device = device
         self.centre = centre
         self.highestSequence = highestSequence
         self.highestContiguousSequence = highestContiguousSequence
         self.hubTimeMillis = hubTimeMillis
+        self.pressAtSequence = pressAtSequence
+    }
+}
+
+/// What makes a press itself: its boot and kernel timestamp (two presses never share both).
+public struct PressFingerprint: Sendable, Hashable, Codable {
+    public var sequence: Int64
+    public var boot: String
+    public var monotonicNanos: Int64
+
+    public init(sequence: Int64, boot: String, monotonicNanos: Int64) {
+        self.sequence = sequence
+        self.boot = boot
+        self.monotonicNanos = monotonicNanos
+    }
+
+    public init(_ press: Press) {
+        self.init(sequence: press.sequence, boot: press.boot, monotonicNanos: press.monotonicNanos)
     }
 }

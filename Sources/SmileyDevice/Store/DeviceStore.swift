@@ -112,17 +112,18 @@ public struct DeviceStore: Sendable {
         }
     }
 
-    /// The oldest presses the hub does not yet hold, at most `limit`, as the wire sends them.
-    public func unsent(device: DeviceID, limit: Int) throws -> [Press] {
+    /// The oldest presses the hub does not yet hold (after sequence `after`), at most `limit`, as the
+    /// wire sends them.
+    public func unsent(device: DeviceID, limit: Int, after: Int64 = 0) throws -> [Press] {
         try writer.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT sequence, boot, question, answer, monotonic_nanos, wall_clock_millis,
                            clock_synchronised, suppressed
-                    FROM press WHERE uploaded_at_millis IS NULL ORDER BY sequence LIMIT ?
+                    FROM press WHERE uploaded_at_millis IS NULL AND sequence > ? ORDER BY sequence LIMIT ?
                     """,
-                arguments: [limit])
+                arguments: [after, limit])
             return try rows.map { row in
                 let question = try Question.parse(row["question"])
                 return Press(

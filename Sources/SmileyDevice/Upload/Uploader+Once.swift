@@ -3,7 +3,9 @@ import Logging
 
 extension Uploader {
     /// Uploads the whole backlog once with a client of its own (for `smileyctl sync`).
-    public static func drainOnce(configuration: DeviceConfiguration, logger: Logger) async throws -> Int {
+    public static func drainOnce(
+        configuration: DeviceConfiguration, logger: Logger, progress: (Int) -> Void = { _ in }
+    ) async throws -> Int {
         let client = try configuration.makeHubClient()
         let uploader = Uploader(
             store: try DeviceStore(path: configuration.storePath), device: configuration.device,
@@ -11,7 +13,7 @@ extension Uploader {
             client: client, clock: SystemClock(), token: try configuration.loadToken(), signal: UploadSignal(),
             logger: logger)
         do {
-            let sent = try await uploader.drain()
+            let sent = try await uploader.drain(progress: progress)
             try await client.shutdown()
             return sent
         } catch {

@@ -86,7 +86,7 @@ public final class Uploader: Service {
 
     /// Uploads every unsent press now; returns how many were sent. Throws on the first failure.
     @discardableResult
-    public func drain() async throws -> Int {
+    public func drain(progress: (Int) -> Void = { _ in }) async throws -> Int {
         try await learnHubBaselineIfNeeded()
         var sent = 0
         while true {
@@ -96,6 +96,7 @@ public final class Uploader: Service {
             try store.markUploaded(sequences: presses.map(\.sequence), atMillis: clock.wallClockMillis())
             if let budget = storageBudget { try store.prune(budget: budget) }
             sent += presses.count
+            progress(sent)
             logger.debug(
                 "batch acknowledged",
                 metadata: ["accepted": "\(receipt.accepted)", "duplicates": "\(receipt.duplicates)"])
@@ -106,12 +107,18 @@ public final class Uploader: Service {
     /// whose store was replaced (new SD card) then continues the numbering instead of colliding.
     func learnHubBaselineIfNeeded() async throws {
         guard try !store.knowsHubBaseline() else { return }
-        var request = HTTPClientRequest(url: statusURL)
+        let first = try store.unsent(device: device, limit: 1).first
+        var request = HTTPClientRequest(url: statusURL + (first.map { "?sequence=\($0.sequence)" } ?? ""))
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         let (response, body) = try await execute(request)
         switch response.status {
         case .ok:
             let status = try JSONDecoder().decode(DeviceStatus.self, from: body)
+            // The hub holds our own first press (an import brought it): same store, nothing to move.
+            if let first, status.pressAtSequence == PressFingerprint(first) {
+                try store.resumeAfter(hubHighestSequence: 0)
+                return
+            }
             let shift = try store.resumeAfter(hubHighestSequence: status.highestSequence)
             if shift > 0 {
                 logger.notice(

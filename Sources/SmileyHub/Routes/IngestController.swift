@@ -79,7 +79,9 @@ struct IngestController<Context: RequestContext>: Sendable {
         let text = context.parameters.get("device") ?? ""
         try requireSameDevice(DeviceID(rawValue: text) ?? device, device)
         guard DeviceID(rawValue: text) != nil,
-            let status = try database.deviceStatus(device, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+            let status = try database.deviceStatus(
+                device, nowMillis: Int64(Date().timeIntervalSince1970 * 1000),
+                sequence: request.uri.queryParameters.get("sequence").flatMap { Int64($0) })
         else {
             throw HTTPError(.notFound, message: "no device '\(text)'")
         }

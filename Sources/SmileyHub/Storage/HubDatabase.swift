@@ -225,9 +225,15 @@ public struct HubDatabase: Sendable {
     }
 
     /// What the hub holds of one device, or nil when it has never heard from it.
-    public func deviceStatus(_ device: DeviceID, nowMillis: Int64) throws -> DeviceStatus? {
+    public func deviceStatus(_ device: DeviceID, nowMillis: Int64, sequence: Int64? = nil) throws -> DeviceStatus? {
         try writer.read { db in
-            try Row.fetchOne(
+            let fingerprint = try sequence.flatMap { sequence in
+                try Row.fetchOne(
+                    db, sql: "SELECT boot, monotonic_nanos FROM press WHERE device_id = ? AND sequence = ?",
+                    arguments: [device.rawValue, sequence]
+                ).map { PressFingerprint(sequence: sequence, boot: $0["boot"], monotonicNanos: $0["monotonic_nanos"]) }
+            }
+            return try Row.fetchOne(
                 db,
                 sql: """
                     SELECT centre_id, contiguous_sequence,
@@ -237,7 +243,8 @@ public struct HubDatabase: Sendable {
             ).map { row in
                 DeviceStatus(
                     device: device, centre: CentreID(rawValue: row["centre_id"])!, highestSequence: row["highest"] ?? 0,
-                    highestContiguousSequence: row["contiguous_sequence"], hubTimeMillis: nowMillis)
+                    highestContiguousSequence: row["contiguous_sequence"], hubTimeMillis: nowMillis,
+                    pressAtSequence: fingerprint)
             }
         }
     }
