@@ -22,30 +22,61 @@ struct ConfigOption: ParsableArguments {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the device's identity and backlog.", discussion: "Example: smileyctl status --json")
+        abstract: "Show the device's identity, hub, last sync, backlog, clock, health flags and free disk.",
+        discussion: "Health flags are as of the daemon's last heartbeat. Example: smileyctl status --json")
 
     @OptionGroup var options: ConfigOption
     @Flag(help: "Print JSON for scripts.") var json = false
 
+    struct Report: Encodable {
+        var device: String
+        var centre: String
+        var hub: String
+        var store: StoreSummary
+        var clockSynchronised: Bool
+        var freeDiskBytes: Int64
+        /// The daemon's last heartbeat (health flags), when it has written one.
+        var health: Heartbeat?
+    }
+
     func run() async throws {
         let configuration = try options.load()
         let summary = try DeviceStore(path: configuration.storePath).summary()
+        let health = FileManager.default.contents(atPath: HeartbeatService.healthPath(configuration)).flatMap {
+            try? JSONDecoder().decode(Heartbeat.self, from: $0)
+        }
+        let free = (try? FileManager.default.attributesOfFileSystem(forPath: configuration.stateDirectory))
+            .flatMap { ($0[.systemFreeSize] as? NSNumber)?.int64Value } ?? -1
+        let report = Report(
+            device: configuration.device.rawValue, centre: configuration.centre.rawValue, hub: configuration.hub,
+            store: summary, clockSynchronised: SystemClock().isSynchronised(), freeDiskBytes: free, health: health)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            struct Report: Encodable {
-                var device: String, centre: String, hub: String
-                var store: StoreSummary
-            }
-            let report = Report(
-                device: configuration.device.rawValue, centre: configuration.centre.rawValue, hub: configuration.hub,
-                store: summary)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        func ago(_ millis: Int64?) -> String {
+            guard let millis else { return "never" }
+            let seconds = max(0, (now - millis) / 1000)
+            return seconds < 120 ? "\(seconds) s ago" : seconds < 7200 ? "\(seconds / 60) min ago" : "\(seconds / 3600) h ago"
+        }
+        print("device     \(configuration.device) (centre \(configuration.centre))")
+        print("hub        \(configuration.hub)")
+        print("last sync  \(ago(summary.lastUploadMillis))")
+        print("backlog    \(summary.backlog) presses\(summary.backlog > 0 ? ", oldest recorded \(ago(summary.oldestUnsentRecordedAtMillis))" : "")")
+        print("stored     \(summary.total) presses in all")
+        print("clock      \(report.clockSynchronised ? "synchronised" : "NOT synchronised (presses are dated by the hub)")")
+        print("free disk  \(free / 1_048_576) MiB")
+        if let health {
+            var flags: [String] = []
+            if !health.stuckLines.isEmpty { flags.append("stuck: \(health.stuckLines.joined(separator: " "))") }
+            if health.lostGPIOEvents > 0 { flags.append("lost GPIO events: \(health.lostGPIOEvents)") }
+            if let warning = health.storageWarning { flags.append(warning) }
+            print("health     \(flags.isEmpty ? "ok" : flags.joined(separator: "; ")) (daemon up \(health.uptimeSeconds) s)")
         } else {
-            print("device   \(configuration.device)")
-            print("centre   \(configuration.centre)")
-            print("hub      \(configuration.hub)")
-            print("presses  \(summary.total) stored, \(summary.backlog) not yet at the hub")
+            print("health     unknown: the daemon has not written \(HeartbeatService.healthPath(configuration)) yet")
         }
     }
 }

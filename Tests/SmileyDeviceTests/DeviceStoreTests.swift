@@ -27,7 +27,7 @@ import Testing
         // A restart: the same file opened again.
         let second = try DeviceStore(path: path)
         #expect(try second.record(Self.recorded(.unhappy), recordedAtMillis: 4) == 3)
-        #expect(try second.summary() == StoreSummary(total: 3, backlog: 1, oldestUnsentRecordedAtMillis: 4, lastSequence: 3))
+        #expect(try second.summary() == StoreSummary(total: 3, backlog: 1, oldestUnsentRecordedAtMillis: 4, lastSequence: 3, lastUploadMillis: 3))
     }
 
     @Test func onlyAcknowledgedPressesAreMarkedAndTheRestStayInOrder() throws {

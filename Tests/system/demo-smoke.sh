@@ -95,6 +95,22 @@ no_token_is_refused() {
 }
 check "ingest refuses a request without a device token" no_token_is_refused
 
+status_reports_health() {
+    "${bin}/smileyctl" status --json --config "${work}/state/paro-exit-1/device.json" | python3 -c '
+import json, sys
+report = json.load(sys.stdin)
+assert report["device"] == "paro-exit-1" and report["store"]["backlog"] == 0, report
+assert report["store"]["lastUploadMillis"] is not None, "never synced"
+assert report["health"]["firmwareVersion"] and report["health"]["stuckLines"] == [], report
+'
+}
+check "smileyctl status reports the last sync and the daemon's health" status_reports_health
+
+heartbeats_reach_the_hub() {
+    "${bin}/smiley-hub" device list --state-directory "${work}/state/hub" | grep -q "paro-exit-1.*last heartbeat"
+}
+check "the hub lists each device's last heartbeat" heartbeats_reach_the_hub
+
 token_is_private() {
     [ "$(stat -c %a "${work}/state/paro-exit-1/device-token")" = 600 ]
 }

@@ -38,7 +38,9 @@ public struct HeartbeatService: Service {
             try await cancelWhenGracefulShutdown {
                 while true {
                     do {
-                        try await send(try heartbeat())
+                        let beat = try heartbeat()
+                        writeHealthFile(beat)
+                        try await send(beat)
                     } catch is CancellationError {
                         throw CancellationError()
                     } catch {
@@ -63,6 +65,22 @@ public struct HeartbeatService: Service {
             stuckLines: health.stuckLines, lostGPIOEvents: health.lostEvents,
             freeDiskBytes: freeDiskBytes(at: configuration.stateDirectory),
             storageWarning: configuration.storage.warning(backlog: summary.backlog))
+    }
+
+    /// `smileyctl status` reads the daemon's health from here (`<stateDirectory>/health.json`).
+    func writeHealthFile(_ heartbeat: Heartbeat) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(heartbeat) else { return }
+        let path = Self.healthPath(configuration)
+        let temporary = path + ".new"
+        if FileManager.default.createFile(atPath: temporary, contents: data) {
+            _ = rename(temporary, path)
+        }
+    }
+
+    public static func healthPath(_ configuration: DeviceConfiguration) -> String {
+        (configuration.stateDirectory as NSString).appendingPathComponent("health.json")
     }
 
     func send(_ heartbeat: Heartbeat) async throws {

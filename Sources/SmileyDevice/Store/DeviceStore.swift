@@ -189,12 +189,13 @@ public struct DeviceStore: Sendable {
                     SELECT COUNT(*) AS total,
                            COUNT(*) FILTER (WHERE uploaded_at_millis IS NULL) AS backlog,
                            MIN(recorded_at_millis) FILTER (WHERE uploaded_at_millis IS NULL) AS oldest_unsent,
-                           MAX(sequence) AS last_sequence
+                           MAX(sequence) AS last_sequence,
+                           MAX(uploaded_at_millis) AS last_upload
                     FROM press
                     """)!
             return StoreSummary(
                 total: row["total"], backlog: row["backlog"], oldestUnsentRecordedAtMillis: row["oldest_unsent"],
-                lastSequence: row["last_sequence"])
+                lastSequence: row["last_sequence"], lastUploadMillis: row["last_upload"])
         }
     }
 }
@@ -226,11 +227,17 @@ public struct StoreSummary: Sendable, Hashable, Codable {
     public var backlog: Int
     public var oldestUnsentRecordedAtMillis: Int64?
     public var lastSequence: Int64?
+    /// When the hub last acknowledged a batch (the device's clock), if ever.
+    public var lastUploadMillis: Int64?
 
-    public init(total: Int, backlog: Int, oldestUnsentRecordedAtMillis: Int64?, lastSequence: Int64?) {
+    public init(
+        total: Int, backlog: Int, oldestUnsentRecordedAtMillis: Int64?, lastSequence: Int64?,
+        lastUploadMillis: Int64? = nil
+    ) {
         self.total = total
         self.backlog = backlog
         self.oldestUnsentRecordedAtMillis = oldestUnsentRecordedAtMillis
         self.lastSequence = lastSequence
+        self.lastUploadMillis = lastUploadMillis
     }
 }
