@@ -9,7 +9,7 @@ struct SmileyCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smileyctl",
         abstract: "Technician's tool for a Smiley device.",
-        subcommands: [Provision.self, GPIOCommand.self, Status.self, Sync.self, Export.self])
+        subcommands: [Provision.self, GPIOCommand.self, Buttons.self, Status.self, Sync.self, Export.self])
 }
 
 struct ConfigOption: ParsableArguments {
@@ -208,4 +208,40 @@ func showProgress(done: Int, total: Int) {
 
 func finishProgress() {
     if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+}
+
+struct Buttons: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Look at the buttons themselves.", subcommands: [Record.self])
+
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the buttons' raw edges (no debouncing) as a trace for smiley-device replay.",
+            discussion: """
+                The lines must be free: stop the daemon first (systemctl stop smiley-device).
+                Example: smileyctl buttons record --seconds 20 --out bounce.trace && smiley-device replay bounce.trace
+                """)
+
+        @OptionGroup var options: ConfigOption
+        @Option(help: "How long to record.") var seconds: Double = 10
+        @Option(help: "Trace file to write.") var out: String
+
+        func run() async throws {
+            guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be between 0 and 3600") }
+            let configuration = try options.load()
+            print("recording the buttons for \(seconds) s: press away")
+            let trace: EdgeTrace
+            do {
+                trace = try EdgeRecorder.record(buttons: configuration.buttons, seconds: seconds)
+            } catch let error as GPIOError where error.errno == EBUSY {
+                throw ValidationError("\(error): stop the daemon first (systemctl stop smiley-device)")
+            }
+            let text = "# smileyctl buttons record: MONOTONIC_NANOS LINE LEVEL (1 pressed)\n"
+                + trace.text(lineNames: configuration.buttons.map(\.line))
+            guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
+                throw ValidationError("cannot write \(out)")
+            }
+            print("\(trace.edges.count) edges written to \(out)")
+        }
+    }
 }

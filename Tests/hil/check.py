@@ -86,6 +86,17 @@ check("provision", "smileyctl gpio list shows the chip's lines and who holds the
       "[smiley-sim]" in listing and any("GPIO5" in line and "used by smiley-device" in line for line in listing.splitlines())
       and any("GPIO4 " in line and "free" in line for line in listing.splitlines()), listing)
 
+rows, seen, _ = scenario("record")
+directory = os.path.join(results, "record")
+trace = open(os.path.join(directory, "trace.txt")).read() if os.path.exists(os.path.join(directory, "trace.txt")) else ""
+replayed = open(os.path.join(directory, "replay.out")).read() if os.path.exists(os.path.join(directory, "replay.out")) else ""
+edges = [line for line in trace.splitlines() if line and not line.startswith("#")]
+check("record", "smileyctl buttons record writes every raw edge of a bouncing press",
+      seen.get("record-status") == "0" and len(edges) >= 4 and all(" GPIO19 " in line for line in edges), trace)
+check("record", "smiley-device replay makes one very-happy press of the recorded trace",
+      seen.get("replay-status") == "0" and replayed.count('"event":"press"') == 1 and '"answer":"very-happy"' in replayed,
+      replayed)
+
 rows, seen, _ = scenario("sigterm")
 check("sigterm", "SIGTERM stops the device with status 0 after storing the press",
       seen.get("exit") == "0" and answers(rows) == [("happy", 0)], (seen, rows))

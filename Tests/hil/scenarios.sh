@@ -159,6 +159,22 @@ if begin provision; then
     }
 fi
 
+# smileyctl buttons record writes the raw edges; smiley-device replay debounces them into one press.
+if begin record; then
+    CTL=$(dirname "$BIN")/smileyctl
+    STATE=$TMPDIR/record
+    mkdir -p "$STATE"
+    echo "{ \"device\": \"hil-1\", \"centre\": \"hil\", \"hub\": \"http://127.0.0.1:9\", \"stateDirectory\": \"$STATE\" }" >"$OUT/device.json"
+    "$CTL" buttons record --seconds 4 --out "$OUT/trace.txt" --config "$OUT/device.json" >"$OUT/record.out" 2>&1 &
+    recorder=$!
+    sleep 2
+    down 19; up 19; down 19; sleep 0.15; up 19; down 19; up 19
+    wait $recorder
+    note record-status $?
+    "$BIN" replay "$OUT/trace.txt" --config "$OUT/device.json" >"$OUT/replay.out" 2>&1
+    note replay-status $?
+fi
+
 # SIGTERM: a clean stop that releases the lines for others.
 if begin sigterm; then
     start_device '"responseIntervalMillis": 200' && {
