@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := $(shell pwd)/.build/debug
 
-.PHONY: demo test deps build build-gpiod2 unit-tests system-tests hil benchmarks clean
+.PHONY: demo test deps build build-gpiod2 unit-tests system-tests hil benchmarks manuals clean
 
 deps:
 	@scripts/install-deps.sh
@@ -42,6 +42,14 @@ benchmarks: deps
 	.build/release/DebouncerThroughput
 	$(SWIFT) build -c release --product IngestThroughput
 	.build/release/IngestThroughput
+
+# Man pages and shell completions, generated from the command definitions into docs/.
+manuals: build
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug
+	mkdir -p docs/man docs/completions
+	cp .build/plugins/GenerateManual/outputs/*/*.1 docs/man/
+	for tool in smileyctl smiley-hub smiley-device; do for shell in bash zsh fish; do \
+		$(BIN)/$$tool --generate-completion-script $$shell > docs/completions/$$tool.$$shell; done; done
 
 clean:
 	rm -rf .build .demo-state

@@ -9,6 +9,7 @@ struct SmileyDeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smiley-device",
         abstract: "Smiley appliance firmware: reads the buttons, stores every press, forwards them to the hub.",
+        discussion: "Example: smiley-device run --config /etc/smiley/device.json",
         subcommands: [Run.self, Replay.self])
 
     struct Run: AsyncParsableCommand {

@@ -9,6 +9,7 @@ struct SmileyHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smiley-hub",
         abstract: "Receives presses from Smiley devices and serves hourly heatmaps to centre managers.",
+        discussion: "Example: smiley-hub serve --state-directory /var/lib/smiley-hub",
         subcommands: [Serve.self, CentreCommand.self, DeviceCommand.self, Enroll.self, Import.self],
         defaultSubcommand: Serve.self)
 }
@@ -50,7 +51,8 @@ struct Serve: AsyncParsableCommand {
 
 struct CentreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "centre", abstract: "Manage centres.", subcommands: [Add.self, List.self])
+        commandName: "centre", abstract: "Manage centres.",
+        discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub", subcommands: [Add.self, List.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -75,7 +77,8 @@ struct CentreCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List centres.")
+        static let configuration = CommandConfiguration(
+            abstract: "List centres.", discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub")
         @OptionGroup var state: StateOptions
 
         func run() async throws {
@@ -88,7 +91,9 @@ struct CentreCommand: AsyncParsableCommand {
 
 struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "device", abstract: "Add, list and revoke devices.", subcommands: [Add.self, List.self, Revoke.self])
+        commandName: "device", abstract: "Add, list and revoke devices.",
+        discussion: "Example: smiley-hub device list --state-directory /var/lib/smiley-hub",
+        subcommands: [Add.self, List.self, Revoke.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -147,7 +152,9 @@ struct DeviceCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List devices with their press counts.")
+        static let configuration = CommandConfiguration(
+            abstract: "List devices with their press counts and last heartbeat.",
+            discussion: "Example: smiley-hub device list --state-directory /var/lib/smiley-hub")
         @OptionGroup var state: StateOptions
 
         func run() async throws {

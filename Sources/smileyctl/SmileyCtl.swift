@@ -9,6 +9,7 @@ struct SmileyCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smileyctl",
         abstract: "Technician's tool for a Smiley device.",
+        discussion: "Example: smileyctl status --config /etc/smiley/device.json",
         subcommands: [Provision.self, GPIOCommand.self, Buttons.self, Status.self, Sync.self, Export.self])
 }
 
@@ -145,7 +146,8 @@ struct Provision: AsyncParsableCommand {
 
 struct GPIOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gpio", abstract: "Look at this device's GPIO chips.", subcommands: [List.self])
+        commandName: "gpio", abstract: "Look at this device's GPIO chips.", discussion: "Example: smileyctl gpio list",
+        subcommands: [List.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -212,7 +214,8 @@ func finishProgress() {
 
 struct Buttons: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Look at the buttons themselves.", subcommands: [Record.self])
+        abstract: "Look at the buttons themselves.",
+        discussion: "Example: smileyctl buttons record --seconds 20 --out bounce.trace", subcommands: [Record.self])
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,247 @@
+#compdef smiley-hub
+
+__smiley-hub_complete() {
+    local -ar non_empty_completions=("${@:#(|:*)}")
+    local -ar empty_completions=("${(M)@:#(|:*)}")
+    _describe -V '' non_empty_completions -- empty_completions -P $'\'\''
+}
+
+__smiley-hub_custom_complete() {
+    local -a completions
+    completions=("${(@f)"$("${command_name}" "${@}" "${command_line[@]}")"}")
+    if [[ "${#completions[@]}" -gt 1 ]]; then
+        __smiley-hub_complete "${completions[@]:0:-1}"
+    fi
+}
+
+__smiley-hub_cursor_index_in_current_word() {
+    if [[ -z "${QIPREFIX}${IPREFIX}${PREFIX}" ]]; then
+        printf 0
+    else
+        printf %s "${#${(z)LBUFFER}[-1]}"
+    fi
+}
+
+_smiley-hub() {
+    emulate -RL zsh -G
+    setopt extendedglob nullglob numericglobsort
+    unsetopt aliases banghist
+
+    local -xr SAP_SHELL=zsh
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(builtin emulate zsh -c 'printf %s "${ZSH_VERSION}"')"
+    local -r SAP_SHELL_VERSION
+
+    local context state state_descr line
+    local -A opt_args
+
+    local -r command_name="${words[1]}"
+    local -ar command_line=("${words[@]}")
+    local -ir current_word_index="$((CURRENT - 1))"
+
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'serve:Run the hub: ingest API, heatmap API and dashboard.'
+            'centre:Manage centres.'
+            'device:Add, list and revoke devices.'
+            'enroll:Print a one-time code a technician redeems with smileyctl provision to add a device to a centre.'
+            'import:Import a device'\''s backlog file (from smileyctl export), after checking it came from that device.'
+            'help:Show subcommand help information.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        serve|centre|device|enroll|import|help)
+            "_smiley-hub_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_serve() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--host[Address to listen on.]:host:'
+        '--port[Port to listen on (0 picks a free one).]:port:'
+        '--log-level[Log level\: trace, debug, info, notice, warning, error.]:log-level:'
+        '--tls-certificate[PEM certificate chain\: serve HTTPS (with --tls-key).]:tls-certificate:'
+        '--tls-key[PEM private key of the certificate.]:tls-key:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_centre() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'add:Add a centre.'
+            'list:List centres.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        add|list)
+            "_smiley-hub_centre_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_centre_add() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':id:'
+        '--name[Name managers read.]:name:'
+        '--time-zone[IANA time zone of the centre.]:time-zone:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_centre_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_device() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'add:Add a device to a centre and issue its secret token (shown or written once).'
+            'list:List devices with their press counts and last heartbeat.'
+            'revoke:Revoke a device'\''s token: its requests are refused; its presses stay.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        add|list|revoke)
+            "_smiley-hub_device_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_device_add() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':id:'
+        '--centre[Centre the device belongs to.]:centre:'
+        '--token-file[Write the token to this file (mode 0600) instead of printing it.]:token-file:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_device_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_device_revoke() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':id:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_enroll() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--centre[Centre the device will belong to.]:centre:'
+        '--expires[How long the code works\: minutes (30m), hours (24h) or days (7d).]:expires:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_import() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':file:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_help() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:subcommands:'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+if [[ "${funcstack[1]}" = _smiley-hub ]]; then
+    _smiley-hub "${@}"
+else
+    compdef _smiley-hub smiley-hub
+fi
