@@ -215,7 +215,34 @@ func finishProgress() {
 struct Buttons: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Look at the buttons themselves.",
-        discussion: "Example: smileyctl buttons record --seconds 20 --out bounce.trace", subcommands: [Record.self])
+        discussion: "Example: smileyctl buttons test", subcommands: [Test.self, Record.self])
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Live view: press each button and see which answer of which panel registered.",
+            discussion: """
+                With smiley-device running, it talks to the daemon over its control socket: while the test runs, \
+                presses are test presses (the LED still blinks), kept apart and never sent to the hub. With the \
+                daemon stopped, it reads the lines itself.
+                Example: smileyctl buttons test --seconds 120
+                """)
+
+        @OptionGroup var options: ConfigOption
+        @Option(help: "How long to watch.") var seconds: Double = 60
+
+        func run() async throws {
+            let configuration = try options.load()
+            if let connection = ButtonTest.connect(path: configuration.controlSocketPath) {
+                print("connected to smiley-device: presses are test presses for \(Int(seconds)) s")
+                ButtonTest.follow(connection, seconds: seconds) { print(ButtonTest.describe($0)) }
+            } else {
+                print("smiley-device is not running: reading the lines directly for \(Int(seconds)) s")
+                try await ButtonTest.direct(configuration: configuration, seconds: seconds, logger: Logger(label: "smileyctl")) {
+                    print(ButtonTest.describe($0))
+                }
+            }
+        }
+    }
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

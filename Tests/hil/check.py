@@ -86,6 +86,18 @@ check("provision", "smileyctl gpio list shows the chip's lines and who holds the
       "[smiley-sim]" in listing and any("GPIO5" in line and "used by smiley-device" in line for line in listing.splitlines())
       and any("GPIO4 " in line and "free" in line for line in listing.splitlines()), listing)
 
+rows, seen, _ = scenario("buttons-test")
+directory = os.path.join(results, "buttons-test")
+live = open(os.path.join(directory, "live.out")).read() if os.path.exists(os.path.join(directory, "live.out")) else ""
+direct = open(os.path.join(directory, "direct.out")).read() if os.path.exists(os.path.join(directory, "direct.out")) else ""
+check("buttons-test", "through the daemon the technician sees the press, and the LED blinks",
+      "connected to smiley-device" in live and "GPIO19  satisfaction/very-happy  counts" in live and seen.get("led") == "1",
+      (live, seen))
+check("buttons-test", "the test press is kept apart: only the press after the test is a citizen's",
+      answers(rows) == [("happy", 0)], rows)
+check("buttons-test", "with the daemon stopped the lines are read directly",
+      "reading the lines directly" in direct and "GPIO21  accessibility/easy  counts" in direct, direct)
+
 rows, seen, _ = scenario("record")
 directory = os.path.join(results, "record")
 trace = open(os.path.join(directory, "trace.txt")).read() if os.path.exists(os.path.join(directory, "trace.txt")) else ""

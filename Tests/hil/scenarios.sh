@@ -159,6 +159,30 @@ if begin provision; then
     }
 fi
 
+# smileyctl buttons test: through the running daemon (test presses kept apart, LED still blinks),
+# then with the daemon stopped, reading the lines itself.
+if begin buttons-test; then
+    CTL=$(dirname "$BIN")/smileyctl
+    start_device '"responseIntervalMillis": 200' && {
+        "$CTL" buttons test --seconds 5 --config "$OUT/device.json" >"$OUT/live.out" 2>&1 &
+        tester=$!
+        sleep 2
+        press 19 0.1
+        note led "$(watch_led 23)"
+        wait $tester
+        sleep 0.3
+        press 13 0.1
+        sleep 0.5
+        stop_device
+        "$CTL" buttons test --seconds 4 --config "$OUT/device.json" >"$OUT/direct.out" 2>&1 &
+        tester=$!
+        sleep 2
+        press 21 0.1
+        wait $tester
+        note direct-status $?
+    }
+fi
+
 # smileyctl buttons record writes the raw edges; smiley-device replay debounces them into one press.
 if begin record; then
     CTL=$(dirname "$BIN")/smileyctl

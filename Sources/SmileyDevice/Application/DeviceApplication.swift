@@ -11,6 +11,7 @@ public struct DeviceApplication: Sendable {
     public let store: DeviceStore
     public let uploadSignal: UploadSignal
     public let health = DeviceHealth()
+    public let testMode = TestMode()
     let logger: Logger
 
     public init(configuration: DeviceConfiguration, logger: Logger) throws {
@@ -34,7 +35,7 @@ public struct DeviceApplication: Sendable {
         PressRecorder(
             store: store, clock: clock, boot: boot, answers: answers,
             acknowledger: acknowledger ?? LoggingAcknowledger(logger: logger), uploadSignal: uploadSignal,
-            health: health, lines: configuration.buttons.map(\.line), logger: logger)
+            health: health, lines: configuration.buttons.map(\.line), testMode: testMode, logger: logger)
     }
 
     /// The phases of a simulated device: replayed history (simulated clock), then live presses.
@@ -133,6 +134,8 @@ public struct DeviceApplication: Sendable {
             store: store, device: configuration.device, centre: configuration.centre, hub: try configuration.hubURL,
             settings: configuration.upload, client: client, clock: SystemClock(),
             storageBudget: configuration.storage.maximumPresses, token: token, signal: uploadSignal, logger: logger)
+        let control = ControlSocketServer(path: configuration.controlSocketPath, testMode: testMode, logger: logger)
+        try control.start()
         let heartbeat = HeartbeatService(
             configuration: configuration, store: store, health: health, client: client, clock: SystemClock(),
             boot: BootIdentity.current(), token: token, logger: logger)
@@ -141,6 +144,7 @@ public struct DeviceApplication: Sendable {
                 services: [
                     .init(service: uploader),
                     .init(service: heartbeat),
+                    .init(service: control),
                     .init(service: ButtonService(phases: phases, logger: logger)),
                 ] + extraServices,
                 gracefulShutdownSignals: [.sigterm, .sigint],

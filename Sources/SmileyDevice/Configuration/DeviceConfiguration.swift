@@ -73,6 +73,9 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
 
     public var storePath: String { (stateDirectory as NSString).appendingPathComponent("presses.sqlite") }
 
+    /// The daemon's control socket (owner-only), where `smileyctl buttons test` connects.
+    public var controlSocketPath: String { (stateDirectory as NSString).appendingPathComponent("control.sock") }
+
     public var tokenPath: String { tokenFile ?? (stateDirectory as NSString).appendingPathComponent("device-token") }
 
     /// Reads the device's token; refuses a missing, empty or world-readable token file, saying how to fix it.

@@ -13,13 +13,16 @@ public struct PressRecorder: Sendable {
     let health: DeviceHealth
     /// Line names of the buttons, for health reports.
     let lines: [String]
+    /// While a buttons test is connected, presses go to the technician, not to the hub.
+    let testMode: TestMode?
     let logger: Logger
 
     public init(
         store: DeviceStore, clock: any DeviceClock, boot: String, answers: [Answer],
         acknowledger: any Acknowledger, uploadSignal: UploadSignal, health: DeviceHealth = DeviceHealth(),
-        lines: [String] = [], logger: Logger
+        lines: [String] = [], testMode: TestMode? = nil, logger: Logger
     ) {
+        self.testMode = testMode
         self.health = health
         self.lines = lines
         self.store = store
@@ -35,6 +38,17 @@ public struct PressRecorder: Sendable {
     @discardableResult
     public func handle(_ output: DebounceOutput) throws -> Int64? {
         switch output {
+        case .press(let press) where testMode?.isActive == true:
+            let answer = answers[press.button]
+            try store.recordTest(
+                answer, monotonicNanos: press.pressedAtNanos, suppressed: press.suppressed,
+                recordedAtMillis: clock.wallClockMillis())
+            acknowledger.acknowledge(answer.question, suppressed: press.suppressed)
+            testMode?.broadcast(
+                ButtonTestEvent(
+                    event: "press", line: line(press.button), question: answer.question.rawValue, answer: answer.name,
+                    suppressed: press.suppressed, chord: press.chord, atNanos: press.pressedAtNanos))
+            return nil
         case .press(let press):
             let answer = answers[press.button]
             let recorded = RecordedPress(
@@ -57,11 +71,13 @@ public struct PressRecorder: Sendable {
             return sequence
         case .stuck(let button, let since):
             health.setStuck(line(button), true)
+            testMode?.broadcast(ButtonTestEvent(event: "stuck", line: line(button), atNanos: since))
             logger.warning(
                 "button stuck: \(answers[button]) held since \(since) ns; it counts nothing until released")
             return nil
-        case .stuckCleared(let button, _):
+        case .stuckCleared(let button, let at):
             health.setStuck(line(button), false)
+            testMode?.broadcast(ButtonTestEvent(event: "stuck-cleared", line: line(button), atNanos: at))
             logger.notice("button released: \(answers[button]) is no longer stuck")
             return nil
         case .eventsLost(let count, _):

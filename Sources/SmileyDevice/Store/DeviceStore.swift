@@ -54,6 +54,20 @@ public struct DeviceStore: Sendable {
         migrator.registerMigration("v2: store facts") { db in
             try db.execute(sql: "CREATE TABLE store_fact (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
         }
+        migrator.registerMigration("v3: test presses") { db in
+            // Presses made during `smileyctl buttons test`: kept apart, never uploaded, no sequence number.
+            try db.execute(
+                sql: """
+                    CREATE TABLE test_press (
+                        id INTEGER PRIMARY KEY,
+                        question TEXT NOT NULL,
+                        answer TEXT NOT NULL,
+                        monotonic_nanos INTEGER NOT NULL,
+                        suppressed INTEGER NOT NULL CHECK (suppressed IN (0, 1)),
+                        recorded_at_millis INTEGER NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 
@@ -110,6 +124,22 @@ public struct DeviceStore: Sendable {
                 ])
             return db.lastInsertedRowID
         }
+    }
+
+    /// Keeps a press made during a buttons test, apart from citizens' presses.
+    public func recordTest(_ answer: Answer, monotonicNanos: Int64, suppressed: Bool, recordedAtMillis: Int64) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO test_press (question, answer, monotonic_nanos, suppressed, recorded_at_millis)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [answer.question.rawValue, answer.name, monotonicNanos, suppressed, recordedAtMillis])
+        }
+    }
+
+    public func testPressCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM test_press") ?? 0 }
     }
 
     /// The oldest presses the hub does not yet hold (after sequence `after`), at most `limit`, as the

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import SmileyCore
+
+/// `smileyctl buttons test`: a live view of the buttons. With the daemon running it holds the lines,
+/// so the view comes over its control socket; with the daemon stopped the lines are read directly.
+public enum ButtonTest {
+    /// Connects to the daemon's control socket and asks for the live view; nil when no daemon listens.
+    public static func connect(path: String) -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0, send(fd, "buttons-test\n", 13, Int32(MSG_NOSIGNAL)) == 13 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    /// Reads the daemon's events for `seconds` (or until it hangs up), handing each to `handle`.
+    public static func follow(_ fd: Int32, seconds: Double, handle: (ButtonTestEvent) -> Void) {
+        defer { close(fd) }
+        let end = Date().addingTimeInterval(seconds)
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < end {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let wait = Int32(max(1, min(1000, end.timeIntervalSinceNow * 1000)))
+            guard poll(&descriptor, 1, wait) >= 0 else { return }
+            guard descriptor.revents != 0 else { continue }
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { return }
+            pending += buffer[0..<count]
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Data(pending[..<newline])
+                pending.removeSubrange(...newline)
+                if let event = try? JSONDecoder().decode(ButtonTestEvent.self, from: line) { handle(event) }
+            }
+        }
+    }
+
+    /// Reads the lines directly (daemon stopped): the same debouncer, the LEDs blink, nothing is stored.
+    public static func direct(
+        configuration: DeviceConfiguration, seconds: Double, logger: Logger, handle: @escaping @Sendable (ButtonTestEvent) -> Void
+    ) async throws {
+        let source = GPIOButtonSource(
+            buttons: configuration.buttons,
+            specs: configuration.buttons.map { ButtonSpec(panel: Question.allCases.firstIndex(of: $0.answer.question)!) },
+            configuration: configuration.debounce.debouncerConfiguration)
+        let lines = configuration.buttons.map(\.line)
+        let answers = configuration.buttons.map(\.answer)
+        handle(ButtonTestEvent(event: "ready"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await source.run { output in
+                    switch output {
+                    case .press(let press):
+                        let answer = answers[press.button]
+                        handle(
+                            ButtonTestEvent(
+                                event: "press", line: lines[press.button], question: answer.question.rawValue,
+                                answer: answer.name, suppressed: press.suppressed, chord: press.chord,
+                                atNanos: press.pressedAtNanos))
+                    case .stuck(let button, let since):
+                        handle(ButtonTestEvent(event: "stuck", line: lines[button], atNanos: since))
+                    case .stuckCleared(let button, let at):
+                        handle(ButtonTestEvent(event: "stuck-cleared", line: lines[button], atNanos: at))
+                    case .eventsLost(_, let at):
+                        handle(ButtonTestEvent(event: "events-lost", atNanos: at))
+                    }
+                }
+            }
+            try await Task.sleep(for: .seconds(seconds))
+            group.cancelAll()
+        }
+    }
+
+    /// How a technician reads one event.
+    public static func describe(_ event: ButtonTestEvent) -> String {
+        switch event.event {
+        case "ready": return "ready: press each face once"
+        case "press":
+            let verdict = event.chord == true ? "two faces at once: not counted" : event.suppressed == true ? "repeat within the response interval: kept, not counted" : "counts"
+            return "\(event.line ?? "?")  \(event.question ?? "?")/\(event.answer ?? "?")  \(verdict)"
+        case "stuck": return "\(event.line ?? "?")  STUCK: held too long, counts nothing until released"
+        case "stuck-cleared": return "\(event.line ?? "?")  released"
+        default: return event.event
+        }
+    }
+}
