@@ -81,6 +81,9 @@ check("provision", "a line held by the running daemon is named busy, with its ho
 check("provision", "with the lines free it gets to the hub, and writes nothing when the hub is absent",
       seen.get("free-status") == "1" and "cannot reach the hub" in free and seen.get("written") == "0", (seen, free))
 
+missing = open(os.path.join(directory, "missing.out")).read() if os.path.exists(os.path.join(directory, "missing.out")) else ""
+check("provision", "a line no chip has is named",
+      seen.get("missing-status", "0") != "0" and "no line named GPIO99 on any chip" in missing, missing)
 listing = open(os.path.join(directory, "gpio-list.out")).read() if os.path.exists(os.path.join(directory, "gpio-list.out")) else ""
 check("provision", "smileyctl gpio list shows the chip's lines and who holds them",
       "[smiley-sim]" in listing and any("GPIO5" in line and "used by smiley-device" in line for line in listing.splitlines())

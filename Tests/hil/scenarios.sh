@@ -156,6 +156,11 @@ if begin provision; then
             --state-directory "$P/state" >"$OUT/free.out" 2>&1
         note free-status $?
         [ -e "$P/device.json" ] || [ -e "$P/state/device-token" ] && note written 1 || note written 0
+        # A line the chip does not have is named (the same lookup provisioning uses).
+        sed 's/"stateDirectory"/"buttons": [{"line": "GPIO99", "question": "satisfaction", "answer": "happy"}], "stateDirectory"/' \
+            "$OUT/device.json" >"$OUT/missing.json"
+        "$BIN" run --config "$OUT/missing.json" >"$OUT/missing.out" 2>&1
+        note missing-status $?
     }
 fi
 
