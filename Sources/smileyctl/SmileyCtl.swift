@@ -234,11 +234,18 @@ struct Buttons: AsyncParsableCommand {
             let configuration = try options.load()
             if let connection = ButtonTest.connect(path: configuration.controlSocketPath) {
                 print("connected to smiley-device: presses are test presses for \(Int(seconds)) s")
-                ButtonTest.follow(connection, seconds: seconds) { print(ButtonTest.describe($0)) }
+                fflush(nil)
+                ButtonTest.follow(connection, seconds: seconds) { event in
+                    print(ButtonTest.describe(event))
+                    fflush(nil)
+                }
             } else {
                 print("smiley-device is not running: reading the lines directly for \(Int(seconds)) s")
+                fflush(nil)
                 try await ButtonTest.direct(configuration: configuration, seconds: seconds, logger: Logger(label: "smileyctl")) {
-                    print(ButtonTest.describe($0))
+                    event in
+                    print(ButtonTest.describe(event))
+                    fflush(nil)
                 }
             }
         }

@@ -98,8 +98,9 @@ check("buttons-test", "through the daemon the technician sees the press, and the
       (live, seen))
 check("buttons-test", "the test press is kept apart: only the press after the test is a citizen's",
       answers(rows) == [("happy", 0)], rows)
-check("buttons-test", "with the daemon stopped the lines are read directly",
-      "reading the lines directly" in direct and "GPIO21  accessibility/easy  counts" in direct, direct)
+check("buttons-test", "with the daemon stopped the lines are read directly, and the LED blinks",
+      "reading the lines directly" in direct and "GPIO21  accessibility/easy  counts" in direct
+      and seen.get("direct-led") == "1", (direct, seen))
 
 rows, seen, _ = scenario("record")
 directory = os.path.join(results, "record")

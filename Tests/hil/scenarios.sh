@@ -30,6 +30,16 @@ watch_led() {
 
 stored() { grep -c "press stored" "$OUT/device.log" 2>/dev/null || echo 0; }
 
+# Waits up to 30 s for FILE to contain TEXT.
+wait_for() {
+    k=0
+    until grep -q "$2" "$1" 2>/dev/null; do
+        k=$((k + 1))
+        [ $k -le 300 ] || return 1
+        sleep 0.1
+    done
+}
+
 start_device() { # extra debounce JSON
     STATE=$TMPDIR/$SCENARIO
     mkdir -p "$STATE"
@@ -169,9 +179,9 @@ fi
 if begin buttons-test; then
     CTL=$(dirname "$BIN")/smileyctl
     start_device '"responseIntervalMillis": 200' && {
-        "$CTL" buttons test --seconds 5 --config "$OUT/device.json" >"$OUT/live.out" 2>&1 &
+        "$CTL" buttons test --seconds 6 --config "$OUT/device.json" >"$OUT/live.out" 2>&1 &
         tester=$!
-        sleep 2
+        wait_for "$OUT/live.out" "ready"
         press 19 0.1
         note led "$(watch_led 23)"
         wait $tester
@@ -179,10 +189,11 @@ if begin buttons-test; then
         press 13 0.1
         sleep 0.5
         stop_device
-        "$CTL" buttons test --seconds 4 --config "$OUT/device.json" >"$OUT/direct.out" 2>&1 &
+        "$CTL" buttons test --seconds 6 --config "$OUT/device.json" >"$OUT/direct.out" 2>&1 &
         tester=$!
-        sleep 2
+        wait_for "$OUT/direct.out" "ready"
         press 21 0.1
+        note direct-led "$(watch_led 24)"
         wait $tester
         note direct-status $?
     }

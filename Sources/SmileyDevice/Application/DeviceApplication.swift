@@ -82,27 +82,9 @@ public struct DeviceApplication: Sendable {
             logger.info("buttons: lines requested, ready")
             notifier.ready()
         }
-        let outputs = configuration.outputs
-        var named: [(String, String)] = []
-        if let led = outputs.satisfactionLED { named.append(("satisfaction", led)) }
-        if let led = outputs.accessibilityLED { named.append(("accessibility", led)) }
-        if let buzzer = outputs.buzzer { named.append(("buzzer", buzzer)) }
-        var acknowledger: any Acknowledger = LoggingAcknowledger(logger: logger)
-        if !named.isEmpty {
-            var offsets: [String: UInt32] = [:]
-            var chip: GPIOChip?
-            for (role, line) in named {
-                let located = try locateLine(chip: outputs.chip ?? chip?.path, line: line)
-                chip = chip ?? located.chip
-                offsets[role] = located.offset
-            }
-            let lines = try GPIOOutputLines(chip: chip!, offsets: Array(offsets.values), consumer: "smiley-device")
-            var leds: [Question: UInt32] = [:]
-            leds[.satisfaction] = offsets["satisfaction"]
-            leds[.accessibility] = offsets["accessibility"]
-            acknowledger = LEDAcknowledger(
-                outputs: lines, ledOffsets: leds, buzzerOffset: offsets["buzzer"], logger: logger)
-        }
+        // Fail before anything else starts when a button line is missing or held by another process.
+        _ = try source.requestLines()
+        let acknowledger = try configuration.makeAcknowledger(logger: logger)
         let phase = ButtonService.Phase(
             name: "gpio", source: source,
             recorder: recorder(clock: SystemClock(), boot: BootIdentity.current(), acknowledger: acknowledger))

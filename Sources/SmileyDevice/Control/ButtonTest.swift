@@ -49,22 +49,25 @@ public enum ButtonTest {
     }
 
     /// Reads the lines directly (daemon stopped): the same debouncer, the LEDs blink, nothing is stored.
+    /// Returns once `seconds` have passed (the blink of a last press included).
     public static func direct(
         configuration: DeviceConfiguration, seconds: Double, logger: Logger, handle: @escaping @Sendable (ButtonTestEvent) -> Void
     ) async throws {
         let source = GPIOButtonSource(
             buttons: configuration.buttons,
             specs: configuration.buttons.map { ButtonSpec(panel: Question.allCases.firstIndex(of: $0.answer.question)!) },
-            configuration: configuration.debounce.debouncerConfiguration)
+            configuration: configuration.debounce.debouncerConfiguration
+        ) { handle(ButtonTestEvent(event: "ready")) }
         let lines = configuration.buttons.map(\.line)
         let answers = configuration.buttons.map(\.answer)
-        handle(ButtonTestEvent(event: "ready"))
+        let acknowledger = try configuration.makeAcknowledger(logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await source.run { output in
                     switch output {
                     case .press(let press):
                         let answer = answers[press.button]
+                        acknowledger.acknowledge(answer.question, suppressed: press.suppressed)
                         handle(
                             ButtonTestEvent(
                                 event: "press", line: lines[press.button], question: answer.question.rawValue,
@@ -81,6 +84,7 @@ public enum ButtonTest {
             }
             try await Task.sleep(for: .seconds(seconds))
             group.cancelAll()
+            try? await Task.sleep(for: .milliseconds(300))
         }
     }
 
