@@ -266,10 +266,12 @@ struct Buttons: AsyncParsableCommand {
         func run() async throws {
             guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be between 0 and 3600") }
             let configuration = try options.load()
-            print("recording the buttons for \(seconds) s: press away")
             let trace: EdgeTrace
             do {
-                trace = try EdgeRecorder.record(buttons: configuration.buttons, seconds: seconds)
+                trace = try EdgeRecorder.record(buttons: configuration.buttons, seconds: seconds) {
+                    print("recording the buttons for \(seconds) s: press away")
+                    fflush(nil)
+                }
             } catch let error as GPIOError where error.errno == EBUSY {
                 throw ValidationError("\(error): stop the daemon first (systemctl stop smiley-device)")
             }

@@ -205,9 +205,9 @@ if begin record; then
     STATE=$TMPDIR/record
     mkdir -p "$STATE"
     echo "{ \"device\": \"hil-1\", \"centre\": \"hil\", \"hub\": \"http://127.0.0.1:9\", \"stateDirectory\": \"$STATE\" }" >"$OUT/device.json"
-    "$CTL" buttons record --seconds 4 --out "$OUT/trace.txt" --config "$OUT/device.json" >"$OUT/record.out" 2>&1 &
+    "$CTL" buttons record --seconds 6 --out "$OUT/trace.txt" --config "$OUT/device.json" >"$OUT/record.out" 2>&1 &
     recorder=$!
-    sleep 2
+    wait_for "$OUT/record.out" "recording the buttons"
     down 19; up 19; down 19; sleep 0.15; up 19; down 19; up 19
     wait $recorder
     note record-status $?

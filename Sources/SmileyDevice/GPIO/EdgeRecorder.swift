@@ -6,9 +6,13 @@ import SmileyCore
 /// in the trace format `smiley-device replay` reads, to diagnose a bouncing switch or a noisy cable.
 /// The lines must be free: stop the daemon first.
 public enum EdgeRecorder {
-    public static func record(buttons: [ButtonConfiguration], seconds: Double) throws -> EdgeTrace {
+    /// Records for `seconds` from the moment the lines are held (`onReady` is called then).
+    public static func record(
+        buttons: [ButtonConfiguration], seconds: Double, onReady: () -> Void = {}
+    ) throws -> EdgeTrace {
         let source = GPIOButtonSource(buttons: buttons, specs: [], configuration: DebounceConfiguration())
         let chips = try source.requestLines()
+        onReady()
         var descriptors: [pollfd] = []
         var owners: [(chip: Int, fd: Int)] = []
         for (chipIndex, chip) in chips.enumerated() {
