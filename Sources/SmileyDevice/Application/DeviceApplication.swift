@@ -26,7 +26,7 @@ public struct DeviceApplication: Sendable {
 
     /// Buttons of one question share a panel (and its response interval).
     public var buttonSpecs: [ButtonSpec] {
-        configuration.buttons.map { ButtonSpec(panel: Question.allCases.firstIndex(of: $0.answer.question)!) }
+        ButtonConfiguration.specs(configuration.buttons)
     }
 
     public func recorder(clock: any DeviceClock, boot: String, acknowledger: (any Acknowledger)? = nil)

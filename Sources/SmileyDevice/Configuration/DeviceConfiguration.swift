@@ -194,6 +194,11 @@ public struct ButtonConfiguration: Sendable, Hashable, Codable {
         try container.encode(activeLow, forKey: .activeLow)
     }
 
+    /// The debouncer's view of buttons: those of one question share a panel (and its response interval).
+    public static func specs(_ buttons: [ButtonConfiguration]) -> [ButtonSpec] {
+        buttons.map { ButtonSpec(panel: Question.allCases.firstIndex(of: $0.answer.question)!) }
+    }
+
     /// The default pin map (Hardware/README.md): buttons to ground, pull-up, active-low.
     public static let defaultLayout: [ButtonConfiguration] = [
         .init(line: "GPIO5", answer: .veryUnhappy),

@@ -55,7 +55,7 @@ public enum ButtonTest {
     ) async throws {
         let source = GPIOButtonSource(
             buttons: configuration.buttons,
-            specs: configuration.buttons.map { ButtonSpec(panel: Question.allCases.firstIndex(of: $0.answer.question)!) },
+            specs: ButtonConfiguration.specs(configuration.buttons),
             configuration: configuration.debounce.debouncerConfiguration
         ) { handle(ButtonTestEvent(event: "ready")) }
         let lines = configuration.buttons.map(\.line)

@@ -26,7 +26,7 @@ public struct TraceReplay: Sendable {
     public func run(traceText: String) throws(EdgeTrace.ParseError) -> [Line] {
         let names = buttons.map(\.line)
         let trace = try EdgeTrace.parse(traceText, lineNames: names)
-        let specs = buttons.map { ButtonSpec(panel: Question.allCases.firstIndex(of: $0.answer.question)!) }
+        let specs = ButtonConfiguration.specs(buttons)
         return trace.replay(buttons: specs, configuration: debounce.debouncerConfiguration).map { output in
             switch output {
             case .press(let press):
