@@ -1,0 +1,46 @@
+import SmileyCore
+import Testing
+
+@Suite struct WindowReportTests {
+    @Test func aWeekAtACentreOpenWeekdays() throws {
+        func day(_ text: String) throws -> LocalDate { try LocalDate.parse(text) }
+        let window = try DateWindow(from: day("2026-11-23"), to: day("2026-11-29"))
+        let calendar = OpeningCalendar(
+            hours: try OpeningHours.parse("Mon-Fri 09:00-17:00"), holidays: [try day("2026-11-25")])
+        let rows = [
+            HourCount(date: try day("2026-11-23"), hour: 9, score: 4, count: 3),
+            HourCount(date: try day("2026-11-23"), hour: 9, score: 1, count: 1),
+            HourCount(date: try day("2026-11-23"), hour: 20, score: 4, count: 2),  // closed hour
+            HourCount(date: try day("2026-11-25"), hour: 10, score: 2, count: 5),  // holiday
+            HourCount(date: try day("2026-11-24"), hour: 9, score: 3, count: 6),
+            HourCount(date: try day("2026-11-16"), hour: 9, score: 1, count: 6),  // the week before
+            HourCount(date: try day("2026-11-02"), hour: 9, score: 1, count: 9),  // neither
+        ]
+        let report = WindowReport(question: .satisfaction, window: window, rows: rows, calendar: calendar, minimumCount: 5)
+        #expect(report.hours == Array(9...16) && report.weekdays == [1, 2, 3, 4, 5])
+        #expect(report.cells.count == 40)
+        let monday = try #require(report.cell(weekday: 1, hour: 9))
+        #expect(monday.count == 4 && !monday.enough && monday.estimate?.index == 75)
+        let tuesday = try #require(report.cell(weekday: 2, hour: 9))
+        #expect(tuesday.count == 6 && tuesday.enough && abs(tuesday.estimate!.index - 66.667) < 0.001)
+        #expect(report.cell(weekday: 3, hour: 10)?.count == 0)
+        #expect(report.cell(weekday: 6, hour: 10) == nil)
+        #expect(report.outsideOpeningHours == 7)
+        #expect(report.total.count == 10 && report.total.counts == [1, 0, 6, 3])
+        #expect(report.daily.map(\.count) == [4, 6, 0, 0, 0, 0, 0])
+        #expect(report.previousTotal.counts == [6, 0, 0, 0])
+        #expect(report.comparison.verdict == .better)
+    }
+
+    @Test func withoutOpeningHoursTheHoursHoldingPressesAreDrawn() throws {
+        let window = try DateWindow(from: LocalDate.parse("2026-11-23"), to: LocalDate.parse("2026-11-23"))
+        let rows = [
+            HourCount(date: window.from, hour: 8, score: 2, count: 1),
+            HourCount(date: window.from, hour: 11, score: 3, count: 1),
+        ]
+        let report = WindowReport(question: .accessibility, window: window, rows: rows, calendar: .init(), minimumCount: 5)
+        #expect(report.hours == [8, 9, 10, 11] && report.weekdays == Array(1...7))
+        #expect(report.outsideOpeningHours == 0 && report.total.count == 2)
+        #expect(report.comparison.verdict == .tooFewPresses)
+    }
+}
