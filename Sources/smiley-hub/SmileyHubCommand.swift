@@ -34,6 +34,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCertificate: String?
     @Option(help: "PEM private key of the certificate.") var tlsKey: String?
+    @Option(help: "Fewest presses for a heatmap cell or a day to show its index (fewer show only the count).")
+    var minimumCount = 5
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -43,7 +45,8 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = level
         let configuration = HubConfiguration(
             host: host, port: port, stateDirectory: state.stateDirectory, tlsCertificatePath: tlsCertificate,
-            tlsKeyPath: tlsKey)
+            tlsKeyPath: tlsKey, minimumCellCount: minimumCount)
+        guard minimumCount >= 1 else { throw ValidationError("--minimum-count must be at least 1, got \(minimumCount)") }
         let database = try state.open()
         try await runHub(configuration: configuration, database: database, logger: logger)
     }
@@ -52,7 +55,64 @@ struct Serve: AsyncParsableCommand {
 struct CentreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "centre", abstract: "Manage centres.",
-        discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub", subcommands: [Add.self, List.self])
+        discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub", subcommands: [Add.self, SetCalendar.self, List.self])
+
+    struct SetCalendar: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Set a centre's opening hours and holidays: heatmaps draw only open hours.",
+            discussion: #"""
+                Presses outside opening hours are still stored and shown as a count. Holidays close a whole day.
+                Example: smiley-hub centre set thimphu-dcrc --hours "Mon-Fri 09:00-17:00, Sat 09:00-13:00" --holiday 2026-12-17
+                """#)
+
+        @OptionGroup var state: StateOptions
+        @Argument(help: "Centre id.") var id: String
+        @Option(help: #"Opening hours, for example "Mon-Fri 09:00-17:00, Sat 09:00-13:00"."#) var hours: String?
+        @Flag(help: "Forget the opening hours: every hour counts as open.") var clearHours = false
+        @Option(help: "A holiday (YYYY-MM-DD); repeat for several.") var holiday: [String] = []
+        @Option(help: "Remove a holiday (YYYY-MM-DD); repeat for several.") var removeHoliday: [String] = []
+
+        func run() async throws {
+            let centreID: CentreID
+            let opening: OpeningHours?
+            let adding: [LocalDate]
+            let removing: [LocalDate]
+            do {
+                centreID = try CentreID.parse(id)
+                opening = try hours.map { text throws(CalendarInputError) in try OpeningHours.parse(text) }
+                adding = try holiday.map { text throws(CalendarInputError) in try LocalDate.parse(text) }
+                removing = try removeHoliday.map { text throws(CalendarInputError) in try LocalDate.parse(text) }
+            } catch let error as ModelError {
+                throw ValidationError(error.description)
+            } catch let error as CalendarInputError {
+                throw ValidationError(error.description)
+            }
+            guard hours == nil || !clearHours else { throw ValidationError("give --hours or --clear-hours, not both") }
+            guard hours != nil || clearHours || !holiday.isEmpty || !removeHoliday.isEmpty else {
+                throw ValidationError("nothing to set: give --hours, --clear-hours, --holiday or --remove-holiday")
+            }
+            let database = try state.open()
+            do {
+                if let opening {
+                    try database.setOpeningHours(opening, centre: centreID)
+                } else if clearHours {
+                    try database.setOpeningHours(nil, centre: centreID)
+                }
+                if !adding.isEmpty || !removing.isEmpty {
+                    try database.updateHolidays(centre: centreID, adding: adding, removing: removing)
+                }
+                let calendar = try database.openingCalendar(centre: centreID)
+                print(
+                    "\(centreID): \(calendar.hours.map { "open \($0)" } ?? "every hour open")"
+                        + (calendar.holidays.isEmpty
+                            ? "" : "; holidays \(calendar.holidays.sorted().map(\.description).joined(separator: " "))"))
+            } catch {
+                FileHandle.standardError.write(Data("smiley-hub: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -62,24 +62,6 @@ public struct IngestReceipt: Sendable, Hashable, Codable {
     }
 }
 
-/// `GET /api/v1/centres/{centre}/heatmap` body.
-public struct HeatmapResponse: Sendable, Hashable, Codable {
-    public var centre: CentreID
-    public var question: Question
-    public var timeZone: String
-    public var cells: [HeatmapCell]
-    /// Presses of this centre (any question) held without a trustworthy time: not in any cell.
-    public var timeUncertainPresses: Int
-
-    public init(centre: CentreID, question: Question, timeZone: String, cells: [HeatmapCell], timeUncertainPresses: Int = 0) {
-        self.centre = centre
-        self.question = question
-        self.timeZone = timeZone
-        self.cells = cells
-        self.timeUncertainPresses = timeUncertainPresses
-    }
-}
-
 /// `GET /api/v1/devices/{device}`: what the hub holds of one device. A device whose store was
 /// replaced asks this before its first upload, and numbers its presses after what the hub holds.
 public struct DeviceStatus: Sendable, Hashable, Codable {

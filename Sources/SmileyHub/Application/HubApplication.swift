@@ -13,11 +13,14 @@ public struct HubConfiguration: Sendable {
     /// PEM certificate chain and private key: when both are set the hub serves HTTPS only.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// Cells and days with fewer presses show their count but no index (see docs/statistics.md).
+    public var minimumCellCount: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,
-        tlsKeyPath: String? = nil
+        tlsKeyPath: String? = nil, minimumCellCount: Int = 5
     ) {
+        self.minimumCellCount = minimumCellCount
         self.host = host
         self.port = port
         self.stateDirectory = stateDirectory
@@ -50,33 +53,44 @@ public struct HubConfiguration: Sendable {
     public var databasePath: String { stateDirectory + "/hub.sqlite" }
 }
 
-/// The hub's routes: ingest for devices, heatmaps for managers and scripts, the dashboard page.
-public func buildRouter(database: HubDatabase) -> Router<BasicRequestContext> {
+/// The hub's routes: ingest for devices, heatmaps and exports for managers and scripts, the dashboard pages.
+public func buildRouter(
+    database: HubDatabase, clock: HubClock = .system, settings: ReportSettings = ReportSettings(),
+    feed: PressFeed = PressFeed()
+) throws -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
-    IngestController(database: database).addRoutes(to: router)
-    HeatmapController(database: database).addRoutes(to: router)
-    DashboardController(database: database).addRoutes(to: router)
+    let reader = CentreReader(database: database, clock: clock, settings: settings)
+    IngestController(database: database, clock: clock, feed: feed).addRoutes(to: router)
+    HeatmapController(reader: reader).addRoutes(to: router)
+    ExportController(reader: reader).addRoutes(to: router)
+    DashboardController(reader: reader, feed: feed, templates: try Templates.library()).addRoutes(to: router)
     return router
 }
 
 /// The hub as a runnable service; `onServerRunning` receives the bound port (useful with port 0).
 public func buildApplication(
-    configuration: HubConfiguration, database: HubDatabase, logger: Logger,
+    configuration: HubConfiguration, database: HubDatabase, logger: Logger, clock: HubClock = .system,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    let feed = PressFeed()
     let server: HTTPServerBuilder
     if let tls = try configuration.tlsConfiguration() {
         server = try .tls(tlsConfiguration: tls)
     } else {
         server = .http1()
     }
-    return Application(
-        router: buildRouter(database: database), server: server,
+    var app = Application(
+        router: try buildRouter(
+            database: database, clock: clock, settings: ReportSettings(minimumCount: configuration.minimumCellCount),
+            feed: feed),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
+    app.addServices(feed)
+    return app
 }
 
 /// Runs the hub until SIGTERM or SIGINT.

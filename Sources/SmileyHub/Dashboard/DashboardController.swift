@@ -1,80 +1,116 @@
 import Hummingbird
+import Mustache
 import NIOCore
 import SmileyCore
 
-/// `GET /`: every centre's satisfaction and accessibility heatmaps on one self-contained page.
+/// The managers' pages: `/` (every centre), `/centres/{centre}` (one centre), and `/events` (live updates).
+/// Every figure comes through `CentreReader`.
 struct DashboardController<Context: RequestContext>: Sendable {
-    let database: HubDatabase
+    let reader: CentreReader
+    let feed: PressFeed
+    let templates: MustacheLibrary
+
+    /// How often an open event stream sends a comment, so a closed browser is noticed.
+    static var keepAlive: Duration { .seconds(15) }
 
     func addRoutes(to router: Router<Context>) {
-        router.get("/", use: page)
+        router.get("/", use: overview)
+        router.get("centres/{centre}", use: centre)
+        router.get("events", use: events)
     }
 
-    @Sendable func page(_ request: Request, context: Context) async throws -> Response {
-        var sections: [String] = []
-        let centres = try database.centres()
-        for centre in centres {
-            var panels: [String] = []
-            for question in Question.allCases {
-                let heatmap = try database.heatmap(centre: centre.id, question: question)
-                let title = "\(centre.name): \(question.rawValue)"
-                panels.append(
-                    """
-                    <figure class="panel" data-question="\(question.rawValue)">
-                    <figcaption>\(question == .satisfaction ? "Satisfaction" : "Accessibility") \
-                    <span class="total">\(heatmap.totalCount) presses</span></figcaption>
-                    \(heatmap.cells.isEmpty ? #"<p class="none">No presses yet.</p>"# : HeatmapSVG(heatmap: heatmap, title: title).svg)
-                    </figure>
-                    """)
-            }
-            let uncertain = try database.uncertainCount(centre: centre.id)
-            if uncertain > 0 {
-                panels.append(
-                    #"<p class="uncertain">\#(uncertain) presses wait for their device's clock to be known and are not shown yet.</p>"#
-                )
-            }
-            sections.append(
-                """
-                <section class="centre" id="centre-\(HTML.escape(centre.id.rawValue))" data-centre="\(HTML.escape(centre.id.rawValue))">
-                <h2>\(HTML.escape(centre.name)) <small>\(HTML.escape(centre.id.rawValue)) · local time \(HTML.escape(centre.timeZone))</small></h2>
-                \(panels.joined(separator: "\n"))
-                </section>
-                """)
+    @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        let choice = try Self.choice(request)
+        guard let sort = OverviewPage.Sort(rawValue: query.get("sort") ?? "rank") else {
+            let valid = OverviewPage.Sort.allCases.map(\.rawValue).joined(separator: ", ")
+            throw HTTPError(.badRequest, message: "unknown sort '\(query.get("sort") ?? "")' (expected one of: \(valid))")
         }
-        if centres.isEmpty {
-            sections.append(#"<p class="none">No centres yet: add one with <code>smiley-hub centre add</code>.</p>"#)
+        var entries: [OverviewPage.Entry] = []
+        var live = false
+        var displayWindow: DateWindow?
+        for centre in try reader.centres() {
+            let today = reader.today(at: centre)
+            let window = choice.window(today: today)
+            live = live || window.contains(today)
+            displayWindow = displayWindow ?? window
+            entries.append(
+                OverviewPage.Entry(
+                    centre: centre, window: window,
+                    satisfaction: try reader.heatmap(centre: centre, question: .satisfaction, window: window),
+                    accessibility: try reader.heatmap(centre: centre, question: .accessibility, window: window)))
         }
-        let html = """
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Smiley: citizen feedback by hour</title>
-            <style>
-            body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
-            h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-            h2 small { font-weight: normal; color: #666; font-size: 0.8rem; }
-            figure.panel { margin: 0.8rem 0; } figcaption { font-weight: 600; margin-bottom: 0.3rem; }
-            .total { font-weight: normal; color: #666; font-size: 0.85rem; }
-            svg.heatmap { max-width: 100%; height: auto; font-size: 11px; }
-            svg.heatmap text { fill: #222; } svg.heatmap rect.empty { fill: #f1f1f1; }
-            .legend span { display: inline-block; padding: 0.1rem 0.5rem; border-radius: 3px; margin-right: 0.3rem; }
-            </style>
-            </head>
-            <body>
-            <h1>Citizen feedback by hour of day and weekday</h1>
-            <p class="legend">Colour is the mean answer as an index:
-            <span style="background: \(HeatmapSVG.colour(index: 0))">0 worst</span>
-            <span style="background: \(HeatmapSVG.colour(index: 50))">50</span>
-            <span style="background: \(HeatmapSVG.colour(index: 100))">100 best</span>
-            The number in a cell is how many citizens answered in that hour. Hours are each centre's local time.</p>
-            \(sections.joined(separator: "\n"))
-            </body>
-            </html>
-            """
+        let window = displayWindow ?? choice.window(today: reader.today(inZone: "UTC"))
+        let page = OverviewPage(entries: entries, choice: choice, displayWindow: window, sort: sort, live: live)
+        return try html(page, template: "overview")
+    }
+
+    @Sendable func centre(_ request: Request, context: Context) async throws -> Response {
+        let centre = try reader.centre(context.parameters.get("centre") ?? "")
+        let choice = try Self.choice(request)
+        let window = choice.window(today: reader.today(at: centre))
+        let reports = try Question.allCases.map { try reader.heatmap(centre: centre, question: $0, window: window) }
+        let page = CentrePage(
+            centre: centre, choice: choice, window: window, reports: reports,
+            calendar: try reader.openingCalendar(of: centre), devices: try reader.deviceHealth(of: centre),
+            uncertain: try reader.uncertainCount(of: centre), today: reader.today(at: centre),
+            nowMillis: reader.nowMillis())
+        return try html(page, template: "centre")
+    }
+
+    /// Server-sent events: `event: press` with the centre's id as data, for the centres the reader may see.
+    @Sendable func events(_ request: Request, context: Context) async throws -> Response {
+        guard let stream = await feed.subscribe() else {
+            throw HTTPError(.serviceUnavailable, message: "too many live pages are open; reload later")
+        }
+        let visible = Set(try reader.centres().map(\.id))
+        let keepAlive = Self.keepAlive
         return Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "retry: 3000\n: connected\n\n"))
+                // Presses and keep-alive comments merge into one stream that this task alone writes.
+                let (events, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(64))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await centre in stream where visible.contains(centre) {
+                            sink.yield("event: press\ndata: \(centre.rawValue)\n\n")
+                        }
+                        sink.finish()
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: keepAlive)
+                            sink.yield(": keep-alive\n\n")
+                        }
+                    }
+                    for await event in events {
+                        try await writer.write(ByteBuffer(string: event))
+                    }
+                    group.cancelAll()
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    func html(_ page: Any, template: String) throws -> Response {
+        guard let text = templates.render(page, withTemplate: template) else {
+            throw HTTPError(.internalServerError, message: "the page could not be drawn")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The window a request asks for (`window=…` or `from=…&to=…`), last 4 weeks when it names none.
+    static func choice(_ request: Request) throws -> WindowChoice {
+        let query = request.uri.queryParameters
+        do {
+            return try WindowChoice.parse(
+                window: query.get("window"), from: query.get("from"), to: query.get("to"), fallback: .last4Weeks)
+        } catch {
+            throw HTTPError(.badRequest, message: error.description)
+        }
     }
 }

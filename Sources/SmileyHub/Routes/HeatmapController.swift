@@ -1,9 +1,9 @@
 import Hummingbird
 import SmileyCore
 
-/// Read side for managers and scripts: centres and their hour x weekday heatmaps.
+/// Read side for managers and scripts: centres and their hour x weekday heatmaps in a window.
 struct HeatmapController<Context: RequestContext>: Sendable {
-    let database: HubDatabase
+    let reader: CentreReader
 
     func addRoutes(to router: Router<Context>) {
         router.get("api/v1/centres", use: centres)
@@ -11,14 +11,12 @@ struct HeatmapController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func centres(_ request: Request, context: Context) async throws -> JSONResponse<[Centre]> {
-        JSONResponse(value: try database.centres())
+        JSONResponse(value: try reader.centres())
     }
 
+    /// `?question=…&from=YYYY-MM-DD&to=YYYY-MM-DD` (or `window=…`); the last 28 days when no window is named.
     @Sendable func heatmap(_ request: Request, context: Context) async throws -> JSONResponse<HeatmapResponse> {
-        let centreText = context.parameters.get("centre") ?? ""
-        guard let centreID = CentreID(rawValue: centreText), let centre = try database.centre(centreID) else {
-            throw HTTPError(.notFound, message: "unknown centre '\(centreText)'")
-        }
+        let centre = try reader.centre(context.parameters.get("centre") ?? "")
         let question: Question
         do {
             question = try Question.parse(request.uri.queryParameters.get("question") ?? Question.satisfaction.rawValue)
@@ -31,10 +29,7 @@ struct HeatmapController<Context: RequestContext>: Sendable {
                 throw HTTPError(.badRequest, message: error.description)
             }
         }
-        let heatmap = try database.heatmap(centre: centre.id, question: question, device: device)
-        return JSONResponse(
-            value: HeatmapResponse(
-                centre: centre.id, question: question, timeZone: centre.timeZone, cells: heatmap.cells,
-                timeUncertainPresses: try database.uncertainCount(centre: centre.id)))
+        let window = try DashboardController<Context>.choice(request).window(today: reader.today(at: centre))
+        return JSONResponse(value: try reader.heatmap(centre: centre, question: question, window: window, device: device))
     }
 }

@@ -7,6 +7,9 @@ import SmileyCore
 /// `POST /api/v1/ingest`: devices deliver batches of presses here (see docs/protocol.md).
 struct IngestController<Context: RequestContext>: Sendable {
     let database: HubDatabase
+    let clock: HubClock
+    /// Told of every batch that added presses, for live pages.
+    let feed: PressFeed
     /// Largest body accepted; a full batch of 5,000 presses is about 1.3 MB.
     static var maximumBodyBytes: Int { 4 << 20 }
 
@@ -28,7 +31,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         }
         do {
             return JSONResponse(
-                value: try database.redeem(enrollment, nowMillis: Int64(Date().timeIntervalSince1970 * 1000)))
+                value: try database.redeem(enrollment, nowMillis: clock.nowMillis()))
         } catch {
             throw error.httpError
         }
@@ -44,7 +47,7 @@ struct IngestController<Context: RequestContext>: Sendable {
             throw HTTPError(.badRequest, message: error.readableDescription)
         }
         try requireSameDevice(heartbeat.device, device)
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = clock.nowMillis()
         do { try database.recordHeartbeat(heartbeat, receivedMillis: now) } catch { throw error.httpError }
         guard let status = try database.deviceStatus(heartbeat.device, nowMillis: now) else {
             throw HTTPError(.internalServerError, message: "device '\(heartbeat.device)' vanished")
@@ -80,7 +83,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         try requireSameDevice(DeviceID(rawValue: text) ?? device, device)
         guard DeviceID(rawValue: text) != nil,
             let status = try database.deviceStatus(
-                device, nowMillis: Int64(Date().timeIntervalSince1970 * 1000),
+                device, nowMillis: clock.nowMillis(),
                 sequence: request.uri.queryParameters.get("sequence").flatMap { Int64($0) })
         else {
             throw HTTPError(.notFound, message: "no device '\(text)'")
@@ -104,7 +107,8 @@ struct IngestController<Context: RequestContext>: Sendable {
         }
         try requireSameDevice(batch.device, device)
         do {
-            let receipt = try database.ingest(batch, receivedMillis: Int64(Date().timeIntervalSince1970 * 1000))
+            let receipt = try database.ingest(batch, receivedMillis: clock.nowMillis())
+            if receipt.accepted > 0 { await feed.publish(batch.centre) }
             return JSONResponse(value: receipt)
         } catch {
             throw error.httpError

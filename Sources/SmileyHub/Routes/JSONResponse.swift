@@ -9,7 +9,7 @@ struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
         return Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
@@ -31,5 +31,14 @@ extension HubError {
         case .notFound: HTTPError(.notFound, message: description)
         case .storage: HTTPError(.internalServerError, message: description)
         }
+    }
+}
+
+/// A `HubError` thrown from a handler answers as its `httpError` does.
+extension HubError: HTTPResponseError {
+    public var status: HTTPResponse.Status { httpError.status }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try httpError.response(from: request, context: context)
     }
 }

@@ -112,6 +112,7 @@ public struct HubDatabase: Sendable {
                     CREATE INDEX hourly_rollup_heatmap ON hourly_rollup(centre_id, question, weekday, hour);
                     """)
         }
+        registerReportMigrations(&migrator)
         return migrator
     }
 

@@ -1,0 +1,158 @@
+// Read side at scale: the heatmap API and the centre page for a 13-week window, beside the same
+// question asked of the raw presses, on a hub loaded through its own ingest path.
+//
+//     swift build -c release --product HeatmapWindow && .build/release/HeatmapWindow [PRESSES] [CENTRES]
+//
+// PRESSES (default 200,000) are spread over CENTRES (default 200) centres x 2 devices x 52 weeks of
+// opening hours (Mon-Sat 09:00-17:00 in Asia/Thimphu), loaded with HubDatabase.ingest in batches of
+// 5,000 (durable commits). Then, 30 times each, side by side: the heatmap read (CentreReader, hourly rollup),
+// the same counts grouped from the raw presses (one SQL GROUP BY over the centre's presses in the window),
+// and GET /api/v1/centres/{c}/heatmap and GET /centres/{c} over HTTP on loopback. Medians printed.
+
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import SmileyCore
+import SmileyHub
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0.replacingOccurrences(of: "_", with: "")) }
+let totalPresses = arguments.first ?? 200_000
+let centreCount = arguments.dropFirst().first ?? 200
+let repetitions = 30
+// Sunday 29 November 2026, 18:00 in Thimphu: the hub's "now".
+let nowMillis: Int64 = 1_795_953_600_000
+let weekMillis: Int64 = 7 * 86_400_000
+
+func elapsed(_ body: () async throws -> Void) async rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try await body()
+    let duration = clock.now - start
+    return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+func milliseconds(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-heatmap-\(UUID().uuidString)").path
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+let database = try HubDatabase(path: directory + "/hub.sqlite")
+let answers = Question.satisfaction.answers + Question.accessibility.answers
+var generator = SystemRandomNumberGenerator()
+
+// Load: every device gets the same number of presses, at random open hours of the last 52 weeks.
+let perDevice = max(1, totalPresses / (centreCount * 2))
+print("loading \(perDevice * centreCount * 2) presses: \(centreCount) centres x 2 devices x \(perDevice) presses...")
+let loadSeconds = try await elapsed {
+    for c in 0..<centreCount {
+        let centre = CentreID(rawValue: "centre-\(c)")!
+        try database.addCentre(Centre(id: centre, name: "Centre \(c)", timeZone: "Asia/Thimphu"))
+        try database.setOpeningHours(try OpeningHours.parse("Mon-Sat 09:00-17:00"), centre: centre)
+        for d in 0..<2 {
+            let device = DeviceID(rawValue: "centre-\(c)-exit-\(d)")!
+            _ = try database.addDevice(device, centre: centre, nowMillis: nowMillis)
+            // Times in order: 52 weeks back, Monday to Saturday, 09:00-16:59 local (UTC+6).
+            let times = (0..<perDevice).map { _ -> Int64 in
+                let week = Int64.random(in: 0..<52, using: &generator)
+                let day = Int64.random(in: 0..<6, using: &generator)
+                let minute = Int64.random(in: 0..<480, using: &generator)
+                // 2025-12-01 (a Monday) 09:00 in Thimphu is 03:00 UTC.
+                return 1_764_558_000_000 + week * weekMillis + day * 86_400_000 + minute * 60_000
+            }.sorted()
+            var sequence: Int64 = 0
+            for chunk in stride(from: 0, to: times.count, by: 5_000) {
+                let presses = times[chunk..<min(chunk + 5_000, times.count)].map { millis -> Press in
+                    sequence += 1
+                    return Press(
+                        device: device, boot: "boot", sequence: sequence,
+                        answer: answers[Int.random(in: 0..<answers.count, using: &generator)],
+                        monotonicNanos: sequence * 1_000_000, wallClockMillis: millis, clockSynchronised: true)
+                }
+                _ = try database.ingest(IngestBatch(device: device, centre: centre, presses: presses), receivedMillis: nowMillis)
+            }
+        }
+    }
+}
+print(String(format: "loaded in %.0f s (%.0f presses/s)", loadSeconds, Double(perDevice * centreCount * 2) / loadSeconds))
+
+let centre = try database.centres().first!
+let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
+let window = WindowPreset.last13Weeks.window(today: reader.today(at: centre))
+let raw = try DatabaseQueue(path: directory + "/hub.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
+
+var rollupTimes: [Double] = []
+var rawTimes: [Double] = []
+var rollupTotal = 0
+var rawTotal = 0
+for _ in 0..<repetitions {
+    rollupTimes.append(try await elapsed {
+        rollupTotal = try reader.heatmap(centre: centre, question: .satisfaction, window: window).presses
+    })
+    rawTimes.append(try await elapsed {
+        rawTotal = try raw.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.local_hour, p.answer, COUNT(*) AS count FROM press p JOIN device d ON d.id = p.device_id
+                    WHERE d.centre_id = ? AND p.question = 'satisfaction' AND p.suppressed = 0
+                      AND p.local_hour >= ? AND p.local_hour < ?
+                    GROUP BY p.local_hour, p.answer
+                    """,
+                arguments: [centre.id.rawValue, window.previous.from.description, window.to.adding(days: 1).description]
+            ).reduce(0) { $0 + ($1["count"] as Int) }
+        }
+    })
+}
+
+// Over HTTP: the API and the page.
+var logger = Logger(label: "bench")
+logger.logLevel = .error
+let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+let app = try buildApplication(
+    configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: directory), database: database,
+    logger: logger, clock: .fixed(nowMillis)
+) { port in portContinuation.yield(port) }
+let group = ServiceGroup(services: [app], logger: logger)
+func measure(port: Int, centre: CentreID) async throws -> (api: [Double], page: [Double], bytes: Int) {
+    func get(_ path: String) async throws -> Int {
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        precondition(response.status == .ok, "\(path) answered \(response.status)")
+        return body.readableBytes
+    }
+    var api: [Double] = []
+    var page: [Double] = []
+    var bytes = 0
+    for _ in 0..<repetitions {
+        api.append(try await elapsed {
+            _ = try await get("/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks")
+        })
+        page.append(try await elapsed { bytes = try await get("/centres/\(centre)?window=last-13-weeks") })
+    }
+    return (api, page, bytes)
+}
+
+let centreID = centre.id
+let overHTTP = try await withThrowingTaskGroup(of: Void.self) { tasks in
+    tasks.addTask { try await group.run() }
+    var iterator = ports.makeAsyncIterator()
+    let port = await iterator.next()!
+    let result = try await measure(port: port, centre: centreID)
+    await group.triggerGracefulShutdown()
+    try await tasks.waitForAll()
+    return result
+}
+let apiTimes = overHTTP.api
+let pageTimes = overHTTP.page
+let pageBytes = overHTTP.bytes
+try? FileManager.default.removeItem(atPath: directory)
+
+print("13-week window of \(centre.id) (\(rollupTotal) presses in open hours; raw rows counted over both periods: \(rawTotal))")
+print("median of \(repetitions): rollup read \(milliseconds(median(rollupTimes))), raw GROUP BY \(milliseconds(median(rawTimes))), ratio raw / rollup = \(String(format: "%.1f", median(rawTimes) / median(rollupTimes)))")
+print("median of \(repetitions) over HTTP: heatmap API \(milliseconds(median(apiTimes))), centre page \(milliseconds(median(pageTimes))) (\(pageBytes) bytes)")

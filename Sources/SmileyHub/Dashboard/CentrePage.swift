@@ -1,0 +1,263 @@
+import SmileyCore
+
+/// Everything the centre page shows, as plain values for its template (which escapes every one of them).
+struct CentrePage: Sendable {
+    struct Cell: Sendable {
+        let weekday: Int
+        let hour: Int
+        let count: Int
+        /// Named apart from the section's `indexText`: Mustache looks a missing value up in enclosing contexts.
+        let cellIndex: String?
+        let cls: String
+        let style: String
+        let title: String
+    }
+
+    struct Row: Sendable {
+        let label: String
+        let cells: [Cell]
+    }
+
+    struct AnswerBar: Sendable {
+        let label: String
+        let count: Int
+        let percent: String
+        let width: String
+    }
+
+    struct TrendDot: Sendable {
+        let x: String
+        let y: String
+        let label: String
+    }
+
+    struct GridLine: Sendable {
+        let y: String
+        let label: String
+    }
+
+    struct DayRow: Sendable {
+        let date: String
+        let weekday: String
+        let count: Int
+        let indexText: String
+        let intervalText: String
+    }
+
+    struct QuestionSection: Sendable {
+        let key: String
+        let name: String
+        let presses: Int
+        let empty: Bool
+        let pressesText: String
+        let hasIndex: Bool
+        let indexText: String
+        let intervalText: String
+        let verdict: String
+        let comparisonText: String
+        let outsideText: String?
+        let outsideCount: Int
+        let minimumCount: Int
+        let weekdays: [String]
+        let rows: [Row]
+        let noHours: Bool
+        let answers: [AnswerBar]
+        let linePoints: String
+        let bandPoints: String
+        let dots: [TrendDot]
+        let grid: [GridLine]
+        let trendTitle: String
+        let days: [DayRow]
+        let firstDay: String
+        let lastDay: String
+    }
+
+    struct DeviceRow: Sendable {
+        let id: String
+        let status: String
+        let statusClass: String
+        let lastHeartbeat: String
+        let lastPress: String
+        let backlog: String
+        let stuck: String
+        let lost: String
+        let clock: String
+        let storage: String
+    }
+
+    let title: String
+    let centreName: String
+    let centreID: String
+    let timeZone: String
+    let openingText: String
+    let navigation: WindowNavigation
+    let live: Bool
+    let questions: [QuestionSection]
+    let devices: [DeviceRow]
+    let hasDevices: Bool
+    let uncertainText: String?
+    let exportCSV: String
+    let exportJSON: String
+    let overviewHref: String
+
+    static let trendWidth = 720.0
+    static let trendHeight = 180.0
+    static let trendLeft = 36.0
+    static let trendTop = 10.0
+    static let trendBottom = 24.0
+
+    init(
+        centre: Centre, choice: WindowChoice, window: DateWindow, reports: [HeatmapResponse], calendar: OpeningCalendar,
+        devices: [DeviceHealth], uncertain: Int, today: LocalDate, nowMillis: Int64
+    ) {
+        let query = WindowNavigation.query(choice: choice)
+        self.title = centre.name
+        self.centreName = centre.name
+        self.centreID = centre.id.rawValue
+        self.timeZone = centre.timeZone
+        var opening = calendar.hours.map { "Open \($0.description)" } ?? "No opening hours set: every hour is drawn"
+        let holidays = calendar.holidays.filter { window.contains($0) }.sorted()
+        if !holidays.isEmpty { opening += "; closed on \(holidays.map(\.description).joined(separator: ", "))" }
+        self.openingText = opening
+        self.navigation = WindowNavigation(
+            path: "/centres/\(centre.id)", choice: choice, window: window,
+            note: "Each figure is compared with the same weekdays of the period before.")
+        self.live = window.contains(today)
+        self.questions = reports.map { Self.section($0) }
+        self.devices = devices.map { Self.deviceRow($0, nowMillis: nowMillis) }
+        self.hasDevices = !devices.isEmpty
+        self.uncertainText =
+            uncertain > 0
+            ? "\(Formatting.presses(uncertain)) wait for their device's clock to be known and are not shown yet." : nil
+        self.exportCSV = "/api/v1/centres/\(centre.id)/export?format=csv&\(query)"
+        self.exportJSON = "/api/v1/centres/\(centre.id)/export?format=json&\(query)"
+        self.overviewHref = "/?\(query)"
+    }
+
+    static func section(_ report: HeatmapResponse) -> QuestionSection {
+        let name = report.question == .satisfaction ? "Satisfaction" : "Accessibility"
+        let weekdays = Array(Set(report.cells.map(\.weekday))).sorted()
+        let hours = Array(Set(report.cells.map(\.hour))).sorted()
+        let rows = hours.map { hour in
+            Row(
+                label: Formatting.hour(hour),
+                cells: weekdays.map { weekday in
+                    let cell = report.cells.first { $0.weekday == weekday && $0.hour == hour }
+                    return Self.cell(cell, weekday: weekday, hour: hour, minimum: report.minimumCount)
+                })
+        }
+        let total = report.answers.reduce(0) { $0 + $1.count }
+        let answers = report.answers.reversed().map { answer in
+            let share = total > 0 ? Double(answer.count) / Double(total) * 100 : 0
+            return AnswerBar(
+                label: answer.label, count: answer.count, percent: "\(Int(share.rounded()))%",
+                width: "width:\(Int(share.rounded()))%")
+        }
+        let estimate = report.index.flatMap { index in
+            report.low.flatMap { low in
+                report.high.map { IndexEstimate(count: report.presses, index: index, low: low, high: $0) }
+            }
+        }
+        let trend = Self.trend(report.daily)
+        return QuestionSection(
+            key: report.question.rawValue, name: name, presses: report.presses,
+            empty: report.presses == 0 && report.outsideOpeningHours == 0,
+            pressesText: Formatting.presses(report.presses), hasIndex: estimate != nil,
+            indexText: estimate.map { Formatting.index($0.index) } ?? "",
+            intervalText: estimate.map(Formatting.interval) ?? "", verdict: report.previous.verdict.rawValue,
+            comparisonText: Formatting.comparison(report.previous),
+            outsideText: report.outsideOpeningHours > 0
+                ? "\(Formatting.presses(report.outsideOpeningHours)) outside opening hours (stored, not drawn)." : nil,
+            outsideCount: report.outsideOpeningHours,
+            minimumCount: report.minimumCount, weekdays: weekdays.map { Formatting.weekdayNames[$0 - 1] }, rows: rows,
+            noHours: rows.isEmpty, answers: answers, linePoints: trend.line, bandPoints: trend.band, dots: trend.dots,
+            grid: stride(from: 0, through: 100, by: 25).map {
+                GridLine(y: Self.number(Self.y(Double($0))), label: "\($0)")
+            },
+            trendTitle: "Daily \(name.lowercased()) index from \(report.window.from) to \(report.window.to)",
+            days: report.daily.map { day in
+                DayRow(
+                    date: day.date.description, weekday: Formatting.weekdayNames[day.date.weekday - 1], count: day.count,
+                    indexText: day.enough ? day.index.map(Formatting.index) ?? "" : (day.count > 0 ? "too few" : ""),
+                    intervalText: day.enough ? day.estimate.map(Formatting.interval) ?? "" : "")
+            },
+            firstDay: report.window.from.description, lastDay: report.window.to.description)
+    }
+
+    static func cell(_ cell: WindowCell?, weekday: Int, hour: Int, minimum: Int) -> Cell {
+        let day = Formatting.weekdayLongNames[weekday - 1]
+        let slot = "\(day) \(Formatting.hour(hour))–\(Formatting.two(hour)):59"
+        guard let cell, cell.count > 0 else {
+            return Cell(
+                weekday: weekday, hour: hour, count: 0, cellIndex: nil, cls: "empty", style: "",
+                title: "\(slot): no presses")
+        }
+        guard cell.enough, let estimate = cell.estimate else {
+            return Cell(
+                weekday: weekday, hour: hour, count: cell.count, cellIndex: nil, cls: "few", style: "",
+                title: "\(slot): \(Formatting.presses(cell.count)), fewer than \(minimum): no index shown")
+        }
+        return Cell(
+            weekday: weekday, hour: hour, count: cell.count, cellIndex: Formatting.index(estimate.index), cls: "scored",
+            style: Palette.style(index: estimate.index),
+            title:
+                "\(slot): \(Formatting.presses(cell.count)), index \(Formatting.index(estimate.index)) (95% interval \(Formatting.interval(estimate)))"
+        )
+    }
+
+    static func x(_ position: Int, of count: Int) -> Double {
+        let span = trendWidth - trendLeft - 10
+        return trendLeft + (count <= 1 ? span / 2 : span * Double(position) / Double(count - 1))
+    }
+
+    static func y(_ index: Double) -> Double {
+        trendTop + (trendHeight - trendTop - trendBottom) * (1 - index / 100)
+    }
+
+    static func number(_ value: Double) -> String { String(Int((value * 10).rounded()) / 10) }
+
+    static func trend(_ daily: [DailyPoint]) -> (line: String, band: String, dots: [TrendDot]) {
+        var line: [String] = []
+        var upper: [String] = []
+        var lower: [String] = []
+        var dots: [TrendDot] = []
+        for (position, day) in daily.enumerated() where day.enough {
+            guard let estimate = day.estimate else { continue }
+            let x = number(Self.x(position, of: daily.count))
+            line.append("\(x),\(number(y(estimate.index)))")
+            upper.append("\(x),\(number(y(estimate.high)))")
+            lower.insert("\(x),\(number(y(estimate.low)))", at: 0)
+            dots.append(
+                TrendDot(
+                    x: x, y: number(y(estimate.index)),
+                    label:
+                        "\(day.date) (\(Formatting.weekdayNames[day.date.weekday - 1])): index \(Formatting.index(estimate.index)), \(Formatting.interval(estimate)), \(Formatting.presses(day.count))"
+                ))
+        }
+        return (line.joined(separator: " "), (upper + lower).joined(separator: " "), dots)
+    }
+
+    static func deviceRow(_ health: DeviceHealth, nowMillis: Int64) -> DeviceRow {
+        let heartbeat = health.heartbeat
+        let status: (String, String) =
+            health.offline
+            ? ("Offline: no heartbeat for over 15 minutes during opening hours", "bad")
+            : health.silent
+                ? ("Silent: no press for \(health.openHoursSinceLastPress) opening hours while it reports in", "bad")
+                : heartbeat == nil ? ("No heartbeat yet", "unknown") : ("Working", "good")
+        return DeviceRow(
+            id: health.device.id.rawValue, status: status.0, statusClass: status.1,
+            lastHeartbeat: health.heartbeatReceivedMillis.map { Formatting.age(millis: nowMillis - $0) } ?? "never",
+            lastPress: health.lastPressMillis.map { Formatting.age(millis: nowMillis - $0) } ?? "never",
+            backlog: heartbeat.map { beat in
+                beat.backlog == 0
+                    ? "none"
+                    : "\(Formatting.presses(beat.backlog))"
+                        + (beat.oldestUnsentMillis.map { ", oldest \(Formatting.age(millis: nowMillis - $0))" } ?? "")
+            } ?? "–",
+            stuck: heartbeat.map { $0.stuckLines.isEmpty ? "none" : $0.stuckLines.joined(separator: ", ") } ?? "–",
+            lost: heartbeat.map { "\($0.lostGPIOEvents)" } ?? "–",
+            clock: heartbeat.map { $0.clock.synchronised ? "synchronised" : "not synchronised" } ?? "–",
+            storage: heartbeat.map { $0.storageWarning ?? "ok" } ?? "–")
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import SmileyCore
+
+/// How the hub presents windowed figures: the minimum presses for an index to be shown.
+public struct ReportSettings: Sendable, Hashable {
+    /// A cell or day with fewer presses shows its count but no index colour, and a comparison with
+    /// fewer presses on either side is "too few to tell".
+    public var minimumCount: Int
+
+    public init(minimumCount: Int = 5) {
+        self.minimumCount = max(1, minimumCount)
+    }
+}
+
+/// Which centres a reader may see. Every read of centre data (pages, JSON, CSV, live updates, the
+/// overview's totals) asks `CentreReader`, which asks this: the one place a person's scope applies.
+public enum ReadScope: Sendable, Hashable {
+    case everything
+    case centres(Set<CentreID>)
+
+    func allows(_ centre: CentreID) -> Bool {
+        switch self {
+        case .everything: true
+        case .centres(let centres): centres.contains(centre)
+        }
+    }
+}
+
+/// The read side of the hub for managers and scripts: windowed reports, the overview, device health,
+/// exports. Reads the hourly rollup, never the raw presses, and checks scope on every centre it touches.
+public struct CentreReader: Sendable {
+    let database: HubDatabase
+    let clock: HubClock
+    public let settings: ReportSettings
+    let scope: ReadScope
+
+    public init(database: HubDatabase, clock: HubClock, settings: ReportSettings, scope: ReadScope = .everything) {
+        self.database = database
+        self.clock = clock
+        self.settings = settings
+        self.scope = scope
+    }
+
+    /// The centres this reader may see, in id order.
+    public func centres() throws -> [Centre] {
+        try database.centres().filter { scope.allows($0.id) }
+    }
+
+    /// A centre by the id in a request; a centre outside the scope is "unknown", exactly like one that does not exist.
+    public func centre(_ text: String) throws -> Centre {
+        guard let id = CentreID(rawValue: text), scope.allows(id), let centre = try database.centre(id) else {
+            throw HubError.notFound("unknown centre '\(text)'")
+        }
+        return centre
+    }
+
+    /// Today's date at the centre.
+    public func today(at centre: Centre) -> LocalDate { today(inZone: centre.timeZone) }
+
+    /// Today's date in a zone (UTC when the zone is unknown; centres are checked when added).
+    public func today(inZone zone: String) -> LocalDate {
+        Self.bucketer(zone).localHour(ofMillis: clock.nowMillis()).date
+    }
+
+    static func bucketer(_ zone: String) -> HourBucketer {
+        (try? HourBucketer(timeZoneIdentifier: zone)) ?? HourBucketer(timeZone: TimeZone(identifier: "UTC")!)
+    }
+
+    public func nowMillis() -> Int64 { clock.nowMillis() }
+
+    /// One question at one centre in a window (and the window before it).
+    public func report(centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil) throws
+        -> WindowReport
+    {
+        let rows = try database.hourCounts(
+            centre: centre.id, question: question, from: window.previous.from, to: window.to, device: device)
+        return WindowReport(
+            question: question, window: window, rows: rows, calendar: try database.openingCalendar(centre: centre.id),
+            minimumCount: settings.minimumCount)
+    }
+
+    /// The JSON answer of the heatmap API.
+    public func heatmap(centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil) throws
+        -> HeatmapResponse
+    {
+        let report = try report(centre: centre, question: question, window: window, device: device)
+        return HeatmapResponse(
+            centre: centre.id, timeZone: centre.timeZone,
+            openingHours: try database.openingCalendar(centre: centre.id).hours?.description, report: report,
+            timeUncertainPresses: try database.uncertainCount(centre: centre.id))
+    }
+
+    public func openingCalendar(of centre: Centre) throws -> OpeningCalendar {
+        try database.openingCalendar(centre: centre.id)
+    }
+
+    public func uncertainCount(of centre: Centre) throws -> Int {
+        try database.uncertainCount(centre: centre.id)
+    }
+
+    /// Export rows of the given centres (each already checked through `centre(_:)` or `centres()`).
+    public func exportRows(_ centres: [Centre], window: DateWindow) throws -> [ExportRow] {
+        try database.exportRows(centres: centres.filter { scope.allows($0.id) }.map(\.id), from: window.from, to: window.to)
+    }
+
+    /// The centre's devices with their health as their last heartbeats tell it.
+    public func deviceHealth(of centre: Centre) throws -> [DeviceHealth] {
+        let now = clock.nowMillis()
+        let calendar = try database.openingCalendar(centre: centre.id)
+        let bucketer = Self.bucketer(centre.timeZone)
+        let lastPresses = try database.lastPressMillis(centre: centre.id)
+        return try database.devices().filter { $0.centre == centre.id }.map { device in
+            let heartbeat = try database.lastHeartbeat(device.id)
+            return DeviceHealth(
+                device: device, heartbeat: heartbeat?.heartbeat, heartbeatReceivedMillis: heartbeat?.receivedMillis,
+                lastPressMillis: lastPresses[device.id], nowMillis: now, calendar: calendar, bucketer: bucketer)
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import GRDB
+import SmileyCore
+
+/// One row of an export: the presses of one answer from one device in one local hour.
+public struct ExportRow: Sendable, Hashable, Codable {
+    public var centre: CentreID
+    public var device: DeviceID
+    /// `YYYY-MM-DDTHH:00`, the centre's local time.
+    public var localHour: String
+    public var question: Question
+    public var answer: String
+    public var count: Int
+}
+
+extension HubDatabase {
+    static func registerReportMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v2: opening hours, holidays, rollup read by date") { db in
+            try db.execute(
+                sql: """
+                    -- Canonical text of OpeningHours; NULL means every hour counts as open.
+                    ALTER TABLE centre ADD COLUMN opening_hours TEXT;
+                    CREATE TABLE centre_holiday (
+                        centre_id TEXT NOT NULL REFERENCES centre(id),
+                        date TEXT NOT NULL CHECK (length(date) = 10),
+                        PRIMARY KEY (centre_id, date)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX hourly_rollup_window ON hourly_rollup(centre_id, question, local_hour);
+                    """)
+        }
+    }
+
+    // MARK: Opening hours and holidays
+
+    /// Sets (or, with nil, clears) a centre's opening hours.
+    public func setOpeningHours(_ hours: OpeningHours?, centre: CentreID) throws(HubError) {
+        try storage {
+            try writer.write { db in
+                try db.execute(
+                    sql: "UPDATE centre SET opening_hours = ? WHERE id = ?",
+                    arguments: [hours?.description, centre.rawValue])
+                guard db.changesCount == 1 else { throw HubError.notFound("unknown centre '\(centre)'") }
+            }
+        }
+    }
+
+    /// Adds and removes holidays (whole days closed) of a centre.
+    public func updateHolidays(centre: CentreID, adding: [LocalDate], removing: [LocalDate]) throws(HubError) {
+        try storage {
+            try writer.write { db in
+                guard try Row.fetchOne(db, sql: "SELECT 1 FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+                else { throw HubError.notFound("unknown centre '\(centre)'") }
+                for date in adding {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO centre_holiday (centre_id, date) VALUES (?, ?)",
+                        arguments: [centre.rawValue, date.description])
+                }
+                for date in removing {
+                    try db.execute(
+                        sql: "DELETE FROM centre_holiday WHERE centre_id = ? AND date = ?",
+                        arguments: [centre.rawValue, date.description])
+                }
+            }
+        }
+    }
+
+    /// A centre's opening hours and holidays.
+    public func openingCalendar(centre: CentreID) throws(HubError) -> OpeningCalendar {
+        try storage {
+            try writer.read { db in
+                let text = try String.fetchOne(
+                    db, sql: "SELECT opening_hours FROM centre WHERE id = ?", arguments: [centre.rawValue])
+                let hours = try text.map { text in
+                    do { return try OpeningHours.parse(text) } catch {
+                        throw HubError.storage("centre '\(centre)' holds unreadable opening hours: \(error)")
+                    }
+                }
+                let holidays = try String.fetchAll(
+                    db, sql: "SELECT date FROM centre_holiday WHERE centre_id = ? ORDER BY date",
+                    arguments: [centre.rawValue]
+                ).compactMap { try? LocalDate.parse($0) }
+                return OpeningCalendar(hours: hours, holidays: Set(holidays))
+            }
+        }
+    }
+
+    // MARK: Windowed reads (from the hourly rollup, never the presses)
+
+    /// The rollup rows of one centre and question from `from` to `to` (local dates, both included),
+    /// summed over devices unless one is named.
+    public func hourCounts(
+        centre: CentreID, question: Question, from: LocalDate, to: LocalDate, device: DeviceID? = nil
+    ) throws(HubError) -> [HourCount] {
+        try storage {
+            try writer.read { db in
+                var sql = """
+                    SELECT local_hour, answer, SUM(count) AS count FROM hourly_rollup
+                    WHERE centre_id = ? AND question = ? AND local_hour >= ? AND local_hour < ?
+                    """
+                var arguments: StatementArguments = [
+                    centre.rawValue, question.rawValue, from.description, to.adding(days: 1).description,
+                ]
+                if let device {
+                    sql += " AND device_id = ?"
+                    arguments += [device.rawValue]
+                }
+                sql += " GROUP BY local_hour, answer"
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> HourCount? in
+                    let key: String = row["local_hour"]
+                    guard let (date, hour) = Self.parseLocalHour(key),
+                        let answer = try? Answer.parse(row["answer"], of: question)
+                    else { return nil }
+                    return HourCount(date: date, hour: hour, score: answer.score, count: row["count"])
+                }
+            }
+        }
+    }
+
+    /// Export rows of the given centres in the window, ordered by centre, device, hour, question, answer.
+    public func exportRows(centres: [CentreID], from: LocalDate, to: LocalDate) throws(HubError) -> [ExportRow] {
+        try storage {
+            try writer.read { db in
+                var rows: [ExportRow] = []
+                for centre in centres {
+                    let fetched = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT device_id, local_hour, question, answer, count FROM hourly_rollup
+                            WHERE centre_id = ? AND local_hour >= ? AND local_hour < ?
+                            ORDER BY device_id, local_hour, question, answer
+                            """,
+                        arguments: [centre.rawValue, from.description, to.adding(days: 1).description])
+                    for row in fetched {
+                        guard let device = DeviceID(rawValue: row["device_id"]),
+                            let question = Question(rawValue: row["question"])
+                        else { continue }
+                        let hour: String = row["local_hour"]
+                        rows.append(
+                            ExportRow(
+                                centre: centre, device: device, localHour: hour + ":00", question: question,
+                                answer: row["answer"], count: row["count"]))
+                    }
+                }
+                return rows
+            }
+        }
+    }
+
+    /// The placement time of each device's most recent press (by sequence), for "silent device" marks.
+    public func lastPressMillis(centre: CentreID) throws(HubError) -> [DeviceID: Int64] {
+        try storage {
+            try writer.read { db in
+                var result: [DeviceID: Int64] = [:]
+                let devices = try String.fetchAll(
+                    db, sql: "SELECT id FROM device WHERE centre_id = ? ORDER BY id", arguments: [centre.rawValue])
+                for id in devices {
+                    if let millis = try Int64.fetchOne(
+                        db,
+                        sql: """
+                            SELECT placed_millis FROM press WHERE device_id = ? AND placed_millis IS NOT NULL
+                            ORDER BY sequence DESC LIMIT 1
+                            """, arguments: [id]), let device = DeviceID(rawValue: id)
+                    {
+                        result[device] = millis
+                    }
+                }
+                return result
+            }
+        }
+    }
+
+    /// `YYYY-MM-DDTHH` into its date and hour.
+    static func parseLocalHour(_ key: String) -> (LocalDate, Int)? {
+        guard key.count == 13, let separator = key.firstIndex(of: "T"),
+            let date = try? LocalDate.parse(String(key[..<separator])),
+            let hour = Int(key[key.index(after: separator)...]), (0...23).contains(hour)
+        else { return nil }
+        return (date, hour)
+    }
+
+    /// Runs storage work, keeping `HubError`s as they are and wrapping anything else (the text stays in logs).
+    func storage<T>(_ work: () throws -> T) throws(HubError) -> T {
+        do {
+            return try work()
+        } catch let error as HubError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+}
