@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := $(shell pwd)/.build/debug
 
-.PHONY: demo test deps build build-gpiod2 unit-tests system-tests hil benchmarks manuals clean
+.PHONY: demo test deps build build-gpiod2 unit-tests system-tests screenshots hil benchmarks manuals clean
 
 deps:
 	@scripts/install-deps.sh
@@ -17,8 +17,13 @@ unit-tests: build
 	$(SWIFT) test --skip-build
 
 system-tests: build
-	@scripts/install-deps.sh chromium
-	@Tests/system/demo-smoke.sh "$(BIN)"
+	@scripts/install-deps.sh chromium chromium-driver
+	@Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)"
+
+# Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
+screenshots: build
+	@scripts/install-deps.sh chromium chromium-driver
+	@Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)" --screenshots "$$(pwd)/docs/screenshots"
 
 test: unit-tests system-tests hil
 
@@ -42,6 +47,8 @@ benchmarks: deps
 	.build/release/DebouncerThroughput
 	$(SWIFT) build -c release --product IngestThroughput
 	.build/release/IngestThroughput
+	$(SWIFT) build -c release --product HeatmapWindow
+	.build/release/HeatmapWindow
 
 # Man pages and shell completions, generated from the command definitions into docs/.
 manuals: build

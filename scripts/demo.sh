@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Starts a hub on SQLite and three simulated devices in two centres. The devices first replay about
-# four weeks of history through the real pipeline, then keep pressing live. Ctrl-C stops everything.
+# Starts a hub on SQLite and four simulated devices in two centres. The devices first replay 13 weeks
+# of history through the real pipeline, then keep pressing live during opening hours. The history holds
+# patterns a manager should find: Monday mornings go wrong at Thimphu, accessibility is worse at Paro,
+# one Paro device has gone quiet (a broken button) and one Thimphu device reports a stuck line.
+# Ctrl-C stops everything.
 #
-# Environment: SMILEY_DEMO_PORT (8080), SMILEY_DEMO_STATE (.demo-state), SMILEY_DEMO_HISTORY_DAYS (28),
+# Environment: SMILEY_DEMO_PORT (8080), SMILEY_DEMO_STATE (.demo-state), SMILEY_DEMO_HISTORY_DAYS (91),
 # SMILEY_DEMO_LIVE_SECONDS (mean seconds between live presses per device, 20).
 set -euo pipefail
 
 bin="${1:?usage: demo.sh BIN_DIRECTORY}"
 port="${SMILEY_DEMO_PORT:-8080}"
 state="${SMILEY_DEMO_STATE:-$(pwd)/.demo-state}"
-history_days="${SMILEY_DEMO_HISTORY_DAYS:-28}"
+history_days="${SMILEY_DEMO_HISTORY_DAYS:-91}"
 live_seconds="${SMILEY_DEMO_LIVE_SECONDS:-20}"
 hub_url="http://127.0.0.1:${port}"
 
@@ -39,6 +42,13 @@ mkdir -p "${state}/hub" "${state}/logs"
 "${bin}/smiley-hub" centre add paro-dcrc --state-directory "${state}/hub" \
     --name "Paro Dzongkhag Civil Registration and Census" --time-zone Asia/Thimphu
 
+# Opening hours (the heatmaps draw only these) and a holiday ten days ago (its presses count as outside).
+holiday="$(date -d '10 days ago' +%F)"
+for centre in thimphu-dcrc paro-dcrc; do
+    "${bin}/smiley-hub" centre set "${centre}" --state-directory "${state}/hub" \
+        --hours "Mon-Fri 09:00-17:00, Sat 09:00-13:00" --holiday "${holiday}" >/dev/null
+done
+
 "${bin}/smiley-hub" serve --state-directory "${state}/hub" --port "${port}" >"${state}/logs/hub.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -47,9 +57,15 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "${hub_url}/healthz" >/dev/null || { echo "the hub did not start: see ${state}/logs/hub.log" >&2; exit 1; }
 
-devices=(thimphu-exit-1:thimphu-dcrc:11:1.0:0.3 thimphu-exit-2:thimphu-dcrc:12:0.7:-0.2 paro-exit-1:paro-dcrc:21:0.8:0.5)
+# device:centre:seed:busyness:mood:extra simulation settings (JSON members)
+devices=(
+    'thimphu-exit-1:thimphu-dcrc:11:1.0:0.3:"mondayMorningMood": -1.6,'
+    'thimphu-exit-2:thimphu-dcrc:12:0.7:-0.2:"mondayMorningMood": -1.6, "stuckLine": "GPIO13",'
+    'paro-exit-1:paro-dcrc:21:0.8:0.5:"accessibilityMood": -0.9,'
+    'paro-exit-2:paro-dcrc:22:0.4:0.4:"accessibilityMood": -0.9, "quietForHours": 72,'
+)
 for spec in "${devices[@]}"; do
-    IFS=: read -r device centre seed busyness mood <<<"${spec}"
+    IFS=: read -r device centre seed busyness mood extra <<<"${spec}"
     mkdir -p "${state}/${device}"
     "${bin}/smiley-hub" device add "${device}" --centre "${centre}" --state-directory "${state}/hub" \
         --token-file "${state}/${device}/device-token" >/dev/null
@@ -59,8 +75,9 @@ for spec in "${devices[@]}"; do
   "centre": "${centre}",
   "hub": "${hub_url}",
   "stateDirectory": "${state}/${device}",
-  "upload": { "batchSize": 500, "initialRetryMillis": 500, "maximumRetryMillis": 10000 },
+  "upload": { "batchSize": 500, "initialRetryMillis": 500, "maximumRetryMillis": 10000, "heartbeatSeconds": 60 },
   "simulation": {
+    ${extra}
     "historyDays": ${history_days},
     "liveMeanIntervalSeconds": ${live_seconds},
     "seed": ${seed},
@@ -88,7 +105,8 @@ done
 
 echo "Dashboard: ${hub_url}/"
 for centre in thimphu-dcrc paro-dcrc; do
-    echo "  heatmap: curl '${hub_url}/api/v1/centres/${centre}/heatmap?question=satisfaction'"
+    echo "  centre page: ${hub_url}/centres/${centre}?window=last-13-weeks"
+    echo "  heatmap: curl '${hub_url}/api/v1/centres/${centre}/heatmap?question=satisfaction&window=last-4-weeks'"
 done
 echo "Logs in ${state}/logs. Press Ctrl-C to stop."
 wait "${pids[@]}"

@@ -42,11 +42,14 @@ public struct DeviceApplication: Sendable {
     public func simulatedPhases(_ simulation: SimulationSettings, now: Date = Date()) throws -> [ButtonService.Phase] {
         let traffic = try DemoTraffic(settings: simulation)
         var phases: [ButtonService.Phase] = []
+        if let line = simulation.stuckLine { health.setStuck(line, true) }
+        // A quiet device's history ends early, and it presses nothing live.
+        let historyEnd = now.addingTimeInterval(-simulation.quietForHours * 3600)
         if simulation.historyDays > 0 {
             let start = now.addingTimeInterval(-Double(simulation.historyDays) * 86_400)
             let clock = SimulatedClock(bootWallClockMillis: Int64(start.timeIntervalSince1970 * 1000) - 3_600_000)
             var generator = SplitMix64(seed: simulation.seed ^ 0xA5A5)
-            let steps = traffic.visits(from: start, to: now).compactMap { visit -> PressScript.Step? in
+            let steps = traffic.visits(from: start, to: max(start, historyEnd)).compactMap { visit -> PressScript.Step? in
                 guard let button = answers.firstIndex(of: visit.answer) else { return nil }
                 return PressScript.Step(
                     button: button, atNanos: clock.monotonicNanos(atWallClock: visit.wallClockMillis),
@@ -59,7 +62,7 @@ public struct DeviceApplication: Sendable {
             let boot = "history-\(configuration.device)-\(Int64(start.timeIntervalSince1970))"
             phases.append(.init(name: "history", source: source, recorder: recorder(clock: clock, boot: boot)))
         }
-        if simulation.liveMeanIntervalSeconds > 0 {
+        if simulation.liveMeanIntervalSeconds > 0, simulation.quietForHours == 0 {
             let clock = SystemClock()
             let source = LiveDemoSource(
                 traffic: traffic, answers: answers, buttons: buttonSpecs,

@@ -44,13 +44,17 @@ public struct DemoTraffic: Sendable {
                     let at = hourStart.addingTimeInterval(offset)
                     guard at >= start, at < end else { continue }
                     let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
-                    visits.append(Visit(wallClockMillis: millis, answer: answer(.satisfaction, weight: weight, &generator)))
+                    let shift = moodShift(at: hourStart)
+                    visits.append(
+                        Visit(
+                            wallClockMillis: millis,
+                            answer: answer(.satisfaction, weight: weight, shift: shift, &generator)))
                     // About two citizens in five also answer the accessibility panel.
                     if generator.nextDouble() < 0.4 {
                         visits.append(
                             Visit(
                                 wallClockMillis: millis + 2_000 + Int64(generator.nextDouble() * 3000),
-                                answer: answer(.accessibility, weight: weight, &generator)))
+                                answer: answer(.accessibility, weight: weight, shift: shift, &generator)))
                     }
                 }
             }
@@ -72,12 +76,19 @@ public struct DemoTraffic: Sendable {
     /// One visit at `date`, for live traffic.
     public func answer(at date: Date, _ generator: inout SplitMix64, question: Question) -> Answer {
         let hour = calendar.component(.hour, from: date)
-        return answer(question, weight: Self.hourWeights[hour] ?? 0.5, &generator)
+        return answer(question, weight: Self.hourWeights[hour] ?? 0.5, shift: moodShift(at: date), &generator)
     }
 
-    func answer(_ question: Question, weight: Double, _ generator: inout SplitMix64) -> Answer {
+    /// The extra mood of Monday mornings (09:00-11:59), a pattern for managers to find.
+    func moodShift(at date: Date) -> Double {
+        let parts = calendar.dateComponents([.weekday, .hour], from: date)
+        return parts.weekday == 2 && (9...11).contains(parts.hour!) ? settings.mondayMorningMood : 0
+    }
+
+    func answer(_ question: Question, weight: Double, shift: Double, _ generator: inout SplitMix64) -> Answer {
         // A score around the centre's mood, pulled down when the hour is busy (queues).
-        let mean = 0.62 + settings.mood * 0.2 - (weight - 0.6) * 0.35
+        let mood = (question == .accessibility ? settings.accessibilityMood ?? settings.mood : settings.mood) + shift
+        let mean = 0.62 + mood * 0.2 - (weight - 0.6) * 0.35
         let draw = min(0.999, max(0, mean + (generator.nextDouble() - 0.5) * 0.9))
         let answers = question.answers
         return answers[Int(draw * Double(answers.count))]
@@ -97,6 +108,14 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     public var busyness: Double = 1
     /// -1 (grumpy centre) ... 1 (cheerful centre).
     public var mood: Double = 0
+    /// Added to the mood on Monday mornings (09:00-11:59): negative for a centre whose Mondays go wrong.
+    public var mondayMorningMood: Double = 0
+    /// The accessibility panel's own mood (a building hard to reach); the centre's mood when absent.
+    public var accessibilityMood: Double?
+    /// The device stops pressing this many hours before now and stays quiet (a broken button, for the demo).
+    public var quietForHours: Double = 0
+    /// A line the simulated device reports as stuck in its heartbeats (a jammed button, for the demo).
+    public var stuckLine: String?
 
     public init(
         historyDays: Int = 0, liveMeanIntervalSeconds: Double = 0, seed: UInt64 = 1,
@@ -110,7 +129,10 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
         self.mood = mood
     }
 
-    enum CodingKeys: String, CodingKey { case historyDays, liveMeanIntervalSeconds, seed, timeZone, busyness, mood }
+    enum CodingKeys: String, CodingKey {
+        case historyDays, liveMeanIntervalSeconds, seed, timeZone, busyness, mood, mondayMorningMood, accessibilityMood
+        case quietForHours, stuckLine
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -120,6 +142,14 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
         timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone) ?? "Asia/Thimphu"
         busyness = try container.decodeIfPresent(Double.self, forKey: .busyness) ?? 1
         mood = try container.decodeIfPresent(Double.self, forKey: .mood) ?? 0
+        mondayMorningMood = try container.decodeIfPresent(Double.self, forKey: .mondayMorningMood) ?? 0
+        accessibilityMood = try container.decodeIfPresent(Double.self, forKey: .accessibilityMood)
+        quietForHours = try container.decodeIfPresent(Double.self, forKey: .quietForHours) ?? 0
+        stuckLine = try container.decodeIfPresent(String.self, forKey: .stuckLine)
+        guard (0...8_784).contains(quietForHours) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .quietForHours, in: container, debugDescription: "expected 0 to 8784 hours, got \(quietForHours)")
+        }
         guard (0...366).contains(historyDays) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .historyDays, in: container, debugDescription: "expected 0 to 366, got \(historyDays)")

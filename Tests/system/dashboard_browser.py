@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Browser tests of the managers' dashboard against a running demo hub: headless Chromium driven by
+Selenium (Debian's chromium and chromium-driver), accessibility checked with axe-core
+(axe-selenium-python).
+
+usage: dashboard_browser.py HUB_URL HUB_STATE_DIRECTORY SMILEY_HUB_BINARY [--screenshots DIR]
+
+Prints one line per check and ends with "browser tests: N passed, N failed"; exits 1 on any failure.
+"""
+import csv
+import datetime
+import io
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+hub, state, hub_binary = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+screenshots = sys.argv[sys.argv.index("--screenshots") + 1] if "--screenshots" in sys.argv else None
+CENTRE = "thimphu-dcrc"
+MINIMUM = 5
+PRESETS = {
+    "today": "Today",
+    "yesterday": "Yesterday",
+    "this-week": "This week",
+    "last-week": "Last week",
+    "last-4-weeks": "Last 4 weeks",
+    "last-13-weeks": "Last 13 weeks",
+}
+THIMPHU = datetime.timezone(datetime.timedelta(hours=6))
+passed = failed = 0
+
+
+def check(name):
+    def run(function):
+        global passed, failed
+        try:
+            function()
+            print(f"✔ {name}")
+            passed += 1
+        except Exception:
+            print(f"✘ {name}")
+            traceback.print_exc()
+            failed += 1
+        return function
+
+    return run
+
+
+def fetch(path):
+    with urllib.request.urlopen(hub + path, timeout=20) as response:
+        return response.read().decode()
+
+
+def api(path):
+    return json.loads(fetch(path))
+
+
+def wait(condition, seconds=20, message="condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds} s waiting for {message}")
+
+
+options = Options()
+options.binary_location = "/usr/bin/chromium"
+for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1800"):
+    options.add_argument(argument)
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_page_load_timeout(30)
+today = datetime.datetime.now(THIMPHU).date()
+
+
+def expected_window(preset):
+    monday = today - datetime.timedelta(days=today.weekday())
+    return {
+        "today": (today, today),
+        "yesterday": (today - datetime.timedelta(days=1),) * 2,
+        "this-week": (monday, today),
+        "last-week": (monday - datetime.timedelta(days=7), monday - datetime.timedelta(days=1)),
+        "last-4-weeks": (today - datetime.timedelta(days=27), today),
+        "last-13-weeks": (today - datetime.timedelta(days=90), today),
+    }[preset]
+
+
+def describe(window):
+    start, end = window
+    return str(start) if start == end else f"{start} to {end}"
+
+
+def previous(window):
+    start, end = window
+    shift = datetime.timedelta(days=((end - start).days + 1 + 6) // 7 * 7)
+    return (start - shift, end - shift)
+
+
+try:
+
+    @check("each window link shows its window and says which dates it holds")
+    def _():
+        driver.get(f"{hub}/centres/{CENTRE}")
+        assert driver.find_element(By.CSS_SELECTOR, "[data-window-label]").text == "Last 4 weeks"
+        for preset, label in PRESETS.items():
+            driver.find_element(By.LINK_TEXT, label).click()
+            wait(lambda: f"window={preset}" in driver.current_url, message=f"{preset} page")
+            shown = driver.find_element(By.CSS_SELECTOR, "[data-window-label]").text
+            dates = driver.find_element(By.CSS_SELECTOR, "[data-window-dates]").text
+            assert shown == label, (shown, label)
+            assert dates == describe(expected_window(preset)), (preset, dates)
+            current = driver.find_element(By.CSS_SELECTOR, "nav.windows a[aria-current]").text
+            assert current == label, current
+            # The comparison names the period before: the same weekdays, whole weeks earlier.
+            for comparison in driver.find_elements(By.CSS_SELECTOR, ".comparison"):
+                assert describe(previous(expected_window(preset))) in comparison.text, comparison.text
+                assert comparison.get_attribute("data-verdict") in (
+                    "better", "worse", "no-clear-change", "too-few-presses")
+
+    @check("chosen dates from the form show exactly that window, with its press count from the API")
+    def _():
+        start, end = today - datetime.timedelta(days=9), today - datetime.timedelta(days=3)
+        driver.get(f"{hub}/centres/{CENTRE}")
+        for name, value in (("from", start), ("to", end)):
+            field = driver.find_element(By.NAME, name)
+            driver.execute_script("arguments[0].value = arguments[1]", field, str(value))
+        driver.find_element(By.CSS_SELECTOR, "form.custom button").click()
+        wait(lambda: f"from={start}" in driver.current_url, message="custom window")
+        assert driver.find_element(By.CSS_SELECTOR, "[data-window-label]").text == "Chosen dates"
+        assert driver.find_element(By.CSS_SELECTOR, "[data-window-dates]").text == f"{start} to {end}"
+        for question in ("satisfaction", "accessibility"):
+            body = api(f"/api/v1/centres/{CENTRE}/heatmap?question={question}&from={start}&to={end}")
+            shown = driver.find_element(By.CSS_SELECTOR, f"#question-{question} .presses").get_attribute("data-presses")
+            assert int(shown) == body["presses"], (question, shown, body["presses"])
+
+    @check("cells with too few presses show their count, hatched, with no index colour")
+    def _():
+        seen_few = seen_scored = 0
+        for preset in ("today", "yesterday", "this-week", "last-4-weeks"):
+            driver.get(f"{hub}/centres/{CENTRE}?window={preset}")
+            for cell in driver.find_elements(By.CSS_SELECTOR, "table.heatmap td.few"):
+                seen_few += 1
+                count = int(cell.get_attribute("data-count"))
+                assert 0 < count < MINIMUM and cell.get_attribute("data-index") is None, cell.get_attribute("outerHTML")
+                assert "gradient" in cell.value_of_css_property("background-image")
+                assert str(count) in cell.text
+            for cell in driver.find_elements(By.CSS_SELECTOR, "table.heatmap td.scored"):
+                seen_scored += 1
+                assert int(cell.get_attribute("data-count")) >= MINIMUM
+                assert cell.get_attribute("data-index") in cell.text
+        assert seen_few > 0 and seen_scored > 0, (seen_few, seen_scored)
+
+    @check("the heatmap draws only opening hours and no Sunday")
+    def _():
+        driver.get(f"{hub}/centres/{CENTRE}?window=last-4-weeks")
+        hours = {cell.get_attribute("data-hour") for cell in driver.find_elements(By.CSS_SELECTOR, "table.heatmap td")}
+        weekdays = {cell.get_attribute("data-weekday") for cell in driver.find_elements(By.CSS_SELECTOR, "table.heatmap td")}
+        assert hours == {str(h) for h in range(9, 17)}, hours
+        assert weekdays == {str(d) for d in range(1, 7)}, weekdays
+
+    @check("the export's rows add up to what the heatmap API says")
+    def _():
+        driver.get(f"{hub}/centres/{CENTRE}?window=last-4-weeks")
+        href = driver.find_element(By.CSS_SELECTOR, "a[data-export=csv]").get_attribute("href")
+        rows = list(csv.DictReader(io.StringIO(fetch(href.replace(hub, "")))))
+        assert rows and {row["centre"] for row in rows} == {CENTRE}
+        for question in ("satisfaction", "accessibility"):
+            body = api(f"/api/v1/centres/{CENTRE}/heatmap?question={question}&window=last-4-weeks")
+            mine = [row for row in rows if row["question"] == question]
+            assert sum(int(row["count"]) for row in mine) == body["presses"] + body["outsideOpeningHours"]
+            by_cell = {}
+            for row in mine:
+                moment = datetime.datetime.strptime(row["local_hour"], "%Y-%m-%dT%H:%M")
+                key = (moment.isoweekday(), moment.hour)
+                by_cell[key] = by_cell.get(key, 0) + int(row["count"])
+            for cell in body["cells"]:
+                # Rows on holidays fall in a weekday-hour cell but count as outside opening hours.
+                assert cell["count"] <= by_cell.get((cell["weekday"], cell["hour"]), 0), cell
+        as_json = json.loads(fetch(driver.find_element(By.CSS_SELECTOR, "a[data-export=json]").get_attribute("href").replace(hub, "")))
+        assert sum(row["count"] for row in as_json["rows"]) == sum(int(row["count"]) for row in rows)
+
+    @check("the overview lists both centres, links to their pages and sorts by a column")
+    def _():
+        driver.get(f"{hub}/?window=last-4-weeks")
+        centres = [row.get_attribute("data-centre") for row in driver.find_elements(By.CSS_SELECTOR, "table.overview tbody tr")]
+        assert sorted(centres) == ["paro-dcrc", "thimphu-dcrc"], centres
+        driver.find_element(By.LINK_TEXT, "Presses").click()
+        wait(lambda: "sort=presses" in driver.current_url, message="sorted page")
+        counts = [int(cell.get_attribute("data-presses")) for cell in driver.find_elements(By.CSS_SELECTOR, "td[data-presses]")]
+        assert counts == sorted(counts, reverse=True), counts
+        driver.find_element(By.LINK_TEXT, "Thimphu Dzongkhag Civil Registration and Census").click()
+        wait(lambda: f"/centres/{CENTRE}" in driver.current_url, message="centre page")
+        assert driver.find_element(By.CSS_SELECTOR, "[data-window-label]").text == "Last 4 weeks"
+
+    @check("a press sent to the hub appears on today's page without a reload")
+    def _():
+        token_file = tempfile.mktemp(prefix="smiley-browser-token-")
+        subprocess.run(
+            [hub_binary, "device", "add", "browser-test", "--centre", CENTRE, "--state-directory", state,
+             "--token-file", token_file], check=True, capture_output=True)
+        token = open(token_file).read().strip()
+        driver.get(f"{hub}/centres/{CENTRE}?window=today")
+        driver.execute_script("window.smileyMarker = 42")
+        wait(lambda: driver.find_element(By.ID, "live-status").text.startswith("Live"), message="live updates")
+
+        def shown():
+            presses = driver.find_element(By.CSS_SELECTOR, "#question-satisfaction .presses").get_attribute("data-presses")
+            outside = driver.find_elements(By.CSS_SELECTOR, "#question-satisfaction [data-outside]")
+            return int(presses) + (int(outside[0].get_attribute("data-outside")) if outside else 0)
+
+        before = shown()
+        now = int(time.time() * 1000)
+        batch = {
+            "device": "browser-test", "centre": CENTRE,
+            "clock": {"boot": "browser", "monotonicNanos": 2_000_000_000, "wallClockMillis": now, "synchronised": True},
+            "presses": [{
+                "device": "browser-test", "boot": "browser", "sequence": 1, "question": "satisfaction",
+                "answer": "very-unhappy", "monotonicNanos": 1_000_000_000, "wallClockMillis": now - 1000,
+                "clockSynchronised": True, "suppressed": False}],
+        }
+        request = urllib.request.Request(
+            f"{hub}/api/v1/ingest", data=json.dumps(batch).encode(), method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=20) as response:
+            assert json.load(response)["accepted"] == 1
+        wait(lambda: shown() >= before + 1, seconds=10, message="the new press on the page")
+        assert driver.execute_script("return window.smileyMarker") == 42, "the page was reloaded"
+        assert "Updated at" in driver.find_element(By.ID, "live-status").text
+
+    @check("the pages work without JavaScript: the same figures, no live updates needed")
+    def _():
+        html = fetch(f"/centres/{CENTRE}?window=last-week")
+        assert '<table class="heatmap"' in html and 'data-live="false"' in html
+
+    @check("keyboard: the first Tab reaches the skip link, which leads to the figures")
+    def _():
+        driver.get(f"{hub}/centres/{CENTRE}")
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+        active = driver.switch_to.active_element
+        assert active.get_attribute("class") == "skip" and active.get_attribute("href").endswith("#main")
+
+    @check("axe-core finds no serious or critical accessibility violations on the overview and a centre page")
+    def _():
+        from axe_selenium_python import Axe
+
+        problems = []
+        for path in ("/?window=last-4-weeks", f"/centres/{CENTRE}?window=last-13-weeks", f"/centres/paro-dcrc?window=today"):
+            driver.get(hub + path)
+            axe = Axe(driver)
+            axe.inject()
+            results = axe.run()
+            for violation in results["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    problems.append((path, violation["id"], violation["help"], [n["target"] for n in violation["nodes"]][:3]))
+        assert not problems, problems
+
+    if screenshots:
+        for name, path in (("overview", "/?window=last-4-weeks"), ("centre", f"/centres/{CENTRE}?window=last-13-weeks")):
+            driver.get(hub + path)
+            height = driver.execute_script("return document.body.scrollHeight")
+            driver.set_window_size(1400, min(max(height, 900), 5000))
+            driver.save_screenshot(f"{screenshots}/{name}.png")
+            driver.set_window_size(1400, 1800)
+finally:
+    driver.quit()
+
+print(f"browser tests: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
