@@ -94,6 +94,10 @@ public struct DeviceApplication: Sendable {
     /// Runs the device until SIGTERM or SIGINT: buttons and uploader under one service group.
     public func run() async throws {
         let token = try configuration.loadToken()
+        if BootIdentity.read() == nil {
+            logger.warning(
+                "cannot read the kernel's boot id (\(BootIdentity.kernelPath)): this run is boot \(BootIdentity.fallback)")
+        }
         let notifier = SystemdNotifier(logger: logger)
         let phases: [ButtonService.Phase]
         var extraServices: [ServiceGroupConfiguration.ServiceConfiguration] = []

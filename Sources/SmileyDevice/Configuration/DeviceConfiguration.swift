@@ -121,6 +121,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         }
         try debounce.validate()
         try upload.validate()
+        try outputs.validate()
         guard (1000...50_000_000).contains(storage.maximumPresses) else {
             throw .invalidValue(
                 key: "storage.maximumPresses", value: "\(storage.maximumPresses)", reason: "expected 1000 to 50000000")
@@ -230,6 +231,44 @@ public struct OutputConfiguration: Sendable, Hashable, Codable {
         self.accessibilityLED = accessibilityLED
         self.buzzer = buzzer
         self.realtimePriority = realtimePriority
+    }
+
+    enum CodingKeys: String, CodingKey { case chip, satisfactionLED, accessibilityLED, buzzer, realtimePriority }
+
+    /// A key left out keeps its default (an `outputs` naming only the buzzer keeps both LEDs); an
+    /// explicit `null` means no such line.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = OutputConfiguration()
+        func line(_ key: CodingKeys, _ fallback: String?) throws -> String? {
+            try container.contains(key) ? container.decodeIfPresent(String.self, forKey: key) : fallback
+        }
+        chip = try line(.chip, defaults.chip)
+        satisfactionLED = try line(.satisfactionLED, defaults.satisfactionLED)
+        accessibilityLED = try line(.accessibilityLED, defaults.accessibilityLED)
+        buzzer = try line(.buzzer, defaults.buzzer)
+        realtimePriority = try container.decodeIfPresent(Int32.self, forKey: .realtimePriority)
+    }
+
+    /// LEDs are written even when absent (`null`), so that reading the file back keeps them off.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(chip, forKey: .chip)
+        try container.encode(satisfactionLED, forKey: .satisfactionLED)
+        try container.encode(accessibilityLED, forKey: .accessibilityLED)
+        try container.encodeIfPresent(buzzer, forKey: .buzzer)
+        try container.encodeIfPresent(realtimePriority, forKey: .realtimePriority)
+    }
+
+    /// SCHED_FIFO priorities run from 1 to 99 on Linux (`sched_get_priority_min/max(SCHED_FIFO)`).
+    public static let realtimePriorities: ClosedRange<Int32> = 1...99
+
+    func validate() throws(ConfigurationError) {
+        if let priority = realtimePriority, !Self.realtimePriorities.contains(priority) {
+            throw .invalidValue(
+                key: "outputs.realtimePriority", value: "\(priority)",
+                reason: "expected 1 to 99 (SCHED_FIFO), or leave it out for normal scheduling")
+        }
     }
 }
 
