@@ -62,16 +62,24 @@ import Testing
         let configuration = DeviceConfiguration(
             device: DeviceID(rawValue: "d1")!, centre: CentreID(rawValue: "c1")!, hub: "http://127.0.0.1:1",
             stateDirectory: directory)
-        #expect(throws: ConfigurationError.self) { try configuration.loadToken() }
-        do { _ = try configuration.loadToken() } catch {
-            #expect(error.description.contains("smiley-hub device add d1 --centre c1"))
+        /// The refusal's words, or nil when the token was accepted.
+        func refusal() -> String? {
+            switch Result(catching: { () throws(ConfigurationError) in try configuration.loadToken() }) {
+            case .success: nil
+            case .failure(let error): error.description
+            }
         }
-        _ = FileManager.default.createFile(
-            atPath: configuration.tokenPath, contents: Data("smiley_abc\n".utf8), attributes: [.posixPermissions: 0o644])
-        do { _ = try configuration.loadToken() } catch {
-            #expect(error.description.contains("readable by other users (mode 644): chmod 600"))
+        #expect(refusal()?.contains("smiley-hub device add d1 --centre c1") == true)
+        for mode in [0o644, 0o640, 0o604, 0o660] {
+            _ = try? FileManager.default.removeItem(atPath: configuration.tokenPath)
+            _ = FileManager.default.createFile(
+                atPath: configuration.tokenPath, contents: Data("smiley_abc\n".utf8), attributes: [.posixPermissions: mode])
+            #expect(
+                refusal()?.contains("readable by other users (mode \(String(mode, radix: 8))): chmod 600") == true,
+                "mode \(String(mode, radix: 8))")
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configuration.tokenPath)
+        #expect(refusal() == nil)
         #expect(try configuration.loadToken() == "smiley_abc")
     }
 
