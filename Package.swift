@@ -128,7 +128,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SmileyDeviceTests",
-            dependencies: ["SmileyDevice"],
+            dependencies: [
+                "SmileyDevice",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
