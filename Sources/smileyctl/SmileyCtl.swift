@@ -243,8 +243,10 @@ struct Buttons: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            if let connection = ButtonTest.connect(path: configuration.controlSocketPath) {
-                print("connected to smiley-device: presses are test presses for \(Int(seconds)) s")
+            if let connection = ButtonTest.connect(path: configuration.controlSocketPath, seconds: seconds) {
+                print(
+                    "connected to smiley-device: presses are test presses for \(Int(seconds)) s at most "
+                        + "(the daemon ends a test after control.buttonsTestSeconds)")
                 fflush(nil)
                 ButtonTest.follow(connection, seconds: seconds) { event in
                     print(ButtonTest.describe(event))

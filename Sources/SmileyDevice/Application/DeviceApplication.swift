@@ -11,7 +11,7 @@ public struct DeviceApplication: Sendable {
     public let store: DeviceStore
     public let uploadSignal: UploadSignal
     public let health = DeviceHealth()
-    public let testMode = TestMode()
+    public let testMode: TestMode
     let logger: Logger
 
     public init(configuration: DeviceConfiguration, logger: Logger) throws {
@@ -19,6 +19,8 @@ public struct DeviceApplication: Sendable {
         self.configuration = configuration
         self.store = try DeviceStore(path: configuration.storePath)
         self.uploadSignal = UploadSignal()
+        self.testMode = TestMode(
+            clock: SystemClock(), maximumSeconds: configuration.control.buttonsTestSeconds, logger: logger)
         self.logger = logger
     }
 
@@ -85,6 +87,7 @@ public struct DeviceApplication: Sendable {
         // Fail before anything else starts when a button line is missing or held by another process.
         _ = try source.requestLines()
         let acknowledger = try configuration.makeAcknowledger(logger: logger)
+        testMode.announce(on: acknowledger)
         let phase = ButtonService.Phase(
             name: "gpio", source: source,
             recorder: recorder(clock: SystemClock(), boot: BootIdentity.current(), acknowledger: acknowledger))
