@@ -95,7 +95,7 @@ public enum ButtonTest {
     /// How a technician reads one event.
     public static func describe(_ event: ButtonTestEvent) -> String {
         switch event.event {
-        case "ready": return "ready: press each face once"
+        case "ready": return "ready: press each face once" + (event.message.map { " (\($0))" } ?? "")
         case "press":
             let verdict = event.chord == true ? "two faces at once: not counted" : event.suppressed == true ? "repeat within the response interval: kept, not counted" : "counts"
             return "\(event.line ?? "?")  \(event.question ?? "?")/\(event.answer ?? "?")  \(verdict)"

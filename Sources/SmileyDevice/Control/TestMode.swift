@@ -68,7 +68,8 @@ public final class TestMode: Sendable {
         }
         perform(expired)
         perform(started)
-        broadcast(ButtonTestEvent(event: "ready", message: endsAtNanos.map { "until \(($0 - now) / 1_000_000_000) s from now" }))
+        let ready = endsAtNanos.map { "the daemon ends this test in \(($0 - now + 999_999_999) / 1_000_000_000) s" }
+        broadcast(ButtonTestEvent(event: "ready", message: ready))
         return id
     }
 
@@ -104,7 +105,7 @@ public final class TestMode: Sendable {
         case .none:
             return
         case .started(let until):
-            let seconds = (until - clock.monotonicNanos()) / 1_000_000_000
+            let seconds = (until - clock.monotonicNanos() + 999_999_999) / 1_000_000_000
             logger.notice("buttons test started: presses are test presses for at most \(seconds) s, not citizens' presses")
             state.withLock { $0.announcer }?.announceButtonsTest(active: true)
         case .ended(let reason):
