@@ -159,7 +159,7 @@ public final class Uploader: Service {
         case .notFound:
             try store.resumeAfter(hubHighestSequence: 0)
         default:
-            throw UploadError.rejected(status: Int(response.status.code), message: String(buffer: body))
+            throw UploadError.rejected(status: Int(response.status.code), message: UploadError.message(of: body))
         }
     }
 
