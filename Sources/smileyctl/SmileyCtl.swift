@@ -108,7 +108,9 @@ struct Sync: AsyncParsableCommand {
         finishProgress()
         print("uploaded \(sent) presses")
         let setAside = try DeviceStore(path: configuration.storePath).summary().setAside
-        if setAside > 0 { print("\(setAside) presses the hub refused are set aside on this device: smileyctl status lists them") }
+        if setAside > 0 {
+            print("\(setAside) presses the hub refused are set aside on this device: smileyctl status lists them")
+        }
     }
 }
 

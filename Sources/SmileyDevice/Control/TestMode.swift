@@ -29,7 +29,9 @@ public final class TestMode: Sendable {
     let logger: Logger
 
     /// - Parameter maximumSeconds: the longest a buttons test may last (`control.buttonsTestSeconds`).
-    public init(clock: any DeviceClock = SystemClock(), maximumSeconds: Int = 300, logger: Logger = Logger(label: "smiley-device")) {
+    public init(
+        clock: any DeviceClock = SystemClock(), maximumSeconds: Int = 300, logger: Logger = Logger(label: "smiley-device")
+    ) {
         self.clock = clock
         self.logger = logger
         state = Mutex(State(session: ButtonTestSession(maximumNanos: Int64(maximumSeconds) * 1_000_000_000)))

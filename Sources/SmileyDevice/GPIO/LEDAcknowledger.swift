@@ -39,9 +39,13 @@ public final class LEDAcknowledger: Acknowledger, @unchecked Sendable {
         queue.async { [self] in
             var at = 0
             for step in pattern {
-                queue.asyncAfter(deadline: .now() + .milliseconds(at)) { [self] in for o in offsets { set(o, on: true) } }
+                queue.asyncAfter(deadline: .now() + .milliseconds(at)) { [self] in
+                    for offset in offsets { set(offset, on: true) }
+                }
                 at += step.on
-                queue.asyncAfter(deadline: .now() + .milliseconds(at)) { [self] in for o in offsets { set(o, on: false) } }
+                queue.asyncAfter(deadline: .now() + .milliseconds(at)) { [self] in
+                    for offset in offsets { set(offset, on: false) }
+                }
                 at += step.off
             }
         }
