@@ -38,11 +38,15 @@ struct Status: AsyncParsableCommand {
         var freeDiskBytes: Int64
         /// The daemon's last heartbeat (health flags), when it has written one.
         var health: Heartbeat?
+        /// Presses the hub refused by name, kept here and no longer sent, newest first.
+        var setAside: [SetAsidePress]
     }
 
     func run() async throws {
         let configuration = try options.load()
-        let summary = try DeviceStore(path: configuration.storePath).summary()
+        let store = try DeviceStore(path: configuration.storePath)
+        let summary = try store.summary()
+        let setAside = try store.setAsidePresses()
         let health = FileManager.default.contents(atPath: HeartbeatService.healthPath(configuration)).flatMap {
             try? JSONDecoder().decode(Heartbeat.self, from: $0)
         }
@@ -50,7 +54,8 @@ struct Status: AsyncParsableCommand {
             .flatMap { ($0[.systemFreeSize] as? NSNumber)?.int64Value } ?? -1
         let report = Report(
             device: configuration.device.rawValue, centre: configuration.centre.rawValue, hub: configuration.hub,
-            store: summary, clockSynchronised: SystemClock().isSynchronised(), freeDiskBytes: free, health: health)
+            store: summary, clockSynchronised: SystemClock().isSynchronised(), freeDiskBytes: free, health: health,
+            setAside: setAside)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -68,6 +73,12 @@ struct Status: AsyncParsableCommand {
         print("last sync  \(ago(summary.lastUploadMillis))")
         print("backlog    \(summary.backlog) presses\(summary.backlog > 0 ? ", oldest recorded \(ago(summary.oldestUnsentRecordedAtMillis))" : "")")
         print("stored     \(summary.total) presses in all")
+        if !setAside.isEmpty {
+            print("set aside  \(setAside.count) presses the hub refused, kept here and no longer sent:")
+            for press in setAside {
+                print("  #\(press.sequence)  \(ago(press.atMillis))  hub answered \(press.status): \(press.message)")
+            }
+        }
         print("clock      \(report.clockSynchronised ? "synchronised" : "NOT synchronised (presses are dated by the hub)")")
         print("free disk  \(free / 1_048_576) MiB")
         if let health {
@@ -96,6 +107,10 @@ struct Sync: AsyncParsableCommand {
         }
         finishProgress()
         print("uploaded \(sent) presses")
+        let setAside = try DeviceStore(path: configuration.storePath).summary().setAside
+        if setAside > 0 {
+            print("\(setAside) presses the hub refused are set aside on this device: smileyctl status lists them")
+        }
     }
 }
 
@@ -232,8 +247,10 @@ struct Buttons: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            if let connection = ButtonTest.connect(path: configuration.controlSocketPath) {
-                print("connected to smiley-device: presses are test presses for \(Int(seconds)) s")
+            if let connection = ButtonTest.connect(path: configuration.controlSocketPath, seconds: seconds) {
+                print(
+                    "connected to smiley-device: presses are test presses for \(Int(seconds)) s at most "
+                        + "(the daemon ends a test after control.buttonsTestSeconds)")
                 fflush(nil)
                 ButtonTest.follow(connection, seconds: seconds) { event in
                     print(ButtonTest.describe(event))

@@ -87,3 +87,43 @@ import Testing
         #expect(durability.synchronous == 2)
     }
 }
+
+@Suite struct SetAsidePressTests {
+    @Test func aSetAsidePressIsKeptNeverSentNeverPrunedAndListedNewestFirst() throws {
+        let store = try DeviceStore(path: try DeviceStoreTests().temporaryStorePath())
+        for index in 1...14 {
+            _ = try store.record(DeviceStoreTests.recorded(.happy, at: Int64(index)), recordedAtMillis: Int64(index))
+        }
+        try store.setAside(sequence: 2, status: 422, message: "presses[1]: too far ahead\u{1B}[2J\r\nforged", atMillis: 50)
+        #expect(try store.unsent(device: DeviceStoreTests.device, limit: 3).map(\.sequence) == [1, 3, 4])
+        let summary = try store.summary()
+        #expect(summary.backlog == 13 && summary.setAside == 1 && summary.total == 14)
+        try store.markUploaded(sequences: Array(1...14), atMillis: 60)
+        // Marking a set-aside press uploaded does nothing: only the hub's receipt for it could.
+        #expect(try store.summary().setAside == 1)
+        #expect(try store.prune(budget: 1) > 0)
+        let kept = try store.setAsidePresses()
+        #expect(kept.map(\.sequence) == [2])
+        #expect(kept.first?.status == 422)
+        // What the hub said, without the control characters a terminal would obey.
+        #expect(kept.first?.message == "presses[1]: too far ahead [2J  forged")
+        #expect(try store.summary().total == 1)
+    }
+
+    @Test func theHeartbeatsReportIsBoundedAndAbsentWhenNothingIsSetAside() throws {
+        let store = try DeviceStore(path: try DeviceStoreTests().temporaryStorePath())
+        for index in 1...14 {
+            _ = try store.record(DeviceStoreTests.recorded(.happy, at: Int64(index)), recordedAtMillis: Int64(index))
+        }
+        #expect(try store.setAsideReport() == nil)
+        for sequence in 1...12 {
+            try store.setAside(
+                sequence: Int64(sequence), status: 422, message: String(repeating: "x", count: 5000),
+                atMillis: Int64(100 + sequence))
+        }
+        let report = try #require(try store.setAsideReport())
+        #expect(report.count == 12)
+        #expect(report.latest.map(\.sequence) == Array((3...12).reversed()))
+        #expect(report.latest.allSatisfy { $0.message.count == SetAsideReport.maximumMessageLength })
+    }
+}

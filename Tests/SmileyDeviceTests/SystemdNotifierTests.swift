@@ -31,6 +31,16 @@ import Testing
         try body(fd)
     }
 
+    /// The path a bound Unix socket listens on.
+    func socketPath(_ fd: Int32) -> String {
+        var address = sockaddr_un()
+        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return withUnsafeBytes(of: address.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
     func receive(_ fd: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
         let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
@@ -47,9 +57,22 @@ import Testing
         }
     }
 
-    @Test func withoutSystemdNothingIsSent() {
-        unsetenv("NOTIFY_SOCKET")
-        SystemdNotifier(logger: Logger(label: "test")).ready()
+    @Test func withoutSystemdNothingIsSent() throws {
+        try withNotifySocket { fd in
+            let messages = RecordedLog()
+            let notifier = SystemdNotifier(logger: Logger(label: "test") { _ in RecordingLogHandler(log: messages) })
+            // Not started by systemd: no variable, or an empty one. Nothing reaches the socket, nothing is logged.
+            unsetenv("NOTIFY_SOCKET")
+            notifier.ready()
+            setenv("NOTIFY_SOCKET", "", 1)
+            notifier.ready()
+            #expect(receive(fd) == "")
+            #expect(messages.lines == [])
+            // The same notifier, with the socket named again, does send: the silence above was real.
+            setenv("NOTIFY_SOCKET", socketPath(fd), 1)
+            notifier.ready()
+            #expect(receive(fd) == "READY=1")
+        }
     }
 
     @Test func theWatchdogIntervalIsHalfOfWatchdogSec() {
@@ -57,4 +80,25 @@ import Testing
         #expect(SystemdNotifier.watchdogInterval(environment: [:]) == nil)
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"]) == nil)
     }
+}
+
+/// Log lines kept for a test to read.
+final class RecordedLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [String] = []
+    var lines: [String] { lock.withLock { kept } }
+    func append(_ line: String) { lock.withLock { kept.append(line) } }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let log: RecordedLog
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { log.append("\(event.level): \(event.message)") }
 }

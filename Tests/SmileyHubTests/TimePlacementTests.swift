@@ -98,9 +98,14 @@ import Testing
                 IngestBatch(device: Self.device, centre: Self.centre, presses: [], clock: sample),
                 receivedMillis: Self.mondayTen + sent * 1000 + transit)
         }
-        // Placed from the first (only) estimate known when the clock became known: within 2 s.
-        let placed = try #require(try database.placement(device: Self.device, sequence: 1)?.millis)
-        #expect(abs(placed - (Self.mondayTen + 10_000)) <= 2000)
+        // Press 1 was placed once, with the only estimate known when its clock became known: late by
+        // that exchange's 2 s in transit.
+        #expect(try database.placement(device: Self.device, sequence: 1)?.millis == Self.mondayTen + 12_000)
+        // A later press of that boot is placed with the least delayed exchange: late by its 50 ms only.
+        _ = try database.ingest(
+            IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(2, boot: "b1", secondsAfterBoot: 300)]),
+            receivedMillis: Self.mondayTen + 400_000)
+        #expect(try database.placement(device: Self.device, sequence: 2)?.millis == Self.mondayTen + 300_050)
     }
 
     @Test func aSynchronisedPressFarInTheFutureIsRefused() throws {

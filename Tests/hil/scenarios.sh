@@ -30,6 +30,16 @@ watch_led() {
 
 stored() { grep -c "press stored" "$OUT/device.log" 2>/dev/null || echo 0; }
 
+# Waits up to 5 s until the device logged N stored presses in all (it may stop short; the checks say so).
+wait_stored() {
+    k=0
+    until [ "$(stored)" -ge "$1" ]; do
+        k=$((k + 1))
+        [ $k -le 50 ] || return 1
+        sleep 0.1
+    done
+}
+
 # Waits up to 30 s for FILE to contain TEXT.
 wait_for() {
     k=0
@@ -86,7 +96,7 @@ if begin every-button; then
     start_device '"responseIntervalMillis": 200' && {
         for line in 5 6 13 19; do press $line 0.12; note "led$line" "$(watch_led 23)"; sleep 0.3; done
         for line in 16 20 21; do press $line 0.12; note "led$line" "$(watch_led 24)"; sleep 0.3; done
-        sleep 0.3
+        wait_stored 7
         stop_device
     }
 fi
@@ -99,7 +109,7 @@ if begin contacts; then
         down 13; up 13
         sleep 0.5
         press 21 0.04
-        sleep 0.5
+        wait_stored 2
         stop_device
     }
 fi
@@ -109,7 +119,7 @@ if begin repeats; then
     start_device '"responseIntervalMillis": 5000' && {
         press 19 0.1; sleep 0.4; press 13 0.1; sleep 0.4; press 5 0.1; sleep 0.4
         press 21 0.1
-        sleep 0.5
+        wait_stored 4
         stop_device
     }
 fi
@@ -120,7 +130,7 @@ if begin stuck; then
         down 6; sleep 3; up 6
         sleep 0.5
         press 6 0.1
-        sleep 0.5
+        wait_stored 1
         stop_device
     }
 fi
@@ -129,7 +139,7 @@ fi
 if begin two-together; then
     start_device '"responseIntervalMillis": 200' && {
         down 5; down 19; sleep 0.2; up 5; up 19
-        sleep 0.5
+        wait_stored 2
         stop_device
     }
 fi
@@ -138,14 +148,14 @@ fi
 if begin sigkill; then
     start_device '"responseIntervalMillis": 100' && {
         for line in 19 16 13 20 6 21 5; do press $line 0.06; sleep 0.15; done
-        sleep 0.3
+        wait_stored 7
         note before "$(stored)"
         kill -KILL $PID
         wait $PID 2>/dev/null
         STARTS=2
         start_device '"responseIntervalMillis": 100' && {
             for line in 19 21; do press $line 0.06; sleep 0.3; done
-            sleep 0.3
+            wait_stored 9
             stop_device
         }
     }
@@ -185,9 +195,9 @@ if begin buttons-test; then
         press 19 0.1
         note led "$(watch_led 23)"
         wait $tester
-        sleep 0.3
+        wait_for "$OUT/device.log" "buttons test ended"
         press 13 0.1
-        sleep 0.5
+        wait_stored 1
         stop_device
         "$CTL" buttons test --seconds 6 --config "$OUT/device.json" >"$OUT/direct.out" 2>&1 &
         tester=$!
@@ -219,7 +229,7 @@ fi
 if begin sigterm; then
     start_device '"responseIntervalMillis": 200' && {
         press 13 0.1
-        sleep 0.4
+        wait_stored 1
         stop_device
         if gpioget "$SMILEY_SIM_CHIP_NAME" 5 >/dev/null 2>&1 || gpioget -c "$SMILEY_SIM_CHIP_NAME" 5 >/dev/null 2>&1; then
             note released 1

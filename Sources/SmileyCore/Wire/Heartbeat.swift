@@ -16,11 +16,14 @@ public struct Heartbeat: Sendable, Hashable, Codable {
     public var freeDiskBytes: Int64
     /// Raised when the store nears or passes its budget (see docs/device-config.md).
     public var storageWarning: String?
+    /// Presses the hub refused by name, kept on the device. Absent when there are none, and optional
+    /// so that hubs and devices from before it still understand each other.
+    public var setAside: SetAsideReport?
 
     public init(
         device: DeviceID, centre: CentreID, firmwareVersion: String, uptimeSeconds: Int64, backlog: Int,
         oldestUnsentMillis: Int64?, lastPressMillis: Int64?, clock: ClockSample, stuckLines: [String],
-        lostGPIOEvents: Int, freeDiskBytes: Int64, storageWarning: String?
+        lostGPIOEvents: Int, freeDiskBytes: Int64, storageWarning: String?, setAside: SetAsideReport? = nil
     ) {
         self.device = device
         self.centre = centre
@@ -34,6 +37,7 @@ public struct Heartbeat: Sendable, Hashable, Codable {
         self.lostGPIOEvents = lostGPIOEvents
         self.freeDiskBytes = freeDiskBytes
         self.storageWarning = storageWarning
+        self.setAside = setAside
     }
 }
 

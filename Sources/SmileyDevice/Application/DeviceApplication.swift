@@ -11,7 +11,7 @@ public struct DeviceApplication: Sendable {
     public let store: DeviceStore
     public let uploadSignal: UploadSignal
     public let health = DeviceHealth()
-    public let testMode = TestMode()
+    public let testMode: TestMode
     let logger: Logger
 
     public init(configuration: DeviceConfiguration, logger: Logger) throws {
@@ -19,6 +19,8 @@ public struct DeviceApplication: Sendable {
         self.configuration = configuration
         self.store = try DeviceStore(path: configuration.storePath)
         self.uploadSignal = UploadSignal()
+        self.testMode = TestMode(
+            clock: SystemClock(), maximumSeconds: configuration.control.buttonsTestSeconds, logger: logger)
         self.logger = logger
     }
 
@@ -88,6 +90,7 @@ public struct DeviceApplication: Sendable {
         // Fail before anything else starts when a button line is missing or held by another process.
         _ = try source.requestLines()
         let acknowledger = try configuration.makeAcknowledger(logger: logger)
+        testMode.announce(on: acknowledger)
         let phase = ButtonService.Phase(
             name: "gpio", source: source,
             recorder: recorder(clock: SystemClock(), boot: BootIdentity.current(), acknowledger: acknowledger))
@@ -97,6 +100,10 @@ public struct DeviceApplication: Sendable {
     /// Runs the device until SIGTERM or SIGINT: buttons and uploader under one service group.
     public func run() async throws {
         let token = try configuration.loadToken()
+        if BootIdentity.read() == nil {
+            logger.warning(
+                "cannot read the kernel's boot id (\(BootIdentity.kernelPath)): this run is boot \(BootIdentity.fallback)")
+        }
         let notifier = SystemdNotifier(logger: logger)
         let phases: [ButtonService.Phase]
         var extraServices: [ServiceGroupConfiguration.ServiceConfiguration] = []

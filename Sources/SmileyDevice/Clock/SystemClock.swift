@@ -28,12 +28,22 @@ public struct SystemClock: DeviceClock {
 
 /// The identity of the running kernel boot; a new one after every power cut or reboot.
 public enum BootIdentity {
-    public static func current() -> String {
-        if let text = try? readSmallFile("/proc/sys/kernel/random/boot_id") {
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty { return trimmed }
-        }
-        return "unknown-boot"
+    public static let kernelPath = "/proc/sys/kernel/random/boot_id"
+
+    /// Stands in for the kernel's boot id when it cannot be read: drawn once per process start, so
+    /// the hub never mistakes two boots for one (a constant would merge their clock offsets). A
+    /// restart within one boot then looks like a new boot, which only costs the hub an offset.
+    public static let fallback = UUID().uuidString.lowercased()
+
+    public static func current(path: String = kernelPath) -> String {
+        read(path: path) ?? fallback
+    }
+
+    /// The boot id in `path`, or nil when it cannot be read.
+    public static func read(path: String = kernelPath) -> String? {
+        guard let text = try? readSmallFile(path) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
     }
 }
 

@@ -18,6 +18,8 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     public var outputs: OutputConfiguration = .init()
     /// How many presses the store may keep (see `StorageSettings`).
     public var storage: StorageSettings = .init()
+    /// The control socket: how long a buttons test may last.
+    public var control: ControlSettings = .init()
     /// The file holding the device's secret token (mode 0600); default `<stateDirectory>/device-token`.
     public var tokenFile: String?
     /// PEM file of the certificate authority that signed the hub's certificate, for an `https://` hub
@@ -41,7 +43,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation, outputs, storage, tokenFile
-        case hubCAFile
+        case hubCAFile, control
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +61,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         storage = try container.decodeIfPresent(StorageSettings.self, forKey: .storage) ?? .init()
         tokenFile = try container.decodeIfPresent(String.self, forKey: .tokenFile)
         hubCAFile = try container.decodeIfPresent(String.self, forKey: .hubCAFile)
+        control = try container.decodeIfPresent(ControlSettings.self, forKey: .control) ?? .init()
     }
 
     /// The hub's base URL, checked.
@@ -73,8 +76,11 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
 
     public var storePath: String { (stateDirectory as NSString).appendingPathComponent("presses.sqlite") }
 
-    /// The daemon's control socket (owner-only), where `smileyctl buttons test` connects.
-    public var controlSocketPath: String { (stateDirectory as NSString).appendingPathComponent("control.sock") }
+    /// The daemon's control socket, where `smileyctl buttons test` connects: in a directory of its own
+    /// (mode 0750), for root and the daemon's group only.
+    public var controlSocketPath: String {
+        (stateDirectory as NSString).appendingPathComponent("control/control.sock")
+    }
 
     public var tokenPath: String { tokenFile ?? (stateDirectory as NSString).appendingPathComponent("device-token") }
 
@@ -121,6 +127,12 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         }
         try debounce.validate()
         try upload.validate()
+        try outputs.validate()
+        guard ControlSettings.buttonsTestRange.contains(control.buttonsTestSeconds) else {
+            throw .invalidValue(
+                key: "control.buttonsTestSeconds", value: "\(control.buttonsTestSeconds)",
+                reason: "expected \(ControlSettings.buttonsTestRange.lowerBound) to \(ControlSettings.buttonsTestRange.upperBound)")
+        }
         guard (1000...50_000_000).contains(storage.maximumPresses) else {
             throw .invalidValue(
                 key: "storage.maximumPresses", value: "\(storage.maximumPresses)", reason: "expected 1000 to 50000000")
@@ -230,6 +242,58 @@ public struct OutputConfiguration: Sendable, Hashable, Codable {
         self.accessibilityLED = accessibilityLED
         self.buzzer = buzzer
         self.realtimePriority = realtimePriority
+    }
+
+    enum CodingKeys: String, CodingKey { case chip, satisfactionLED, accessibilityLED, buzzer, realtimePriority }
+
+    /// A key left out keeps its default (an `outputs` naming only the buzzer keeps both LEDs); an
+    /// explicit `null` means no such line.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = OutputConfiguration()
+        func line(_ key: CodingKeys, _ fallback: String?) throws -> String? {
+            try container.contains(key) ? container.decodeIfPresent(String.self, forKey: key) : fallback
+        }
+        chip = try line(.chip, defaults.chip)
+        satisfactionLED = try line(.satisfactionLED, defaults.satisfactionLED)
+        accessibilityLED = try line(.accessibilityLED, defaults.accessibilityLED)
+        buzzer = try line(.buzzer, defaults.buzzer)
+        realtimePriority = try container.decodeIfPresent(Int32.self, forKey: .realtimePriority)
+    }
+
+    /// LEDs are written even when absent (`null`), so that reading the file back keeps them off.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(chip, forKey: .chip)
+        try container.encode(satisfactionLED, forKey: .satisfactionLED)
+        try container.encode(accessibilityLED, forKey: .accessibilityLED)
+        try container.encodeIfPresent(buzzer, forKey: .buzzer)
+        try container.encodeIfPresent(realtimePriority, forKey: .realtimePriority)
+    }
+
+    /// SCHED_FIFO priorities run from 1 to 99 on Linux (`sched_get_priority_min/max(SCHED_FIFO)`).
+    public static let realtimePriorities: ClosedRange<Int32> = 1...99
+
+    func validate() throws(ConfigurationError) {
+        if let priority = realtimePriority, !Self.realtimePriorities.contains(priority) {
+            throw .invalidValue(
+                key: "outputs.realtimePriority", value: "\(priority)",
+                reason: "expected 1 to 99 (SCHED_FIFO), or leave it out for normal scheduling")
+        }
+    }
+}
+
+/// The control socket's limits.
+public struct ControlSettings: Sendable, Hashable, Codable {
+    /// The longest a buttons test may last before presses count again by themselves.
+    public var buttonsTestSeconds: Int = 300
+    static let buttonsTestRange = 10...3600
+
+    public init(buttonsTestSeconds: Int = 300) { self.buttonsTestSeconds = buttonsTestSeconds }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        buttonsTestSeconds = try container.decodeIfPresent(Int.self, forKey: .buttonsTestSeconds) ?? 300
     }
 }
 

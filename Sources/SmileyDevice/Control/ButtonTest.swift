@@ -5,8 +5,9 @@ import SmileyCore
 /// `smileyctl buttons test`: a live view of the buttons. With the daemon running it holds the lines,
 /// so the view comes over its control socket; with the daemon stopped the lines are read directly.
 public enum ButtonTest {
-    /// Connects to the daemon's control socket and asks for the live view; nil when no daemon listens.
-    public static func connect(path: String) -> Int32? {
+    /// Connects to the daemon's control socket and asks for a test of `seconds` (the daemon caps it)
+    /// with its live view; nil when no daemon listens.
+    public static func connect(path: String, seconds: Double? = nil) -> Int32? {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         var address = sockaddr_un()
@@ -19,10 +20,13 @@ public enum ButtonTest {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        guard connected == 0, send(fd, "buttons-test\n", 13, Int32(MSG_NOSIGNAL)) == 13 else {
+        let command = Array("buttons-test\(seconds.map { " \(max(1, Int($0.rounded(.up))))" } ?? "")\n".utf8)
+        guard connected == 0 else {
             close(fd)
             return nil
         }
+        // A daemon that refuses hangs up at once, maybe before this is sent: its reason is still there to read.
+        _ = send(fd, command, command.count, Int32(MSG_NOSIGNAL))
         return fd
     }
 
@@ -91,12 +95,14 @@ public enum ButtonTest {
     /// How a technician reads one event.
     public static func describe(_ event: ButtonTestEvent) -> String {
         switch event.event {
-        case "ready": return "ready: press each face once"
+        case "ready": return "ready: press each face once" + (event.message.map { " (\($0))" } ?? "")
         case "press":
             let verdict = event.chord == true ? "two faces at once: not counted" : event.suppressed == true ? "repeat within the response interval: kept, not counted" : "counts"
             return "\(event.line ?? "?")  \(event.question ?? "?")/\(event.answer ?? "?")  \(verdict)"
         case "stuck": return "\(event.line ?? "?")  STUCK: held too long, counts nothing until released"
         case "stuck-cleared": return "\(event.line ?? "?")  released"
+        case "ended": return "test ended by the daemon (\(event.message ?? "no reason given")): presses count again"
+        case "refused": return "the daemon refused the test: \(event.message ?? "no reason given")"
         default: return event.event
         }
     }

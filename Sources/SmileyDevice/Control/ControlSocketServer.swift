@@ -1,92 +1,223 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
+import SmileyCore
+import Synchronization
 
-/// The daemon's local control socket (a Unix socket, owner-only). A client that sends
-/// `buttons-test` gets the live view of presses as JSON lines until it disconnects.
-public final class ControlSocketServer: Service, @unchecked Sendable {
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Who may use the control socket: root, or a process whose group is the daemon's (systemd's
+/// `Group=`), as the kernel reports the peer (`SO_PEERCRED`).
+public struct ControlAccess: Sendable, Hashable {
+    public var allowsRoot: Bool
+    public var group: UInt32
+
+    public init(allowsRoot: Bool = true, group: UInt32 = getgid()) {
+        self.allowsRoot = allowsRoot
+        self.group = group
+    }
+
+    public func permits(uid: UInt32, gid: UInt32) -> Bool { (allowsRoot && uid == 0) || gid == group }
+}
+
+/// The daemon's local control socket, on SwiftNIO. A permitted client that sends
+/// `buttons-test [SECONDS]` starts a bounded buttons test (`TestMode`) and gets the live view of
+/// presses as JSON lines until the test ends or it hangs up.
+///
+/// The socket lives in a directory of its own (mode 0750) and is mode 0660, so only root and the
+/// daemon's group reach it; each peer's credentials are checked too. At most `maximumClients` are
+/// connected at once, a client that sends no command within a few seconds is closed, and one that
+/// stops reading is dropped once `maximumQueuedBytes` wait for it: a client never holds up a press.
+public final class ControlSocketServer: Service, Sendable {
+    public static let maximumClients = 4
+    public static let maximumQueuedBytes = 64 * 1024
+    static let commandTimeout: TimeAmount = .seconds(5)
+
     let path: String
     let testMode: TestMode
+    let access: ControlAccess
     let logger: Logger
-    private var listener: Int32 = -1
+    private let listener = Mutex<(any Channel)?>(nil)
+    private let connected = Atomic<Int>(0)
 
-    public init(path: String, testMode: TestMode, logger: Logger) {
+    public init(path: String, testMode: TestMode, access: ControlAccess = ControlAccess(), logger: Logger) {
         self.path = path
         self.testMode = testMode
+        self.access = access
         self.logger = logger
     }
 
-    /// Binds the socket (mode 0600), replacing a stale one from an earlier run.
+    /// Binds the socket, replacing a stale one from an earlier run.
     public func start() throws {
-        unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SystemError(operation: "socket for \(path)", errno: errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
-            throw SystemError(operation: "control socket path \(path) is too long", errno: ENAMETOOLONG)
+        let directory = (path as NSString).deletingLastPathComponent
+        if mkdir(directory, 0o750) != 0, errno != EEXIST {
+            throw SystemError(operation: "create the control socket's directory \(directory)", errno: errno)
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+        // Set explicitly: mkdir's mode passes through the umask, and the directory may be older.
+        guard chmod(directory, 0o750) == 0 else {
+            throw SystemError(operation: "chmod 750 \(directory)", errno: errno)
         }
-        let previous = umask(0o077)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        umask(previous)
-        guard bound == 0, listen(fd, 4) == 0 else {
+        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.backlog, value: 8)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ControlConnectionHandler(server: self))
+                }
+            }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
+        guard chmod(path, 0o660) == 0 else {
             let error = errno
-            close(fd)
-            throw SystemError(operation: "bind control socket \(path)", errno: error)
+            try? channel.close().wait()
+            throw SystemError(operation: "chmod 660 \(path)", errno: error)
         }
-        chmod(path, 0o600)
-        listener = fd
+        listener.withLock { $0 = channel }
     }
 
     public func run() async throws {
-        if listener < 0 { try start() }
-        let listener = self.listener
-        let thread = Thread { [self] in acceptLoop(listener) }
-        thread.name = "smiley-control"
-        thread.start()
-        try? await gracefulShutdown()
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        if listener.withLock({ $0 }) == nil { try start() }
+        // A test whose time is up ends even while no one presses.
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: .seconds(1))
+                self.testMode.expireIfDue()
+            }
+        }
+        try? await listener.withLock({ $0 })?.close().get()
         testMode.closeAll()
         unlink(path)
     }
 
-    private func acceptLoop(_ listener: Int32) {
-        while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 {
-                if errno == EINTR { continue }
-                return
+    /// Counts a new connection in; false when `maximumClients` are already connected.
+    func admit() -> Bool {
+        if connected.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maximumClients { return true }
+        connected.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func release() { connected.wrappingSubtract(1, ordering: .relaxed) }
+}
+
+/// `struct ucred`, which SO_PEERCRED fills (Glibc's Swift module does not expose it).
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = .max
+    var gid: UInt32 = .max
+}
+
+/// One connection: checks the peer, reads one command, then hands the connection to the test mode.
+final class ControlConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let server: ControlSocketServer
+    private var admitted = false
+    private var permitted = false
+    private var pending: [UInt8] = []
+    private var technician: Int?
+    private var commandTimeout: Scheduled<Void>?
+
+    init(server: ControlSocketServer) { self.server = server }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        guard server.admit() else {
+            refuse(context, "busy: at most \(ControlSocketServer.maximumClients) connections at once")
+            return
+        }
+        admitted = true
+        guard let provider = context.channel as? any SocketOptionProvider else {
+            refuse(context, "cannot check who is connecting")
+            return
+        }
+        let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+            level: .socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED))
+        credentials.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let peer) where server.access.permits(uid: peer.uid, gid: peer.gid):
+                permitted = true
+            case .success(let peer):
+                server.logger.warning(
+                    "control socket: refused process \(peer.pid) (uid \(peer.uid), gid \(peer.gid)): only root or group \(server.access.group) may use it"
+                )
+                refuse(context, "permission denied: only root or the daemon's group (gid \(server.access.group)) may use it")
+            case .failure(let error):
+                refuse(context, "cannot check who is connecting: \(error)")
             }
-            let handler = Thread { [self] in serve(client) }
-            handler.start()
+        }
+        commandTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: ControlSocketServer.commandTimeout) {
+            [self] in
+            if technician == nil { context.close(promise: nil) }
         }
     }
 
-    /// Reads the client's command; for `buttons-test`, keeps it in the test view until it hangs up.
-    private func serve(_ client: Int32) {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = recv(client, &buffer, buffer.count, 0)
-        let command = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
-        guard command == "buttons-test" else {
-            let reply = "unknown command '\(command)' (known: buttons-test)\n"
-            _ = reply.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
-            close(client)
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard permitted, technician == nil else { return }
+        var buffer = unwrapInboundIn(data)
+        pending += buffer.readBytes(length: buffer.readableBytes) ?? []
+        guard let newline = pending.firstIndex(of: UInt8(ascii: "\n")) else {
+            if pending.count > 256 { refuse(context, "command too long") }
             return
         }
-        logger.notice("buttons test started: presses are test presses until it ends")
-        testMode.add(client)
-        testMode.broadcast(ButtonTestEvent(event: "ready"))
-        // Wait for the technician to hang up (or the daemon to close the connection).
-        while recv(client, &buffer, buffer.count, 0) > 0 {}
-        testMode.remove(client)
-        logger.notice("buttons test ended")
+        let words = String(decoding: pending[..<newline], as: UTF8.self).split(separator: " ")
+        pending = []
+        guard words.first == "buttons-test", words.count <= 2 else {
+            refuse(context, "unknown command '\(words.joined(separator: " ").prefix(40))' (known: buttons-test [SECONDS])")
+            return
+        }
+        let seconds = words.count == 2 ? Int(words[1]) : nil
+        if words.count == 2, seconds == nil || seconds! < 1 {
+            refuse(context, "buttons-test takes a number of seconds, got '\(words[1].prefix(20))'")
+            return
+        }
+        commandTimeout?.cancel()
+        technician = server.testMode.join(ChannelClient(channel: context.channel), seconds: seconds)
     }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        commandTimeout?.cancel()
+        if let technician { server.testMode.leave(technician) }
+        technician = nil
+        if admitted { server.release() }
+        admitted = false
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func refuse(_ context: ChannelHandlerContext, _ message: String) {
+        permitted = false
+        let event = ButtonTestEvent(event: "refused", message: message)
+        let line = ((try? JSONEncoder().encode(event)).map { Array($0) } ?? []) + [UInt8(ascii: "\n")]
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: line)), promise: nil)
+        context.close(promise: nil)
+    }
+}
+
+/// A technician's connection as the test mode sees it: lines are queued on the event loop and never
+/// waited for; past `maximumQueuedBytes` unread, the client counts as gone.
+final class ChannelClient: ButtonTestClient {
+    let channel: any Channel
+    private let queued = Atomic<Int>(0)
+
+    init(channel: any Channel) { self.channel = channel }
+
+    func send(_ line: [UInt8]) -> Bool {
+        let total = queued.wrappingAdd(line.count, ordering: .relaxed).newValue
+        guard total <= ControlSocketServer.maximumQueuedBytes else {
+            queued.wrappingSubtract(line.count, ordering: .relaxed)
+            return false
+        }
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in self.queued.wrappingSubtract(line.count, ordering: .relaxed) }
+        channel.writeAndFlush(ByteBuffer(bytes: line), promise: promise)
+        return true
+    }
+
+    func close() { channel.close(promise: nil) }
 }

@@ -32,6 +32,25 @@ public final class LEDAcknowledger: Acknowledger, @unchecked Sendable {
         }
     }
 
+    /// Every LED blinks three times quickly when a buttons test starts, and stays lit for a second when it ends.
+    public func announceButtonsTest(active: Bool) {
+        let offsets = Array(ledOffsets.values)
+        let pattern: [(on: Int, off: Int)] = active ? [(100, 100), (100, 100), (100, 100)] : [(1000, 0)]
+        queue.async { [self] in
+            var at = 0
+            for step in pattern {
+                queue.asyncAfter(deadline: .now() + .milliseconds(at)) { [self] in
+                    for offset in offsets { set(offset, on: true) }
+                }
+                at += step.on
+                queue.asyncAfter(deadline: .now() + .milliseconds(at)) { [self] in
+                    for offset in offsets { set(offset, on: false) }
+                }
+                at += step.off
+            }
+        }
+    }
+
     func set(_ offset: UInt32, on: Bool) {
         do { try outputs.set(offset: offset, on: on) } catch {
             logger.warning("acknowledgement output failed: \(error)")

@@ -64,7 +64,8 @@ public struct HeartbeatService: Service {
                 synchronised: clock.isSynchronised()),
             stuckLines: health.stuckLines, lostGPIOEvents: health.lostEvents,
             freeDiskBytes: freeDiskBytes(at: configuration.stateDirectory),
-            storageWarning: configuration.storage.warning(backlog: summary.backlog))
+            storageWarning: configuration.storage.warning(backlog: summary.backlog),
+            setAside: try store.setAsideReport())
     }
 
     /// `smileyctl status` reads the daemon's health from here (`<stateDirectory>/health.json`).

@@ -68,6 +68,15 @@ public struct DeviceStore: Sendable {
                     )
                     """)
         }
+        migrator.registerMigration("v4: set-aside presses") { db in
+            // A press the hub refused by name: kept (never uploaded, never pruned), left out of uploads.
+            try db.execute(
+                sql: """
+                    ALTER TABLE press ADD COLUMN set_aside_at_millis INTEGER;
+                    ALTER TABLE press ADD COLUMN set_aside_status INTEGER;
+                    ALTER TABLE press ADD COLUMN set_aside_message TEXT;
+                    """)
+        }
         return migrator
     }
 
@@ -143,7 +152,7 @@ public struct DeviceStore: Sendable {
     }
 
     /// The oldest presses the hub does not yet hold (after sequence `after`), at most `limit`, as the
-    /// wire sends them.
+    /// wire sends them. Set-aside presses are left out.
     public func unsent(device: DeviceID, limit: Int, after: Int64 = 0) throws -> [Press] {
         try writer.read { db in
             let rows = try Row.fetchAll(
@@ -151,7 +160,8 @@ public struct DeviceStore: Sendable {
                 sql: """
                     SELECT sequence, boot, question, answer, monotonic_nanos, wall_clock_millis,
                            clock_synchronised, suppressed
-                    FROM press WHERE uploaded_at_millis IS NULL AND sequence > ? ORDER BY sequence LIMIT ?
+                    FROM press WHERE uploaded_at_millis IS NULL AND set_aside_at_millis IS NULL AND sequence > ?
+                    ORDER BY sequence LIMIT ?
                     """,
                 arguments: [after, limit])
             return try rows.map { row in
@@ -175,10 +185,53 @@ public struct DeviceStore: Sendable {
         try writer.write { db in
             for sequence in sequences {
                 try db.execute(
-                    sql: "UPDATE press SET uploaded_at_millis = ? WHERE sequence = ? AND uploaded_at_millis IS NULL",
+                    sql: """
+                        UPDATE press SET uploaded_at_millis = ?
+                        WHERE sequence = ? AND uploaded_at_millis IS NULL AND set_aside_at_millis IS NULL
+                        """,
                     arguments: [atMillis, sequence])
             }
         }
+    }
+
+    /// Sets aside a press the hub refused, with the hub's answer: it stays in the store, is never
+    /// pruned, and is left out of uploads from now on.
+    public func setAside(sequence: Int64, status: Int, message: String, atMillis: Int64) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE press SET set_aside_at_millis = ?, set_aside_status = ?, set_aside_message = ?
+                    WHERE sequence = ? AND uploaded_at_millis IS NULL AND set_aside_at_millis IS NULL
+                    """,
+                arguments: [atMillis, status, String(message.prefix(SetAsideReport.maximumMessageLength)), sequence])
+        }
+    }
+
+    /// Set-aside presses, most recently set aside first (at most `limit`, or all).
+    public func setAsidePresses(limit: Int? = nil) throws -> [SetAsidePress] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT sequence, set_aside_status, set_aside_message, set_aside_at_millis FROM press
+                    WHERE set_aside_at_millis IS NOT NULL ORDER BY set_aside_at_millis DESC, sequence DESC LIMIT ?
+                    """,
+                arguments: [limit ?? -1]
+            ).map { row in
+                SetAsidePress(
+                    sequence: row["sequence"], status: row["set_aside_status"], message: row["set_aside_message"],
+                    atMillis: row["set_aside_at_millis"])
+            }
+        }
+    }
+
+    /// What a heartbeat reports of set-aside presses; nil when there are none.
+    public func setAsideReport() throws -> SetAsideReport? {
+        let count = try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM press WHERE set_aside_at_millis IS NOT NULL") ?? 0
+        }
+        guard count > 0 else { return nil }
+        return SetAsideReport(count: count, latest: try setAsidePresses(limit: SetAsideReport.maximumListed))
     }
 
     /// The journal mode and `synchronous` level in force (`wal`, 2 = FULL), for checks and health.
@@ -217,15 +270,17 @@ public struct DeviceStore: Sendable {
                 db,
                 sql: """
                     SELECT COUNT(*) AS total,
-                           COUNT(*) FILTER (WHERE uploaded_at_millis IS NULL) AS backlog,
-                           MIN(recorded_at_millis) FILTER (WHERE uploaded_at_millis IS NULL) AS oldest_unsent,
+                           COUNT(*) FILTER (WHERE uploaded_at_millis IS NULL AND set_aside_at_millis IS NULL) AS backlog,
+                           MIN(recorded_at_millis) FILTER (
+                               WHERE uploaded_at_millis IS NULL AND set_aside_at_millis IS NULL) AS oldest_unsent,
+                           COUNT(*) FILTER (WHERE set_aside_at_millis IS NOT NULL) AS set_aside,
                            MAX(sequence) AS last_sequence,
                            MAX(uploaded_at_millis) AS last_upload
                     FROM press
                     """)!
             return StoreSummary(
                 total: row["total"], backlog: row["backlog"], oldestUnsentRecordedAtMillis: row["oldest_unsent"],
-                lastSequence: row["last_sequence"], lastUploadMillis: row["last_upload"])
+                lastSequence: row["last_sequence"], lastUploadMillis: row["last_upload"], setAside: row["set_aside"])
         }
     }
 }
@@ -254,20 +309,24 @@ public struct RecordedPress: Sendable, Hashable {
 
 public struct StoreSummary: Sendable, Hashable, Codable {
     public var total: Int
+    /// Presses waiting for the hub (set-aside presses not included).
     public var backlog: Int
     public var oldestUnsentRecordedAtMillis: Int64?
     public var lastSequence: Int64?
     /// When the hub last acknowledged a batch (the device's clock), if ever.
     public var lastUploadMillis: Int64?
+    /// Presses the hub refused by name, kept here and no longer sent.
+    public var setAside: Int
 
     public init(
         total: Int, backlog: Int, oldestUnsentRecordedAtMillis: Int64?, lastSequence: Int64?,
-        lastUploadMillis: Int64? = nil
+        lastUploadMillis: Int64? = nil, setAside: Int = 0
     ) {
         self.total = total
         self.backlog = backlog
         self.oldestUnsentRecordedAtMillis = oldestUnsentRecordedAtMillis
         self.lastSequence = lastSequence
         self.lastUploadMillis = lastUploadMillis
+        self.setAside = setAside
     }
 }

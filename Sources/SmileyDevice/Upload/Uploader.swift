@@ -9,7 +9,8 @@ import NIOHTTP1
 
 /// Sends stored presses the hub does not hold yet, in batches, oldest first. A press is marked
 /// uploaded only after the hub's receipt for its batch arrived, so a lost reply means a retry, and
-/// the hub's deduplication makes the retry harmless.
+/// the hub's deduplication makes the retry harmless. A press the hub refuses by name is set aside
+/// (kept, reported), so it cannot hold back the presses after it (`UploadDecision`).
 public final class Uploader: Service {
     let store: DeviceStore
     let device: DeviceID
@@ -26,12 +27,18 @@ public final class Uploader: Service {
     /// The device's secret, sent as a bearer token.
     let token: String
     let logger: Logger
+    /// The clock the uploader waits on between retries, and the source of the retries' jitter.
+    let retryClock: any Clock<Duration>
+    let makeRandom: @Sendable () -> any RandomNumberGenerator
 
     public init(
         store: DeviceStore, device: DeviceID, centre: CentreID, hub: URL, settings: UploadSettings,
         client: HTTPClient, clock: any DeviceClock, boot: String = BootIdentity.current(), storageBudget: Int? = nil,
-        token: String, signal: UploadSignal, logger: Logger
+        token: String, signal: UploadSignal, logger: Logger, retryClock: any Clock<Duration> = ContinuousClock(),
+        random: @escaping @Sendable () -> any RandomNumberGenerator = { SystemRandomNumberGenerator() }
     ) {
+        self.retryClock = retryClock
+        self.makeRandom = random
         self.token = token
         self.boot = boot
         self.storageBudget = storageBudget
@@ -58,41 +65,65 @@ public final class Uploader: Service {
     }
 
     func uploadWhenSignalled() async throws {
-        var failures = 0
+        try await uploadWhenSignalled(on: retryClock)
+    }
+
+    /// Drains whenever signalled; after a failure, waits on `clock` as `RetryBackoff` says, then drains again.
+    func uploadWhenSignalled<C: Clock>(on clock: C) async throws where C.Duration == Duration {
+        var backoff = RetryBackoff<C>(settings)
+        var random = makeRandom()
         while true {
             do {
                 let sent = try await drain()
                 if sent > 0 { logger.log(level: sent >= 100 ? .info : .debug, "uploaded \(sent) presses") }
-                failures = 0
+                backoff.succeeded()
                 guard await signal.wait() else { return }
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
                 try Task.checkCancellation()
-                failures += 1
-                let delay = Self.retryDelayMillis(failures: failures, settings: settings)
-                logger.warning("upload failed, retrying in \(delay) ms: \(error)")
-                try await Task.sleep(for: .milliseconds(delay))
+                let now = clock.now
+                switch backoff.failed(at: now, using: &random) {
+                case .retry(let deadline):
+                    logger.warning("upload failed, retrying in \(now.duration(to: deadline)): \(error)")
+                    try await clock.sleep(until: deadline, tolerance: nil)
+                }
             }
         }
     }
 
-    /// Exponential backoff with "full jitter": a random delay up to the doubled cap.
-    static func retryDelayMillis(failures: Int, settings: UploadSettings) -> Int {
-        let exponent = min(failures - 1, 20)
-        let cap = min(settings.maximumRetryMillis, settings.initialRetryMillis << exponent)
-        return Int.random(in: settings.initialRetryMillis...max(settings.initialRetryMillis, cap))
-    }
-
-    /// Uploads every unsent press now; returns how many were sent. Throws on the first failure.
+    /// Uploads every unsent press now; returns how many the hub stored. A press the hub refuses by
+    /// name is set aside and the rest go on; any other failure is thrown, for a retry later.
     @discardableResult
     public func drain(progress: (Int) -> Void = { _ in }) async throws -> Int {
         try await learnHubBaselineIfNeeded()
         var sent = 0
+        var limit = settings.batchSize
         while true {
-            let presses = try store.unsent(device: device, limit: settings.batchSize)
+            let presses = Self.consecutive(try store.unsent(device: device, limit: limit))
             if presses.isEmpty { return sent }
-            let receipt = try await upload(IngestBatch(device: device, centre: centre, presses: presses, clock: clockSample()))
+            let receipt: IngestReceipt
+            do {
+                receipt = try await upload(IngestBatch(device: device, centre: centre, presses: presses, clock: clockSample()))
+            } catch let error as UploadError {
+                guard case .rejected(let status, let message) = error else { throw error }
+                switch UploadDecision(status: status, message: message, batchCount: presses.count) {
+                case .sendSmaller(let smaller):
+                    logger.notice("the hub refused a batch of \(presses.count) as too large: sending \(smaller) at a time")
+                    limit = smaller
+                    continue
+                case .setAside(let index):
+                    let press = presses[index]
+                    try store.setAside(
+                        sequence: press.sequence, status: status, message: message, atMillis: clock.wallClockMillis())
+                    logger.error(
+                        "the hub refused press \(press.sequence) (\(status): \(message)): set aside, kept on the device; later presses go on"
+                    )
+                    continue
+                case .retryLater:
+                    throw error
+                }
+            }
             try store.markUploaded(sequences: presses.map(\.sequence), atMillis: clock.wallClockMillis())
             if let budget = storageBudget { try store.prune(budget: budget) }
             sent += presses.count
@@ -128,8 +159,21 @@ public final class Uploader: Service {
         case .notFound:
             try store.resumeAfter(hubHighestSequence: 0)
         default:
-            throw UploadError.rejected(status: Int(response.status.code), message: String(buffer: body))
+            throw UploadError.rejected(status: Int(response.status.code), message: UploadError.message(of: body))
         }
+    }
+
+    /// The leading run of presses with consecutive sequence numbers: the hub takes a batch only
+    /// without gaps, and a set-aside press leaves one.
+    static func consecutive(_ presses: [Press]) -> [Press] {
+        guard var previous = presses.first?.sequence else { return [] }
+        var count = 1
+        for press in presses.dropFirst() {
+            guard press.sequence == previous + 1 else { break }
+            previous = press.sequence
+            count += 1
+        }
+        return Array(presses.prefix(count))
     }
 
     var statusURL: String {
@@ -162,7 +206,7 @@ public final class Uploader: Service {
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(batch)))
         let (response, body) = try await execute(request)
         guard response.status == .ok else {
-            throw UploadError.rejected(status: Int(response.status.code), message: String(buffer: body))
+            throw UploadError.rejected(status: Int(response.status.code), message: UploadError.message(of: body))
         }
         do {
             return try JSONDecoder().decode(IngestReceipt.self, from: body)
@@ -184,6 +228,16 @@ public enum UploadError: Error, Sendable, CustomStringConvertible {
         case .untrustedHub(let url, let detail):
             "the certificate of the hub at \(url) is not trusted (\(detail)): set hubCAFile to the CA that signed it"
         }
+    }
+
+    /// The hub's `{"error": {"message": …}}`, or the body itself when it is not that (at most 1,000 characters).
+    static func message(of body: ByteBuffer) -> String {
+        struct Reply: Decodable {
+            struct Detail: Decodable { var message: String }
+            var error: Detail
+        }
+        let text = (try? JSONDecoder().decode(Reply.self, from: body))?.error.message ?? String(buffer: body)
+        return String(text.prefix(1000))
     }
 
     /// Turns a TLS verification failure into words a technician can act on; other errors pass.
