@@ -23,7 +23,8 @@ system-tests: build
 # Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
 screenshots: build
 	@scripts/install-deps.sh chromium chromium-driver
-	@Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)" --screenshots "$$(pwd)/docs/screenshots"
+	@SMILEY_SMOKE_HISTORY_DAYS=91 Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)" \
+		--screenshots "$$(pwd)/docs/screenshots"
 
 test: unit-tests system-tests hil
 

@@ -38,7 +38,7 @@ finish() {
 
 (
     cd "${root}" || exit 1
-    SMILEY_DEMO_PORT="${port}" SMILEY_DEMO_STATE="${work}/state" SMILEY_DEMO_HISTORY_DAYS=14 \
+    SMILEY_DEMO_PORT="${port}" SMILEY_DEMO_STATE="${work}/state" SMILEY_DEMO_HISTORY_DAYS="${SMILEY_SMOKE_HISTORY_DAYS:-14}" \
         SMILEY_DEMO_LIVE_SECONDS=2 exec scripts/demo.sh "${bin}"
 ) >"${work}/demo.out" 2>&1 &
 demo_pid=$!
