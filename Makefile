@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := $(shell pwd)/.build/debug
 
-.PHONY: demo test deps build build-gpiod2 unit-tests system-tests screenshots hil benchmarks manuals clean
+.PHONY: demo test deps build build-gpiod2 unit-tests benchmark-smoke system-tests screenshots hil benchmarks fuzz manuals clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,7 +26,11 @@ screenshots: build
 	@SMILEY_SMOKE_HISTORY_DAYS=91 Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)" \
 		--screenshots "$$(pwd)/docs/screenshots"
 
-test: unit-tests system-tests hil
+test: unit-tests benchmark-smoke system-tests hil
+
+# Each benchmark once at a tiny size (debug build), so none can rot unnoticed; figures come from `make benchmarks`.
+benchmark-smoke: build
+	$(BIN)/HeatmapWindow 2000 4
 
 # smiley-device built against libgpiod 2.x (Debian's bookworm-backports, unpacked into a private prefix).
 build-gpiod2: deps
@@ -50,6 +54,11 @@ benchmarks: deps
 	.build/release/IngestThroughput
 	$(SWIFT) build -c release --product HeatmapWindow
 	.build/release/HeatmapWindow
+
+# Coverage-guided fuzzing of the decoders (scripts/fuzz.sh): FUZZ_SECONDS per target, corpus in Fuzz/corpus.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Man pages and shell completions, generated from the command definitions into docs/.
 manuals: build

@@ -69,24 +69,25 @@ public struct CentreReader: Sendable {
     public func nowMillis() -> Int64 { clock.nowMillis() }
 
     /// One question at one centre in a window (and the window before it).
-    public func report(centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil) throws
-        -> WindowReport
-    {
+    public func report(
+        centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil,
+        calendar: OpeningCalendar? = nil
+    ) throws -> WindowReport {
         let rows = try database.hourCounts(
             centre: centre.id, question: question, from: window.previous.from, to: window.to, device: device)
         return WindowReport(
-            question: question, window: window, rows: rows, calendar: try database.openingCalendar(centre: centre.id),
-            minimumCount: settings.minimumCount)
+            question: question, window: window, rows: rows,
+            calendar: try calendar ?? database.openingCalendar(centre: centre.id), minimumCount: settings.minimumCount)
     }
 
     /// The JSON answer of the heatmap API.
     public func heatmap(centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil) throws
         -> HeatmapResponse
     {
-        let report = try report(centre: centre, question: question, window: window, device: device)
+        let calendar = try database.openingCalendar(centre: centre.id)
+        let report = try report(centre: centre, question: question, window: window, device: device, calendar: calendar)
         return HeatmapResponse(
-            centre: centre.id, timeZone: centre.timeZone,
-            openingHours: try database.openingCalendar(centre: centre.id).hours?.description, report: report,
+            centre: centre.id, timeZone: centre.timeZone, openingHours: calendar.hours?.description, report: report,
             timeUncertainPresses: try database.uncertainCount(centre: centre.id))
     }
 
