@@ -261,6 +261,7 @@ try:
             axe = Axe(driver)
             axe.inject()
             results = axe.run()
+            assert len(results["passes"]) > 10, f"axe checked almost nothing on {path}"
             for violation in results["violations"]:
                 if violation["impact"] in ("serious", "critical"):
                     problems.append((path, violation["id"], violation["help"], [n["target"] for n in violation["nodes"]][:3]))
