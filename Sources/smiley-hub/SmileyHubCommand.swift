@@ -158,18 +158,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @OptionGroup var state: StateOptions
 
         func run() async throws {
-            let database = try state.open()
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            for device in try database.devices() {
-                var line = "\(device.id)\t\(device.centre)\t\(device.presses) presses\thighest sequence \(device.highestSequence)"
-                if let (heartbeat, received) = try database.lastHeartbeat(device.id) {
-                    line += "\tlast heartbeat \((now - received) / 1000) s ago, backlog \(heartbeat.backlog)"
-                    if !heartbeat.stuckLines.isEmpty { line += ", stuck: \(heartbeat.stuckLines.joined(separator: " "))" }
-                    if heartbeat.lostGPIOEvents > 0 { line += ", lost GPIO events: \(heartbeat.lostGPIOEvents)" }
-                    if let warning = heartbeat.storageWarning { line += ", \(warning)" }
-                } else {
-                    line += "\tno heartbeat yet"
-                }
+            for line in try state.open().deviceListing(nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
                 print(line)
             }
         }
@@ -189,7 +178,8 @@ struct Enroll: AsyncParsableCommand {
         let centreID: CentreID
         do { centreID = try CentreID.parse(centre) } catch { throw ValidationError(error.description) }
         guard let seconds = Self.seconds(expires) else {
-            throw ValidationError("--expires '\(expires)': expected a number followed by m, h or d, for example 24h")
+            throw ValidationError(
+                "--expires '\(expires)': expected a number followed by m, h or d, at most a year, for example 24h")
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do {
@@ -201,14 +191,19 @@ struct Enroll: AsyncParsableCommand {
         }
     }
 
+    /// At most a year: a longer-lived code is a standing credential.
     static func seconds(_ text: String) -> Int64? {
-        guard let unit = text.last, let value = Int64(text.dropLast()), value > 0 else { return nil }
+        guard let unit = text.last, let value = Int64(text.dropLast()), (1...(366 * 24 * 60)).contains(value) else {
+            return nil
+        }
+        let seconds: Int64
         switch unit {
-        case "m": return value * 60
-        case "h": return value * 3600
-        case "d": return value * 86_400
+        case "m": seconds = value * 60
+        case "h": seconds = value * 3600
+        case "d": seconds = value * 86_400
         default: return nil
         }
+        return seconds <= 366 * 86_400 ? seconds : nil
     }
 }
 
@@ -233,7 +228,8 @@ struct Import: AsyncParsableCommand {
             if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
             print("imported \(result.accepted) new presses (\(result.duplicates) already held)")
         } catch let error as HubError {
-            throw ValidationError(error.description)
+            // The message may quote the file, which anyone could have written.
+            throw ValidationError(TerminalText.neutralised(error.description))
         }
     }
 }

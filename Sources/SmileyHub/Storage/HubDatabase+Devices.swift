@@ -34,44 +34,32 @@ extension HubDatabase {
     /// Adds a device to a centre and returns its token (shown once; only its hash is kept).
     public func addDevice(_ device: DeviceID, centre: CentreID, nowMillis: Int64) throws(HubError) -> DeviceToken {
         let token = DeviceToken.generate()
-        do {
-            try writer.write { db in
-                guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
-                else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
-                if try String.fetchOne(db, sql: "SELECT id FROM device WHERE id = ?", arguments: [device.rawValue]) != nil {
-                    throw HubError.conflict(
-                        "device '\(device)' already exists: revoke it and add the replacement under a new id")
-                }
-                try db.execute(
-                    sql: "INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis) VALUES (?, ?, ?, ?)",
-                    arguments: [device.rawValue, centre.rawValue, nowMillis, nowMillis])
-                try db.execute(
-                    sql: "INSERT INTO device_token (device_id, token_sha256, created_millis) VALUES (?, ?, ?)",
-                    arguments: [device.rawValue, token.sha256, nowMillis])
+        try write { db in
+            guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+            else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
+            if try String.fetchOne(db, sql: "SELECT id FROM device WHERE id = ?", arguments: [device.rawValue]) != nil {
+                throw HubError.conflict(
+                    "device '\(device)' already exists: revoke it and add the replacement under a new id")
             }
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
+            try db.execute(
+                sql: "INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis) VALUES (?, ?, ?, ?)",
+                arguments: [device.rawValue, centre.rawValue, nowMillis, nowMillis])
+            try db.execute(
+                sql: "INSERT INTO device_token (device_id, token_sha256, created_millis) VALUES (?, ?, ?)",
+                arguments: [device.rawValue, token.sha256, nowMillis])
         }
         return token
     }
 
     /// Revokes a device's token: its requests are refused from now on; its presses stay.
     public func revokeDevice(_ device: DeviceID, nowMillis: Int64) throws(HubError) {
-        do {
-            try writer.write { db in
-                try db.execute(
-                    sql: "UPDATE device_token SET revoked_millis = ? WHERE device_id = ? AND revoked_millis IS NULL",
-                    arguments: [nowMillis, device.rawValue])
-                guard db.changesCount == 1 else {
-                    throw HubError.notFound("no device '\(device)' with a valid token")
-                }
+        try write { db in
+            try db.execute(
+                sql: "UPDATE device_token SET revoked_millis = ? WHERE device_id = ? AND revoked_millis IS NULL",
+                arguments: [nowMillis, device.rawValue])
+            guard db.changesCount == 1 else {
+                throw HubError.notFound("no device '\(device)' with a valid token")
             }
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
         }
     }
 
@@ -80,9 +68,8 @@ extension HubDatabase {
         guard let token, !token.isEmpty else {
             throw .unauthorized("missing device token: send 'Authorization: Bearer <token>'")
         }
-        let row: Row?
-        do {
-            row = try writer.read { db in
+        let row = try storage {
+            try writer.read { db in
                 try Row.fetchOne(
                     db,
                     sql: """
@@ -90,8 +77,6 @@ extension HubDatabase {
                         JOIN device d ON d.id = t.device_id WHERE t.token_sha256 = ?
                         """, arguments: [DeviceToken.sha256(token)])
             }
-        } catch {
-            throw .storage("\(error)")
         }
         guard let row else { throw .unauthorized("unknown device token") }
         let device = DeviceID(rawValue: row["device_id"])!

@@ -10,20 +10,14 @@ extension HubDatabase {
         var generator = SystemRandomNumberGenerator()
         let letters = (0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
         let code = stride(from: 0, to: 12, by: 4).map { String(letters[$0..<$0 + 4]) }.joined(separator: "-")
-        do {
-            try writer.write { db in
-                guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
-                else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
-                try db.execute(
-                    sql: """
-                        INSERT INTO enrollment_code (code_sha256, centre_id, created_millis, expires_millis)
-                        VALUES (?, ?, ?, ?)
-                        """, arguments: [Self.codeHash(code), centre.rawValue, nowMillis, expiresMillis])
-            }
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
+        try write { db in
+            guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+            else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
+            try db.execute(
+                sql: """
+                    INSERT INTO enrollment_code (code_sha256, centre_id, created_millis, expires_millis)
+                    VALUES (?, ?, ?, ?)
+                    """, arguments: [Self.codeHash(code), centre.rawValue, nowMillis, expiresMillis])
         }
         return code
     }

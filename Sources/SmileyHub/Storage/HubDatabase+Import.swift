@@ -20,8 +20,7 @@ extension HubDatabase {
         guard payload.format == ExportFile.format else {
             throw .invalid("export format '\(payload.format)' is not \(ExportFile.format)")
         }
-        let key: String
-        do {
+        let key: String = try storage {
             guard
                 let row = try writer.read({ db in
                     try Row.fetchOne(
@@ -32,16 +31,11 @@ extension HubDatabase {
             if (row["revoked_millis"] as Int64?) != nil {
                 throw HubError.unauthorized("the file is from device '\(payload.device)', whose token was revoked")
             }
-            key = row["token_sha256"]
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
+            return row["token_sha256"]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let payloadBytes: Data
-        do { payloadBytes = try encoder.encode(payload) } catch { throw .storage("\(error)") }
+        let payloadBytes = try storage { try encoder.encode(payload) }
         let expected = HMAC<SHA256>.authenticationCode(for: payloadBytes, using: SymmetricKey(data: Data(key.utf8)))
             .map { String(format: "%02x", $0) }.joined()
         guard expected == file.signature else {
