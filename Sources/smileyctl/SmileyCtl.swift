@@ -130,7 +130,7 @@ struct Provision: AsyncParsableCommand {
             outcome = try await Provisioner().provision(request)
         } catch {
             print("provisioning failed: \(error)")
-            print("nothing was written")
+            if (error as? ProvisioningError)?.nothingWritten ?? true { print("nothing was written") }
             throw ExitCode.failure
         }
         switch outcome {

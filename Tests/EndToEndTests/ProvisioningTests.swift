@@ -58,6 +58,28 @@ import Testing
         }
     }
 
+    @Test func aLostReplyIsRecoveredByRedeemingAgain() async throws {
+        try await test.withHub { hub in
+            let code = try hub.database.issueEnrollmentCode(
+                centre: PressToHeatmapTests.thimphu, expiresMillis: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000,
+                nowMillis: 0)
+            // The hub redeems the code and commits; the reply never reaches the device.
+            let proxy = try ReplyDroppingProxy(upstreamPort: try #require(URL(string: hub.url)?.port), dropReplies: 1)
+            defer { proxy.stop() }
+            var lossy = request(hub, code: code)
+            lossy.hub = "http://127.0.0.1:\(proxy.port)"
+            let outcome = try await Provisioner().provision(lossy)
+            guard case .provisioned(let selfTest) = outcome else {
+                Issue.record("not provisioned: \(outcome)")
+                return
+            }
+            #expect(selfTest.passed, "\(selfTest.lines)")
+            #expect(try hub.database.devices().filter { $0.id == Self.newDevice }.count == 1)
+            let configuration = try DeviceConfiguration.load(path: hub.directory + "/etc/device.json")
+            #expect(try hub.database.authenticate(token: try configuration.loadToken()) == .device(Self.newDevice, centre: PressToHeatmapTests.thimphu))
+        }
+    }
+
     @Test func aWrongCodeIsNamedAndNothingIsWritten() async throws {
         try await test.withHub { hub in
             await #expect {

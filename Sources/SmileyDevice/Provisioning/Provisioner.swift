@@ -7,7 +7,7 @@ import SmileyCore
 
 /// `smileyctl provision`: checks the wiring, redeems an enrollment code at the hub, writes the
 /// device's configuration and token, and tests the result. Nothing is written unless every check
-/// before it passed.
+/// before it passed; a failure after the first file was written says which files were.
 public struct Provisioner: Sendable {
     public struct Request: Sendable {
         public var hub: String
@@ -64,8 +64,38 @@ public struct Provisioner: Sendable {
         if !request.simulated { try checkLines(configuration) }
         let grant = try await redeem(request, configuration: configuration)
         configuration.centre = grant.centre
-        try write(configuration, token: grant.token, to: request.configPath)
-        return .provisioned(try await selfTest(configuration))
+        var written: [String] = []
+        do {
+            try write(configuration, token: grant.token, to: request.configPath, written: &written)
+            return .provisioned(try await selfTest(configuration))
+        } catch {
+            throw ProvisioningError.incomplete(written: written, reason: "\(error)")
+        }
+    }
+
+    /// How often a redeem is sent before giving up, and the pause before each repeat.
+    static let redeemAttempts = 4
+    static let redeemRetryDelay = Duration.seconds(1)
+
+    /// Redeems the code, sending it again when no answer came: the request or its reply may have been
+    /// lost, and the hub answers a repeat by the same device with a fresh token (the earlier one was
+    /// never delivered), so asking again is safe and does not spend the code for nothing.
+    func redeem(_ request: Request, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
+        var attempt = 1
+        while true {
+            do {
+                return try await redeemOnce(request, configuration: configuration)
+            } catch ProvisioningError.unreachable(let hub, let detail) {
+                guard attempt < Self.redeemAttempts else {
+                    throw ProvisioningError.unreachable(
+                        hub,
+                        "\(detail) (\(attempt) attempts; if the hub received one, it holds the code for \(request.device): run provision again with the same code and device id)"
+                    )
+                }
+                attempt += 1
+                try await Task.sleep(for: Self.redeemRetryDelay)
+            }
+        }
     }
 
     /// Every configured line exists and nobody holds it.
@@ -86,7 +116,7 @@ public struct Provisioner: Sendable {
         }
     }
 
-    func redeem(_ request: Request, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
+    func redeemOnce(_ request: Request, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
         let client = try configuration.makeHubClient()
         defer { Task { try? await client.shutdown() } }
         let url = try configuration.hubURL.appendingPathComponent("api/v1/enroll").absoluteString
@@ -111,7 +141,8 @@ public struct Provisioner: Sendable {
         return try JSONDecoder().decode(EnrollmentGrant.self, from: body)
     }
 
-    func write(_ configuration: DeviceConfiguration, token: String, to path: String) throws {
+    /// Writes the token, then the configuration; `written` lists the files that were written.
+    func write(_ configuration: DeviceConfiguration, token: String, to path: String, written: inout [String]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manager = FileManager.default
@@ -123,9 +154,11 @@ public struct Provisioner: Sendable {
                 atPath: configuration.tokenPath, contents: Data((token + "\n").utf8),
                 attributes: [.posixPermissions: 0o600])
         else { throw ProvisioningError.cannotWrite(configuration.tokenPath) }
+        written.append(configuration.tokenPath)
         guard manager.createFile(atPath: path, contents: try encoder.encode(configuration)) else {
             throw ProvisioningError.cannotWrite(path)
         }
+        written.append(path)
     }
 
     /// Hub reachable with the new token, store writable, lines readable, clock state.
@@ -194,6 +227,15 @@ public enum ProvisioningError: Error, Sendable, CustomStringConvertible {
     case unreachable(String, String)
     case refused(status: Int, message: String)
     case cannotWrite(String)
+    /// The hub enrolled the device, then something failed on the device: `written` names what was
+    /// written before it (nothing else was).
+    case incomplete(written: [String], reason: String)
+
+    /// Whether the device was left as it was before provisioning started.
+    public var nothingWritten: Bool {
+        if case .incomplete(let written, _) = self { return written.isEmpty }
+        return true
+    }
 
     public var description: String {
         switch self {
@@ -201,6 +243,10 @@ public enum ProvisioningError: Error, Sendable, CustomStringConvertible {
         case .unreachable(let hub, let detail): "cannot reach the hub at \(hub): \(detail)"
         case .refused(_, let message): "the hub refused: \(message)"
         case .cannotWrite(let path): "cannot write \(path)"
+        case .incomplete(let written, let reason):
+            written.isEmpty
+                ? "the hub enrolled this device, then: \(reason); run provision again with --force and the same code"
+                : "the hub enrolled this device and \(written.joined(separator: " and ")) were written, then: \(reason)"
         }
     }
 }

@@ -51,8 +51,8 @@ public struct HubConfiguration: Sendable {
 }
 
 /// The hub's routes: ingest for devices, heatmaps for managers and scripts, the dashboard page.
-public func buildRouter(database: HubDatabase) -> Router<BasicRequestContext> {
-    let router = Router()
+public func buildRouter(database: HubDatabase) -> Router<HubRequestContext> {
+    let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
     IngestController(database: database).addRoutes(to: router)

@@ -37,18 +37,23 @@ extension HubDatabase {
         try write { db in
             guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
             else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
-            if try String.fetchOne(db, sql: "SELECT id FROM device WHERE id = ?", arguments: [device.rawValue]) != nil {
-                throw HubError.conflict(
-                    "device '\(device)' already exists: revoke it and add the replacement under a new id")
-            }
-            try db.execute(
-                sql: "INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis) VALUES (?, ?, ?, ?)",
-                arguments: [device.rawValue, centre.rawValue, nowMillis, nowMillis])
-            try db.execute(
-                sql: "INSERT INTO device_token (device_id, token_sha256, created_millis) VALUES (?, ?, ?)",
-                arguments: [device.rawValue, token.sha256, nowMillis])
+            try insertDevice(db, device, centre: centre, token: token, nowMillis: nowMillis)
         }
         return token
+    }
+
+    /// Adds a device and its token inside the caller's transaction; refuses an existing id.
+    func insertDevice(_ db: Database, _ device: DeviceID, centre: CentreID, token: DeviceToken, nowMillis: Int64) throws {
+        if try String.fetchOne(db, sql: "SELECT id FROM device WHERE id = ?", arguments: [device.rawValue]) != nil {
+            throw HubError.conflict(
+                "device '\(device)' already exists: revoke it and add the replacement under a new id")
+        }
+        try db.execute(
+            sql: "INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis) VALUES (?, ?, ?, ?)",
+            arguments: [device.rawValue, centre.rawValue, nowMillis, nowMillis])
+        try db.execute(
+            sql: "INSERT INTO device_token (device_id, token_sha256, created_millis) VALUES (?, ?, ?)",
+            arguments: [device.rawValue, token.sha256, nowMillis])
     }
 
     /// Revokes a device's token: its requests are refused from now on; its presses stay.
@@ -63,6 +68,12 @@ extension HubDatabase {
         }
     }
 
+    static func markTokenUsed(_ db: Database, _ device: DeviceID, nowMillis: Int64) throws {
+        try db.execute(
+            sql: "UPDATE device_token SET first_used_millis = ? WHERE device_id = ? AND first_used_millis IS NULL",
+            arguments: [nowMillis, device.rawValue])
+    }
+
     /// The device a bearer token belongs to; the error says why a request is refused.
     public func authenticate(token: String?) throws(HubError) -> DeviceAuthentication {
         guard let token, !token.isEmpty else {
@@ -73,7 +84,7 @@ extension HubDatabase {
                 try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT t.device_id, t.revoked_millis, d.centre_id FROM device_token t
+                        SELECT t.device_id, t.revoked_millis, t.first_used_millis, d.centre_id FROM device_token t
                         JOIN device d ON d.id = t.device_id WHERE t.token_sha256 = ?
                         """, arguments: [DeviceToken.sha256(token)])
             }
@@ -81,6 +92,10 @@ extension HubDatabase {
         guard let row else { throw .unauthorized("unknown device token") }
         let device = DeviceID(rawValue: row["device_id"])!
         if (row["revoked_millis"] as Int64?) != nil { throw .unauthorized("the token of device '\(device)' was revoked") }
+        if (row["first_used_millis"] as Int64?) == nil {
+            // From now on the device holds this token: its enrollment code cannot issue another.
+            try write { db in try Self.markTokenUsed(db, device, nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) }
+        }
         return .device(device, centre: CentreID(rawValue: row["centre_id"])!)
     }
 }

@@ -131,6 +131,7 @@ extension HubDatabase {
         }
         try db.execute(
             sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?", arguments: [receivedMillis, batch.device.rawValue])
+        try Self.markTokenUsed(db, batch.device, nowMillis: receivedMillis)
         return try HourBucketer(timeZoneIdentifier: zone)
     }
 

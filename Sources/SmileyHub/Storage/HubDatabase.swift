@@ -155,6 +155,13 @@ public struct HubDatabase: Sendable {
                     CREATE INDEX hourly_rollup_heatmap ON hourly_rollup(centre_id, question, weekday, hour);
                     """)
         }
+        migrator.registerMigration("token first use") { db in
+            // When a device first used its token: until then the device may redeem its enrollment
+            // code again (its reply was lost) and receive a replacement token.
+            try db.execute(sql: "ALTER TABLE device_token ADD COLUMN first_used_millis INTEGER")
+            // Tokens issued before this migration have been delivered: treat them as used.
+            try db.execute(sql: "UPDATE device_token SET first_used_millis = created_millis")
+        }
         return migrator
     }
 
