@@ -136,6 +136,7 @@ let package = Package(
             dependencies: [
                 "SmileyHub",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -93,7 +93,7 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device", abstract: "Add, list and revoke devices.",
         discussion: "Example: smiley-hub device list --state-directory /var/lib/smiley-hub",
-        subcommands: [Add.self, List.self, Revoke.self])
+        subcommands: [Add.self, List.self, Revoke.self, SetKey.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -104,6 +104,8 @@ struct DeviceCommand: AsyncParsableCommand {
         @Argument(help: "Device id: a-z, 0-9, '-' and '_'.") var id: String
         @Option(help: "Centre the device belongs to.") var centre: String
         @Option(help: "Write the token to this file (mode 0600) instead of printing it.") var tokenFile: String?
+        @Option(help: "The device's public signing key (smileyctl signing-key prints it); set-key sets it later.")
+        var publicKey: String?
 
         func run() async throws {
             let device: DeviceID
@@ -115,18 +117,48 @@ struct DeviceCommand: AsyncParsableCommand {
             let token: DeviceToken
             do {
                 token = try state.open().addDevice(
-                    device, centre: centreID, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                    device, centre: centreID, publicKey: publicKey, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
             } catch let error as HubError {
                 throw ValidationError(error.description)
             }
             if let tokenFile {
-                guard FileManager.default.createFile(
-                    atPath: tokenFile, contents: Data((token.value + "\n").utf8), attributes: [.posixPermissions: 0o600])
-                else { throw ValidationError("cannot write the token to \(tokenFile)") }
+                // 0600 from the first byte, and never into a file someone else may already hold open.
+                let descriptor = open(tokenFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                let bytes = Array((token.value + "\n").utf8)
+                let written = descriptor < 0 ? -1 : write(descriptor, bytes, bytes.count)
+                if descriptor >= 0 { close(descriptor) }
+                guard written == bytes.count else {
+                    print(
+                        "the device was added, but its token could not be written to \(tokenFile) (\(String(cString: strerror(errno)))): revoke it and add it again"
+                    )
+                    throw ExitCode.failure
+                }
                 print("added device \(device) to \(centreID); its token is in \(tokenFile)")
             } else {
                 print(token.value)
             }
+        }
+    }
+
+    struct SetKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-key",
+            abstract: "Set the public key the hub checks a device's backlog files with.",
+            discussion: "Example: smiley-hub device set-key thimphu-exit-1 --public-key \"$(ssh pi@thimphu-exit-1 smileyctl signing-key)\"")
+
+        @OptionGroup var state: StateOptions
+        @Argument(help: "Device id.") var id: String
+        @Option(help: "Base64 Ed25519 public key, as smileyctl signing-key prints it.") var publicKey: String
+
+        func run() async throws {
+            let device: DeviceID
+            do { device = try DeviceID.parse(id) } catch { throw ValidationError(error.description) }
+            do {
+                try state.open().setSigningKey(device, publicKey: publicKey)
+            } catch let error as HubError {
+                throw ValidationError(error.description)
+            }
+            print("set the signing key of device \(device)")
         }
     }
 

@@ -36,8 +36,21 @@ import Testing
             #expect(selfTest.lines.contains { $0.contains("knows device thimphu-exit-2 of centre thimphu-dcrc") })
             let configuration = try DeviceConfiguration.load(path: hub.directory + "/etc/device.json")
             #expect(configuration.centre == PressToHeatmapTests.thimphu)
-            let attributes = try FileManager.default.attributesOfItem(atPath: configuration.tokenPath)
-            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            for secret in [configuration.tokenPath, configuration.signingKeyPath] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: secret)
+                #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(secret)")
+            }
+            // The hub holds the device's public key: an export from it imports.
+            let key = try DeviceSigningKey.load(path: configuration.signingKeyPath)
+            let payload = Data("{}".utf8)
+            let file = try JSONEncoder().encode(
+                ExportFile(device: Self.newDevice, payload: payload, signature: try key.signature(for: payload)))
+            #expect {
+                try hub.database.importBacklog(file, nowMillis: 0)
+            } throws: { error in
+                // Past the signature check: only the (empty) payload is refused.
+                "\(error)".contains("the signed payload is not a Smiley backlog")
+            }
             // The provisioned device records a press through the simulated source; it reaches the hub.
             let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "provisioned"))
             let clock = SimulatedClock(bootWallClockMillis: PressToHeatmapTests.bhutan(2026, 11, 2, 9, 0))

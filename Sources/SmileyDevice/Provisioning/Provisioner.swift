@@ -62,11 +62,13 @@ public struct Provisioner: Sendable {
         configuration.hubCAFile = request.hubCAFile
         do { _ = try configuration.hubURL } catch { throw ProvisioningError.badHub(request.hub, error.description) }
         if !request.simulated { try checkLines(configuration) }
-        let grant = try await redeem(request, configuration: configuration)
+        // The key pair is made now and written only after the hub took its public half.
+        let signingKey = DeviceSigningKey.generate()
+        let grant = try await redeem(request, publicKey: signingKey.publicKeyBase64, configuration: configuration)
         configuration.centre = grant.centre
         var written: [String] = []
         do {
-            try write(configuration, token: grant.token, to: request.configPath, written: &written)
+            try write(configuration, token: grant.token, signingKey: signingKey, to: request.configPath, written: &written)
             return .provisioned(try await selfTest(configuration))
         } catch {
             throw ProvisioningError.incomplete(written: written, reason: "\(error)")
@@ -80,11 +82,11 @@ public struct Provisioner: Sendable {
     /// Redeems the code, sending it again when no answer came: the request or its reply may have been
     /// lost, and the hub answers a repeat by the same device with a fresh token (the earlier one was
     /// never delivered), so asking again is safe and does not spend the code for nothing.
-    func redeem(_ request: Request, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
+    func redeem(_ request: Request, publicKey: String, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
         var attempt = 1
         while true {
             do {
-                return try await redeemOnce(request, configuration: configuration)
+                return try await redeemOnce(request, publicKey: publicKey, configuration: configuration)
             } catch ProvisioningError.unreachable(let hub, let detail) {
                 guard attempt < Self.redeemAttempts else {
                     throw ProvisioningError.unreachable(
@@ -116,14 +118,17 @@ public struct Provisioner: Sendable {
         }
     }
 
-    func redeemOnce(_ request: Request, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
+    func redeemOnce(_ request: Request, publicKey: String, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
         let client = try configuration.makeHubClient()
         defer { Task { try? await client.shutdown() } }
         let url = try configuration.hubURL.appendingPathComponent("api/v1/enroll").absoluteString
         var http = HTTPClientRequest(url: url)
         http.method = .POST
         http.headers.add(name: "Content-Type", value: "application/json")
-        http.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(EnrollmentRequest(code: request.code, device: request.device))))
+        http.body = .bytes(
+            ByteBuffer(
+                data: try JSONEncoder().encode(
+                    EnrollmentRequest(code: request.code, device: request.device, publicKey: publicKey))))
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
@@ -141,20 +146,22 @@ public struct Provisioner: Sendable {
         return try JSONDecoder().decode(EnrollmentGrant.self, from: body)
     }
 
-    /// Writes the token, then the configuration; `written` lists the files that were written.
-    func write(_ configuration: DeviceConfiguration, token: String, to path: String, written: inout [String]) throws {
+    /// Writes the token and the signing key (each 0600 from its first byte), then the configuration;
+    /// `written` lists the files that were written.
+    func write(
+        _ configuration: DeviceConfiguration, token: String, signingKey: DeviceSigningKey, to path: String,
+        written: inout [String]
+    ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manager = FileManager.default
         try manager.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try manager.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
-        guard
-            manager.createFile(
-                atPath: configuration.tokenPath, contents: Data((token + "\n").utf8),
-                attributes: [.posixPermissions: 0o600])
-        else { throw ProvisioningError.cannotWrite(configuration.tokenPath) }
+        try SecretFile.create(Data((token + "\n").utf8), at: configuration.tokenPath)
         written.append(configuration.tokenPath)
+        try signingKey.write(to: configuration.signingKeyPath)
+        written.append(configuration.signingKeyPath)
         guard manager.createFile(atPath: path, contents: try encoder.encode(configuration)) else {
             throw ProvisioningError.cannotWrite(path)
         }

@@ -29,6 +29,7 @@ extension HubDatabase {
     /// replaces the undelivered one, so exactly one token of the device works, the last one sent.
     public func redeem(_ request: EnrollmentRequest, nowMillis: Int64) throws(HubError) -> EnrollmentGrant {
         let token = DeviceToken.generate()
+        if let publicKey = request.publicKey { try Self.checkPublicKey(publicKey) }
         let centre = try write { db -> CentreID in
             guard
                 let row = try Row.fetchOne(
@@ -53,9 +54,14 @@ extension HubDatabase {
                         WHERE device_id = ? AND first_used_millis IS NULL AND revoked_millis IS NULL
                         """, arguments: [token.sha256, nowMillis, request.device.rawValue])
                 guard db.changesCount == 1 else { throw spent }
+                // The repeat may come from a second run of provisioning, with a new key pair.
+                try db.execute(
+                    sql: "UPDATE device SET signing_public_key = ? WHERE id = ?",
+                    arguments: [request.publicKey, request.device.rawValue])
                 return centre
             }
-            try insertDevice(db, request.device, centre: centre, token: token, nowMillis: nowMillis)
+            try insertDevice(
+                db, request.device, centre: centre, token: token, publicKey: request.publicKey, nowMillis: nowMillis)
             try db.execute(
                 sql: "UPDATE enrollment_code SET redeemed_by = ?, redeemed_millis = ? WHERE code_sha256 = ?",
                 arguments: [request.device.rawValue, nowMillis, Self.codeHash(request.code)])

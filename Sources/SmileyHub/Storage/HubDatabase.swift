@@ -162,6 +162,10 @@ public struct HubDatabase: Sendable {
             // Tokens issued before this migration have been delivered: treat them as used.
             try db.execute(sql: "UPDATE device_token SET first_used_millis = created_millis")
         }
+        migrator.registerMigration("device signing key") { db in
+            // The device's Ed25519 public key (base64 of 32 bytes): checks its export files' signatures.
+            try db.execute(sql: "ALTER TABLE device ADD COLUMN signing_public_key TEXT")
+        }
         return migrator
     }
 
