@@ -34,6 +34,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCertificate: String?
     @Option(help: "PEM private key of the certificate.") var tlsKey: String?
+    @Option(help: "Connections open at once; more wait until one closes.") var maximumConnections = 512
+    @Option(help: "Seconds before closing a connection with no request in progress.") var idleTimeout = 30
+    @Option(help: "Seconds a request may take to arrive, from its head to its last byte.") var requestTimeout = 60
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -41,9 +44,16 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "smiley-hub")
         logger.logLevel = level
+        guard maximumConnections >= 1, (1...3600).contains(idleTimeout), (1...3600).contains(requestTimeout) else {
+            throw ValidationError(
+                "--maximum-connections must be 1 or more; --idle-timeout and --request-timeout 1 to 3600 seconds")
+        }
         let configuration = HubConfiguration(
             host: host, port: port, stateDirectory: state.stateDirectory, tlsCertificatePath: tlsCertificate,
-            tlsKeyPath: tlsKey)
+            tlsKeyPath: tlsKey,
+            connections: ConnectionLimits(
+                maximumConnections: maximumConnections, idleTimeout: .seconds(idleTimeout),
+                requestTimeout: .seconds(requestTimeout)))
         let database = try state.open()
         try await runHub(configuration: configuration, database: database, logger: logger)
     }

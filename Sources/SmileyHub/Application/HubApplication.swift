@@ -2,8 +2,26 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOSSL
 import SmileyCore
+
+/// What keeps idle or slow clients from pinning the hub (docs/operations.md).
+public struct ConnectionLimits: Sendable, Equatable {
+    /// Connections open at once; further ones wait in the kernel's listen queue until one closes.
+    public var maximumConnections: Int
+    /// A connection with no request in progress, or whose request head is still arriving, is closed
+    /// after this long.
+    public var idleTimeout: Duration
+    /// A request's head and body must have arrived within this long of its head.
+    public var requestTimeout: Duration
+
+    public init(maximumConnections: Int = 512, idleTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(60)) {
+        self.maximumConnections = maximumConnections
+        self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
+    }
+}
 
 /// Where the hub listens and keeps its data.
 public struct HubConfiguration: Sendable {
@@ -13,16 +31,18 @@ public struct HubConfiguration: Sendable {
     /// PEM certificate chain and private key: when both are set the hub serves HTTPS only.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    public var connections: ConnectionLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,
-        tlsKeyPath: String? = nil
+        tlsKeyPath: String? = nil, connections: ConnectionLimits = ConnectionLimits()
     ) {
         self.host = host
         self.port = port
         self.stateDirectory = stateDirectory
         self.tlsCertificatePath = tlsCertificatePath
         self.tlsKeyPath = tlsKeyPath
+        self.connections = connections
     }
 
     /// The server's TLS configuration, or nil for plain HTTP; errors name the file at fault.
@@ -66,15 +86,22 @@ public func buildApplication(
     configuration: HubConfiguration, database: HubDatabase, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    let limits = configuration.connections
+    let http1 = HTTPServerBuilder.http1(
+        configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout))],
+            idleTimeout: TimeAmount(limits.idleTimeout)))
     let server: HTTPServerBuilder
     if let tls = try configuration.tlsConfiguration() {
-        server = try .tls(tlsConfiguration: tls)
+        server = try .tls(http1, tlsConfiguration: tls)
     } else {
-        server = .http1()
+        server = http1
     }
     return Application(
         router: buildRouter(database: database), server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }
