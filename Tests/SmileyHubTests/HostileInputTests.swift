@@ -149,7 +149,8 @@ import Testing
     }
 
     @Test func aBadRowInAnOlderDatabaseNeverStopsTheHub() async throws {
-        // An older hub stored a press with monotonic Int64.max as uncertain, and an offset near the limit.
+        // An older hub stored a press with monotonic Int64.max as uncertain, and a boot offset of Int64.max
+        // (5,000 ms + Int64.max overflows when that boot's press is placed).
         let queue = try DatabaseQueue(path: databasePath)
         try await queue.write { db in
             try db.execute(
@@ -157,7 +158,7 @@ import Testing
                     INSERT INTO press (device_id, sequence, boot, question, answer, score, monotonic_nanos,
                         wall_clock_millis, clock_synchronised, suppressed, time_status, received_millis)
                     VALUES ('paro-exit-1', 1, 'old', 'satisfaction', 'happy', 3, ?, 0, 0, 0, 'uncertain', 0),
-                           ('paro-exit-1', 2, 'old2', 'satisfaction', 'happy', 3, 1000, 0, 0, 0, 'uncertain', 0)
+                           ('paro-exit-1', 2, 'old2', 'satisfaction', 'happy', 3, 5000000000, 0, 0, 0, 'uncertain', 0)
                     """, arguments: [Int64.max])
             try db.execute(
                 sql: """
