@@ -124,6 +124,9 @@ struct DeviceCommand: AsyncParsableCommand {
                 device = try DeviceID.parse(id)
                 centreID = try CentreID.parse(centre)
             } catch { throw ValidationError(error.description) }
+            if let tokenFile, FileManager.default.fileExists(atPath: tokenFile) {
+                throw ValidationError("\(tokenFile) already exists: name a new file (the token is written only once)")
+            }
             let token: DeviceToken
             do {
                 token = try state.open().addDevice(
