@@ -66,7 +66,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         let header = request.headers[.authorization] ?? ""
         let token = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
         do {
-            let authentication = try database.authenticate(token: token)
+            let authentication = try database.authenticate(token: token, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
             switch authentication {
             case .device(let device, _): return device
             }

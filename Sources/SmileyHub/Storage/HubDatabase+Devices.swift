@@ -100,7 +100,7 @@ extension HubDatabase {
     }
 
     /// The device a bearer token belongs to; the error says why a request is refused.
-    public func authenticate(token: String?) throws(HubError) -> DeviceAuthentication {
+    public func authenticate(token: String?, nowMillis: Int64) throws(HubError) -> DeviceAuthentication {
         guard let token, !token.isEmpty else {
             throw .unauthorized("missing device token: send 'Authorization: Bearer <token>'")
         }
@@ -119,7 +119,7 @@ extension HubDatabase {
         if (row["revoked_millis"] as Int64?) != nil { throw .unauthorized("the token of device '\(device)' was revoked") }
         if (row["first_used_millis"] as Int64?) == nil {
             // From now on the device holds this token: its enrollment code cannot issue another.
-            try write { db in try Self.markTokenUsed(db, device, nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) }
+            try write { db in try Self.markTokenUsed(db, device, nowMillis: nowMillis) }
         }
         return .device(device, centre: CentreID(rawValue: row["centre_id"])!)
     }
