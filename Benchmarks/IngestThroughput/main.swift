@@ -35,7 +35,10 @@ func makeBatches() -> [IngestBatch] {
                 monotonicNanos: sequence * 1_000_000_000, wallClockMillis: 1_793_593_800_000 + sequence * 37_000,
                 clockSynchronised: true)
         }
-        return IngestBatch(device: device, centre: centre, presses: presses)
+        let clock = ClockSample(
+            boot: "bench-boot", monotonicNanos: sequence * 1_000_000_000,
+            wallClockMillis: 1_793_593_800_000 + sequence * 37_000, synchronised: true)
+        return IngestBatch(device: device, centre: centre, presses: presses, clock: clock)
     }
 }
 

@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key of the certificate.") var tlsKey: String?
     @Option(help: "Fewest presses for a heatmap cell or a day to show its index (fewer show only the count).")
     var minimumCount = 5
+    @Option(help: "Connections open at once; more wait until one closes.") var maximumConnections = 512
+    @Option(help: "Seconds before closing a connection with no request in progress.") var idleTimeout = 30
+    @Option(help: "Seconds a request may take to arrive, from its head to its last byte.") var requestTimeout = 60
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -43,9 +46,17 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "smiley-hub")
         logger.logLevel = level
+        guard maximumConnections >= 1, (1...3600).contains(idleTimeout), (1...3600).contains(requestTimeout) else {
+            throw ValidationError(
+                "--maximum-connections must be 1 or more; --idle-timeout and --request-timeout 1 to 3600 seconds")
+        }
         let configuration = HubConfiguration(
             host: host, port: port, stateDirectory: state.stateDirectory, tlsCertificatePath: tlsCertificate,
-            tlsKeyPath: tlsKey, minimumCellCount: minimumCount)
+            tlsKeyPath: tlsKey,
+            connections: ConnectionLimits(
+                maximumConnections: maximumConnections, idleTimeout: .seconds(idleTimeout),
+                requestTimeout: .seconds(requestTimeout)),
+            minimumCellCount: minimumCount)
         guard minimumCount >= 1 else { throw ValidationError("--minimum-count must be at least 1, got \(minimumCount)") }
         let database = try state.open()
         try await runHub(configuration: configuration, database: database, logger: logger)
@@ -153,7 +164,7 @@ struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device", abstract: "Add, list and revoke devices.",
         discussion: "Example: smiley-hub device list --state-directory /var/lib/smiley-hub",
-        subcommands: [Add.self, List.self, Revoke.self])
+        subcommands: [Add.self, List.self, Revoke.self, SetKey.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -164,6 +175,8 @@ struct DeviceCommand: AsyncParsableCommand {
         @Argument(help: "Device id: a-z, 0-9, '-' and '_'.") var id: String
         @Option(help: "Centre the device belongs to.") var centre: String
         @Option(help: "Write the token to this file (mode 0600) instead of printing it.") var tokenFile: String?
+        @Option(help: "The device's public signing key (smileyctl signing-key prints it); set-key sets it later.")
+        var publicKey: String?
 
         func run() async throws {
             let device: DeviceID
@@ -172,21 +185,54 @@ struct DeviceCommand: AsyncParsableCommand {
                 device = try DeviceID.parse(id)
                 centreID = try CentreID.parse(centre)
             } catch { throw ValidationError(error.description) }
+            if let tokenFile, FileManager.default.fileExists(atPath: tokenFile) {
+                throw ValidationError("\(tokenFile) already exists: name a new file (the token is written only once)")
+            }
             let token: DeviceToken
             do {
                 token = try state.open().addDevice(
-                    device, centre: centreID, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                    device, centre: centreID, publicKey: publicKey, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
             } catch let error as HubError {
                 throw ValidationError(error.description)
             }
             if let tokenFile {
-                guard FileManager.default.createFile(
-                    atPath: tokenFile, contents: Data((token.value + "\n").utf8), attributes: [.posixPermissions: 0o600])
-                else { throw ValidationError("cannot write the token to \(tokenFile)") }
+                // 0600 from the first byte, and never into a file someone else may already hold open.
+                let descriptor = open(tokenFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                let bytes = Array((token.value + "\n").utf8)
+                let written = descriptor < 0 ? -1 : write(descriptor, bytes, bytes.count)
+                if descriptor >= 0 { close(descriptor) }
+                guard written == bytes.count else {
+                    print(
+                        "the device was added, but its token could not be written to \(tokenFile) (\(String(cString: strerror(errno)))): revoke it and add it again"
+                    )
+                    throw ExitCode.failure
+                }
                 print("added device \(device) to \(centreID); its token is in \(tokenFile)")
             } else {
                 print(token.value)
             }
+        }
+    }
+
+    struct SetKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-key",
+            abstract: "Set the public key the hub checks a device's backlog files with.",
+            discussion: "Example: smiley-hub device set-key thimphu-exit-1 --public-key \"$(ssh pi@thimphu-exit-1 smileyctl signing-key)\"")
+
+        @OptionGroup var state: StateOptions
+        @Argument(help: "Device id.") var id: String
+        @Option(help: "Base64 Ed25519 public key, as smileyctl signing-key prints it.") var publicKey: String
+
+        func run() async throws {
+            let device: DeviceID
+            do { device = try DeviceID.parse(id) } catch { throw ValidationError(error.description) }
+            do {
+                try state.open().setSigningKey(device, publicKey: publicKey)
+            } catch let error as HubError {
+                throw ValidationError(error.description)
+            }
+            print("set the signing key of device \(device)")
         }
     }
 
@@ -218,18 +264,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @OptionGroup var state: StateOptions
 
         func run() async throws {
-            let database = try state.open()
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            for device in try database.devices() {
-                var line = "\(device.id)\t\(device.centre)\t\(device.presses) presses\thighest sequence \(device.highestSequence)"
-                if let (heartbeat, received) = try database.lastHeartbeat(device.id) {
-                    line += "\tlast heartbeat \((now - received) / 1000) s ago, backlog \(heartbeat.backlog)"
-                    if !heartbeat.stuckLines.isEmpty { line += ", stuck: \(heartbeat.stuckLines.joined(separator: " "))" }
-                    if heartbeat.lostGPIOEvents > 0 { line += ", lost GPIO events: \(heartbeat.lostGPIOEvents)" }
-                    if let warning = heartbeat.storageWarning { line += ", \(warning)" }
-                } else {
-                    line += "\tno heartbeat yet"
-                }
+            for line in try state.open().deviceListing(nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
                 print(line)
             }
         }
@@ -249,7 +284,8 @@ struct Enroll: AsyncParsableCommand {
         let centreID: CentreID
         do { centreID = try CentreID.parse(centre) } catch { throw ValidationError(error.description) }
         guard let seconds = Self.seconds(expires) else {
-            throw ValidationError("--expires '\(expires)': expected a number followed by m, h or d, for example 24h")
+            throw ValidationError(
+                "--expires '\(expires)': expected a number followed by m, h or d, at most a year, for example 24h")
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do {
@@ -261,14 +297,19 @@ struct Enroll: AsyncParsableCommand {
         }
     }
 
+    /// At most a year: a longer-lived code is a standing credential.
     static func seconds(_ text: String) -> Int64? {
-        guard let unit = text.last, let value = Int64(text.dropLast()), value > 0 else { return nil }
+        guard let unit = text.last, let value = Int64(text.dropLast()), (1...(366 * 24 * 60)).contains(value) else {
+            return nil
+        }
+        let seconds: Int64
         switch unit {
-        case "m": return value * 60
-        case "h": return value * 3600
-        case "d": return value * 86_400
+        case "m": seconds = value * 60
+        case "h": seconds = value * 3600
+        case "d": seconds = value * 86_400
         default: return nil
         }
+        return seconds <= 366 * 86_400 ? seconds : nil
     }
 }
 
@@ -293,7 +334,8 @@ struct Import: AsyncParsableCommand {
             if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
             print("imported \(result.accepted) new presses (\(result.duplicates) already held)")
         } catch let error as HubError {
-            throw ValidationError(error.description)
+            // The message may quote the file, which anyone could have written.
+            throw ValidationError(TerminalText.neutralised(error.description))
         }
     }
 }

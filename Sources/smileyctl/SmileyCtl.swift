@@ -10,7 +10,9 @@ struct SmileyCtl: AsyncParsableCommand {
         commandName: "smileyctl",
         abstract: "Technician's tool for a Smiley device.",
         discussion: "Example: smileyctl status --config /etc/smiley/device.json",
-        subcommands: [Provision.self, GPIOCommand.self, Buttons.self, Status.self, Sync.self, Export.self])
+        subcommands: [
+            Provision.self, GPIOCommand.self, Buttons.self, Status.self, Sync.self, Export.self, SigningKeyCommand.self,
+        ])
 }
 
 struct ConfigOption: ParsableArguments {
@@ -145,7 +147,7 @@ struct Provision: AsyncParsableCommand {
             outcome = try await Provisioner().provision(request)
         } catch {
             print("provisioning failed: \(error)")
-            print("nothing was written")
+            if (error as? ProvisioningError)?.nothingWritten ?? true { print("nothing was written") }
             throw ExitCode.failure
         }
         switch outcome {
@@ -214,6 +216,33 @@ struct Export: AsyncParsableCommand {
         }
         finishProgress()
         print("exported \(count) presses of \(configuration.device) to \(out)")
+    }
+}
+
+struct SigningKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signing-key",
+        abstract: "Print this device's public signing key, making the key pair first if there is none.",
+        discussion: """
+            Provisioning makes the key; a device added by hand (smiley-hub device add) needs this once. Give the \
+            printed key to the hub: smiley-hub device set-key DEVICE --public-key KEY.
+            Example: smileyctl signing-key
+            """)
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let configuration = try options.load()
+        let path = configuration.signingKeyPath
+        let key: DeviceSigningKey
+        if FileManager.default.fileExists(atPath: path) {
+            key = try DeviceSigningKey.load(path: path)
+        } else {
+            key = DeviceSigningKey.generate()
+            try key.write(to: path)
+            FileHandle.standardError.write(Data("made a new signing key at \(path)\n".utf8))
+        }
+        print(key.publicKeyBase64)
     }
 }
 

@@ -10,7 +10,8 @@ import Testing
 @Suite struct ExportImportTests {
     let test = PressToHeatmapTests()
 
-    /// A device with its token file, that recorded `count` presses while offline.
+    /// A device with its token and signing key (its public half at the hub), that recorded `count`
+    /// presses while offline.
     func offlineDevice(_ hub: PressToHeatmapTests.RunningHub, count: Int) async throws -> DeviceConfiguration {
         let configuration = DeviceConfiguration(
             device: PressToHeatmapTests.device, centre: PressToHeatmapTests.thimphu, hub: hub.url,
@@ -18,6 +19,9 @@ import Testing
         let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "offline"))
         _ = FileManager.default.createFile(
             atPath: configuration.tokenPath, contents: Data(hub.token.utf8), attributes: [.posixPermissions: 0o600])
+        let key = DeviceSigningKey.generate()
+        try key.write(to: configuration.signingKeyPath)
+        try hub.database.setSigningKey(configuration.device, publicKey: key.publicKeyBase64)
         let clock = SimulatedClock(bootWallClockMillis: PressToHeatmapTests.bhutan(2026, 11, 2, 8, 0))
         let steps = (0..<count).map { index in
             PressScript.Step(button: index % 7, atNanos: Int64(60 + index * 10) * 1_000_000_000)
@@ -62,11 +66,15 @@ import Testing
             let configuration = try await offlineDevice(hub, count: 5)
             let file = hub.directory + "/backlog.smiley"
             _ = try BacklogExport.export(configuration: configuration, to: file)
-            var text = String(decoding: try #require(FileManager.default.contents(atPath: file)), as: UTF8.self)
-            text = text.replacingOccurrences(of: #""answer":"very-unhappy""#, with: #""answer":"very-happy""#)
-            #expect(throws: HubError.self) { try hub.database.importBacklog(Data(text.utf8), nowMillis: 0) }
-            do { _ = try hub.database.importBacklog(Data(text.utf8), nowMillis: 0) } catch {
-                #expect("\(error)".contains("signature does not match device 'thimphu-exit-1'"))
+            var export = try JSONDecoder().decode(
+                ExportFile.self, from: try #require(FileManager.default.contents(atPath: file)))
+            let text = String(decoding: export.payload, as: UTF8.self)
+            #expect(text.contains(#""answer":"very-unhappy""#))
+            export.payload = Data(text.replacingOccurrences(of: #""answer":"very-unhappy""#, with: #""answer":"very-happy""#).utf8)
+            #expect {
+                try hub.database.importBacklog(try JSONEncoder().encode(export), nowMillis: 0)
+            } throws: { error in
+                "\(error)".contains("signature does not match device 'thimphu-exit-1'")
             }
             #expect(try hub.database.pressCount() == 0)
         }
@@ -78,15 +86,17 @@ import Testing
             let file = hub.directory + "/backlog.smiley"
             _ = try BacklogExport.export(configuration: configuration, to: file)
             try hub.database.revokeDevice(PressToHeatmapTests.device, nowMillis: 1)
-            do {
-                _ = try hub.database.importBacklog(try #require(FileManager.default.contents(atPath: file)), nowMillis: 2)
-                Issue.record("imported a revoked device's file")
-            } catch {
-                #expect("\(error)".contains("whose token was revoked"))
+            let data = try #require(FileManager.default.contents(atPath: file))
+            #expect {
+                try hub.database.importBacklog(data, nowMillis: 2)
+            } throws: { error in
+                "\(error)".contains("whose token was revoked")
             }
             #expect(try hub.database.pressCount() == 0)
-            do { _ = try hub.database.importBacklog(Data("{}".utf8), nowMillis: 2) } catch {
-                #expect("\(error)".contains("not a Smiley export file"))
+            #expect {
+                try hub.database.importBacklog(Data("{}".utf8), nowMillis: 2)
+            } throws: { error in
+                "\(error)".contains("not a Smiley export file")
             }
         }
     }

@@ -58,7 +58,10 @@ import Testing
                 settings: configuration.upload, client: client, clock: clock, token: hub.token, signal: UploadSignal(),
                 logger: Logger(label: "test-uploader"))
             let batch = IngestBatch(
-                device: Self.device, centre: Self.thimphu, presses: try device.store.unsent(device: Self.device, limit: 100))
+                device: Self.device, centre: Self.thimphu, presses: try device.store.unsent(device: Self.device, limit: 100),
+                clock: ClockSample(
+                    boot: "boot-1", monotonicNanos: clock.monotonicNanos(), wallClockMillis: clock.wallClockMillis(),
+                    synchronised: clock.isSynchronised()))
             #expect(try await uploader.drain() == 5)
             #expect(try device.store.summary().backlog == 0)
 

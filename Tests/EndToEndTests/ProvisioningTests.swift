@@ -36,8 +36,21 @@ import Testing
             #expect(selfTest.lines.contains { $0.contains("knows device thimphu-exit-2 of centre thimphu-dcrc") })
             let configuration = try DeviceConfiguration.load(path: hub.directory + "/etc/device.json")
             #expect(configuration.centre == PressToHeatmapTests.thimphu)
-            let attributes = try FileManager.default.attributesOfItem(atPath: configuration.tokenPath)
-            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            for secret in [configuration.tokenPath, configuration.signingKeyPath] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: secret)
+                #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(secret)")
+            }
+            // The hub holds the device's public key: an export from it imports.
+            let key = try DeviceSigningKey.load(path: configuration.signingKeyPath)
+            let payload = Data("{}".utf8)
+            let file = try JSONEncoder().encode(
+                ExportFile(device: Self.newDevice, payload: payload, signature: try key.signature(for: payload)))
+            #expect {
+                try hub.database.importBacklog(file, nowMillis: 0)
+            } throws: { error in
+                // Past the signature check: only the (empty) payload is refused.
+                "\(error)".contains("the signed payload is not a Smiley backlog")
+            }
             // The provisioned device records a press through the simulated source; it reaches the hub.
             let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "provisioned"))
             let clock = SimulatedClock(bootWallClockMillis: PressToHeatmapTests.bhutan(2026, 11, 2, 9, 0))
@@ -55,6 +68,28 @@ import Testing
             // Running it again says so and changes nothing.
             let again = try await Provisioner().provision(request(hub, code: "ANY-CODE"))
             #expect(again == .alreadyProvisioned(device: Self.newDevice, configPath: hub.directory + "/etc/device.json"))
+        }
+    }
+
+    @Test func aLostReplyIsRecoveredByRedeemingAgain() async throws {
+        try await test.withHub { hub in
+            let code = try hub.database.issueEnrollmentCode(
+                centre: PressToHeatmapTests.thimphu, expiresMillis: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000,
+                nowMillis: 0)
+            // The hub redeems the code and commits; the reply never reaches the device.
+            let proxy = try ReplyDroppingProxy(upstreamPort: try #require(URL(string: hub.url)?.port), dropReplies: 1)
+            defer { proxy.stop() }
+            var lossy = request(hub, code: code)
+            lossy.hub = "http://127.0.0.1:\(proxy.port)"
+            let outcome = try await Provisioner().provision(lossy)
+            guard case .provisioned(let selfTest) = outcome else {
+                Issue.record("not provisioned: \(outcome)")
+                return
+            }
+            #expect(selfTest.passed, "\(selfTest.lines)")
+            #expect(try hub.database.devices().filter { $0.id == Self.newDevice }.count == 1)
+            let configuration = try DeviceConfiguration.load(path: hub.directory + "/etc/device.json")
+            #expect(try hub.database.authenticate(token: try configuration.loadToken(), nowMillis: 10) == .device(Self.newDevice, centre: PressToHeatmapTests.thimphu))
         }
     }
 

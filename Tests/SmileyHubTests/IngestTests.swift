@@ -31,8 +31,13 @@ import Testing
             clockSynchronised: true, suppressed: suppressed)
     }
 
+    /// The batch as a device sends it: with a reading of its clocks (the protocol requires one).
     static func body(_ batch: IngestBatch) throws -> ByteBuffer {
-        ByteBuffer(bytes: try JSONEncoder().encode(batch))
+        var batch = batch
+        if batch.clock == nil {
+            batch.clock = ClockSample(boot: "boot-a", monotonicNanos: 1, wallClockMillis: 0, synchronised: false)
+        }
+        return ByteBuffer(bytes: try JSONEncoder().encode(batch))
     }
 
     func post(_ database: HubDatabase, _ body: ByteBuffer, token: String? = nil) async throws -> (HTTPResponse.Status, String) {

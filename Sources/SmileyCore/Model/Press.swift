@@ -49,8 +49,8 @@ extension Press: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         device = try container.decode(DeviceID.self, forKey: .device)
-        boot = try container.decode(String.self, forKey: .boot)
-        sequence = try container.decode(Int64.self, forKey: .sequence)
+        boot = try container.decodeShortText(forKey: .boot)
+        sequence = try container.decode(Int64.self, forKey: .sequence, in: WireLimits.sequences)
         let questionName = try container.decode(String.self, forKey: .question)
         let answerName = try container.decode(String.self, forKey: .answer)
         do {
@@ -59,18 +59,10 @@ extension Press: Codable {
             let key: CodingKeys = Question(rawValue: questionName) == nil ? .question : .answer
             throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: error.description)
         }
-        monotonicNanos = try container.decode(Int64.self, forKey: .monotonicNanos)
-        wallClockMillis = try container.decode(Int64.self, forKey: .wallClockMillis)
+        monotonicNanos = try container.decode(Int64.self, forKey: .monotonicNanos, in: WireLimits.monotonicNanos)
+        wallClockMillis = try container.decode(Int64.self, forKey: .wallClockMillis, in: WireLimits.wallClockMillis)
         clockSynchronised = try container.decode(Bool.self, forKey: .clockSynchronised)
-        suppressed = try container.decodeIfPresent(Bool.self, forKey: .suppressed) ?? false
-        guard sequence >= 1 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .sequence, in: container, debugDescription: "sequence must be 1 or more, got \(sequence)")
-        }
-        guard !boot.isEmpty, boot.utf8.count <= 64 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .boot, in: container, debugDescription: "boot id must be 1 to 64 characters")
-        }
+        suppressed = try container.decode(Bool.self, forKey: .suppressed)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -31,19 +31,40 @@ public enum PressPlacement: Sendable, Hashable {
     }
 
     /// Places a press given the best known offset (wall millis minus monotonic millis) of its boot.
+    /// A placement that would overflow or fall outside `WireLimits.plausibleMillis` stays uncertain.
     public static func place(_ press: Press, bootOffsetMillis: Int64?) -> PressPlacement {
         if press.clockSynchronised { return .deviceClock(millis: press.wallClockMillis) }
-        if let offset = bootOffsetMillis { return .corrected(millis: press.monotonicNanos / 1_000_000 + offset) }
+        if let offset = bootOffsetMillis, let millis = correctedMillis(monotonicNanos: press.monotonicNanos, offsetMillis: offset) {
+            return .corrected(millis: millis)
+        }
         return .uncertain
     }
 
-    /// The offset a synchronised press reveals about its boot.
+    /// `monotonic millis + offset`, or nil when that overflows or is not a plausible time.
+    public static func correctedMillis(monotonicNanos: Int64, offsetMillis: Int64) -> Int64? {
+        let (millis, overflow) = (monotonicNanos / 1_000_000).addingReportingOverflow(offsetMillis)
+        guard !overflow, WireLimits.plausibleMillis.contains(millis) else { return nil }
+        return millis
+    }
+
+    /// The offset a synchronised press reveals about its boot (nil for an unsynchronised one).
     public static func offset(of press: Press) -> Int64? {
-        press.clockSynchronised ? press.wallClockMillis - press.monotonicNanos / 1_000_000 : nil
+        press.clockSynchronised ? difference(press.wallClockMillis, press.monotonicNanos) : nil
+    }
+
+    /// The offset a synchronised clock reading reveals about its boot (nil for an unsynchronised one).
+    public static func offset(ofSynchronised sample: ClockSample) -> Int64? {
+        sample.synchronised ? difference(sample.wallClockMillis, sample.monotonicNanos) : nil
     }
 
     /// The offset a request reveals: hub clock at receiving minus device monotonic clock at sending.
-    public static func offset(of sample: ClockSample, receivedAtHubMillis: Int64) -> Int64 {
-        receivedAtHubMillis - sample.monotonicNanos / 1_000_000
+    public static func offset(of sample: ClockSample, receivedAtHubMillis: Int64) -> Int64? {
+        difference(receivedAtHubMillis, sample.monotonicNanos)
+    }
+
+    /// `wallMillis - monotonicNanos / 10^6`, nil on overflow.
+    static func difference(_ wallMillis: Int64, _ monotonicNanos: Int64) -> Int64? {
+        let (offset, overflow) = wallMillis.subtractingReportingOverflow(monotonicNanos / 1_000_000)
+        return overflow ? nil : offset
     }
 }

@@ -2,10 +2,13 @@
 public struct EnrollmentRequest: Sendable, Hashable, Codable {
     public var code: String
     public var device: DeviceID
+    /// The device's Ed25519 public key (base64 of 32 bytes): the hub checks its export files with it.
+    public var publicKey: String?
 
-    public init(code: String, device: DeviceID) {
+    public init(code: String, device: DeviceID, publicKey: String? = nil) {
         self.code = code
         self.device = device
+        self.publicKey = publicKey
     }
 }
 

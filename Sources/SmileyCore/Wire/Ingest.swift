@@ -16,6 +16,20 @@ public struct IngestBatch: Sendable, Hashable, Codable {
         self.presses = presses
         self.clock = clock
     }
+
+    enum CodingKeys: String, CodingKey {
+        case device, centre, presses, clock
+    }
+
+    /// The clock reading is required on the wire (`clock` is optional only for batches the hub builds
+    /// itself, from an export file whose clock was not synchronised).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        device = try container.decode(DeviceID.self, forKey: .device)
+        centre = try container.decode(CentreID.self, forKey: .centre)
+        presses = try container.decode([Press].self, forKey: .presses)
+        clock = try container.decode(ClockSample.self, forKey: .clock)
+    }
 }
 
 /// The device's clocks at one moment: which boot, its monotonic clock, its wall clock, and whether
@@ -31,6 +45,18 @@ public struct ClockSample: Sendable, Hashable, Codable {
         self.monotonicNanos = monotonicNanos
         self.wallClockMillis = wallClockMillis
         self.synchronised = synchronised
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case boot, monotonicNanos, wallClockMillis, synchronised
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        boot = try container.decodeShortText(forKey: .boot)
+        monotonicNanos = try container.decode(Int64.self, forKey: .monotonicNanos, in: WireLimits.monotonicNanos)
+        wallClockMillis = try container.decode(Int64.self, forKey: .wallClockMillis, in: WireLimits.wallClockMillis)
+        synchronised = try container.decode(Bool.self, forKey: .synchronised)
     }
 }
 

@@ -7,7 +7,7 @@ import SmileyCore
 
 /// `smileyctl provision`: checks the wiring, redeems an enrollment code at the hub, writes the
 /// device's configuration and token, and tests the result. Nothing is written unless every check
-/// before it passed.
+/// before it passed; a failure after the first file was written says which files were.
 public struct Provisioner: Sendable {
     public struct Request: Sendable {
         public var hub: String
@@ -62,10 +62,42 @@ public struct Provisioner: Sendable {
         configuration.hubCAFile = request.hubCAFile
         do { _ = try configuration.hubURL } catch { throw ProvisioningError.badHub(request.hub, error.description) }
         if !request.simulated { try checkLines(configuration) }
-        let grant = try await redeem(request, configuration: configuration)
+        // The key pair is made now and written only after the hub took its public half.
+        let signingKey = DeviceSigningKey.generate()
+        let grant = try await redeem(request, publicKey: signingKey.publicKeyBase64, configuration: configuration)
         configuration.centre = grant.centre
-        try write(configuration, token: grant.token, to: request.configPath)
-        return .provisioned(try await selfTest(configuration))
+        var written: [String] = []
+        do {
+            try write(configuration, token: grant.token, signingKey: signingKey, to: request.configPath, written: &written)
+            return .provisioned(try await selfTest(configuration))
+        } catch {
+            throw ProvisioningError.incomplete(written: written, reason: "\(error)")
+        }
+    }
+
+    /// How often a redeem is sent before giving up, and the pause before each repeat.
+    static let redeemAttempts = 4
+    static let redeemRetryDelay = Duration.seconds(1)
+
+    /// Redeems the code, sending it again when no answer came: the request or its reply may have been
+    /// lost, and the hub answers a repeat by the same device with a fresh token (the earlier one was
+    /// never delivered), so asking again is safe and does not spend the code for nothing.
+    func redeem(_ request: Request, publicKey: String, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
+        var attempt = 1
+        while true {
+            do {
+                return try await redeemOnce(request, publicKey: publicKey, configuration: configuration)
+            } catch ProvisioningError.unreachable(let hub, let detail) {
+                guard attempt < Self.redeemAttempts else {
+                    throw ProvisioningError.unreachable(
+                        hub,
+                        "\(detail) (\(attempt) attempts; if the hub received one, it holds the code for \(request.device): run provision again with the same code and device id)"
+                    )
+                }
+                attempt += 1
+                try await Task.sleep(for: Self.redeemRetryDelay)
+            }
+        }
     }
 
     /// Every configured line exists and nobody holds it.
@@ -86,14 +118,17 @@ public struct Provisioner: Sendable {
         }
     }
 
-    func redeem(_ request: Request, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
+    func redeemOnce(_ request: Request, publicKey: String, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
         let client = try configuration.makeHubClient()
         defer { Task { try? await client.shutdown() } }
         let url = try configuration.hubURL.appendingPathComponent("api/v1/enroll").absoluteString
         var http = HTTPClientRequest(url: url)
         http.method = .POST
         http.headers.add(name: "Content-Type", value: "application/json")
-        http.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(EnrollmentRequest(code: request.code, device: request.device))))
+        http.body = .bytes(
+            ByteBuffer(
+                data: try JSONEncoder().encode(
+                    EnrollmentRequest(code: request.code, device: request.device, publicKey: publicKey))))
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
@@ -111,21 +146,26 @@ public struct Provisioner: Sendable {
         return try JSONDecoder().decode(EnrollmentGrant.self, from: body)
     }
 
-    func write(_ configuration: DeviceConfiguration, token: String, to path: String) throws {
+    /// Writes the token and the signing key (each 0600 from its first byte), then the configuration;
+    /// `written` lists the files that were written.
+    func write(
+        _ configuration: DeviceConfiguration, token: String, signingKey: DeviceSigningKey, to path: String,
+        written: inout [String]
+    ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manager = FileManager.default
         try manager.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try manager.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
-        guard
-            manager.createFile(
-                atPath: configuration.tokenPath, contents: Data((token + "\n").utf8),
-                attributes: [.posixPermissions: 0o600])
-        else { throw ProvisioningError.cannotWrite(configuration.tokenPath) }
+        try SecretFile.create(Data((token + "\n").utf8), at: configuration.tokenPath)
+        written.append(configuration.tokenPath)
+        try signingKey.write(to: configuration.signingKeyPath)
+        written.append(configuration.signingKeyPath)
         guard manager.createFile(atPath: path, contents: try encoder.encode(configuration)) else {
             throw ProvisioningError.cannotWrite(path)
         }
+        written.append(path)
     }
 
     /// Hub reachable with the new token, store writable, lines readable, clock state.
@@ -194,6 +234,15 @@ public enum ProvisioningError: Error, Sendable, CustomStringConvertible {
     case unreachable(String, String)
     case refused(status: Int, message: String)
     case cannotWrite(String)
+    /// The hub enrolled the device, then something failed on the device: `written` names what was
+    /// written before it (nothing else was).
+    case incomplete(written: [String], reason: String)
+
+    /// Whether the device was left as it was before provisioning started.
+    public var nothingWritten: Bool {
+        if case .incomplete(let written, _) = self { return written.isEmpty }
+        return true
+    }
 
     public var description: String {
         switch self {
@@ -201,6 +250,10 @@ public enum ProvisioningError: Error, Sendable, CustomStringConvertible {
         case .unreachable(let hub, let detail): "cannot reach the hub at \(hub): \(detail)"
         case .refused(_, let message): "the hub refused: \(message)"
         case .cannotWrite(let path): "cannot write \(path)"
+        case .incomplete(let written, let reason):
+            written.isEmpty
+                ? "the hub enrolled this device, then: \(reason); run provision again with --force and the same code"
+                : "the hub enrolled this device and \(written.joined(separator: " and ")) were written, then: \(reason)"
         }
     }
 }

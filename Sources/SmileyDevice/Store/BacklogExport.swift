@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SmileyCore
 
@@ -11,7 +10,7 @@ public enum BacklogExport {
         configuration: DeviceConfiguration, to path: String, clock: any DeviceClock = SystemClock(),
         boot: String = BootIdentity.current(), progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> Int {
-        let token = try configuration.loadToken()
+        let key = try DeviceSigningKey.load(path: configuration.signingKeyPath)
         let store = try DeviceStore(path: configuration.storePath)
         let total = try store.summary().backlog
         var presses: [Press] = []
@@ -29,20 +28,14 @@ public enum BacklogExport {
                 boot: boot, monotonicNanos: clock.monotonicNanos(), wallClockMillis: clock.wallClockMillis(),
                 synchronised: clock.isSynchronised()),
             presses: presses)
-        let file = ExportFile(payload: payload, signature: try sign(payload, token: token))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // The signature covers exactly the bytes the file carries; the hub checks those bytes.
+        let payloadBytes = try encoder.encode(payload)
+        let file = ExportFile(device: configuration.device, payload: payloadBytes, signature: try key.signature(for: payloadBytes))
         guard FileManager.default.createFile(atPath: path, contents: try encoder.encode(file)) else {
             throw ProvisioningError.cannotWrite(path)
         }
         return presses.count
-    }
-
-    static func sign(_ payload: ExportFile.Payload, token: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let key = SymmetricKey(data: Data(SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined().utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: try encoder.encode(payload), using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -2,8 +2,26 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOSSL
 import SmileyCore
+
+/// What keeps idle or slow clients from pinning the hub (docs/operations.md).
+public struct ConnectionLimits: Sendable, Equatable {
+    /// Connections open at once; further ones wait in the kernel's listen queue until one closes.
+    public var maximumConnections: Int
+    /// A connection with no request in progress, or whose request head is still arriving, is closed
+    /// after this long.
+    public var idleTimeout: Duration
+    /// A request's head and body must have arrived within this long of its head.
+    public var requestTimeout: Duration
+
+    public init(maximumConnections: Int = 512, idleTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(60)) {
+        self.maximumConnections = maximumConnections
+        self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
+    }
+}
 
 /// Where the hub listens and keeps its data.
 public struct HubConfiguration: Sendable {
@@ -13,12 +31,13 @@ public struct HubConfiguration: Sendable {
     /// PEM certificate chain and private key: when both are set the hub serves HTTPS only.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    public var connections: ConnectionLimits
     /// Cells and days with fewer presses show their count but no index (see docs/statistics.md).
     public var minimumCellCount: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,
-        tlsKeyPath: String? = nil, minimumCellCount: Int = 5
+        tlsKeyPath: String? = nil, connections: ConnectionLimits = ConnectionLimits(), minimumCellCount: Int = 5
     ) {
         self.minimumCellCount = minimumCellCount
         self.host = host
@@ -26,6 +45,7 @@ public struct HubConfiguration: Sendable {
         self.stateDirectory = stateDirectory
         self.tlsCertificatePath = tlsCertificatePath
         self.tlsKeyPath = tlsKeyPath
+        self.connections = connections
     }
 
     /// The server's TLS configuration, or nil for plain HTTP; errors name the file at fault.
@@ -57,8 +77,8 @@ public struct HubConfiguration: Sendable {
 public func buildRouter(
     database: HubDatabase, clock: HubClock = .system, settings: ReportSettings = ReportSettings(),
     feed: PressFeed = PressFeed()
-) throws -> Router<BasicRequestContext> {
-    let router = Router()
+) throws -> Router<HubRequestContext> {
+    let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
     let reader = CentreReader(database: database, clock: clock, settings: settings)
@@ -75,18 +95,25 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let feed = PressFeed()
+    let limits = configuration.connections
+    let http1 = HTTPServerBuilder.http1(
+        configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout))],
+            idleTimeout: TimeAmount(limits.idleTimeout)))
     let server: HTTPServerBuilder
     if let tls = try configuration.tlsConfiguration() {
-        server = try .tls(tlsConfiguration: tls)
+        server = try .tls(http1, tlsConfiguration: tls)
     } else {
-        server = .http1()
+        server = http1
     }
     var app = Application(
         router: try buildRouter(
             database: database, clock: clock, settings: ReportSettings(minimumCount: configuration.minimumCellCount),
             feed: feed),
         server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
+            availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(feed)

@@ -10,6 +10,7 @@ struct IngestController<Context: RequestContext>: Sendable {
     let clock: HubClock
     /// Told of every batch that added presses, for live pages.
     let feed: PressFeed
+    var enrollmentGate = EnrollmentGate()
     /// Largest body accepted; a full batch of 5,000 presses is about 1.3 MB.
     static var maximumBodyBytes: Int { 4 << 20 }
 
@@ -20,8 +21,16 @@ struct IngestController<Context: RequestContext>: Sendable {
         router.post("api/v1/enroll", use: enroll)
     }
 
-    /// Redeems a one-time enrollment code (no token yet: the code is the credential).
+    /// Redeems a one-time enrollment code (no token yet: the code is the credential). Attempts are
+    /// limited per client address; a refused one is told when to come back (429, `Retry-After`).
     @Sendable func enroll(_ request: Request, context: Context) async throws -> JSONResponse<EnrollmentGrant> {
+        let client = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
+        if case .refuse(let retryAfter) = enrollmentGate.admit(client) {
+            let seconds = max(1, Int((retryAfter / .seconds(1)).rounded(.up)))
+            throw HTTPError(
+                .tooManyRequests, headers: [.retryAfter: "\(seconds)"],
+                message: "too many enrollment attempts from this address: retry in \(seconds) s")
+        }
         let body = try await request.body.collect(upTo: 1 << 12)
         let enrollment: EnrollmentRequest
         do {
@@ -60,7 +69,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         let header = request.headers[.authorization] ?? ""
         let token = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
         do {
-            let authentication = try database.authenticate(token: token)
+            let authentication = try database.authenticate(token: token, nowMillis: clock.nowMillis())
             switch authentication {
             case .device(let device, _): return device
             }

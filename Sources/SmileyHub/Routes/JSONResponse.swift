@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// A JSON body with sorted keys, so responses are stable for scripts and diffs.
@@ -18,7 +19,10 @@ struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
 }
 
 extension HubError {
-    /// The HTTP answer to this error; the message names the problem.
+    static let logger = Logger(label: "smiley-hub")
+
+    /// The HTTP answer to this error; the message names the problem. A storage failure's own text
+    /// (SQLite's words, table names) stays in the hub's log under a reference the answer gives.
     var httpError: HTTPError {
         switch self {
         case .invalid: HTTPError(.badRequest, message: description)
@@ -29,8 +33,17 @@ extension HubError {
         case .expired: HTTPError(.gone, message: description)
         case .tooLarge: HTTPError(.contentTooLarge, message: description)
         case .notFound: HTTPError(.notFound, message: description)
-        case .storage: HTTPError(.internalServerError, message: description)
+        case .storage(let detail): Self.storageFailure(detail)
         }
+    }
+
+    /// Logs a storage failure under a fresh reference and answers with the reference only.
+    static func storageFailure(_ detail: String) -> HTTPError {
+        let reference = String(UInt64.random(in: 0..<(1 << 40)), radix: 16)
+        logger.error("storage failed", metadata: ["reference": "\(reference)", "detail": "\(detail)"])
+        return HTTPError(
+            .internalServerError,
+            message: "the hub could not complete this request (error \(reference), details in the hub's log): retry later")
     }
 }
 

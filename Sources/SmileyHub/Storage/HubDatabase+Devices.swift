@@ -32,70 +32,95 @@ public enum DeviceAuthentication: Sendable, Equatable {
 
 extension HubDatabase {
     /// Adds a device to a centre and returns its token (shown once; only its hash is kept).
-    public func addDevice(_ device: DeviceID, centre: CentreID, nowMillis: Int64) throws(HubError) -> DeviceToken {
+    /// `publicKey` is the device's signing key (base64 of an Ed25519 public key), if known yet.
+    public func addDevice(
+        _ device: DeviceID, centre: CentreID, publicKey: String? = nil, nowMillis: Int64
+    ) throws(HubError) -> DeviceToken {
         let token = DeviceToken.generate()
-        do {
-            try writer.write { db in
-                guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
-                else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
-                if try String.fetchOne(db, sql: "SELECT id FROM device WHERE id = ?", arguments: [device.rawValue]) != nil {
-                    throw HubError.conflict(
-                        "device '\(device)' already exists: revoke it and add the replacement under a new id")
-                }
-                try db.execute(
-                    sql: "INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis) VALUES (?, ?, ?, ?)",
-                    arguments: [device.rawValue, centre.rawValue, nowMillis, nowMillis])
-                try db.execute(
-                    sql: "INSERT INTO device_token (device_id, token_sha256, created_millis) VALUES (?, ?, ?)",
-                    arguments: [device.rawValue, token.sha256, nowMillis])
-            }
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
+        if let publicKey { try Self.checkPublicKey(publicKey) }
+        try write { db in
+            guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+            else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
+            try insertDevice(db, device, centre: centre, token: token, publicKey: publicKey, nowMillis: nowMillis)
         }
         return token
     }
 
-    /// Revokes a device's token: its requests are refused from now on; its presses stay.
-    public func revokeDevice(_ device: DeviceID, nowMillis: Int64) throws(HubError) {
-        do {
-            try writer.write { db in
-                try db.execute(
-                    sql: "UPDATE device_token SET revoked_millis = ? WHERE device_id = ? AND revoked_millis IS NULL",
-                    arguments: [nowMillis, device.rawValue])
-                guard db.changesCount == 1 else {
-                    throw HubError.notFound("no device '\(device)' with a valid token")
-                }
-            }
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
+    /// Sets the public key the hub checks a device's export files with (a device added by hand
+    /// makes its key with `smileyctl signing-key`).
+    public func setSigningKey(_ device: DeviceID, publicKey: String) throws(HubError) {
+        try Self.checkPublicKey(publicKey)
+        try write { db in
+            try db.execute(
+                sql: "UPDATE device SET signing_public_key = ? WHERE id = ?", arguments: [publicKey, device.rawValue])
+            guard db.changesCount == 1 else { throw HubError.notFound("no device '\(device)'") }
         }
     }
 
+    /// Refuses anything but base64 of a 32-byte Ed25519 public key.
+    static func checkPublicKey(_ publicKey: String) throws(HubError) {
+        guard let raw = Data(base64Encoded: publicKey), (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil
+        else { throw .invalid("public key: expected base64 of a 32-byte Ed25519 public key, got '\(publicKey.prefix(60))'") }
+    }
+
+    /// Adds a device and its token inside the caller's transaction; refuses an existing id.
+    func insertDevice(
+        _ db: Database, _ device: DeviceID, centre: CentreID, token: DeviceToken, publicKey: String?, nowMillis: Int64
+    ) throws {
+        if try String.fetchOne(db, sql: "SELECT id FROM device WHERE id = ?", arguments: [device.rawValue]) != nil {
+            throw HubError.conflict(
+                "device '\(device)' already exists: revoke it and add the replacement under a new id")
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis, signing_public_key)
+                VALUES (?, ?, ?, ?, ?)
+                """, arguments: [device.rawValue, centre.rawValue, nowMillis, nowMillis, publicKey])
+        try db.execute(
+            sql: "INSERT INTO device_token (device_id, token_sha256, created_millis) VALUES (?, ?, ?)",
+            arguments: [device.rawValue, token.sha256, nowMillis])
+    }
+
+    /// Revokes a device's token: its requests are refused from now on; its presses stay.
+    public func revokeDevice(_ device: DeviceID, nowMillis: Int64) throws(HubError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE device_token SET revoked_millis = ? WHERE device_id = ? AND revoked_millis IS NULL",
+                arguments: [nowMillis, device.rawValue])
+            guard db.changesCount == 1 else {
+                throw HubError.notFound("no device '\(device)' with a valid token")
+            }
+        }
+    }
+
+    static func markTokenUsed(_ db: Database, _ device: DeviceID, nowMillis: Int64) throws {
+        try db.execute(
+            sql: "UPDATE device_token SET first_used_millis = ? WHERE device_id = ? AND first_used_millis IS NULL",
+            arguments: [nowMillis, device.rawValue])
+    }
+
     /// The device a bearer token belongs to; the error says why a request is refused.
-    public func authenticate(token: String?) throws(HubError) -> DeviceAuthentication {
+    public func authenticate(token: String?, nowMillis: Int64) throws(HubError) -> DeviceAuthentication {
         guard let token, !token.isEmpty else {
             throw .unauthorized("missing device token: send 'Authorization: Bearer <token>'")
         }
-        let row: Row?
-        do {
-            row = try writer.read { db in
+        let row = try storage {
+            try writer.read { db in
                 try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT t.device_id, t.revoked_millis, d.centre_id FROM device_token t
+                        SELECT t.device_id, t.revoked_millis, t.first_used_millis, d.centre_id FROM device_token t
                         JOIN device d ON d.id = t.device_id WHERE t.token_sha256 = ?
                         """, arguments: [DeviceToken.sha256(token)])
             }
-        } catch {
-            throw .storage("\(error)")
         }
         guard let row else { throw .unauthorized("unknown device token") }
         let device = DeviceID(rawValue: row["device_id"])!
         if (row["revoked_millis"] as Int64?) != nil { throw .unauthorized("the token of device '\(device)' was revoked") }
+        if (row["first_used_millis"] as Int64?) == nil {
+            // From now on the device holds this token: its enrollment code cannot issue another.
+            try write { db in try Self.markTokenUsed(db, device, nowMillis: nowMillis) }
+        }
         return .device(device, centre: CentreID(rawValue: row["centre_id"])!)
     }
 }

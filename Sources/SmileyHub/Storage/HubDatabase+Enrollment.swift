@@ -10,56 +10,62 @@ extension HubDatabase {
         var generator = SystemRandomNumberGenerator()
         let letters = (0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
         let code = stride(from: 0, to: 12, by: 4).map { String(letters[$0..<$0 + 4]) }.joined(separator: "-")
-        do {
-            try writer.write { db in
-                guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
-                else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
-                try db.execute(
-                    sql: """
-                        INSERT INTO enrollment_code (code_sha256, centre_id, created_millis, expires_millis)
-                        VALUES (?, ?, ?, ?)
-                        """, arguments: [Self.codeHash(code), centre.rawValue, nowMillis, expiresMillis])
-            }
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
+        try write { db in
+            guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+            else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
+            try db.execute(
+                sql: """
+                    INSERT INTO enrollment_code (code_sha256, centre_id, created_millis, expires_millis)
+                    VALUES (?, ?, ?, ?)
+                    """, arguments: [Self.codeHash(code), centre.rawValue, nowMillis, expiresMillis])
         }
         return code
     }
 
-    /// Redeems a code: adds the device to the code's centre and returns its token. A code works once.
+    /// Redeems a code: adds the device to the code's centre and returns its token, in one transaction.
+    ///
+    /// A code works for one device. The same device may redeem it again (its reply was lost) until the
+    /// code expires or a token issued for it is first used: each repeat issues a fresh token that
+    /// replaces the undelivered one, so exactly one token of the device works, the last one sent.
     public func redeem(_ request: EnrollmentRequest, nowMillis: Int64) throws(HubError) -> EnrollmentGrant {
-        let row: Row?
-        do {
-            row = try writer.read { db in
-                try Row.fetchOne(
+        let token = DeviceToken.generate()
+        if let publicKey = request.publicKey { try Self.checkPublicKey(publicKey) }
+        let centre = try write { db -> CentreID in
+            guard
+                let row = try Row.fetchOne(
                     db,
                     sql: "SELECT centre_id, expires_millis, redeemed_by FROM enrollment_code WHERE code_sha256 = ?",
                     arguments: [Self.codeHash(request.code)])
+            else { throw HubError.notFound("enrollment code '\(request.code)' is not known to this hub: check it") }
+            let expires: Int64 = row["expires_millis"]
+            guard nowMillis < expires else {
+                let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(expires) / 1000))
+                throw HubError.expired("enrollment code '\(request.code)' expired at \(date): ask for a new one")
             }
-        } catch {
-            throw .storage("\(error)")
-        }
-        guard let row else { throw .notFound("enrollment code '\(request.code)' is not known to this hub: check it") }
-        if let usedBy = row["redeemed_by"] as String? {
-            throw .conflict("enrollment code '\(request.code)' was already used by device '\(usedBy)': ask for a new one")
-        }
-        let expires: Int64 = row["expires_millis"]
-        guard nowMillis < expires else {
-            let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(expires) / 1000))
-            throw .expired("enrollment code '\(request.code)' expired at \(date): ask for a new one")
-        }
-        let centre = CentreID(rawValue: row["centre_id"])!
-        let token = try addDevice(request.device, centre: centre, nowMillis: nowMillis)
-        do {
-            try writer.write { db in
+            let centre = CentreID(rawValue: row["centre_id"])!
+            if let usedBy = row["redeemed_by"] as String? {
+                let spent = HubError.conflict(
+                    "enrollment code '\(request.code)' was already used by device '\(usedBy)': ask for a new one")
+                guard usedBy == request.device.rawValue else { throw spent }
+                // A repeat by the same device: only while no token of it has been used or revoked.
                 try db.execute(
-                    sql: "UPDATE enrollment_code SET redeemed_by = ?, redeemed_millis = ? WHERE code_sha256 = ?",
-                    arguments: [request.device.rawValue, nowMillis, Self.codeHash(request.code)])
+                    sql: """
+                        UPDATE device_token SET token_sha256 = ?, created_millis = ?
+                        WHERE device_id = ? AND first_used_millis IS NULL AND revoked_millis IS NULL
+                        """, arguments: [token.sha256, nowMillis, request.device.rawValue])
+                guard db.changesCount == 1 else { throw spent }
+                // The repeat may come from a second run of provisioning, with a new key pair.
+                try db.execute(
+                    sql: "UPDATE device SET signing_public_key = ? WHERE id = ?",
+                    arguments: [request.publicKey, request.device.rawValue])
+                return centre
             }
-        } catch {
-            throw .storage("\(error)")
+            try insertDevice(
+                db, request.device, centre: centre, token: token, publicKey: request.publicKey, nowMillis: nowMillis)
+            try db.execute(
+                sql: "UPDATE enrollment_code SET redeemed_by = ?, redeemed_millis = ? WHERE code_sha256 = ?",
+                arguments: [request.device.rawValue, nowMillis, Self.codeHash(request.code)])
+            return centre
         }
         return EnrollmentGrant(device: request.device, centre: centre, token: token.value, hubTimeMillis: nowMillis)
     }

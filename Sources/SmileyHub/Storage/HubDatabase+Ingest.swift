@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SmileyCore
 
@@ -29,14 +30,15 @@ extension HubDatabase {
                 throw .forbidden(
                     "presses[\(index)].device '\(press.device)' is not the batch's device '\(batch.device)'")
             }
-            if press.clockSynchronised, press.wallClockMillis > receivedMillis + Self.futureToleranceMillis {
-                throw .unprocessable(
-                    "presses[\(index)].wallClockMillis \(press.wallClockMillis) is more than a day ahead of the hub's clock (\(receivedMillis))"
-                )
+            if press.clockSynchronised {
+                try Self.checkSynchronisedTime(press.wallClockMillis, field: "presses[\(index)].wallClockMillis", receivedMillis)
             }
         }
-        do {
-            return try writer.write { db in
+        if let sample = batch.clock, sample.synchronised {
+            try Self.checkSynchronisedTime(sample.wallClockMillis, field: "clock.wallClockMillis", receivedMillis)
+        }
+        return try storage {
+            try writer.write { db in
                 let bucketer = try registerDevice(db, batch: batch, receivedMillis: receivedMillis)
                 var touchedBoots: Set<String> = []
                 for press in batch.presses {
@@ -45,11 +47,11 @@ extension HubDatabase {
                         touchedBoots.insert(press.boot)
                     }
                 }
-                if let sample = batch.clock {
-                    let offset =
-                        sample.synchronised
-                        ? sample.wallClockMillis - sample.monotonicNanos / 1_000_000
+                if let sample = batch.clock,
+                    let offset = sample.synchronised
+                        ? PressPlacement.offset(ofSynchronised: sample)
                         : PressPlacement.offset(of: sample, receivedAtHubMillis: receivedMillis)
+                {
                     try recordOffset(
                         db, batch.device, sample.boot, offset, source: sample.synchronised ? "synchronised" : "hub-exchange",
                         receivedMillis)
@@ -92,12 +94,21 @@ extension HubDatabase {
                     accepted: accepted, duplicates: duplicates, highestSequence: highest,
                     highestContiguousSequence: contiguous, timeUncertain: uncertain, hubTimeMillis: receivedMillis)
             }
-        } catch let error as HubError {
-            throw error
-        } catch let error as ModelError {
-            throw .storage(error.description)
-        } catch {
-            throw .storage("\(error)")
+        }
+    }
+
+    /// A synchronised clock's reading must be a plausible date and not far ahead of the hub's clock:
+    /// a clock that claims to be synchronised at 1970 (or 1938) is broken, and its date is refused.
+    static func checkSynchronisedTime(_ millis: Int64, field: String, _ receivedMillis: Int64) throws(HubError) {
+        guard WireLimits.plausibleMillis.contains(millis) else {
+            let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+            throw .unprocessable(
+                "\(field) \(millis) (\(date)) is not a plausible time for a synchronised clock: expected 2000-01-01 to 2100-01-01"
+            )
+        }
+        if millis > receivedMillis + Self.futureToleranceMillis {
+            throw .unprocessable(
+                "\(field) \(millis) is more than a day ahead of the hub's clock (\(receivedMillis))")
         }
     }
 
@@ -120,6 +131,7 @@ extension HubDatabase {
         }
         try db.execute(
             sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?", arguments: [receivedMillis, batch.device.rawValue])
+        try Self.markTokenUsed(db, batch.device, nowMillis: receivedMillis)
         return try HourBucketer(timeZoneIdentifier: zone)
     }
 
@@ -188,7 +200,9 @@ extension HubDatabase {
                 WHERE device_id = ? AND boot = ? AND time_status = 'uncertain'
                 """, arguments: [device.rawValue, boot])
         for row in rows {
-            let millis = (row["monotonic_nanos"] as Int64) / 1_000_000 + offset
+            // A placement that overflows or is implausible (a row an older hub stored) stays uncertain.
+            guard let millis = PressPlacement.correctedMillis(monotonicNanos: row["monotonic_nanos"], offsetMillis: offset)
+            else { continue }
             let hour = bucketer.localHour(ofMillis: millis)
             try db.execute(
                 sql: """
@@ -240,24 +254,28 @@ struct HeldPress {
     var answer: String
     var monotonicNanos: Int64
     var wallClockMillis: Int64
+    var clockSynchronised: Bool
+    var suppressed: Bool
 
     static func fetch(_ db: Database, device: DeviceID, sequence: Int64) throws -> HeldPress? {
         try Row.fetchOne(
             db,
             sql: """
-                SELECT boot, question, answer, monotonic_nanos, wall_clock_millis FROM press
+                SELECT boot, question, answer, monotonic_nanos, wall_clock_millis, clock_synchronised, suppressed FROM press
                 WHERE device_id = ? AND sequence = ?
                 """,
             arguments: [device.rawValue, sequence]
         ).map { row in
             HeldPress(
                 boot: row["boot"], question: row["question"], answer: row["answer"],
-                monotonicNanos: row["monotonic_nanos"], wallClockMillis: row["wall_clock_millis"])
+                monotonicNanos: row["monotonic_nanos"], wallClockMillis: row["wall_clock_millis"],
+                clockSynchronised: row["clock_synchronised"], suppressed: row["suppressed"])
         }
     }
 
     func matches(_ press: Press) -> Bool {
         boot == press.boot && question == press.question.rawValue && answer == press.answer.name
             && monotonicNanos == press.monotonicNanos && wallClockMillis == press.wallClockMillis
+            && clockSynchronised == press.clockSynchronised && suppressed == press.suppressed
     }
 }

@@ -176,15 +176,4 @@ extension HubDatabase {
         else { return nil }
         return (date, hour)
     }
-
-    /// Runs storage work, keeping `HubError`s as they are and wrapping anything else (the text stays in logs).
-    func storage<T>(_ work: () throws -> T) throws(HubError) -> T {
-        do {
-            return try work()
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
-        }
-    }
 }

@@ -2,6 +2,12 @@ import Foundation
 import GRDB
 import SmileyCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The hub's storage: centres, devices, every press once, and the hourly rollup the heatmaps read.
 ///
 /// Every write goes through an intention-named method here, in one transaction: a batch is stored
@@ -10,10 +16,10 @@ import SmileyCore
 public struct HubDatabase: Sendable {
     let writer: any DatabaseWriter
 
-    /// Opens (creating if needed) the hub database at `path` (WAL, durable commits).
+    /// Opens (creating if needed) the hub database at `path` (WAL, durable commits). A directory it
+    /// creates is 0700; the database file is 0600 (SQLite gives its -wal and -shm files the same mode).
     public init(path: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Self.prepareFiles(path: path)
         var configuration = Configuration()
         // Another process (the CLI beside the daemon) may hold the write lock for a moment: wait for it.
         configuration.busyMode = .timeout(10)
@@ -21,6 +27,43 @@ public struct HubDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         try self.init(writer: DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// Creates the state directory 0700 and the database file 0600 before SQLite opens it, and
+    /// tightens the files an older hub left readable by others.
+    static func prepareFiles(path: String) throws {
+        func failure(_ operation: String, _ file: String) -> HubError {
+            .storage("cannot \(operation) \(file): \(String(cString: strerror(errno)))")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            guard chmod(directory, 0o700) == 0 else { throw failure("set the mode of", directory) }
+        }
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw failure("open", path) }
+        close(descriptor)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            guard chmod(file, 0o600) == 0 else { throw failure("set the mode of", file) }
+        }
+    }
+
+    /// Runs a storage operation: a `HubError` passes through, anything else becomes `.storage`
+    /// (logged at the HTTP edge, never shown to a client).
+    func storage<T>(_ operation: () throws -> T) throws(HubError) -> T {
+        do {
+            return try operation()
+        } catch let error as HubError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// One write transaction through `storage`.
+    func write<T>(_ updates: (Database) throws -> T) throws(HubError) -> T {
+        try storage { try writer.write(updates) }
     }
 
     public init(writer: any DatabaseWriter) throws {
@@ -112,6 +155,17 @@ public struct HubDatabase: Sendable {
                     CREATE INDEX hourly_rollup_heatmap ON hourly_rollup(centre_id, question, weekday, hour);
                     """)
         }
+        migrator.registerMigration("token first use") { db in
+            // When a device first used its token: until then the device may redeem its enrollment
+            // code again (its reply was lost) and receive a replacement token.
+            try db.execute(sql: "ALTER TABLE device_token ADD COLUMN first_used_millis INTEGER")
+            // Tokens issued before this migration have been delivered: treat them as used.
+            try db.execute(sql: "UPDATE device_token SET first_used_millis = created_millis")
+        }
+        migrator.registerMigration("device signing key") { db in
+            // The device's Ed25519 public key (base64 of 32 bytes): checks its export files' signatures.
+            try db.execute(sql: "ALTER TABLE device ADD COLUMN signing_public_key TEXT")
+        }
         registerReportMigrations(&migrator)
         return migrator
     }
@@ -125,19 +179,13 @@ public struct HubDatabase: Sendable {
         } catch {
             throw .invalid(error.description)
         }
-        do {
-            try writer.write { db in
-                if try Row.fetchOne(db, sql: "SELECT 1 FROM centre WHERE id = ?", arguments: [centre.id.rawValue]) != nil {
-                    throw HubError.conflict("centre '\(centre.id)' already exists")
-                }
-                try db.execute(
-                    sql: "INSERT INTO centre (id, name, time_zone) VALUES (?, ?, ?)",
-                    arguments: [centre.id.rawValue, centre.name, centre.timeZone])
+        try write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM centre WHERE id = ?", arguments: [centre.id.rawValue]) != nil {
+                throw HubError.conflict("centre '\(centre.id)' already exists")
             }
-        } catch let error as HubError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
+            try db.execute(
+                sql: "INSERT INTO centre (id, name, time_zone) VALUES (?, ?, ?)",
+                arguments: [centre.id.rawValue, centre.name, centre.timeZone])
         }
     }
 
@@ -197,22 +245,20 @@ public struct HubDatabase: Sendable {
     /// Records a device's heartbeat: its clock reading dates presses like a batch's would, and the
     /// latest heartbeat is kept for status pages.
     public func recordHeartbeat(_ heartbeat: Heartbeat, receivedMillis: Int64) throws(HubError) {
+        do { try heartbeat.validate() } catch { throw .unprocessable(error.description) }
         _ = try ingest(
             IngestBatch(device: heartbeat.device, centre: heartbeat.centre, presses: [], clock: heartbeat.clock),
             receivedMillis: receivedMillis)
-        do {
-            let body = String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self)
-            try writer.write { db in
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)",
-                    arguments: [heartbeat.device.rawValue, receivedMillis, body])
-            }
-        } catch {
-            throw .storage("\(error)")
+        let body = try storage { String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self) }
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)",
+                arguments: [heartbeat.device.rawValue, receivedMillis, body])
         }
     }
 
-    /// The latest heartbeat of a device and when it arrived.
+    /// The latest heartbeat of a device and when it arrived (nil also when an older hub stored one
+    /// this version no longer reads).
     public func lastHeartbeat(_ device: DeviceID) throws -> (heartbeat: Heartbeat, receivedMillis: Int64)? {
         try writer.read { db in
             guard
@@ -221,7 +267,8 @@ public struct HubDatabase: Sendable {
                     arguments: [device.rawValue])
             else { return nil }
             let body: String = row["body"]
-            return (try JSONDecoder().decode(Heartbeat.self, from: Data(body.utf8)), row["received_millis"])
+            guard let heartbeat = try? JSONDecoder().decode(Heartbeat.self, from: Data(body.utf8)) else { return nil }
+            return (heartbeat, row["received_millis"])
         }
     }
 
