@@ -3,11 +3,17 @@ import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzExport(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard let file = try? JSONDecoder().decode(ExportFile.self, from: Data(bytes: data, count: size)) else {
-        return 0
+    // The envelope, then (as the hub does once the signature checks out) the signed payload bytes.
+    let bytes = Data(bytes: data, count: size)
+    let payloadBytes: Data
+    if let file = try? JSONDecoder().decode(ExportFile.self, from: bytes) {
+        payloadBytes = file.payload
+    } else {
+        payloadBytes = bytes
     }
-    _ = PressPlacement.offset(of: file.payload.clock, receivedAtHubMillis: 1_796_000_000_000)
-    for press in file.payload.presses {
+    guard let payload = try? JSONDecoder().decode(ExportFile.Payload.self, from: payloadBytes) else { return 0 }
+    _ = PressPlacement.offset(of: payload.clock, receivedAtHubMillis: 1_796_000_000_000)
+    for press in payload.presses {
         _ = PressPlacement.place(press, bootOffsetMillis: PressPlacement.offset(of: press) ?? 0)
     }
     return 0
