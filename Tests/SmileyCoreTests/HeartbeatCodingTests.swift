@@ -27,6 +27,18 @@ import Testing
         #expect(try JSONDecoder().decode(Heartbeat.self, from: data) == heartbeat)
     }
 
+    @Test func aSetAsideMessageWithControlCharactersIsRefusedByTheHubsCheck() throws {
+        var heartbeat = Self.heartbeat
+        heartbeat.setAside = SetAsideReport(
+            count: 1, latest: [SetAsidePress(sequence: 4, status: 422, message: "fine", atMillis: 9)])
+        #expect(throws: Never.self) { try heartbeat.validate() }
+        // A hostile device writes the JSON itself: an escape sequence in the message.
+        let text = String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self)
+            .replacingOccurrences(of: "fine", with: "\\u001b[2J")
+        let hostile = try JSONDecoder().decode(Heartbeat.self, from: Data(text.utf8))
+        #expect(throws: WireValueError.self) { try hostile.validate() }
+    }
+
     @Test func aReportListingTooMuchIsRefused() throws {
         let entry = #"{"sequence": 1, "status": 422, "message": "m", "atMillis": 0}"#
         let tooMany = #"{"count": 11, "latest": ["# + Array(repeating: entry, count: 11).joined(separator: ",") + "]}"

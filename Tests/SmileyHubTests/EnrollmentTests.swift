@@ -78,7 +78,7 @@ import Testing
 
     @Test func theEnrollmentEndpointIsRateLimitedPerClient() async throws {
         try await withDatabase { database, _ in
-            let app = Application(router: buildRouter(database: database))
+            let app = Application(router: try buildRouter(database: database))
             try await app.test(.router) { client in
                 var statuses: [HTTPResponse.Status] = []
                 var retryAfter: String?

@@ -31,7 +31,7 @@ import Testing
 
     /// Sends `body` to `uri` with the device's token on a freshly opened hub (as after a restart).
     func send(_ uri: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
-        let app = Application(router: buildRouter(database: try HubDatabase(path: databasePath)))
+        let app = Application(router: try buildRouter(database: try HubDatabase(path: databasePath)))
         let headers: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(token)"]
         return try await app.test(.router) { client in
             try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {

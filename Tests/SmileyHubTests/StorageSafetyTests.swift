@@ -15,7 +15,7 @@ import Testing
         try database.addCentre(Centre(id: IngestTests.centre, name: "Paro DCRC", timeZone: "Asia/Thimphu"))
         let token = try database.addDevice(IngestTests.device, centre: IngestTests.centre, nowMillis: 0).value
         try await queue.write { db in try db.execute(sql: "DROP TABLE hourly_rollup") }
-        let app = Application(router: buildRouter(database: database))
+        let app = Application(router: try buildRouter(database: database))
         let headers: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(token)"]
         let body = HostileInputTests.batchJSON([HostileInputTests.pressJSON(wall: "\(HostileInputTests.now)")])
         try await app.test(.router) { client in

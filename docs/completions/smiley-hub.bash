@@ -188,7 +188,7 @@ _smiley-hub_serve() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -211,6 +211,18 @@ _smiley-hub_serve() {
     '--tls-key')
         return
         ;;
+    '--minimum-count')
+        return
+        ;;
+    '--maximum-connections')
+        return
+        ;;
+    '--idle-timeout')
+        return
+        ;;
+    '--request-timeout')
+        return
+        ;;
     esac
 }
 
@@ -226,13 +238,13 @@ _smiley-hub_centre() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list)
+    add|set|list)
         # Offer subcommand argument completions
         "_smiley-hub_centre_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add set list' -- "${cur}"))
         ;;
     esac
 }
@@ -253,6 +265,30 @@ _smiley-hub_centre_add() {
         return
         ;;
     '--time-zone')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_centre_set() {
+    repeating_flags=()
+    non_repeating_flags=(--clear-hours -h --help)
+    repeating_options=(--holiday --remove-holiday)
+    non_repeating_options=(--state-directory --hours)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--hours')
+        return
+        ;;
+    '--holiday')
+        return
+        ;;
+    '--remove-holiday')
         return
         ;;
     esac
@@ -285,13 +321,13 @@ _smiley-hub_device() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|revoke)
+    add|list|revoke|set-key)
         # Offer subcommand argument completions
         "_smiley-hub_device_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list revoke' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list revoke set-key' -- "${cur}"))
         ;;
     esac
 }
@@ -300,7 +336,7 @@ _smiley-hub_device_add() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre --token-file)
+    non_repeating_options=(--state-directory --centre --token-file --public-key)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
@@ -312,6 +348,9 @@ _smiley-hub_device_add() {
         return
         ;;
     '--token-file')
+        return
+        ;;
+    '--public-key')
         return
         ;;
     esac
@@ -342,6 +381,24 @@ _smiley-hub_device_revoke() {
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_device_set-key() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --public-key)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--public-key')
         return
         ;;
     esac

@@ -35,5 +35,11 @@ extension Heartbeat {
         if let storageWarning {
             try text(storageWarning, "storageWarning", maximumBytes: WireLimits.messageBytes)
         }
+        // The hub's own refusal messages, echoed back: bounded by decoding, and no control characters either.
+        for (index, press) in (setAside?.latest ?? []).enumerated() {
+            try text(
+                press.message, "setAside.latest[\(index)].message",
+                maximumBytes: SetAsideReport.maximumMessageLength * 4, mayBeEmpty: true)
+        }
     }
 }

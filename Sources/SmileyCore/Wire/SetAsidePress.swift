@@ -20,8 +20,7 @@ public struct SetAsidePress: Sendable, Hashable, Codable {
     public static func printable(_ message: String) -> String {
         var text = ""
         for scalar in message.unicodeScalars {
-            let control = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-            text.unicodeScalars.append(control ? " " : scalar)
+            text.unicodeScalars.append(TerminalText.isControl(scalar) ? " " : scalar)
         }
         return String(text.prefix(SetAsideReport.maximumMessageLength))
     }
