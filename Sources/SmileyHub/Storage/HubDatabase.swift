@@ -113,6 +113,7 @@ public struct HubDatabase: Sendable {
                     """)
         }
         registerReportMigrations(&migrator)
+        registerAccountMigrations(&migrator)
         return migrator
     }
 
