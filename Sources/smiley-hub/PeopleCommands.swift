@@ -4,7 +4,7 @@ import SmileyCore
 import SmileyHub
 
 /// How the audit log names changes made on the server's command line.
-let commandLineActor = "command line (\(ProcessInfo.processInfo.environment["USER"] ?? "unknown user"))"
+let commandLineActor = "command line (\(ProcessInfo.processInfo.environment["SUDO_USER"] ?? NSUserName()))"
 
 func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
@@ -69,7 +69,8 @@ struct LinkOptions: ParsableArguments {
 struct GroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "group", abstract: "Groups of centres (a dzongkhag, a region) to give people as a whole.",
-        discussion: "Example: smiley-hub group add paro-dzongkhag; smiley-hub centre set paro-dcrc --group paro-dzongkhag",
+        discussion:
+            "Example: smiley-hub group add paro-dzongkhag; smiley-hub centre set paro-dcrc --group paro-dzongkhag",
         subcommands: [Add.self, List.self])
 
     struct Add: AsyncParsableCommand {
@@ -160,9 +161,13 @@ struct UserCommand: AsyncParsableCommand {
             try await refusing {
                 for person in try state.open().people() {
                     let scope =
-                        person.role == .administrator ? "every centre" : person.grants.map(\.description).joined(separator: ", ")
-                    let notes = [person.hasPassword ? nil : "no password yet", person.hasTOTP ? "TOTP" : nil].compactMap { $0 }
-                    print("\(person.name)\t\(person.role.rawValue)\t\(scope.isEmpty ? "nothing" : scope)\t\(notes.joined(separator: ", "))")
+                        person.role == .administrator
+                        ? "every centre" : person.grants.map(\.description).joined(separator: ", ")
+                    let notes = [person.hasPassword ? nil : "no password yet", person.hasTOTP ? "TOTP" : nil].compactMap
+                    { $0 }
+                    print(
+                        "\(person.name)\t\(person.role.rawValue)\t\(scope.isEmpty ? "nothing" : scope)\t\(notes.joined(separator: ", "))"
+                    )
                 }
             }
         }
@@ -326,7 +331,8 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke a token by its number (from token list).", discussion: "Example: smiley-hub token revoke 3")
+            abstract: "Revoke a token by its number (from token list).",
+            discussion: "Example: smiley-hub token revoke 3")
         @OptionGroup var state: StateOptions
         @Argument(help: "Token number.") var id: Int64
 
@@ -352,7 +358,8 @@ struct AuditCommand: AsyncParsableCommand {
             for entry in try state.open().auditEntries(limit: limit).reversed() {
                 let when = formatter.string(from: Date(timeIntervalSince1970: Double(entry.atMillis) / 1000))
                 print(
-                    [when, entry.actor, entry.action, entry.detail, entry.address ?? "-"].map(printable).joined(separator: "\t"))
+                    [when, entry.actor, entry.action, entry.detail, entry.address ?? "-"].map(printable).joined(
+                        separator: "\t"))
             }
         }
     }

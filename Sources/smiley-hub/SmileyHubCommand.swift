@@ -95,7 +95,8 @@ struct CentreCommand: AsyncParsableCommand {
             }
             guard hours == nil || !clearHours else { throw ValidationError("give --hours or --clear-hours, not both") }
             guard group == nil || !noGroup else { throw ValidationError("give --group or --no-group, not both") }
-            guard hours != nil || clearHours || !holiday.isEmpty || !removeHoliday.isEmpty || group != nil || noGroup else {
+            let calendarChange = hours != nil || clearHours || !holiday.isEmpty || !removeHoliday.isEmpty
+            guard calendarChange || group != nil || noGroup else {
                 throw ValidationError(
                     "nothing to set: give --hours, --clear-hours, --holiday, --remove-holiday, --group or --no-group")
             }
@@ -112,7 +113,7 @@ struct CentreCommand: AsyncParsableCommand {
                 if group != nil || noGroup {
                     try database.setGroup(group, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
                     print("\(centreID): \(group.map { "in group \($0)" } ?? "in no group")")
-                    if hours == nil && !clearHours && holiday.isEmpty && removeHoliday.isEmpty { return }
+                    if !calendarChange { return }
                 }
                 let calendar = try database.openingCalendar(centre: centreID)
                 print(

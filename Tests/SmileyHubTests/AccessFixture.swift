@@ -17,9 +17,12 @@ extension HubDatabase {
     /// An administrator (added if missing) and a new API token of theirs, as a ministry's script would use.
     func administratorToken(nowMillis: Int64 = 0) throws -> String {
         if try !people().contains(where: { $0.name == "script-admin" }) {
-            try addPerson("script-admin", role: .administrator, grants: [], passwordHash: nil, by: "test", nowMillis: nowMillis)
+            try addPerson(
+                "script-admin", role: .administrator, grants: [], passwordHash: nil, by: "test", nowMillis: nowMillis)
         }
-        return try createAPIToken(for: "script-admin", name: "tests", expiresMillis: nil, by: "test", nowMillis: nowMillis).token
+        return try createAPIToken(
+            for: "script-admin", name: "tests", expiresMillis: nil, by: "test", nowMillis: nowMillis
+        ).token
     }
 }
 
@@ -108,7 +111,8 @@ extension TestClientProtocol {
     }
 
     /// Signs in through the form as a browser would; returns the session cookie (nil when refused) and the reply.
-    func signIn(_ name: String, _ password: String, code: String? = nil) async throws -> (cookie: String?, reply: Reply) {
+    func signIn(_ name: String, _ password: String, code: String? = nil) async throws -> (cookie: String?, reply: Reply)
+    {
         let page = try await send(.get, "/login")
         let token = try #require(page.cookie("smiley_form")?.value)
         #expect(page.csrfField == token)

@@ -55,7 +55,8 @@ import Testing
             #expect(page.headers[.cacheControl] == "no-store")
             #expect(try await client.send(.get, "/centres/haa-dcrc", cookie: session).status == .notFound)
 
-            let signOut = try await client.send(.post, "/logout", cookie: session, form: [("csrf", try #require(page.csrfField))])
+            let signOut = try await client.send(
+                .post, "/logout", cookie: session, form: [("csrf", try #require(page.csrfField))])
             #expect(signOut.status == .seeOther && signOut.headers[.location] == "/login")
             #expect(signOut.cookie("smiley_session")?.header.contains("Max-Age=0") == true)
             // The old cookie opens nothing any more, even if a browser kept it.
@@ -80,24 +81,33 @@ import Testing
             // Sign-in: no token, a token of our own making, or a form token without its cookie.
             let form = [("username", "dorji"), ("password", Self.password)]
             #expect(try await client.send(.post, "/login", form: form).status == .forbidden)
-            #expect(try await client.send(.post, "/login", form: form + [("csrf", "a.b")], formCookie: "a.b").status == .forbidden)
+            #expect(
+                try await client.send(.post, "/login", form: form + [("csrf", "a.b")], formCookie: "a.b").status
+                    == .forbidden)
             let page = try await client.send(.get, "/login")
             let token = try #require(page.cookie("smiley_form")?.value)
             #expect(try await client.send(.post, "/login", form: form + [("csrf", token)]).status == .forbidden)
             let forged = String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")
-            #expect(try await client.send(.post, "/login", form: form + [("csrf", forged)], formCookie: forged).status == .forbidden)
+            #expect(
+                try await client.send(.post, "/login", form: form + [("csrf", forged)], formCookie: forged).status
+                    == .forbidden)
 
             let session = try #require(try await client.signIn("dorji", Self.password).cookie)
             // Sign-out and token changes need the session's own token.
             #expect(try await client.send(.post, "/logout", cookie: session, form: []).status == .forbidden)
-            #expect(try await client.send(.post, "/logout", cookie: session, form: [("csrf", token)]).status == .forbidden)
+            #expect(
+                try await client.send(.post, "/logout", cookie: session, form: [("csrf", token)]).status == .forbidden)
             #expect(try await client.send(.get, "/", cookie: session).status == .ok)
-            let create = try await client.send(.post, "/account/tokens", cookie: session, form: [("name", "x"), ("csrf", "no")])
+            let create = try await client.send(
+                .post, "/account/tokens", cookie: session, form: [("name", "x"), ("csrf", "no")])
             #expect(create.status == .forbidden)
             #expect(try hub.database.apiTokens(of: "dorji").isEmpty)
             // An API token cannot make more tokens.
-            let token2 = try hub.database.createAPIToken(for: "dorji", name: "s", expiresMillis: nil, by: "test", nowMillis: 0)
-            #expect(try await client.send(.post, "/account/tokens", bearer: token2.token, form: [("name", "y")]).status == .forbidden)
+            let token2 = try hub.database.createAPIToken(
+                for: "dorji", name: "s", expiresMillis: nil, by: "test", nowMillis: 0)
+            #expect(
+                try await client.send(.post, "/account/tokens", bearer: token2.token, form: [("name", "y")]).status
+                    == .forbidden)
         }
     }
 
@@ -173,7 +183,8 @@ import Testing
     @Test func aOneTimeLinkSetsThePasswordOnce() async throws {
         let hub = try Hub()
         try hub.database.addPerson(
-            "pema", role: .viewer, grants: [.centre(ReadSideFixture.centre)], passwordHash: nil, by: "test", nowMillis: 0)
+            "pema", role: .viewer, grants: [.centre(ReadSideFixture.centre)], passwordHash: nil, by: "test",
+            nowMillis: 0)
         let link = try hub.database.issuePasswordLink(
             for: "pema", expiresMillis: hub.clock.now + 3_600_000, by: "test", nowMillis: hub.clock.now)
         let chosen = "a long passphrase for pema"
@@ -184,11 +195,13 @@ import Testing
             #expect(page.status == .ok)
             let token = try #require(page.cookie("smiley_form")?.value)
             let short = try await client.send(
-                .post, "/set-password", form: [("token", link), ("password", "short"), ("confirm", "short"), ("csrf", token)],
+                .post, "/set-password",
+                form: [("token", link), ("password", "short"), ("confirm", "short"), ("csrf", token)],
                 formCookie: token)
             #expect(short.status == .badRequest && short.body.contains("at least 12 characters"))
             let set = try await client.send(
-                .post, "/set-password", form: [("token", link), ("password", chosen), ("confirm", chosen), ("csrf", token)],
+                .post, "/set-password",
+                form: [("token", link), ("password", chosen), ("confirm", chosen), ("csrf", token)],
                 formCookie: token)
             #expect(set.status == .ok && set.body.contains("Password set"))
             #expect(try await client.send(.get, "/set-password?token=\(link)").status == .gone)
@@ -234,7 +247,8 @@ import Testing
             #expect(try await client.send(.get, "/api/v1/centres", bearer: token).status == .unauthorized)
             // Tokens expire by the hub's clock.
             let short = try hub.database.createAPIToken(
-                for: "dorji", name: "short", expiresMillis: hub.clock.now + 60_000, by: "test", nowMillis: hub.clock.now)
+                for: "dorji", name: "short", expiresMillis: hub.clock.now + 60_000, by: "test", nowMillis: hub.clock.now
+            )
             #expect(try await client.send(.get, "/api/v1/centres", bearer: short.token).status == .ok)
             hub.clock.advance(minutes: 2)
             #expect(try await client.send(.get, "/api/v1/centres", bearer: short.token).status == .unauthorized)
@@ -251,7 +265,9 @@ import Testing
             seen.append(reply.body)
             seen.append(try await client.signIn("dorji", "wrong password!").reply.body)
             seen.append(try await client.signIn("ghost", "wrong password!").reply.body)
-            for path in ["/", "/centres/paro-dcrc", "/account/tokens", "/api/v1/centres", "/set-password?token=\(link)"] {
+            for path in [
+                "/", "/centres/paro-dcrc", "/account/tokens", "/api/v1/centres", "/set-password?token=\(link)",
+            ] {
                 seen.append(try await client.send(.get, path, cookie: session).body)
             }
             return seen
@@ -270,24 +286,28 @@ import Testing
         let database = hub.database
         try database.addGroup("western", by: "admin-cli", nowMillis: 0)
         try database.setGroup("western", centre: ReadSideFixture.centre, by: "admin-cli", nowMillis: 0)
-        try database.addPerson("tashi", role: .viewer, grants: [.group("western")], passwordHash: nil, by: "admin-cli", nowMillis: 0)
+        try database.addPerson(
+            "tashi", role: .viewer, grants: [.group("western")], passwordHash: nil, by: "admin-cli", nowMillis: 0)
         try database.grant([.centre(ReadSideFixture.other)], to: "tashi", by: "admin-cli", nowMillis: 0)
         try database.revoke([.centre(ReadSideFixture.other)], from: "tashi", by: "admin-cli", nowMillis: 0)
         _ = try database.issuePasswordLink(for: "tashi", expiresMillis: 1, by: "admin-cli", nowMillis: 0)
         try database.setPasswordHash(nil, of: "tashi", by: "admin-cli", nowMillis: 0)
         try database.removePerson("tashi", by: "admin-cli", nowMillis: 0)
-        let token = try database.createAPIToken(for: "dorji", name: "n", expiresMillis: nil, by: "admin-cli", nowMillis: 0)
+        let token = try database.createAPIToken(
+            for: "dorji", name: "n", expiresMillis: nil, by: "admin-cli", nowMillis: 0)
         try await hub.app().test(.router) { client in
             _ = try await client.signIn("dorji", "wrong")
             let session = try #require(try await client.signIn("dorji", Self.password).cookie)
-            _ = try await client.send(.get, "/api/v1/centres/paro-dcrc/export?format=json&window=last-week", bearer: token.token)
+            _ = try await client.send(
+                .get, "/api/v1/centres/paro-dcrc/export?format=json&window=last-week", bearer: token.token)
             let page = try await client.send(.get, "/", cookie: session)
             _ = try await client.send(.post, "/logout", cookie: session, form: [("csrf", try #require(page.csrfField))])
         }
         try database.revokeAPIToken(token.id, by: "admin-cli", nowMillis: 0)
         let entries = try database.auditEntries()
         for action in [
-            "group-add", "centre-group", "user-add", "user-grant", "user-revoke", "password-link", "user-reset-password",
+            "group-add", "centre-group", "user-add", "user-grant", "user-revoke", "password-link",
+            "user-reset-password",
             "user-remove", "token-create", "login-failed", "login", "export", "logout", "token-revoke",
         ] {
             #expect(entries.contains { $0.action == action }, "\(action)")
@@ -295,7 +315,8 @@ import Testing
         let export = try #require(entries.first { $0.action == "export" })
         #expect(export.actor == "dorji" && export.detail == "json of 2026-11-16 to 2026-11-22, centres: paro-dcrc")
         // Administrators read it on a page; others may not.
-        try database.addPerson("root", role: .administrator, grants: [], passwordHash: try Hub.hash(Self.password), by: "t", nowMillis: 0)
+        try database.addPerson(
+            "root", role: .administrator, grants: [], passwordHash: try Hub.hash(Self.password), by: "t", nowMillis: 0)
         try await hub.app().test(.router) { client in
             let admin = try #require(try await client.signIn("root", Self.password).cookie)
             let page = try await client.send(.get, "/admin/audit", cookie: admin)

@@ -176,9 +176,9 @@ struct ReadSideFixture {
         let token = try database.administratorToken()
         let app = Application(router: try buildRouter(database: database, clock: .fixed(now), access: .testing))
         let html = try await app.test(.router) { client in
-            try await client.execute(uri: "/?window=today", method: .get, headers: [.authorization: "Bearer \(token)"]) {
-                String(buffer: $0.body)
-            }
+            try await client.execute(
+                uri: "/?window=today", method: .get, headers: [.authorization: "Bearer \(token)"]
+            ) { String(buffer: $0.body) }
         }
         for (rank, name) in ["big", "small", "middling"].enumerated() {
             #expect(html.contains(#"data-centre="\#(name)" data-rank="\#(rank + 1)""#), "\(name)")

@@ -51,7 +51,8 @@ import Testing
             case .viewerOfA: [RouteWalkTests.b, RouteWalkTests.c]
             case .managerOfGroupToken, .managerOfGroupSession: [RouteWalkTests.b]
             case .administrator: []
-            case .anonymous, .revokedToken, .expiredSession, .deviceToken: [RouteWalkTests.a, RouteWalkTests.b, RouteWalkTests.c]
+            case .anonymous, .revokedToken, .expiredSession, .deviceToken:
+                [RouteWalkTests.a, RouteWalkTests.b, RouteWalkTests.c]
             }
         }
     }
@@ -87,18 +88,25 @@ import Testing
         hub.credentials[.anonymous] = (nil, nil)
         hub.credentials[.viewerOfA] = (try database.startSession(for: "viewer", nowMillis: now).cookie, nil)
         hub.credentials[.managerOfGroupToken] = (
-            nil, try database.createAPIToken(for: "manager", name: "t", expiresMillis: nil, by: "test", nowMillis: now).token
+            nil,
+            try database.createAPIToken(for: "manager", name: "t", expiresMillis: nil, by: "test", nowMillis: now).token
         )
-        hub.credentials[.managerOfGroupSession] = (try database.startSession(for: "manager", nowMillis: now).cookie, nil)
+        hub.credentials[.managerOfGroupSession] = (
+            try database.startSession(for: "manager", nowMillis: now).cookie, nil
+        )
         hub.credentials[.administrator] = (try database.startSession(for: "admin", nowMillis: now).cookie, nil)
-        let revoked = try database.createAPIToken(for: "manager", name: "old", expiresMillis: nil, by: "test", nowMillis: now)
+        let revoked = try database.createAPIToken(
+            for: "manager", name: "old", expiresMillis: nil, by: "test", nowMillis: now)
         try database.revokeAPIToken(revoked.id, by: "test", nowMillis: now)
         hub.credentials[.revokedToken] = (nil, revoked.token)
         // Signed in 31 minutes ago and idle since.
         hub.credentials[.expiredSession] = (
             try database.startSession(for: "admin", nowMillis: now - 31 * 60_000).cookie, nil
         )
-        hub.credentials[.deviceToken] = (nil, try database.addDevice(DeviceID(rawValue: "spare")!, centre: CentreID(rawValue: a.id)!, nowMillis: 0).value)
+        hub.credentials[.deviceToken] = (
+            nil,
+            try database.addDevice(DeviceID(rawValue: "spare")!, centre: CentreID(rawValue: a.id)!, nowMillis: 0).value
+        )
         return hub
     }
 
@@ -161,7 +169,8 @@ import Testing
                 guard let kind = Self.routes[route] else { continue }
                 let method = HTTPRequest.Method(rawValue: String(route.prefix { $0 != " " }))!
                 let template = String(route.drop { $0 != " " }.dropFirst())
-                let centres: [String?] = template.contains("{centre}") ? [Self.a.id, Self.b.id, Self.c.id, "no-such-centre"] : [nil]
+                let centres: [String?] =
+                    template.contains("{centre}") ? [Self.a.id, Self.b.id, Self.c.id, "no-such-centre"] : [nil]
                 for caller in Caller.allCases {
                     let (cookie, bearer) = hub.credentials[caller]!
                     for centre in centres {
@@ -169,24 +178,30 @@ import Testing
                             template.replacingOccurrences(of: "{centre}", with: centre ?? "")
                             .replacingOccurrences(of: "{device}", with: "paro-exit-1")
                             .replacingOccurrences(of: "{id}", with: "1")
-                        let uri = path + (template.contains("{centre}") || template == "/" ? "?window=last-4-weeks" : "")
+                        let uri =
+                            path + (template.contains("{centre}") || template == "/" ? "?window=last-4-weeks" : "")
                         let reply = try await client.send(
                             method, uri, cookie: cookie, bearer: bearer, form: method == .post ? [] : nil)
                         let allowed = Self.expected(kind, caller, route: route, centre: centre)
                         #expect(
                             allowed.contains(Int(reply.status.code)),
-                            "\(caller) \(method) \(uri): \(reply.status.code) (expected \(allowed.sorted())) \(reply.body.prefix(200))")
+                            "\(caller) \(method) \(uri): \(reply.status.code) (expected \(allowed.sorted())) \(reply.body.prefix(200))"
+                        )
                         for other in hub.hidden(from: caller) {
                             #expect(!reply.body.contains(other.name), "\(caller) \(uri) shows \(other.name)")
-                            #expect(!reply.body.contains(Self.htmlEscaped(other.name)), "\(caller) \(uri) shows \(other.name)")
+                            #expect(
+                                !reply.body.contains(Self.htmlEscaped(other.name)),
+                                "\(caller) \(uri) shows \(other.name)")
                             if centre == other.id {
                                 // Outside the scope answers exactly as a centre that does not exist.
                                 let missing = try await client.send(
-                                    method, uri.replacingOccurrences(of: other.id, with: "no-such-centre"), cookie: cookie,
+                                    method, uri.replacingOccurrences(of: other.id, with: "no-such-centre"),
+                                    cookie: cookie,
                                     bearer: bearer, form: method == .post ? [] : nil)
                                 #expect(reply.status == missing.status, "\(caller) \(uri)")
                                 #expect(
-                                    reply.body.replacingOccurrences(of: other.id, with: "no-such-centre") == missing.body,
+                                    reply.body.replacingOccurrences(of: other.id, with: "no-such-centre")
+                                        == missing.body,
                                     "\(caller) \(uri)")
                             } else {
                                 #expect(!reply.body.contains(other.id), "\(caller) \(uri) shows \(other.id)")
@@ -200,8 +215,11 @@ import Testing
         try await app.test(.router) { client in
             let admin = try await client.send(.get, "/", cookie: hub.credentials[.administrator]!.cookie)
             #expect([Self.a.id, Self.b.id, Self.c.id].allSatisfy { admin.body.contains("data-centre=\"\($0)\"") })
-            let manager = try await client.send(.get, "/api/v1/centres", bearer: hub.credentials[.managerOfGroupToken]!.bearer)
-            #expect(manager.body.contains(Self.a.id) && manager.body.contains(Self.c.id) && !manager.body.contains(Self.b.id))
+            let manager = try await client.send(
+                .get, "/api/v1/centres", bearer: hub.credentials[.managerOfGroupToken]!.bearer)
+            #expect(
+                manager.body.contains(Self.a.id) && manager.body.contains(Self.c.id)
+                    && !manager.body.contains(Self.b.id))
         }
     }
 

@@ -117,7 +117,8 @@ final class Access: Sendable {
 
     /// The identity of a personal API token, or nil (device tokens are not personal tokens).
     func identify(apiToken token: String) throws -> Identity? {
-        guard token.hasPrefix("smiley_pat_"), let person = try database.apiTokenOwner(token, nowMillis: clock.nowMillis()),
+        guard token.hasPrefix("smiley_pat_"),
+            let person = try database.apiTokenOwner(token, nowMillis: clock.nowMillis()),
             let credentials = try database.credentials(of: person)
         else { return nil }
         return Identity(
@@ -159,6 +160,7 @@ final class Access: Sendable {
     }
 
     private func signature(_ nonce: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(nonce.utf8), using: formKey).map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(nonce.utf8), using: formKey).map { String(format: "%02x", $0) }
+            .joined()
     }
 }

@@ -63,6 +63,7 @@ struct Readers: Sendable {
     let settings: ReportSettings
 
     func reader(for context: HubRequestContext) -> CentreReader {
-        CentreReader(database: database, clock: clock, settings: settings, scope: context.identity?.scope ?? .centres([]))
+        CentreReader(
+            database: database, clock: clock, settings: settings, scope: context.identity?.scope ?? .centres([]))
     }
 }

@@ -61,7 +61,8 @@ struct AccountController: Sendable {
             throw HTTPError(.notFound, message: "no such token")
         }
         try access.database.revokeAPIToken(
-            id, owner: identity.name, by: identity.name, address: context.remoteAddress, nowMillis: access.clock.nowMillis())
+            id, owner: identity.name, by: identity.name, address: context.remoteAddress,
+            nowMillis: access.clock.nowMillis())
         return Response(status: .seeOther, headers: [.location: "/account/tokens", .cacheControl: "no-store"])
     }
 
@@ -87,7 +88,8 @@ struct AccountController: Sendable {
             throw HTTPError(.forbidden, message: "sign in with a browser to change tokens; an API token cannot")
         }
         guard let sent, Secret.equal(sent, expected) else {
-            throw HTTPError(.forbidden, message: "the form's CSRF token is missing or wrong: reload the page and try again")
+            throw HTTPError(
+                .forbidden, message: "the form's CSRF token is missing or wrong: reload the page and try again")
         }
     }
 }

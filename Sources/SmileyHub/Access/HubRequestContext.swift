@@ -39,7 +39,9 @@ public struct HubRequestContext: RequestContext {
 
 /// Forms arrive URL-encoded, scripts send JSON.
 public struct FormOrJSONDecoder: RequestDecoder {
-    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws
+        -> T
+    {
         if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
             return try await URLEncodedFormDecoder().decode(type, from: request, context: context)
         }

@@ -65,7 +65,8 @@ struct LoginController: Sendable {
         let now = access.clock.nowMillis()
         if let wait = access.throttleWait(account: name, address: address) {
             try database.audit(
-                actor: Self.printable(name), action: "login-refused", detail: "too many failed attempts", address: address,
+                actor: Self.printable(name), action: "login-refused", detail: "too many failed attempts",
+                address: address,
                 nowMillis: now)
             let minutes = (wait + 59_999) / 60_000
             return try loginForm(
@@ -102,7 +103,8 @@ struct LoginController: Sendable {
         }
         let form = try await request.decode(as: CSRFForm.self, context: context)
         guard let sent = form.csrf, Secret.equal(sent, csrf) else {
-            throw HTTPError(.forbidden, message: "the form's CSRF token is missing or wrong: reload the page and try again")
+            throw HTTPError(
+                .forbidden, message: "the form's CSRF token is missing or wrong: reload the page and try again")
         }
         try access.database.endSession(cookie, address: context.remoteAddress, nowMillis: access.clock.nowMillis())
         var response = redirect("/login")
@@ -121,7 +123,8 @@ struct LoginController: Sendable {
     func setPasswordForm(link: String, problem: String?, status: HTTPResponse.Status) throws -> Response {
         let token = access.formToken()
         var response = try templates.page(
-            SetPasswordPage(formToken: token, linkToken: link, problem: problem), template: "set-password", status: status)
+            SetPasswordPage(formToken: token, linkToken: link, problem: problem), template: "set-password",
+            status: status)
         response.setCookie(formCookie(token))
         return response
     }
@@ -129,7 +132,8 @@ struct LoginController: Sendable {
     func invalidLink() throws -> Response {
         try templates.page(
             MessagePage(
-                title: "This link does not work", message: "It has expired or was already used. Ask an administrator for a new one.",
+                title: "This link does not work",
+                message: "It has expired or was already used. Ask an administrator for a new one.",
                 linkHref: "/login", linkText: "Sign in"),
             template: "message", status: .gone)
     }
@@ -139,7 +143,8 @@ struct LoginController: Sendable {
         let link = form.token ?? ""
         let password = form.password ?? ""
         guard access.checkFormToken(form: form.csrf, cookie: request.cookies[Access.formCookie]?.value) else {
-            return try setPasswordForm(link: link, problem: "The form had expired. Please try again.", status: .forbidden)
+            return try setPasswordForm(
+                link: link, problem: "The form had expired. Please try again.", status: .forbidden)
         }
         let now = access.clock.nowMillis()
         guard try access.database.passwordLinkPerson(link, nowMillis: now) != nil else { return try invalidLink() }
@@ -170,7 +175,8 @@ struct LoginController: Sendable {
 
     func sessionCookie(_ value: String) -> Cookie {
         Cookie(
-            name: Access.sessionCookie, value: value, maxAge: Int(access.settings.sessionAbsoluteMillis / 1000), path: "/",
+            name: Access.sessionCookie, value: value, maxAge: Int(access.settings.sessionAbsoluteMillis / 1000),
+            path: "/",
             secure: access.settings.secureCookies, httpOnly: true, sameSite: .strict)
     }
 

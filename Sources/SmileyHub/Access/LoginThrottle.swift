@@ -40,7 +40,8 @@ public struct LoginThrottle: Sendable {
 
     public mutating func recordFailure(account: String, address: String, nowMillis: Int64) {
         for key in ["account:" + account, "address:" + address] {
-            failures[key, default: []] = (failures[key] ?? []).filter { nowMillis - $0 < limits.windowMillis } + [nowMillis]
+            failures[key, default: []] =
+                (failures[key] ?? []).filter { nowMillis - $0 < limits.windowMillis } + [nowMillis]
         }
         if failures.count > maximumKeys {
             failures = failures.filter { !$0.value.allSatisfy { nowMillis - $0 >= limits.windowMillis } }

@@ -62,7 +62,9 @@ struct TokensPage: Sendable {
     let formCSRF: String?
     let problem: String?
 
-    init(identity: Identity, tokens: [APITokenSummary], nowMillis: Int64, newToken: String? = nil, problem: String? = nil) {
+    init(
+        identity: Identity, tokens: [APITokenSummary], nowMillis: Int64, newToken: String? = nil, problem: String? = nil
+    ) {
         account = AccountBar(identity)
         rows = tokens.map { token in
             let state =
@@ -71,7 +73,8 @@ struct TokensPage: Sendable {
             return Row(
                 tokenID: token.id, tokenName: token.name, created: HubDatabase.utc(token.createdMillis),
                 expires: token.expiresMillis.map(HubDatabase.utc) ?? "never",
-                lastUsed: token.lastUsedMillis.map(HubDatabase.utc) ?? "never", state: state, revocable: state == "valid")
+                lastUsed: token.lastUsedMillis.map(HubDatabase.utc) ?? "never", state: state,
+                revocable: state == "valid")
         }
         hasTokens = !tokens.isEmpty
         self.newToken = newToken

@@ -74,8 +74,9 @@ public func buildRouter(
     DashboardController(readers: readers, feed: feed, templates: templates).addRoutes(to: pages)
     let account = AccountController(access: gate, templates: templates)
     account.addRoutes(to: pages)
-    account.addAdministratorRoutes(
-        to: people.group().add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin, role: .administrator)))
+    let administrators = people.group()
+        .add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin, role: .administrator))
+    account.addAdministratorRoutes(to: administrators)
     let api = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .unauthorized))
     HeatmapController(readers: readers).addRoutes(to: api)
     ExportController(readers: readers, database: database).addRoutes(to: api)

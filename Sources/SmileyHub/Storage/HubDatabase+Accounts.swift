@@ -173,7 +173,8 @@ extension HubDatabase {
                     sql: "UPDATE centre SET group_name = ? WHERE id = ?", arguments: [group, centre.rawValue])
                 guard db.changesCount == 1 else { throw HubError.notFound("unknown centre '\(centre)'") }
                 try Self.audit(
-                    db, actor: actor, action: "centre-group", detail: "centre \(centre) in \(group.map { "group \($0)" } ?? "no group")",
+                    db, actor: actor, action: "centre-group",
+                    detail: "centre \(centre) in \(group.map { "group \($0)" } ?? "no group")",
                     nowMillis: nowMillis)
             }
         }
@@ -208,7 +209,8 @@ extension HubDatabase {
         for grant in grants {
             switch grant {
             case .centre(let centre):
-                guard try Row.fetchOne(db, sql: "SELECT 1 FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+                guard
+                    try Row.fetchOne(db, sql: "SELECT 1 FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
                 else { throw HubError.notFound("unknown centre '\(centre)'") }
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO person_scope (person, kind, target) VALUES (?, 'centre', ?)",
@@ -233,7 +235,9 @@ extension HubDatabase {
         try storage {
             try writer.read { db in
                 try Row.fetchAll(
-                    db, sql: "SELECT name, role, password_hash IS NOT NULL AS has_password, totp_secret IS NOT NULL AS has_totp FROM person ORDER BY name"
+                    db,
+                    sql:
+                        "SELECT name, role, password_hash IS NOT NULL AS has_password, totp_secret IS NOT NULL AS has_totp FROM person ORDER BY name"
                 ).map { row in
                     let name: String = row["name"]
                     return Person(
@@ -260,7 +264,8 @@ extension HubDatabase {
                 try Self.insertGrants(db, grants, person: name)
                 try Self.audit(
                     db, actor: actor, action: "user-grant",
-                    detail: "user \(name) given \(grants.map(\.description).joined(separator: ", "))", nowMillis: nowMillis)
+                    detail: "user \(name) given \(grants.map(\.description).joined(separator: ", "))",
+                    nowMillis: nowMillis)
             }
         }
     }
@@ -335,10 +340,12 @@ extension HubDatabase {
         try storage {
             try writer.read { db in
                 try Row.fetchOne(
-                    db, sql: "SELECT name, role, password_hash, totp_secret FROM person WHERE name = ?", arguments: [name]
+                    db, sql: "SELECT name, role, password_hash, totp_secret FROM person WHERE name = ?",
+                    arguments: [name]
                 ).map { row in
                     Credentials(
-                        name: row["name"], role: Role(rawValue: row["role"]) ?? .viewer, passwordHash: row["password_hash"],
+                        name: row["name"], role: Role(rawValue: row["role"]) ?? .viewer,
+                        passwordHash: row["password_hash"],
                         totpSecret: row["totp_secret"])
                 }
             }
@@ -349,7 +356,8 @@ extension HubDatabase {
     public func readScope(of name: String) throws(HubError) -> ReadScope {
         try storage {
             try writer.read { db in
-                guard let role = try String.fetchOne(db, sql: "SELECT role FROM person WHERE name = ?", arguments: [name])
+                guard
+                    let role = try String.fetchOne(db, sql: "SELECT role FROM person WHERE name = ?", arguments: [name])
                 else { return .centres([]) }
                 if role == Role.administrator.rawValue { return .everything }
                 let ids = try String.fetchAll(
@@ -420,7 +428,8 @@ extension HubDatabase {
                 try db.execute(
                     sql: "UPDATE password_link SET used_millis = ? WHERE token_sha256 = ?",
                     arguments: [nowMillis, Secret.sha256(token)])
-                try db.execute(sql: "UPDATE person SET password_hash = ? WHERE name = ?", arguments: [passwordHash, person])
+                try db.execute(
+                    sql: "UPDATE person SET password_hash = ? WHERE name = ?", arguments: [passwordHash, person])
                 try db.execute(
                     sql: "UPDATE session SET ended_millis = ? WHERE person = ? AND ended_millis IS NULL",
                     arguments: [nowMillis, person])

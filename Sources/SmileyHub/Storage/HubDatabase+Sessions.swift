@@ -8,7 +8,8 @@ enum Secret {
     /// 32 random bytes as hex, with an optional prefix that says what the secret is.
     static func random(prefix: String = "", bytes: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
-        return prefix + (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return prefix
+            + (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
     static func sha256(_ text: String) -> String {
@@ -55,7 +56,9 @@ extension HubDatabase {
     // MARK: Sessions
 
     /// Starts a session for a person who just proved who they are.
-    public func startSession(for person: String, address: String? = nil, nowMillis: Int64) throws(HubError) -> SessionGrant {
+    public func startSession(for person: String, address: String? = nil, nowMillis: Int64) throws(HubError)
+        -> SessionGrant
+    {
         let grant = SessionGrant(cookie: Secret.random(), csrf: Secret.random())
         try storage {
             try writer.write { db in
@@ -65,7 +68,8 @@ extension HubDatabase {
                         INSERT INTO session (id_sha256, person, csrf, created_millis, last_seen_millis)
                         VALUES (?, ?, ?, ?, ?)
                         """, arguments: [Secret.sha256(grant.cookie), person, grant.csrf, nowMillis, nowMillis])
-                try Self.audit(db, actor: person, action: "login", detail: "signed in", address: address, nowMillis: nowMillis)
+                try Self.audit(
+                    db, actor: person, action: "login", detail: "signed in", address: address, nowMillis: nowMillis)
             }
         }
         return grant
@@ -90,10 +94,12 @@ extension HubDatabase {
                 let created: Int64 = row["created_millis"]
                 let lastSeen: Int64 = row["last_seen_millis"]
                 guard nowMillis - lastSeen <= idleMillis, nowMillis - created <= absoluteMillis else {
-                    try db.execute(sql: "UPDATE session SET ended_millis = ? WHERE id_sha256 = ?", arguments: [nowMillis, hash])
+                    try db.execute(
+                        sql: "UPDATE session SET ended_millis = ? WHERE id_sha256 = ?", arguments: [nowMillis, hash])
                     return nil
                 }
-                try db.execute(sql: "UPDATE session SET last_seen_millis = ? WHERE id_sha256 = ?", arguments: [nowMillis, hash])
+                try db.execute(
+                    sql: "UPDATE session SET last_seen_millis = ? WHERE id_sha256 = ?", arguments: [nowMillis, hash])
                 return (row["person"], row["csrf"])
             }
         }
@@ -104,12 +110,15 @@ extension HubDatabase {
         try storage {
             try writer.write { db in
                 let hash = Secret.sha256(cookie)
-                guard let person = try String.fetchOne(db, sql: "SELECT person FROM session WHERE id_sha256 = ?", arguments: [hash])
+                guard
+                    let person = try String.fetchOne(
+                        db, sql: "SELECT person FROM session WHERE id_sha256 = ?", arguments: [hash])
                 else { return }
                 try db.execute(
                     sql: "UPDATE session SET ended_millis = ? WHERE id_sha256 = ? AND ended_millis IS NULL",
                     arguments: [nowMillis, hash])
-                try Self.audit(db, actor: person, action: "logout", detail: "signed out", address: address, nowMillis: nowMillis)
+                try Self.audit(
+                    db, actor: person, action: "logout", detail: "signed out", address: address, nowMillis: nowMillis)
             }
         }
     }
@@ -118,7 +127,8 @@ extension HubDatabase {
 
     /// Creates a personal API token (returned once; only its hash is kept).
     public func createAPIToken(
-        for person: String, name: String, expiresMillis: Int64?, by actor: String, address: String? = nil, nowMillis: Int64
+        for person: String, name: String, expiresMillis: Int64?, by actor: String, address: String? = nil,
+        nowMillis: Int64
     ) throws(HubError) -> (id: Int64, token: String) {
         let token = Secret.random(prefix: "smiley_pat_")
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -127,7 +137,9 @@ extension HubDatabase {
         }
         let id = try storage {
             try writer.write { db in
-                guard let role = try String.fetchOne(db, sql: "SELECT role FROM person WHERE name = ?", arguments: [person])
+                guard
+                    let role = try String.fetchOne(
+                        db, sql: "SELECT role FROM person WHERE name = ?", arguments: [person])
                 else { throw HubError.notFound("no user '\(person)'") }
                 guard Role(rawValue: role)?.mayCreateTokens == true else {
                     throw HubError.forbidden("viewers cannot have API tokens: make '\(person)' a manager first")
@@ -172,7 +184,9 @@ extension HubDatabase {
     }
 
     /// Revokes a token; with `owner`, only one of that person's.
-    public func revokeAPIToken(_ id: Int64, owner: String? = nil, by actor: String, address: String? = nil, nowMillis: Int64)
+    public func revokeAPIToken(
+        _ id: Int64, owner: String? = nil, by actor: String, address: String? = nil, nowMillis: Int64
+    )
         throws(HubError)
     {
         try storage {
@@ -185,7 +199,9 @@ extension HubDatabase {
                 }
                 try db.execute(sql: sql, arguments: arguments)
                 guard db.changesCount == 1 else { throw HubError.notFound("no valid token \(id)") }
-                try Self.audit(db, actor: actor, action: "token-revoke", detail: "token \(id)", address: address, nowMillis: nowMillis)
+                try Self.audit(
+                    db, actor: actor, action: "token-revoke", detail: "token \(id)", address: address,
+                    nowMillis: nowMillis)
             }
         }
     }
@@ -203,7 +219,8 @@ extension HubDatabase {
                             """, arguments: [Secret.sha256(token), nowMillis])
                 else { return nil }
                 try db.execute(
-                    sql: "UPDATE api_token SET last_used_millis = ? WHERE id = ?", arguments: [nowMillis, row["id"] as Int64])
+                    sql: "UPDATE api_token SET last_used_millis = ? WHERE id = ?",
+                    arguments: [nowMillis, row["id"] as Int64])
                 return row["person"]
             }
         }
