@@ -18,13 +18,6 @@ func refusing(_ work: () async throws -> Void) async throws {
     }
 }
 
-/// Text from the database made safe for a terminal: control characters (escape sequences) are shown as \u{…}.
-func printable(_ text: String) -> String {
-    text.unicodeScalars.map { scalar in
-        CharacterSet.controlCharacters.contains(scalar) ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
-    }.joined()
-}
-
 struct ScopeOptions: ParsableArguments {
     @Option(help: "A centre the user may see; repeat for several.") var centre: [String] = []
     @Option(help: "A group of centres the user may see; repeat for several.") var group: [String] = []
@@ -323,7 +316,7 @@ struct TokenCommand: AsyncParsableCommand {
                     let state =
                         token.revokedMillis != nil
                         ? "revoked" : (token.expiresMillis.map { $0 <= now } ?? false) ? "expired" : "valid"
-                    print("\(token.id)\t\(token.person)\t\(printable(token.name))\t\(state)")
+                    print("\(token.id)\t\(token.person)\t\(AuditEntry.printable(token.name))\t\(state)")
                 }
             }
         }
@@ -354,12 +347,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await refusing {
-            let formatter = ISO8601DateFormatter()
             for entry in try state.open().auditEntries(limit: limit).reversed() {
-                let when = formatter.string(from: Date(timeIntervalSince1970: Double(entry.atMillis) / 1000))
-                print(
-                    [when, entry.actor, entry.action, entry.detail, entry.address ?? "-"].map(printable).joined(
-                        separator: "\t"))
+                print(entry.printableLine)
             }
         }
     }

@@ -98,10 +98,13 @@ func formBody(_ fields: [(String, String)]) -> ByteBuffer {
 extension TestClientProtocol {
     func send(
         _ method: HTTPRequest.Method, _ uri: String, cookie: String? = nil, bearer: String? = nil,
-        form: [(String, String)]? = nil, formCookie: String? = nil
+        form: [(String, String)]? = nil, formCookie: String? = nil, secondStep: String? = nil
     ) async throws -> Reply {
         var headers: HTTPFields = [:]
-        let cookies = [cookie.map { "smiley_session=\($0)" }, formCookie.map { "smiley_form=\($0)" }].compactMap { $0 }
+        let cookies = [
+            cookie.map { "smiley_session=\($0)" }, formCookie.map { "smiley_form=\($0)" },
+            secondStep.map { "smiley_second_step=\($0)" },
+        ].compactMap { $0 }
         if !cookies.isEmpty { headers[.cookie] = cookies.joined(separator: "; ") }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }

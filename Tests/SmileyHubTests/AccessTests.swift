@@ -168,16 +168,36 @@ import Testing
         #expect(throttle.wait(account: "a", address: "10.0.0.9", nowMillis: 10) == nil)
     }
 
-    @Test func aSecondFactorIsAskedForWhenSet() async throws {
+    @Test func aSecondFactorIsAskedForAfterTheRightPassword() async throws {
         let hub = try Hub()
-        try hub.database.setTOTPSecret("JBSWY3DPEHPK3PXP", of: "dorji", by: "test", nowMillis: 0)
+        let secret = "JBSWY3DPEHPK3PXP"
+        try hub.database.setTOTPSecret(secret, of: "dorji", by: "test", nowMillis: 0)
         try await hub.app().test(.router) { client in
-            let withoutCode = try await client.signIn("dorji", Self.password)
-            #expect(withoutCode.cookie == nil && withoutCode.reply.status == .unauthorized)
-            #expect(try await client.signIn("dorji", Self.password, code: "000000").cookie == nil)
-            let code = String(format: "%06d", SecondFactor.code(secret: "JBSWY3DPEHPK3PXP", atMillis: hub.clock.now))
-            #expect(try await client.signIn("dorji", Self.password, code: code).cookie != nil)
+            // A wrong password never reaches the second step.
+            let wrong = try await client.signIn("dorji", "not the password")
+            #expect(wrong.reply.status == .unauthorized && !wrong.reply.body.contains("/login/code"))
+            let first = try await client.signIn("dorji", Self.password)
+            #expect(first.cookie == nil && first.reply.status == .ok && first.reply.body.contains(#"action="/login/code""#))
+            let step = try #require(first.reply.cookie("smiley_second_step")?.value)
+            let form = try #require(first.reply.cookie("smiley_form")?.value)
+            #expect(!step.contains("dorji"))
+            func code(_ code: String, step: String, form: String) async throws -> Reply {
+                try await client.send(
+                    .post, "/login/code", form: [("code", code), ("csrf", form)], formCookie: form, secondStep: step)
+            }
+            let bad = try await code("000000", step: step, form: form)
+            #expect(bad.status == .unauthorized && bad.cookie("smiley_session") == nil)
+            // A forged or stale first step is refused like an expired form.
+            let forged = step.replacingOccurrences(of: String(step.prefix(4)), with: "6576")
+            #expect(try await code("000000", step: forged, form: form).status == .forbidden)
+            let right = String(format: "%06d", SecondFactor.code(secret: secret, atMillis: hub.clock.now))
+            let signedIn = try await code(right, step: step, form: form)
+            #expect(signedIn.status == .seeOther && signedIn.cookie("smiley_session") != nil)
+            hub.clock.advance(minutes: 6)
+            let late = String(format: "%06d", SecondFactor.code(secret: secret, atMillis: hub.clock.now))
+            #expect(try await code(late, step: step, form: form).status == .forbidden)
         }
+        #expect(hub.actions.filter { $0 == "login-failed" }.count == 2)
     }
 
     @Test func aOneTimeLinkSetsThePasswordOnce() async throws {
@@ -324,5 +344,14 @@ import Testing
             let manager = try #require(try await client.signIn("dorji", Self.password).cookie)
             #expect(try await client.send(.get, "/admin/audit", cookie: manager).status == .forbidden)
         }
+    }
+
+    @Test func auditLinesPrintControlCharactersAsEscapes() throws {
+        let database = try HubDatabase(writer: DatabaseQueue())
+        try database.audit(
+            actor: "eve\u{1b}[2J", action: "login-failed", detail: "name\twith\ntab\u{202e}", address: "10.0.0.1",
+            nowMillis: 0)
+        let line = try #require(try database.auditEntries().first).printableLine
+        #expect(line == "1970-01-01T00:00:00Z\teve\\u{1b}[2J\tlogin-failed\tname\\u{9}with\\u{a}tab\\u{202e}\t10.0.0.1")
     }
 }

@@ -30,7 +30,7 @@ import Testing
         "GET /healthz": .health,
         "POST /api/v1/ingest": .device, "GET /api/v1/devices/{device}": .device, "POST /api/v1/heartbeat": .device,
         "POST /api/v1/enroll": .device,
-        "GET /login": .loginPage, "POST /login": .loginForm, "POST /logout": .logout,
+        "GET /login": .loginPage, "POST /login": .loginForm, "POST /login/code": .loginForm, "POST /logout": .logout,
         "GET /set-password": .setPasswordPage, "POST /set-password": .setPasswordForm,
         "GET /": .page, "GET /centres/{centre}": .page, "GET /events": .page,
         "GET /account/tokens": .tokenPage, "POST /account/tokens": .tokenForm,

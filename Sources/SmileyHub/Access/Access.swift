@@ -92,6 +92,7 @@ final class Access: Sendable {
 
     static let sessionCookie = "smiley_session"
     static let formCookie = "smiley_form"
+    static let secondStepCookie = "smiley_second_step"
 
     init(database: HubDatabase, clock: HubClock, settings: AccessSettings) throws {
         self.database = database
@@ -157,6 +158,29 @@ final class Access: Sendable {
         let parts = form.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return false }
         return Secret.equal(String(parts[1]), signature(String(parts[0])))
+    }
+
+    /// Who passed the first step of a sign-in with a second factor: their name (hex), an expiry 5 minutes
+    /// ahead and an HMAC of both, so that the second step needs no password and no stored state.
+    func secondStepToken(for name: String) -> String {
+        let hex = Data(name.utf8).map { String(format: "%02x", $0) }.joined()
+        let payload = hex + "." + String(clock.nowMillis() + 300_000)
+        return payload + "." + signature("second-step:" + payload)
+    }
+
+    /// The name a second-step token holds while it is valid, or nil.
+    func secondStepPerson(_ token: String?) -> String? {
+        guard let parts = token?.split(separator: ".", omittingEmptySubsequences: false), parts.count == 3,
+            Secret.equal(String(parts[2]), signature("second-step:\(parts[0]).\(parts[1])")),
+            let expires = Int64(parts[1]), expires > clock.nowMillis()
+        else { return nil }
+        var bytes: [UInt8] = []
+        var hex = parts[0][...]
+        while hex.count >= 2, let byte = UInt8(hex.prefix(2), radix: 16) {
+            bytes.append(byte)
+            hex = hex.dropFirst(2)
+        }
+        return hex.isEmpty ? String(decoding: bytes, as: UTF8.self) : nil
     }
 
     private func signature(_ nonce: String) -> String {

@@ -34,6 +34,7 @@ struct LoginController: Sendable {
     func addRoutes(to router: some RouterMethods<Context>) {
         router.get("login", use: loginPage)
         router.post("login", use: login)
+        router.post("login/code", use: secondStep)
         router.post("logout", use: logout)
         router.get("set-password", use: setPasswordPage)
         router.post("set-password", use: setPassword)
@@ -64,33 +65,92 @@ struct LoginController: Sendable {
         let database = access.database
         let now = access.clock.nowMillis()
         if let wait = access.throttleWait(account: name, address: address) {
-            try database.audit(
-                actor: Self.printable(name), action: "login-refused", detail: "too many failed attempts",
-                address: address,
-                nowMillis: now)
-            let minutes = (wait + 59_999) / 60_000
-            return try loginForm(
-                username: "",
-                problem: "Too many failed sign-ins. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again.",
-                status: .tooManyRequests)
+            return try throttled(name, address: address, wait: wait, nowMillis: now)
         }
         let credentials = try database.credentials(of: name)
         // Unknown names and people without a password are checked against a dummy hash: the same work, the same answer.
         let passwordMatches = try await Passwords.verify(
             password, hash: credentials?.passwordHash ?? access.dummyHash)
         var accepted = passwordMatches && credentials?.passwordHash != nil
-        if accepted, let secret = credentials?.totpSecret {
-            accepted = SecondFactor.check(form.code ?? "", secret: secret, nowMillis: now)
+        if accepted, let credentials, let secret = credentials.totpSecret {
+            // The right password of an account with a second factor: ask for the code on a second page.
+            guard let code = form.code, !code.isEmpty else {
+                return try secondStepForm(for: credentials.name, problem: nil, status: .ok)
+            }
+            accepted = SecondFactor.check(code, secret: secret, nowMillis: now)
         }
         guard accepted, let credentials else {
-            access.recordFailure(account: name, address: address)
-            try database.audit(
-                actor: Self.printable(name), action: "login-failed", detail: "wrong name, password or code",
-                address: address, nowMillis: now)
-            return try loginForm(username: form.username ?? "", problem: Self.refusal, status: .unauthorized)
+            return try refuse(name, address: address, nowMillis: now) {
+                try loginForm(username: form.username ?? "", problem: Self.refusal, status: .unauthorized)
+            }
         }
+        return try signIn(credentials.name, address: address, nowMillis: now)
+    }
+
+    /// The second step: the code from the authenticator app, for the name the first step's signed cookie holds
+    /// (valid 5 minutes). Wrong codes count as failed sign-ins.
+    @Sendable func secondStep(_ request: Request, context: Context) async throws -> Response {
+        let form = try await request.decode(as: LoginForm.self, context: context)
+        guard access.checkFormToken(form: form.csrf, cookie: request.cookies[Access.formCookie]?.value),
+            let name = access.secondStepPerson(request.cookies[Access.secondStepCookie]?.value)
+        else {
+            return try loginForm(
+                username: "", problem: "The sign-in form had expired. Please try again.", status: .forbidden)
+        }
+        let address = context.remoteAddress ?? "unknown"
+        let now = access.clock.nowMillis()
+        if let wait = access.throttleWait(account: name, address: address) {
+            return try throttled(name, address: address, wait: wait, nowMillis: now)
+        }
+        guard let secret = try access.database.credentials(of: name)?.totpSecret,
+            SecondFactor.check(form.code ?? "", secret: secret, nowMillis: now)
+        else {
+            return try refuse(name, address: address, nowMillis: now) {
+                try secondStepForm(
+                    for: name, problem: "That code is not the one your app shows now. Try the next one.",
+                    status: .unauthorized)
+            }
+        }
+        var response = try signIn(name, address: address, nowMillis: now)
+        response.setCookie(expired(Access.secondStepCookie))
+        return response
+    }
+
+    func secondStepForm(for name: String, problem: String?, status: HTTPResponse.Status) throws -> Response {
+        let token = access.formToken()
+        var response = try templates.page(
+            SecondStepPage(formToken: token, problem: problem), template: "login-code", status: status)
+        response.setCookie(formCookie(token))
+        response.setCookie(
+            Cookie(
+                name: Access.secondStepCookie, value: access.secondStepToken(for: name), maxAge: 300, path: "/",
+                secure: access.settings.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// Counts and audits a failed sign-in, then answers with `page`.
+    func refuse(_ name: String, address: String, nowMillis: Int64, page: () throws -> Response) throws -> Response {
+        access.recordFailure(account: name, address: address)
+        try access.database.audit(
+            actor: Self.printable(name), action: "login-failed", detail: "wrong name, password or code",
+            address: address, nowMillis: nowMillis)
+        return try page()
+    }
+
+    func throttled(_ name: String, address: String, wait: Int64, nowMillis: Int64) throws -> Response {
+        try access.database.audit(
+            actor: Self.printable(name), action: "login-refused", detail: "too many failed attempts",
+            address: address, nowMillis: nowMillis)
+        let minutes = (wait + 59_999) / 60_000
+        return try loginForm(
+            username: "",
+            problem: "Too many failed sign-ins. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again.",
+            status: .tooManyRequests)
+    }
+
+    func signIn(_ name: String, address: String, nowMillis: Int64) throws -> Response {
         access.recordSuccess(account: name)
-        let session = try database.startSession(for: credentials.name, address: address, nowMillis: now)
+        let session = try access.database.startSession(for: name, address: address, nowMillis: nowMillis)
         var response = redirect("/")
         response.setCookie(sessionCookie(session.cookie))
         response.setCookie(expired(Access.formCookie))
@@ -194,9 +254,7 @@ struct LoginController: Sendable {
 
     /// A typed name as the audit log keeps it: at most 64 characters, control characters escaped.
     static func printable(_ text: String) -> String {
-        String(text.prefix(64)).unicodeScalars.map { scalar in
-            CharacterSet.controlCharacters.contains(scalar) ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
-        }.joined()
+        AuditEntry.printable(String(text.prefix(64)))
     }
 }
 

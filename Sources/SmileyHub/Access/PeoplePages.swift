@@ -26,6 +26,12 @@ struct LoginPage: Sendable {
     let problem: String?
 }
 
+struct SecondStepPage: Sendable {
+    let title = "Sign in: your code"
+    let formToken: String
+    let problem: String?
+}
+
 struct SetPasswordPage: Sendable {
     let title = "Set your password"
     let formToken: String

@@ -8,10 +8,24 @@ extension Templates {
         <input type="hidden" name="csrf" value="{{formToken}}">
         <label>Name <input name="username" value="{{username}}" autocomplete="username" required autofocus></label>
         <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-        <label>Code from your authenticator app (only if your account uses one) <input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*"></label>
         <button type="submit">Sign in</button>
         </form>
         <p class="meta">No account? Ask the hub's administrator: accounts are made on the server.</p>
+        {{/main}}
+        {{/layout}}
+        """#
+
+    static let secondStep = #"""
+        {{<layout}}
+        {{$main}}
+        <h1>Sign in: your code</h1>
+        {{#problem}}<p class="notice" role="alert" id="sign-in-problem">{{problem}}</p>{{/problem}}
+        <form method="post" action="/login/code" class="person">
+        <input type="hidden" name="csrf" value="{{formToken}}">
+        <label>The 6-digit code your authenticator app shows for Smiley <input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required autofocus></label>
+        <button type="submit">Sign in</button>
+        </form>
+        <p class="meta"><a href="/login">Start again</a></p>
         {{/main}}
         {{/layout}}
         """#

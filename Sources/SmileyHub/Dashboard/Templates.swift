@@ -12,6 +12,7 @@ enum Templates {
         try library.register(error, named: "error")
         try library.register(live, named: "live")
         try library.register(login, named: "login")
+        try library.register(secondStep, named: "login-code")
         try library.register(setPassword, named: "set-password")
         try library.register(message, named: "message")
         try library.register(tokens, named: "tokens")

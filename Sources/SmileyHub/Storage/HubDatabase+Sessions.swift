@@ -52,6 +52,22 @@ public struct AuditEntry: Sendable, Hashable {
     public var address: String?
 }
 
+extension AuditEntry {
+    /// Text made safe for a terminal or a log file: control and format characters (tabs, newlines, escape
+    /// sequences, bidirectional overrides) are written as `\u{…}`.
+    public static func printable(_ text: String) -> String {
+        text.unicodeScalars.map { scalar in
+            CharacterSet.controlCharacters.contains(scalar) ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+        }.joined()
+    }
+
+    /// One tab-separated line: time (ISO 8601, UTC), who, what, detail, address; every field printable.
+    public var printableLine: String {
+        let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(atMillis) / 1000))
+        return [when, actor, action, detail, address ?? "-"].map(Self.printable).joined(separator: "\t")
+    }
+}
+
 extension HubDatabase {
     // MARK: Sessions
 
