@@ -291,7 +291,8 @@ try:
                     problems.append((path, violation["id"], violation["help"], [n["target"] for n in violation["nodes"]][:3]))
         assert not problems, problems
 
-    @check("a manager of one centre sees only it; after signing out, the back button shows no figures")
+    @check("a manager of one centre sees only it; after signing out, the back button shows no figures; "
+           "the sign-in page passes axe-core")
     def _():
         sign_out()
         sign_in("manager")
@@ -313,6 +314,12 @@ try:
         assert "data-count" not in driver.page_source
         driver.get(f"{hub}/centres/{mine}")
         assert driver.current_url.endswith("/login"), driver.current_url
+        from axe_selenium_python import Axe
+
+        axe = Axe(driver)
+        axe.inject()
+        serious = [v["id"] for v in axe.run()["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, ("the sign-in page", serious)
         sign_in("administrator")
 
     if screenshots:
