@@ -49,6 +49,27 @@ for centre in thimphu-dcrc paro-dcrc; do
         --hours "Mon-Fri 09:00-17:00, Sat 09:00-13:00" --holiday "${holiday}" >/dev/null
 done
 
+# People: an administrator (every centre) and a manager of Paro only, each with a random password printed
+# once below (and kept, mode 0600, in demo-logins.json for the system test), plus an API token for curl.
+new_password() { head -c 18 /dev/urandom | base64 | tr -d '/+=\n'; }
+admin_password="$(new_password)"
+manager_password="$(new_password)"
+printf '%s\n' "${admin_password}" | "${bin}/smiley-hub" user add admin --role administrator --password-stdin \
+    --state-directory "${state}/hub" >/dev/null
+printf '%s\n' "${manager_password}" | "${bin}/smiley-hub" user add paro-manager --role manager --centre paro-dcrc \
+    --password-stdin --state-directory "${state}/hub" >/dev/null
+api_token="$("${bin}/smiley-hub" token create admin --name demo-curl --expires 7d --state-directory "${state}/hub")"
+(
+    umask 077
+    cat >"${state}/demo-logins.json" <<JSON
+{
+  "administrator": { "name": "admin", "password": "${admin_password}" },
+  "manager": { "name": "paro-manager", "password": "${manager_password}", "centre": "paro-dcrc" },
+  "apiToken": "${api_token}"
+}
+JSON
+)
+
 "${bin}/smiley-hub" serve --state-directory "${state}/hub" --port "${port}" >"${state}/logs/hub.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -104,9 +125,12 @@ for spec in "${devices[@]}"; do
 done
 
 echo "Dashboard: ${hub_url}/"
+echo "  sign in as administrator: admin / ${admin_password}"
+echo "  sign in as manager of paro-dcrc only: paro-manager / ${manager_password}"
 for centre in thimphu-dcrc paro-dcrc; do
     echo "  centre page: ${hub_url}/centres/${centre}?window=last-13-weeks"
-    echo "  heatmap: curl '${hub_url}/api/v1/centres/${centre}/heatmap?question=satisfaction&window=last-4-weeks'"
+    echo "  heatmap: curl -H 'Authorization: Bearer ${api_token}' \\"
+    echo "      '${hub_url}/api/v1/centres/${centre}/heatmap?question=satisfaction&window=last-4-weeks'"
 done
 echo "Logs in ${state}/logs. Press Ctrl-C to stop."
 wait "${pids[@]}"

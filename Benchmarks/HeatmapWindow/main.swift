@@ -109,7 +109,11 @@ for _ in 0..<repetitions {
     })
 }
 
-// Over HTTP: the API and the page.
+// Over HTTP: the API and the page, read with an administrator's personal API token.
+try database.addPerson("bench", role: .administrator, grants: [], passwordHash: nil, by: "bench", nowMillis: nowMillis)
+let readToken = try database.createAPIToken(
+    for: "bench", name: "benchmark", expiresMillis: nil, by: "bench", nowMillis: nowMillis
+).token
 var logger = Logger(label: "bench")
 logger.logLevel = .error
 let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -120,8 +124,9 @@ let app = try buildApplication(
 let group = ServiceGroup(services: [app], logger: logger)
 func measure(port: Int, centre: CentreID) async throws -> (api: [Double], page: [Double], bytes: Int) {
     func get(_ path: String) async throws -> Int {
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(60))
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.headers.add(name: "Authorization", value: "Bearer \(readToken)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 64 << 20)
         precondition(response.status == .ok, "\(path) answered \(response.status)")
         return body.readableBytes

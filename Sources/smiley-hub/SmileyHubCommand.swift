@@ -10,7 +10,10 @@ struct SmileyHubCommand: AsyncParsableCommand {
         commandName: "smiley-hub",
         abstract: "Receives presses from Smiley devices and serves hourly heatmaps to centre managers.",
         discussion: "Example: smiley-hub serve --state-directory /var/lib/smiley-hub",
-        subcommands: [Serve.self, CentreCommand.self, DeviceCommand.self, Enroll.self, Import.self],
+        subcommands: [
+            Serve.self, CentreCommand.self, GroupCommand.self, DeviceCommand.self, Enroll.self, Import.self,
+            UserCommand.self, TokenCommand.self, AuditCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -83,6 +86,8 @@ struct CentreCommand: AsyncParsableCommand {
         @Flag(help: "Forget the opening hours: every hour counts as open.") var clearHours = false
         @Option(help: "A holiday (YYYY-MM-DD); repeat for several.") var holiday: [String] = []
         @Option(help: "Remove a holiday (YYYY-MM-DD); repeat for several.") var removeHoliday: [String] = []
+        @Option(help: "Put the centre in this group (see smiley-hub group add).") var group: String?
+        @Flag(help: "Take the centre out of its group.") var noGroup = false
 
         func run() async throws {
             let centreID: CentreID
@@ -100,8 +105,11 @@ struct CentreCommand: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
             guard hours == nil || !clearHours else { throw ValidationError("give --hours or --clear-hours, not both") }
-            guard hours != nil || clearHours || !holiday.isEmpty || !removeHoliday.isEmpty else {
-                throw ValidationError("nothing to set: give --hours, --clear-hours, --holiday or --remove-holiday")
+            guard group == nil || !noGroup else { throw ValidationError("give --group or --no-group, not both") }
+            let calendarChange = hours != nil || clearHours || !holiday.isEmpty || !removeHoliday.isEmpty
+            guard calendarChange || group != nil || noGroup else {
+                throw ValidationError(
+                    "nothing to set: give --hours, --clear-hours, --holiday, --remove-holiday, --group or --no-group")
             }
             let database = try state.open()
             do {
@@ -112,6 +120,11 @@ struct CentreCommand: AsyncParsableCommand {
                 }
                 if !adding.isEmpty || !removing.isEmpty {
                     try database.updateHolidays(centre: centreID, adding: adding, removing: removing)
+                }
+                if group != nil || noGroup {
+                    try database.setGroup(group, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
+                    print("\(centreID): \(group.map { "in group \($0)" } ?? "in no group")")
+                    if !calendarChange { return }
                 }
                 let calendar = try database.openingCalendar(centre: centreID)
                 print(

@@ -353,6 +353,8 @@ import Testing
         var database: HubDatabase
         /// The token of `PressToHeatmapTests.device`, added to the Thimphu centre.
         var token: String
+        /// A personal API token of an administrator, for reading heatmaps as a script would.
+        var readToken: String
     }
 
     func withHub(_ body: (RunningHub) async throws -> Void) async throws {
@@ -360,6 +362,10 @@ import Testing
         let database = try HubDatabase(path: directory + "/hub/hub.sqlite")
         try database.addCentre(Centre(id: Self.thimphu, name: "Thimphu DCRC", timeZone: "Asia/Thimphu"))
         let token = try database.addDevice(Self.device, centre: Self.thimphu, nowMillis: 0).value
+        try database.addPerson("reader", role: .administrator, grants: [], passwordHash: nil, by: "test", nowMillis: 0)
+        let readToken = try database.createAPIToken(
+            for: "reader", name: "end-to-end", expiresMillis: nil, by: "test", nowMillis: 0
+        ).token
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = try buildApplication(
             configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: directory + "/hub"),
@@ -372,7 +378,9 @@ import Testing
             let port = try #require(await iterator.next())
             do {
                 try await body(
-                    RunningHub(url: "http://127.0.0.1:\(port)", directory: directory, database: database, token: token))
+                    RunningHub(
+                        url: "http://127.0.0.1:\(port)", directory: directory, database: database, token: token,
+                        readToken: readToken))
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error
@@ -384,8 +392,9 @@ import Testing
 
     func heatmap(_ client: HTTPClient, _ hub: RunningHub, _ question: Question) async throws -> HeatmapResponse {
         // The presses of these tests fall in November 2026.
-        let request = HTTPClientRequest(
+        var request = HTTPClientRequest(
             url: "\(hub.url)/api/v1/centres/\(Self.thimphu)/heatmap?question=\(question)&from=2026-11-01&to=2026-11-30")
+        request.headers.add(name: "Authorization", value: "Bearer \(hub.readToken)")
         let response = try await client.execute(request, timeout: .seconds(10))
         #expect(response.status == .ok)
         let body = try await response.body.collect(upTo: 1 << 20)

@@ -33,9 +33,10 @@ import Testing
             let connection = try #require(ButtonTest.connect(path: configuration.controlSocketPath))
             // The live view, read on its own thread while presses happen.
             let seen = LockedEvents()
-            let reader = Thread { ButtonTest.follow(connection, seconds: 3) { seen.append($0) } }
+            // Generous bounds: a loaded machine can be slow; the waits end as soon as the condition holds.
+            let reader = Thread { ButtonTest.follow(connection, seconds: 30) { seen.append($0) } }
             reader.start()
-            for _ in 0..<100 where !app.testMode.isActive { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<2_000 where !app.testMode.isActive { try await Task.sleep(for: .milliseconds(10)) }
             #expect(app.testMode.isActive)
             let clock = SimulatedClock(bootWallClockMillis: 1_793_577_600_000)
             let recorder = app.recorder(clock: clock, boot: "boot-1")
@@ -44,7 +45,7 @@ import Testing
                     PressScript.Step(button: 3, atNanos: 1_000_000_000), PressScript.Step(button: 6, atNanos: 2_000_000_000),
                 ]), buttons: app.buttonSpecs, configuration: configuration.debounce.debouncerConfiguration, clock: clock)
             try await source.run { output in try recorder.handle(output) }
-            for _ in 0..<300 where seen.events.filter({ $0.event == "press" }).count < 2 {
+            for _ in 0..<2_000 where seen.events.filter({ $0.event == "press" }).count < 2 {
                 try await Task.sleep(for: .milliseconds(10))
             }
             let presses = seen.events.filter { $0.event == "press" }

@@ -38,7 +38,7 @@ import Testing
         try database.addCentre(Centre(id: Self.centre, name: "Haa", timeZone: "Asia/Thimphu"))
         let token = try database.addDevice(Self.device, centre: Self.centre, nowMillis: 0).value
         let headers: HTTPFields = [.authorization: "Bearer \(token)"]
-        let app = Application(router: try buildRouter(database: database))
+        let app = Application(router: try buildRouter(database: database, access: .testing))
         try await app.test(.router) { client in
             let body = ByteBuffer(bytes: try JSONEncoder().encode(Self.heartbeat()))
             try await client.execute(uri: "/api/v1/heartbeat", method: .post, headers: headers, body: body) { response in

@@ -17,6 +17,8 @@ struct ReadSideFixture {
     let database: HubDatabase
     var nowMillis: Int64
     var sequence: Int64 = 0
+    /// An administrator's API token: these tests read as a script of the ministry would.
+    let token: String
 
     init(hours: String? = "Mon-Fri 09:00-17:00", name: String = "Paro <DCRC>") throws {
         database = try HubDatabase(writer: DatabaseQueue())
@@ -25,6 +27,7 @@ struct ReadSideFixture {
         _ = try database.addDevice(Self.device, centre: Self.centre, nowMillis: 0)
         if let hours { try database.setOpeningHours(try OpeningHours.parse(hours), centre: Self.centre) }
         nowMillis = Self.thimphu(2026, 11, 25, 10, 0)
+        token = try database.administratorToken()
     }
 
     static func thimphu(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int) -> Int64 {
@@ -51,9 +54,9 @@ struct ReadSideFixture {
     }
 
     func get(_ uri: String) async throws -> (HTTPResponse.Status, String, HTTPFields) {
-        let app = Application(router: try buildRouter(database: database, clock: .fixed(nowMillis)))
-        return try await app.test(.router) { client in
-            try await client.execute(uri: uri, method: .get) { response in
+        let app = Application(router: try buildRouter(database: database, clock: .fixed(nowMillis), access: .testing))
+        return try await app.test(.router) { [token] client in
+            try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
                 (response.status, String(buffer: response.body), response.headers)
             }
         }
@@ -170,15 +173,20 @@ struct ReadSideFixture {
             }
             _ = try database.ingest(IngestBatch(device: device, centre: centre, presses: presses), receivedMillis: now)
         }
-        let app = Application(router: try buildRouter(database: database, clock: .fixed(now)))
+        let token = try database.administratorToken()
+        let app = Application(router: try buildRouter(database: database, clock: .fixed(now), access: .testing))
         let html = try await app.test(.router) { client in
-            try await client.execute(uri: "/?window=today", method: .get) { String(buffer: $0.body) }
+            try await client.execute(
+                uri: "/?window=today", method: .get, headers: [.authorization: "Bearer \(token)"]
+            ) { String(buffer: $0.body) }
         }
         for (rank, name) in ["big", "small", "middling"].enumerated() {
             #expect(html.contains(#"data-centre="\#(name)" data-rank="\#(rank + 1)""#), "\(name)")
         }
         let byIndex = try await app.test(.router) { client in
-            try await client.execute(uri: "/?window=today&sort=index", method: .get) { String(buffer: $0.body) }
+            try await client.execute(
+                uri: "/?window=today&sort=index", method: .get, headers: [.authorization: "Bearer \(token)"]
+            ) { String(buffer: $0.body) }
         }
         #expect(byIndex.range(of: "data-centre=\"small\"")!.lowerBound < byIndex.range(of: "data-centre=\"big\"")!.lowerBound)
         #expect(byIndex.contains(#"aria-sort="descending"><a href="/?window=today&amp;sort=index">Satisfaction index</a>"#))
@@ -219,10 +227,14 @@ struct ReadSideFixture {
             device: device, boot: "b", sequence: 1, answer: .happy, monotonicNanos: 1, wallClockMillis: 1_772_955_000_000,
             clockSynchronised: true, suppressed: false)
         _ = try database.ingest(IngestBatch(device: device, centre: centre, presses: [press]), receivedMillis: 1_772_955_000_000)
+        let token = try database.administratorToken()
         func today(_ millis: Int64) async throws -> HeatmapResponse {
-            let app = Application(router: try buildRouter(database: database, clock: .fixed(millis)))
+            let app = Application(router: try buildRouter(database: database, clock: .fixed(millis), access: .testing))
             return try await app.test(.router) { client in
-                try await client.execute(uri: "/api/v1/centres/nyc/heatmap?window=today", method: .get) {
+                try await client.execute(
+                    uri: "/api/v1/centres/nyc/heatmap?window=today", method: .get,
+                    headers: [.authorization: "Bearer \(token)"]
+                ) {
                     try JSONDecoder().decode(HeatmapResponse.self, from: Data(String(buffer: $0.body).utf8))
                 }
             }

@@ -41,7 +41,7 @@ import Testing
     }
 
     func post(_ database: HubDatabase, _ body: ByteBuffer, token: String? = nil) async throws -> (HTTPResponse.Status, String) {
-        let app = Application(router: try buildRouter(database: database))
+        let app = Application(router: try buildRouter(database: database, access: .testing))
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[.authorization] = "Bearer \(token ?? self.token)"
         let fields = headers

@@ -3,7 +3,10 @@
 Selenium (Debian's chromium and chromium-driver), accessibility checked with axe-core
 (axe-selenium-python).
 
-usage: dashboard_browser.py HUB_URL HUB_STATE_DIRECTORY SMILEY_HUB_BINARY [--screenshots DIR]
+usage: dashboard_browser.py HUB_URL HUB_STATE_DIRECTORY SMILEY_HUB_BINARY --logins FILE [--screenshots DIR]
+
+FILE is the demo's demo-logins.json: the administrator's and the manager's names and passwords, and an
+administrator's API token for reading the JSON API beside the browser.
 
 Prints one line per check and ends with "browser tests: N passed, N failed"; exits 1 on any failure.
 """
@@ -27,6 +30,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 hub, state, hub_binary = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
 screenshots = sys.argv[sys.argv.index("--screenshots") + 1] if "--screenshots" in sys.argv else None
+logins = json.load(open(sys.argv[sys.argv.index("--logins") + 1]))
 CENTRE = "thimphu-dcrc"
 MINIMUM = 5
 PRESETS = {
@@ -58,7 +62,8 @@ def check(name):
 
 
 def fetch(path):
-    with urllib.request.urlopen(hub + path, timeout=20) as response:
+    request = urllib.request.Request(hub + path, headers={"Authorization": f"Bearer {logins['apiToken']}"})
+    with urllib.request.urlopen(request, timeout=20) as response:
         return response.read().decode()
 
 
@@ -108,7 +113,27 @@ def previous(window):
     return (start - shift, end - shift)
 
 
+def sign_in(who):
+    driver.get(f"{hub}/login")
+    driver.find_element(By.NAME, "username").send_keys(logins[who]["name"])
+    driver.find_element(By.NAME, "password").send_keys(logins[who]["password"])
+    driver.find_element(By.CSS_SELECTOR, "form.person button[type=submit]").click()
+    wait(lambda: "/login" not in driver.current_url, message=f"signed in as {who}")
+
+
+def sign_out():
+    driver.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
+    wait(lambda: driver.current_url.endswith("/login"), message="signed out")
+
+
 try:
+
+    @check("the administrator signs in through the form and the pages say who is signed in")
+    def _():
+        driver.get(f"{hub}/centres/{CENTRE}")
+        assert driver.current_url.endswith("/login"), driver.current_url
+        sign_in("administrator")
+        assert "Signed in as admin" in driver.find_element(By.CSS_SELECTOR, "header.site").text
 
     @check("each window link shows its window and says which dates it holds")
     def _():
@@ -266,6 +291,37 @@ try:
                 if violation["impact"] in ("serious", "critical"):
                     problems.append((path, violation["id"], violation["help"], [n["target"] for n in violation["nodes"]][:3]))
         assert not problems, problems
+
+    @check("a manager of one centre sees only it; after signing out, the back button shows no figures; "
+           "the sign-in page passes axe-core")
+    def _():
+        sign_out()
+        sign_in("manager")
+        mine = logins["manager"]["centre"]
+        driver.get(f"{hub}/?window=last-4-weeks")
+        centres = [row.get_attribute("data-centre") for row in driver.find_elements(By.CSS_SELECTOR, "table.overview tbody tr")]
+        assert centres == [mine], centres
+        assert "Thimphu Dzongkhag" not in driver.page_source
+        driver.get(f"{hub}/centres/{CENTRE}")
+        assert "unknown centre" in driver.page_source and "Thimphu Dzongkhag" not in driver.page_source
+        assert not driver.find_elements(By.CSS_SELECTOR, "table.heatmap")
+        driver.get(f"{hub}/centres/{mine}?window=last-4-weeks")
+        assert driver.find_elements(By.CSS_SELECTOR, "table.heatmap td[data-count]")
+        sign_out()
+        driver.back()
+        time.sleep(1)
+        assert driver.current_url.endswith("/login") or not driver.find_elements(By.CSS_SELECTOR, "table.heatmap td"), (
+            driver.current_url)
+        assert "data-count" not in driver.page_source
+        driver.get(f"{hub}/centres/{mine}")
+        assert driver.current_url.endswith("/login"), driver.current_url
+        from axe_selenium_python import Axe
+
+        axe = Axe(driver)
+        axe.inject()
+        serious = [v["id"] for v in axe.run()["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, ("the sign-in page", serious)
+        sign_in("administrator")
 
     if screenshots:
         for name, path in (("overview", "/?window=last-4-weeks"), ("centre", f"/centres/{CENTRE}?window=last-13-weeks")):

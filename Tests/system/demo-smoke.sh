@@ -57,9 +57,34 @@ if ! dashboard_printed; then
     exit 1
 fi
 
+logins="${work}/state/demo-logins.json"
+demo_prints_logins() {
+    grep -q "^  sign in as administrator: admin / " "${work}/demo.out" \
+        && grep -q "^  sign in as manager of paro-dcrc only: paro-manager / " "${work}/demo.out" \
+        && [ "$(stat -c %a "${logins}")" = 600 ]
+}
+check "make demo prints the administrator's and the manager's logins" demo_prints_logins
+api_token="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["apiToken"])' "${logins}")"
+authorization="Authorization: Bearer ${api_token}"
+
+anonymous_reads_nothing() {
+    [ "$(curl -sS -o /dev/null -w '%{http_code}' "${hub}/api/v1/centres/paro-dcrc/heatmap")" = 401 ] \
+        && [ "$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "${hub}/centres/paro-dcrc")" = "303 ${hub}/login" ]
+}
+check "without signing in the API answers 401 and pages lead to the sign-in page" anonymous_reads_nothing
+
+device_token_reads_nothing() {
+    local token
+    token="$(cat "${work}/state/paro-exit-1/device-token")"
+    [ "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${token}" \
+        "${hub}/api/v1/centres/paro-dcrc/heatmap")" = 401 ]
+}
+check "a device token does not open the managers' API" device_token_reads_nothing
+
 heatmap_is_plausible() {
     local centre="$1" question="$2"
-    curl -fsS "${hub}/api/v1/centres/${centre}/heatmap?question=${question}&window=last-4-weeks" | python3 -c '
+    curl -fsS -H "${authorization}" "${hub}/api/v1/centres/${centre}/heatmap?question=${question}&window=last-4-weeks" \
+        | python3 -c '
 import json, sys
 body = json.load(sys.stdin)
 cells = [cell for cell in body["cells"] if cell["count"] > 0]
@@ -84,11 +109,12 @@ hub_holds_four_devices() {
 check "the hub heard from all four devices" hub_holds_four_devices
 
 demo_patterns_show() {
-    python3 - "${hub}" <<'PY'
+    python3 - "${hub}" "${api_token}" <<'PY'
 import json, sys, urllib.request
-hub = sys.argv[1]
+hub, token = sys.argv[1], sys.argv[2]
 def get(path):
-    return json.load(urllib.request.urlopen(hub + path, timeout=20))
+    request = urllib.request.Request(hub + path, headers={"Authorization": f"Bearer {token}"})
+    return json.load(urllib.request.urlopen(request, timeout=20))
 def cells(centre, question):
     return get(f"/api/v1/centres/{centre}/heatmap?question={question}&window=last-13-weeks")
 # Monday mornings are worse than other mornings at Thimphu.
@@ -107,8 +133,8 @@ check "the demo's history holds its patterns (Monday mornings at Thimphu, access
 
 device_faults_show() {
     local page
-    page="$(curl -fsS "${hub}/centres/thimphu-dcrc")" && [[ "${page}" == *"GPIO13"* ]] || return 1
-    page="$(curl -fsS "${hub}/centres/paro-dcrc")" && [[ "${page}" == *'data-device="paro-exit-2"><th scope="row">paro-exit-2</th><td class="status-bad">Silent'* ]]
+    page="$(curl -fsS -H "${authorization}" "${hub}/centres/thimphu-dcrc")" && [[ "${page}" == *"GPIO13"* ]] || return 1
+    page="$(curl -fsS -H "${authorization}" "${hub}/centres/paro-dcrc")" && [[ "${page}" == *'data-device="paro-exit-2"><th scope="row">paro-exit-2</th><td class="status-bad">Silent'* ]]
 }
 check "the centre pages show the stuck line and the silent device" device_faults_show
 
@@ -151,7 +177,8 @@ token_is_private() {
 check "device tokens are written with mode 0600" token_is_private
 
 browser_tests_pass() {
-    "${python}" "${root}/Tests/system/dashboard_browser.py" "${hub}" "${work}/state/hub" "${bin}/smiley-hub" "$@"
+    "${python}" "${root}/Tests/system/dashboard_browser.py" "${hub}" "${work}/state/hub" "${bin}/smiley-hub" \
+        --logins "${logins}" "$@"
 }
 check "the dashboard's browser tests pass (Selenium, headless Chromium, axe-core)" browser_tests_pass "$@"
 

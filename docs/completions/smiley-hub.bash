@@ -173,13 +173,13 @@ _smiley-hub() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|centre|device|enroll|import|help)
+    serve|centre|group|device|enroll|import|user|token|audit|help)
         # Offer subcommand argument completions
         "_smiley-hub_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve centre device enroll import help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _smiley-hub_serve() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -212,15 +212,6 @@ _smiley-hub_serve() {
         return
         ;;
     '--minimum-count')
-        return
-        ;;
-    '--maximum-connections')
-        return
-        ;;
-    '--idle-timeout')
-        return
-        ;;
-    '--request-timeout')
         return
         ;;
     esac
@@ -272,9 +263,9 @@ _smiley-hub_centre_add() {
 
 _smiley-hub_centre_set() {
     repeating_flags=()
-    non_repeating_flags=(--clear-hours -h --help)
+    non_repeating_flags=(--clear-hours --no-group -h --help)
     repeating_options=(--holiday --remove-holiday)
-    non_repeating_options=(--state-directory --hours)
+    non_repeating_options=(--state-directory --hours --group)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
@@ -291,10 +282,66 @@ _smiley-hub_centre_set() {
     '--remove-holiday')
         return
         ;;
+    '--group')
+        return
+        ;;
     esac
 }
 
 _smiley-hub_centre_list() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_group() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    add|list)
+        # Offer subcommand argument completions
+        "_smiley-hub_group_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'add list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smiley-hub_group_add() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_group_list() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
@@ -321,13 +368,13 @@ _smiley-hub_device() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|revoke|set-key)
+    add|list|revoke)
         # Offer subcommand argument completions
         "_smiley-hub_device_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list revoke set-key' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list revoke' -- "${cur}"))
         ;;
     esac
 }
@@ -336,7 +383,7 @@ _smiley-hub_device_add() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre --token-file --public-key)
+    non_repeating_options=(--state-directory --centre --token-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
@@ -348,9 +395,6 @@ _smiley-hub_device_add() {
         return
         ;;
     '--token-file')
-        return
-        ;;
-    '--public-key')
         return
         ;;
     esac
@@ -381,24 +425,6 @@ _smiley-hub_device_revoke() {
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
-        return
-        ;;
-    esac
-}
-
-_smiley-hub_device_set-key() {
-    repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=()
-    non_repeating_options=(--state-directory --public-key)
-    __smiley-hub_offer_flags_options 1
-
-    # Offer option value completions
-    case "${prev}" in
-    '--state-directory')
-        return
-        ;;
-    '--public-key')
         return
         ;;
     esac
@@ -435,6 +461,265 @@ _smiley-hub_import() {
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_user() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    add|list|grant|revoke|remove|reset-password|totp)
+        # Offer subcommand argument completions
+        "_smiley-hub_user_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'add list grant revoke remove reset-password totp' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smiley-hub_user_add() {
+    repeating_flags=()
+    non_repeating_flags=(--password-stdin -h --help)
+    repeating_options=(--centre --group)
+    non_repeating_options=(--state-directory --role --hub-url --link-expires --bcrypt-cost)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--centre')
+        return
+        ;;
+    '--group')
+        return
+        ;;
+    '--hub-url')
+        return
+        ;;
+    '--link-expires')
+        return
+        ;;
+    '--bcrypt-cost')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_user_list() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_user_grant() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=(--centre --group)
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--centre')
+        return
+        ;;
+    '--group')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_user_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=(--centre --group)
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--centre')
+        return
+        ;;
+    '--group')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_user_remove() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_user_reset-password() {
+    repeating_flags=()
+    non_repeating_flags=(--password-stdin -h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --hub-url --link-expires --bcrypt-cost)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--hub-url')
+        return
+        ;;
+    '--link-expires')
+        return
+        ;;
+    '--bcrypt-cost')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_user_totp() {
+    repeating_flags=()
+    non_repeating_flags=(--disable -h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_token() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    create|list|revoke)
+        # Offer subcommand argument completions
+        "_smiley-hub_token_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'create list revoke' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smiley-hub_token_create() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --name --expires)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--name')
+        return
+        ;;
+    '--expires')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_token_list() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_token_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_audit() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --limit)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--limit')
         return
         ;;
     esac

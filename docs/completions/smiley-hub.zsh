@@ -51,16 +51,20 @@ _smiley-hub() {
         local -ar subcommands=(
             'serve:Run the hub: ingest API, heatmap API and dashboard.'
             'centre:Manage centres.'
+            'group:Groups of centres (a dzongkhag, a region) to give people as a whole.'
             'device:Add, list and revoke devices.'
             'enroll:Print a one-time code a technician redeems with smileyctl provision to add a device to a centre.'
             'import:Import a device'\''s backlog file (from smileyctl export), after checking it came from that device.'
+            'user:People who read the dashboard: roles, scopes, passwords.'
+            'token:Personal API tokens for scripts (scoped like their owner).'
+            'audit:Print the audit log: sign-ins, people and token changes, exports.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        serve|centre|device|enroll|import|help)
+        serve|centre|group|device|enroll|import|user|token|audit|help)
             "_smiley-hub_${words[1]}" && ret=0
             ;;
         esac
@@ -80,9 +84,6 @@ _smiley-hub_serve() {
         '--tls-certificate[PEM certificate chain\: serve HTTPS (with --tls-key).]:tls-certificate:'
         '--tls-key[PEM private key of the certificate.]:tls-key:'
         '--minimum-count[Fewest presses for a heatmap cell or a day to show its index (fewer show only the count).]:minimum-count:'
-        '--maximum-connections[Connections open at once; more wait until one closes.]:maximum-connections:'
-        '--idle-timeout[Seconds before closing a connection with no request in progress.]:idle-timeout:'
-        '--request-timeout[Seconds a request may take to arrive, from its head to its last byte.]:request-timeout:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -142,6 +143,8 @@ _smiley-hub_centre_set() {
         '--clear-hours[Forget the opening hours\: every hour counts as open.]'
         '*--holiday[A holiday (YYYY-MM-DD); repeat for several.]:holiday:'
         '*--remove-holiday[Remove a holiday (YYYY-MM-DD); repeat for several.]:remove-holiday:'
+        '--group[Put the centre in this group (see smiley-hub group add).]:group:'
+        '--no-group[Take the centre out of its group.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -150,6 +153,57 @@ _smiley-hub_centre_set() {
 }
 
 _smiley-hub_centre_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_group() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'add:Add a group of centres.'
+            'list:List groups and their centres.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        add|list)
+            "_smiley-hub_group_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_group_add() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':name:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_group_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
@@ -174,13 +228,12 @@ _smiley-hub_device() {
             'add:Add a device to a centre and issue its secret token (shown or written once).'
             'list:List devices with their press counts and last heartbeat.'
             'revoke:Revoke a device'\''s token: its requests are refused; its presses stay.'
-            'set-key:Set the public key the hub checks a device'\''s backlog files with.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        add|list|revoke|set-key)
+        add|list|revoke)
             "_smiley-hub_device_${words[1]}" && ret=0
             ;;
         esac
@@ -197,7 +250,6 @@ _smiley-hub_device_add() {
         ':id:'
         '--centre[Centre the device belongs to.]:centre:'
         '--token-file[Write the token to this file (mode 0600) instead of printing it.]:token-file:'
-        '--public-key[The device'\''s public signing key (smileyctl signing-key prints it); set-key sets it later.]:public-key:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -228,19 +280,6 @@ _smiley-hub_device_revoke() {
     return "${ret}"
 }
 
-_smiley-hub_device_set-key() {
-    local -i ret=1
-    local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
-        ':id:'
-        '--public-key[Base64 Ed25519 public key, as smileyctl signing-key prints it.]:public-key:'
-        '(-h --help)'{-h,--help}'[Show help information.]'
-    )
-    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
-
-    return "${ret}"
-}
-
 _smiley-hub_enroll() {
     local -i ret=1
     local -ar arg_specs=(
@@ -259,6 +298,217 @@ _smiley-hub_import() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':file:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_user() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'add:Add a person; prints a one-time link to set the password, or reads it from standard input.'
+            'list:List people with their roles and scopes.'
+            'grant:Let a person see more centres or groups.'
+            'revoke:Take centres or groups out of a person'\''s scope.'
+            'remove:Remove a person, their sessions and API tokens (the audit log keeps their name).'
+            'reset-password:Forget a person'\''s password, end their sessions and print a one-time link to set a new one.'
+            'totp:Turn on a second factor: prints the secret and otpauth URL for an authenticator app.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        add|list|grant|revoke|remove|reset-password|totp)
+            "_smiley-hub_user_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_user_add() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':name:'
+        '--role[administrator, manager or viewer.]:role:'
+        '*--centre[A centre the user may see; repeat for several.]:centre:'
+        '*--group[A group of centres the user may see; repeat for several.]:group:'
+        '--password-stdin[Read the password from the first line of standard input instead of printing a link.]'
+        '--hub-url[The hub'\''s address as people reach it, for the password-setting link.]:hub-url:'
+        '--link-expires[How long the password-setting link works\: minutes (30m), hours (24h) or days (7d).]:link-expires:'
+        '--bcrypt-cost[bcrypt cost of the password hash (log2 rounds, 4 to 31).]:bcrypt-cost:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_user_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_user_grant() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':name:'
+        '*--centre[A centre the user may see; repeat for several.]:centre:'
+        '*--group[A group of centres the user may see; repeat for several.]:group:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_user_revoke() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':name:'
+        '*--centre[A centre the user may see; repeat for several.]:centre:'
+        '*--group[A group of centres the user may see; repeat for several.]:group:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_user_remove() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':name:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_user_reset-password() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':name:'
+        '--password-stdin[Read the new password from standard input instead of printing a link.]'
+        '--hub-url[The hub'\''s address as people reach it, for the password-setting link.]:hub-url:'
+        '--link-expires[How long the password-setting link works\: minutes (30m), hours (24h) or days (7d).]:link-expires:'
+        '--bcrypt-cost[bcrypt cost of the password hash (log2 rounds, 4 to 31).]:bcrypt-cost:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_user_totp() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':name:'
+        '--disable[Turn the second factor off instead.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_token() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'create:Create a token for a person and print it (only its hash is kept).'
+            'list:List tokens (never the tokens themselves).'
+            'revoke:Revoke a token by its number (from token list).'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        create|list|revoke)
+            "_smiley-hub_token_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_token_create() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':user:'
+        '--name[What uses the token.]:name:'
+        '--expires[How long it works\: minutes (30m), hours (24h) or days (90d); '\''never'\'' for no end.]:expires:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_token_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':user:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_token_revoke() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':id:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_audit() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--limit[How many of the newest entries.]:limit:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0

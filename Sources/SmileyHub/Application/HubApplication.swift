@@ -73,26 +73,40 @@ public struct HubConfiguration: Sendable {
     public var databasePath: String { stateDirectory + "/hub.sqlite" }
 }
 
-/// The hub's routes: ingest for devices, heatmaps and exports for managers and scripts, the dashboard pages.
+/// The hub's routes: ingest for devices (device tokens), and for people (a session or a personal API token)
+/// the dashboard pages, heatmaps and exports, each read through a `CentreReader` scoped to the person.
 public func buildRouter(
     database: HubDatabase, clock: HubClock = .system, settings: ReportSettings = ReportSettings(),
-    feed: PressFeed = PressFeed()
+    feed: PressFeed = PressFeed(), access: AccessSettings = AccessSettings()
 ) throws -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
-    let reader = CentreReader(database: database, clock: clock, settings: settings)
     IngestController(database: database, clock: clock, feed: feed).addRoutes(to: router)
-    HeatmapController(reader: reader).addRoutes(to: router)
-    ExportController(reader: reader).addRoutes(to: router)
-    DashboardController(reader: reader, feed: feed, templates: try Templates.library()).addRoutes(to: router)
+
+    let gate = try Access(database: database, clock: clock, settings: access)
+    let templates = try Templates.library()
+    let readers = Readers(database: database, clock: clock, settings: settings)
+    // Everything below is for people: the identity comes from a session cookie or a personal API token.
+    let people = router.group().add(middleware: IdentifyMiddleware(access: gate))
+    LoginController(access: gate, templates: templates).addRoutes(to: people)
+    let pages = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin))
+    DashboardController(readers: readers, feed: feed, templates: templates).addRoutes(to: pages)
+    let account = AccountController(access: gate, templates: templates)
+    account.addRoutes(to: pages)
+    let administrators = people.group()
+        .add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin, role: .administrator))
+    account.addAdministratorRoutes(to: administrators)
+    let api = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .unauthorized))
+    HeatmapController(readers: readers).addRoutes(to: api)
+    ExportController(readers: readers, database: database).addRoutes(to: api)
     return router
 }
 
 /// The hub as a runnable service; `onServerRunning` receives the bound port (useful with port 0).
 public func buildApplication(
     configuration: HubConfiguration, database: HubDatabase, logger: Logger, clock: HubClock = .system,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    access: AccessSettings = AccessSettings(), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let feed = PressFeed()
     let limits = configuration.connections
@@ -101,15 +115,17 @@ public func buildApplication(
             additionalChannelHandlers: [RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout))],
             idleTimeout: TimeAmount(limits.idleTimeout)))
     let server: HTTPServerBuilder
+    var access = access
     if let tls = try configuration.tlsConfiguration() {
         server = try .tls(http1, tlsConfiguration: tls)
+        access.secureCookies = true
     } else {
         server = http1
     }
     var app = Application(
         router: try buildRouter(
             database: database, clock: clock, settings: ReportSettings(minimumCount: configuration.minimumCellCount),
-            feed: feed),
+            feed: feed, access: access),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",

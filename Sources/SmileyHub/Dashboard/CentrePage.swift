@@ -99,6 +99,9 @@ struct CentrePage: Sendable {
     let exportCSV: String
     let exportJSON: String
     let overviewHref: String
+    /// Who is signed in (nil for a script's token): the header's name and sign-out form.
+    var account: AccountBar? = nil
+    var mayExport = true
 
     static let trendWidth = 720.0
     static let trendHeight = 180.0

@@ -5,21 +5,23 @@ import SmileyCore
 
 /// The managers' pages: `/` (every centre), `/centres/{centre}` (one centre), and `/events` (live updates).
 /// Every figure comes through `CentreReader`.
-struct DashboardController<Context: RequestContext>: Sendable {
-    let reader: CentreReader
+struct DashboardController: Sendable {
+    typealias Context = HubRequestContext
+    let readers: Readers
     let feed: PressFeed
     let templates: MustacheLibrary
 
     /// How often an open event stream sends a comment, so a closed browser is noticed.
     static var keepAlive: Duration { .seconds(15) }
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: some RouterMethods<Context>) {
         router.get("/", use: overview)
         router.get("centres/{centre}", use: centre)
         router.get("events", use: events)
     }
 
     @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
+        let reader = readers.reader(for: context)
         let query = request.uri.queryParameters
         let choice = try Self.choice(request)
         guard let sort = OverviewPage.Sort(rawValue: query.get("sort") ?? "rank") else {
@@ -41,20 +43,25 @@ struct DashboardController<Context: RequestContext>: Sendable {
                     accessibility: try reader.heatmap(centre: centre, question: .accessibility, window: window)))
         }
         let window = displayWindow ?? choice.window(today: reader.today(inZone: "UTC"))
-        let page = OverviewPage(entries: entries, choice: choice, displayWindow: window, sort: sort, live: live)
+        var page = OverviewPage(entries: entries, choice: choice, displayWindow: window, sort: sort, live: live)
+        page.account = AccountBar(context.identity)
+        page.mayExport = context.identity?.role.mayExport ?? false
         return try html(page, template: "overview")
     }
 
     @Sendable func centre(_ request: Request, context: Context) async throws -> Response {
+        let reader = readers.reader(for: context)
         let centre = try reader.centre(context.parameters.get("centre") ?? "")
         let choice = try Self.choice(request)
         let window = choice.window(today: reader.today(at: centre))
         let reports = try Question.allCases.map { try reader.heatmap(centre: centre, question: $0, window: window) }
-        let page = CentrePage(
+        var page = CentrePage(
             centre: centre, choice: choice, window: window, reports: reports,
             calendar: try reader.openingCalendar(of: centre), devices: try reader.deviceHealth(of: centre),
             uncertain: try reader.uncertainCount(of: centre), today: reader.today(at: centre),
             nowMillis: reader.nowMillis())
+        page.account = AccountBar(context.identity)
+        page.mayExport = context.identity?.role.mayExport ?? false
         return try html(page, template: "centre")
     }
 
@@ -63,7 +70,7 @@ struct DashboardController<Context: RequestContext>: Sendable {
         guard let stream = await feed.subscribe() else {
             throw HTTPError(.serviceUnavailable, message: "too many live pages are open; reload later")
         }
-        let visible = Set(try reader.centres().map(\.id))
+        let visible = Set(try readers.reader(for: context).centres().map(\.id))
         let keepAlive = Self.keepAlive
         return Response(
             status: .ok,

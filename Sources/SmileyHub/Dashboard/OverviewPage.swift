@@ -47,6 +47,8 @@ struct OverviewPage: Sendable {
     let exportJSON: String
     let live: Bool
     let priorWeight: String
+    var account: AccountBar? = nil
+    var mayExport = true
 
     init(entries: [Entry], choice: WindowChoice, displayWindow: DateWindow, sort: Sort, live: Bool) {
         let query = WindowNavigation.query(choice: choice)

@@ -11,6 +11,12 @@ enum Templates {
         try library.register(overview, named: "overview")
         try library.register(error, named: "error")
         try library.register(live, named: "live")
+        try library.register(login, named: "login")
+        try library.register(secondStep, named: "login-code")
+        try library.register(setPassword, named: "set-password")
+        try library.register(message, named: "message")
+        try library.register(tokens, named: "tokens")
+        try library.register(audit, named: "audit")
         return library
     }
 
@@ -67,6 +73,10 @@ enum Templates {
         svg.trend circle { fill: #00224e; } svg.trend line { stroke: #e1e1e1; } svg.trend text { font-size: 11px; fill: #444; }
         .status-bad { color: #9b1c1c; font-weight: 700; } .status-good { color: #1b5e20; } .status-unknown { color: var(--muted); }
         .exports a { margin-right: 1rem; }
+        header.site .account { float: right; } form.sign-out { display: inline; margin-left: 0.5rem; }
+        form.person { display: grid; gap: 0.6rem; max-width: 22rem; } form.person input, form.person button, form.person select { font: inherit; padding: 0.3rem; }
+        .notice { background: #fdf3d7; border-left: 4px solid #e4a100; padding: 0.5rem 0.8rem; }
+        .secret { font-family: monospace; background: #f3f5f8; padding: 0.5rem; word-break: break-all; }
         #live-status { color: var(--muted); font-size: 0.9rem; min-height: 1.2rem; }
         @media print {
           header.site, nav.windows, .exports, .skip, #live-status { display: none; }
@@ -78,7 +88,9 @@ enum Templates {
         </head>
         <body>
         <a class="skip" href="#main">Skip to the figures</a>
-        <header class="site"><a href="/">Smiley</a>: citizen feedback for public service centres</header>
+        <header class="site"><a href="/">Smiley</a>: citizen feedback for public service centres
+        {{#account}}<span class="account">Signed in as <strong>{{accountName}}</strong> ({{accountRole}}){{#accountTokens}} · <a href="/account/tokens">API tokens</a>{{/accountTokens}}{{#accountAdmin}} · <a href="/admin/audit">Audit log</a>{{/accountAdmin}}{{#accountCSRF}} <form method="post" action="/logout" class="sign-out"><input type="hidden" name="csrf" value="{{.}}"><button type="submit">Sign out</button></form>{{/accountCSRF}}</span>{{/account}}
+        </header>
         <main id="main">
         {{$main}}{{/main}}
         </main>
@@ -168,7 +180,7 @@ enum Templates {
         </div>
         {{/hasDevices}}
         </section>
-        <p class="exports">Download this window: <a href="{{exportCSV}}" data-export="csv">CSV</a> <a href="{{exportJSON}}" data-export="json">JSON</a></p>
+        {{#mayExport}}<p class="exports">Download this window: <a href="{{exportCSV}}" data-export="csv">CSV</a> <a href="{{exportJSON}}" data-export="json">JSON</a></p>{{/mayExport}}
         <p class="meta">How the index, its interval and the comparison are computed: docs/statistics.md. A change is called more than noise when a two-sample z-test of the mean answer gives |z| ≥ 1.96 (5% level) and both periods have enough presses.</p>
         </div>
         {{/main}}
@@ -196,7 +208,7 @@ enum Templates {
         </table>
         </div>
         {{/hasRows}}
-        <p class="exports">Download this window: <a href="{{exportCSV}}" data-export="csv">CSV</a> <a href="{{exportJSON}}" data-export="json">JSON</a></p>
+        {{#mayExport}}<p class="exports">Download this window: <a href="{{exportCSV}}" data-export="csv">CSV</a> <a href="{{exportJSON}}" data-export="json">JSON</a></p>{{/mayExport}}
         </div>
         {{/main}}
         {{$script}}{{>live}}{{/script}}

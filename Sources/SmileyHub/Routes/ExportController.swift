@@ -4,8 +4,10 @@ import SmileyCore
 
 /// `GET /api/v1/centres/{centre}/export` and `GET /api/v1/export` (every centre the reader may see):
 /// the window's rollup as CSV (one row per centre, device, local date-hour, question, answer) or JSON.
-struct ExportController<Context: RequestContext>: Sendable {
-    let reader: CentreReader
+struct ExportController: Sendable {
+    typealias Context = HubRequestContext
+    let readers: Readers
+    let database: HubDatabase
 
     struct CentreWindow: Codable, Sendable {
         let centre: CentreID
@@ -22,26 +24,34 @@ struct ExportController<Context: RequestContext>: Sendable {
         case csv, json
     }
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: some RouterMethods<Context>) {
         router.get("api/v1/centres/{centre}/export", use: centre)
         router.get("api/v1/export", use: all)
     }
 
     @Sendable func centre(_ request: Request, context: Context) async throws -> Response {
+        let reader = readers.reader(for: context)
         let centre = try reader.centre(context.parameters.get("centre") ?? "")
-        return try export([centre], request: request, context: context, name: centre.id.rawValue)
+        return try export([centre], reader: reader, request: request, context: context, name: centre.id.rawValue)
     }
 
     @Sendable func all(_ request: Request, context: Context) async throws -> Response {
-        try export(try reader.centres(), request: request, context: context, name: "all-centres")
+        let reader = readers.reader(for: context)
+        return try export(try reader.centres(), reader: reader, request: request, context: context, name: "all-centres")
     }
 
-    func export(_ centres: [Centre], request: Request, context: Context, name: String) throws -> Response {
+    /// Writes the export (after an audit line naming who took which window of which centres).
+    func export(_ centres: [Centre], reader: CentreReader, request: Request, context: Context, name: String) throws
+        -> Response
+    {
+        guard let identity = context.identity, identity.role.mayExport else {
+            throw HTTPError(.forbidden, message: "viewers cannot download exports; ask for the manager role")
+        }
         let formatText = request.uri.queryParameters.get("format") ?? "csv"
         guard let format = Format(rawValue: formatText) else {
             throw HTTPError(.badRequest, message: "unknown format '\(formatText)' (expected csv or json)")
         }
-        let choice = try DashboardController<Context>.choice(request)
+        let choice = try DashboardController.choice(request)
         var windows: [CentreWindow] = []
         var rows: [ExportRow] = []
         for centre in centres {
@@ -50,6 +60,11 @@ struct ExportController<Context: RequestContext>: Sendable {
             rows += try reader.exportRows([centre], window: window)
         }
         let span = windows.first.map { "\($0.window.from)-to-\($0.window.to)" } ?? "empty"
+        try database.audit(
+            actor: identity.name, action: "export",
+            detail: "\(format.rawValue) of \(windows.first.map { $0.window.description } ?? "no window"), centres: "
+                + (centres.isEmpty ? "none" : centres.map(\.id.rawValue).joined(separator: ", ")),
+            address: context.remoteAddress, nowMillis: reader.nowMillis())
         let filename = "smiley-\(name)-\(span).\(format.rawValue)"
         switch format {
         case .csv:

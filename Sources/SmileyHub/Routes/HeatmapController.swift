@@ -2,20 +2,22 @@ import Hummingbird
 import SmileyCore
 
 /// Read side for managers and scripts: centres and their hour x weekday heatmaps in a window.
-struct HeatmapController<Context: RequestContext>: Sendable {
-    let reader: CentreReader
+struct HeatmapController: Sendable {
+    typealias Context = HubRequestContext
+    let readers: Readers
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: some RouterMethods<Context>) {
         router.get("api/v1/centres", use: centres)
         router.get("api/v1/centres/{centre}/heatmap", use: heatmap)
     }
 
     @Sendable func centres(_ request: Request, context: Context) async throws -> JSONResponse<[Centre]> {
-        JSONResponse(value: try reader.centres())
+        JSONResponse(value: try readers.reader(for: context).centres())
     }
 
     /// `?question=…&from=YYYY-MM-DD&to=YYYY-MM-DD` (or `window=…`); the last 28 days when no window is named.
     @Sendable func heatmap(_ request: Request, context: Context) async throws -> JSONResponse<HeatmapResponse> {
+        let reader = readers.reader(for: context)
         let centre = try reader.centre(context.parameters.get("centre") ?? "")
         let question: Question
         do {
@@ -29,7 +31,7 @@ struct HeatmapController<Context: RequestContext>: Sendable {
                 throw HTTPError(.badRequest, message: error.description)
             }
         }
-        let window = try DashboardController<Context>.choice(request).window(today: reader.today(at: centre))
+        let window = try DashboardController.choice(request).window(today: reader.today(at: centre))
         return JSONResponse(value: try reader.heatmap(centre: centre, question: question, window: window, device: device))
     }
 }

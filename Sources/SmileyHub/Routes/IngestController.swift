@@ -24,7 +24,7 @@ struct IngestController<Context: RequestContext>: Sendable {
     /// Redeems a one-time enrollment code (no token yet: the code is the credential). Attempts are
     /// limited per client address; a refused one is told when to come back (429, `Retry-After`).
     @Sendable func enroll(_ request: Request, context: Context) async throws -> JSONResponse<EnrollmentGrant> {
-        let client = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
+        let client = (context as? HubRequestContext)?.remoteAddress ?? "unknown"
         if case .refuse(let retryAfter) = enrollmentGate.admit(client) {
             let seconds = max(1, Int((retryAfter / .seconds(1)).rounded(.up)))
             throw HTTPError(

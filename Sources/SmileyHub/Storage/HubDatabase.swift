@@ -167,6 +167,7 @@ public struct HubDatabase: Sendable {
             try db.execute(sql: "ALTER TABLE device ADD COLUMN signing_public_key TEXT")
         }
         registerReportMigrations(&migrator)
+        registerAccountMigrations(&migrator)
         return migrator
     }
 
