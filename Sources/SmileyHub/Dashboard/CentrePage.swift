@@ -249,7 +249,7 @@ struct CentrePage: Sendable {
                 ? ("Silent: no press for \(health.openHoursSinceLastPress) opening hours while it reports in", "bad")
                 : heartbeat == nil ? ("No heartbeat yet", "unknown") : ("Working", "good")
         return DeviceRow(
-            id: health.device.id.rawValue, status: status.0, statusClass: status.1,
+            id: health.device.rawValue, status: status.0, statusClass: status.1,
             lastHeartbeat: health.heartbeatReceivedMillis.map { Formatting.age(millis: nowMillis - $0) } ?? "never",
             lastPress: health.lastPressMillis.map { Formatting.age(millis: nowMillis - $0) } ?? "never",
             backlog: heartbeat.map { beat in

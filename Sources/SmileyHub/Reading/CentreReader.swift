@@ -110,11 +110,12 @@ public struct CentreReader: Sendable {
         let calendar = try database.openingCalendar(centre: centre.id)
         let bucketer = Self.bucketer(centre.timeZone)
         let lastPresses = try database.lastPressMillis(centre: centre.id)
-        return try database.devices().filter { $0.centre == centre.id }.map { device in
+        return try database.centreDevices(centre.id).map { device in
             let heartbeat = try database.lastHeartbeat(device.id)
             return DeviceHealth(
-                device: device, heartbeat: heartbeat?.heartbeat, heartbeatReceivedMillis: heartbeat?.receivedMillis,
-                lastPressMillis: lastPresses[device.id], nowMillis: now, calendar: calendar, bucketer: bucketer)
+                device: device.id, firstSeenMillis: device.firstSeenMillis, heartbeat: heartbeat?.heartbeat,
+                heartbeatReceivedMillis: heartbeat?.receivedMillis, lastPressMillis: lastPresses[device.id],
+                nowMillis: now, calendar: calendar, bucketer: bucketer)
         }
     }
 }

@@ -2,7 +2,8 @@ import SmileyCore
 
 /// What a manager needs to know about one device: is it alive, is anyone pressing, is anything wrong.
 public struct DeviceHealth: Sendable, Hashable {
-    public let device: DeviceSummary
+    public let device: DeviceID
+    public let firstSeenMillis: Int64
     public let heartbeat: Heartbeat?
     public let heartbeatReceivedMillis: Int64?
     public let lastPressMillis: Int64?
@@ -18,10 +19,11 @@ public struct DeviceHealth: Sendable, Hashable {
     public static let silentAfterOpenHours = 2
 
     init(
-        device: DeviceSummary, heartbeat: Heartbeat?, heartbeatReceivedMillis: Int64?, lastPressMillis: Int64?,
+        device: DeviceID, firstSeenMillis: Int64, heartbeat: Heartbeat?, heartbeatReceivedMillis: Int64?, lastPressMillis: Int64?,
         nowMillis: Int64, calendar: OpeningCalendar, bucketer: HourBucketer
     ) {
         self.device = device
+        self.firstSeenMillis = firstSeenMillis
         self.heartbeat = heartbeat
         self.heartbeatReceivedMillis = heartbeatReceivedMillis
         self.lastPressMillis = lastPressMillis
@@ -30,7 +32,7 @@ public struct DeviceHealth: Sendable, Hashable {
         let heartbeatAge = heartbeatReceivedMillis.map { nowMillis - $0 }
         self.offline = openNow && (heartbeatAge ?? .max) > Self.offlineAfterMillis
         // Count whole opening hours that passed since the last press (or since the device was first seen).
-        let since = lastPressMillis ?? device.firstSeenMillis
+        let since = lastPressMillis ?? firstSeenMillis
         var openHours = 0
         var cursor = since - since % 3_600_000 + 3_600_000
         let limit = 14 * 24

@@ -145,6 +145,19 @@ extension HubDatabase {
         }
     }
 
+    /// A centre's devices, when each was first seen and the placement time of its most recent press (by
+    /// sequence): what the "silent device" mark needs, without counting presses.
+    public func centreDevices(_ centre: CentreID) throws(HubError) -> [(id: DeviceID, firstSeenMillis: Int64)] {
+        try storage {
+            try writer.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT id, first_seen_millis FROM device WHERE centre_id = ? ORDER BY id",
+                    arguments: [centre.rawValue]
+                ).compactMap { row in DeviceID(rawValue: row["id"]).map { ($0, row["first_seen_millis"]) } }
+            }
+        }
+    }
+
     /// The placement time of each device's most recent press (by sequence), for "silent device" marks.
     public func lastPressMillis(centre: CentreID) throws(HubError) -> [DeviceID: Int64] {
         try storage {
