@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := $(shell pwd)/.build/debug
 
-.PHONY: demo test deps build build-gpiod2 unit-tests benchmark-smoke system-tests screenshots hil benchmarks fuzz manuals clean
+.PHONY: demo test lint deps build build-gpiod2 unit-tests benchmark-smoke system-tests screenshots hil benchmarks fuzz manuals clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,7 +26,11 @@ screenshots: build
 	@SMILEY_SMOKE_HISTORY_DAYS=91 Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)" \
 		--screenshots "$$(pwd)/docs/screenshots"
 
-test: unit-tests benchmark-smoke system-tests hil
+test: lint unit-tests benchmark-smoke system-tests hil
+
+# The tree is formatted with `swift format` (.swift-format); `swift format format -i -r Sources Tests Benchmarks Fuzz Package.swift` fixes it.
+lint:
+	swift format lint --strict -r Sources Tests Benchmarks Fuzz Package.swift
 
 # Each benchmark once at a tiny size (debug build), so none can rot unnoticed; figures come from `make benchmarks`.
 benchmark-smoke: build

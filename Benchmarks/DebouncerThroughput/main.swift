@@ -65,7 +65,10 @@ func generateEdges() -> [Edge] {
             for _ in 0..<Int.random(in: 1...3, using: &random) {
                 let at = start + Int64.random(in: (30 * ms)...(hold - 30 * ms), using: &random)
                 edges.append(Edge(button: button, active: false, timestampNanos: at))
-                edges.append(Edge(button: button, active: true, timestampNanos: at + Int64.random(in: 100_000...(3 * ms), using: &random)))
+                edges.append(
+                    Edge(
+                        button: button, active: true,
+                        timestampNanos: at + Int64.random(in: 100_000...(3 * ms), using: &random)))
             }
         }
         transition(button: button, to: false, at: start + hold + 11 * ms, into: &edges, using: &random)

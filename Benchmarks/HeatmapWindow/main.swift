@@ -39,7 +39,8 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func milliseconds(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
 
-let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-heatmap-\(UUID().uuidString)").path
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-heatmap-\(UUID().uuidString)")
+    .path
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 let database = try HubDatabase(path: directory + "/hub.sqlite")
 let answers = Question.satisfaction.answers + Question.accessibility.answers
@@ -73,40 +74,52 @@ let loadSeconds = try await elapsed {
                         answer: answers[Int.random(in: 0..<answers.count, using: &generator)],
                         monotonicNanos: sequence * 1_000_000, wallClockMillis: millis, clockSynchronised: true)
                 }
-                _ = try database.ingest(IngestBatch(device: device, centre: centre, presses: presses), receivedMillis: nowMillis)
+                _ = try database.ingest(
+                    IngestBatch(device: device, centre: centre, presses: presses), receivedMillis: nowMillis)
             }
         }
     }
 }
-print(String(format: "loaded in %.0f s (%.0f presses/s)", loadSeconds, Double(perDevice * centreCount * 2) / loadSeconds))
+print(
+    String(format: "loaded in %.0f s (%.0f presses/s)", loadSeconds, Double(perDevice * centreCount * 2) / loadSeconds))
 
 let centre = try database.centres().first!
 let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
 let window = WindowPreset.last13Weeks.window(today: reader.today(at: centre))
-let raw = try DatabaseQueue(path: directory + "/hub.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
+let raw = try DatabaseQueue(
+    path: directory + "/hub.sqlite",
+    configuration: {
+        var c = Configuration()
+        c.readonly = true
+        return c
+    }())
 
 var rollupTimes: [Double] = []
 var rawTimes: [Double] = []
 var rollupTotal = 0
 var rawTotal = 0
 for _ in 0..<repetitions {
-    rollupTimes.append(try await elapsed {
-        rollupTotal = try reader.heatmap(centre: centre, question: .satisfaction, window: window).presses
-    })
-    rawTimes.append(try await elapsed {
-        rawTotal = try raw.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT p.local_hour, p.answer, COUNT(*) AS count FROM press p JOIN device d ON d.id = p.device_id
-                    WHERE d.centre_id = ? AND p.question = 'satisfaction' AND p.suppressed = 0
-                      AND p.local_hour >= ? AND p.local_hour < ?
-                    GROUP BY p.local_hour, p.answer
-                    """,
-                arguments: [centre.id.rawValue, window.previous.from.description, window.to.adding(days: 1).description]
-            ).reduce(0) { $0 + ($1["count"] as Int) }
-        }
-    })
+    rollupTimes.append(
+        try await elapsed {
+            rollupTotal = try reader.heatmap(centre: centre, question: .satisfaction, window: window).presses
+        })
+    rawTimes.append(
+        try await elapsed {
+            rawTotal = try raw.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT p.local_hour, p.answer, COUNT(*) AS count FROM press p JOIN device d ON d.id = p.device_id
+                        WHERE d.centre_id = ? AND p.question = 'satisfaction' AND p.suppressed = 0
+                          AND p.local_hour >= ? AND p.local_hour < ?
+                        GROUP BY p.local_hour, p.answer
+                        """,
+                    arguments: [
+                        centre.id.rawValue, window.previous.from.description, window.to.adding(days: 1).description,
+                    ]
+                ).reduce(0) { $0 + ($1["count"] as Int) }
+            }
+        })
 }
 
 // Over HTTP: the API and the page, read with an administrator's personal API token.
@@ -135,9 +148,10 @@ func measure(port: Int, centre: CentreID) async throws -> (api: [Double], page: 
     var page: [Double] = []
     var bytes = 0
     for _ in 0..<repetitions {
-        api.append(try await elapsed {
-            _ = try await get("/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks")
-        })
+        api.append(
+            try await elapsed {
+                _ = try await get("/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks")
+            })
         page.append(try await elapsed { bytes = try await get("/centres/\(centre)?window=last-13-weeks") })
     }
     return (api, page, bytes)
@@ -158,6 +172,12 @@ let pageTimes = overHTTP.page
 let pageBytes = overHTTP.bytes
 try? FileManager.default.removeItem(atPath: directory)
 
-print("13-week window of \(centre.id) (\(rollupTotal) presses in open hours; raw rows counted over both periods: \(rawTotal))")
-print("median of \(repetitions): rollup read \(milliseconds(median(rollupTimes))), raw GROUP BY \(milliseconds(median(rawTimes))), ratio raw / rollup = \(String(format: "%.1f", median(rawTimes) / median(rollupTimes)))")
-print("median of \(repetitions) over HTTP: heatmap API \(milliseconds(median(apiTimes))), centre page \(milliseconds(median(pageTimes))) (\(pageBytes) bytes)")
+print(
+    "13-week window of \(centre.id) (\(rollupTotal) presses in open hours; raw rows counted over both periods: \(rawTotal))"
+)
+print(
+    "median of \(repetitions): rollup read \(milliseconds(median(rollupTimes))), raw GROUP BY \(milliseconds(median(rawTimes))), ratio raw / rollup = \(String(format: "%.1f", median(rawTimes) / median(rollupTimes)))"
+)
+print(
+    "median of \(repetitions) over HTTP: heatmap API \(milliseconds(median(apiTimes))), centre page \(milliseconds(median(pageTimes))) (\(pageBytes) bytes)"
+)

@@ -60,7 +60,9 @@ struct Serve: AsyncParsableCommand {
                 maximumConnections: maximumConnections, idleTimeout: .seconds(idleTimeout),
                 requestTimeout: .seconds(requestTimeout)),
             minimumCellCount: minimumCount)
-        guard minimumCount >= 1 else { throw ValidationError("--minimum-count must be at least 1, got \(minimumCount)") }
+        guard minimumCount >= 1 else {
+            throw ValidationError("--minimum-count must be at least 1, got \(minimumCount)")
+        }
         let database = try state.open()
         try await runHub(configuration: configuration, database: database, logger: logger)
     }
@@ -69,7 +71,8 @@ struct Serve: AsyncParsableCommand {
 struct CentreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "centre", abstract: "Manage centres.",
-        discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub", subcommands: [Add.self, SetCalendar.self, List.self])
+        discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub",
+        subcommands: [Add.self, SetCalendar.self, List.self])
 
     struct SetCalendar: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -130,7 +133,8 @@ struct CentreCommand: AsyncParsableCommand {
                 print(
                     "\(centreID): \(calendar.hours.map { "open \($0)" } ?? "every hour open")"
                         + (calendar.holidays.isEmpty
-                            ? "" : "; holidays \(calendar.holidays.sorted().map(\.description).joined(separator: " "))"))
+                            ? "" : "; holidays \(calendar.holidays.sorted().map(\.description).joined(separator: " "))")
+                )
             } catch {
                 FileHandle.standardError.write(Data("smiley-hub: \(error)\n".utf8))
                 throw ExitCode.failure
@@ -162,7 +166,8 @@ struct CentreCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List centres.", discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub")
+            abstract: "List centres.",
+            discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub")
         @OptionGroup var state: StateOptions
 
         func run() async throws {
@@ -182,7 +187,8 @@ struct DeviceCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a device to a centre and issue its secret token (shown or written once).",
-            discussion: "Example: smiley-hub device add thimphu-exit-1 --centre thimphu-dcrc --token-file ./device-token")
+            discussion:
+                "Example: smiley-hub device add thimphu-exit-1 --centre thimphu-dcrc --token-file ./device-token")
 
         @OptionGroup var state: StateOptions
         @Argument(help: "Device id: a-z, 0-9, '-' and '_'.") var id: String
@@ -204,7 +210,8 @@ struct DeviceCommand: AsyncParsableCommand {
             let token: DeviceToken
             do {
                 token = try state.open().addDevice(
-                    device, centre: centreID, publicKey: publicKey, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                    device, centre: centreID, publicKey: publicKey,
+                    nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
             } catch let error as HubError {
                 throw ValidationError(error.description)
             }
@@ -231,7 +238,9 @@ struct DeviceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set-key",
             abstract: "Set the public key the hub checks a device's backlog files with.",
-            discussion: "Example: smiley-hub device set-key thimphu-exit-1 --public-key \"$(ssh pi@thimphu-exit-1 smileyctl signing-key)\"")
+            discussion:
+                "Example: smiley-hub device set-key thimphu-exit-1 --public-key \"$(ssh pi@thimphu-exit-1 smileyctl signing-key)\""
+        )
 
         @OptionGroup var state: StateOptions
         @Argument(help: "Device id.") var id: String
@@ -329,7 +338,9 @@ struct Enroll: AsyncParsableCommand {
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a device's backlog file (from smileyctl export), after checking it came from that device.",
-        discussion: "Importing a file twice, or importing and then syncing over the network, counts every press once.\nExample: smiley-hub import /media/usb/thimphu-exit-1.smiley")
+        discussion:
+            "Importing a file twice, or importing and then syncing over the network, counts every press once.\nExample: smiley-hub import /media/usb/thimphu-exit-1.smiley"
+    )
 
     @OptionGroup var state: StateOptions
     @Argument(help: "The export file.") var file: String

@@ -52,7 +52,8 @@ struct Status: AsyncParsableCommand {
         let health = FileManager.default.contents(atPath: HeartbeatService.healthPath(configuration)).flatMap {
             try? JSONDecoder().decode(Heartbeat.self, from: $0)
         }
-        let free = (try? FileManager.default.attributesOfFileSystem(forPath: configuration.stateDirectory))
+        let free =
+            (try? FileManager.default.attributesOfFileSystem(forPath: configuration.stateDirectory))
             .flatMap { ($0[.systemFreeSize] as? NSNumber)?.int64Value } ?? -1
         let report = Report(
             device: configuration.device.rawValue, centre: configuration.centre.rawValue, hub: configuration.hub,
@@ -68,12 +69,15 @@ struct Status: AsyncParsableCommand {
         func ago(_ millis: Int64?) -> String {
             guard let millis else { return "never" }
             let seconds = max(0, (now - millis) / 1000)
-            return seconds < 120 ? "\(seconds) s ago" : seconds < 7200 ? "\(seconds / 60) min ago" : "\(seconds / 3600) h ago"
+            return seconds < 120
+                ? "\(seconds) s ago" : seconds < 7200 ? "\(seconds / 60) min ago" : "\(seconds / 3600) h ago"
         }
         print("device     \(configuration.device) (centre \(configuration.centre))")
         print("hub        \(configuration.hub)")
         print("last sync  \(ago(summary.lastUploadMillis))")
-        print("backlog    \(summary.backlog) presses\(summary.backlog > 0 ? ", oldest recorded \(ago(summary.oldestUnsentRecordedAtMillis))" : "")")
+        print(
+            "backlog    \(summary.backlog) presses\(summary.backlog > 0 ? ", oldest recorded \(ago(summary.oldestUnsentRecordedAtMillis))" : "")"
+        )
         print("stored     \(summary.total) presses in all")
         if !setAside.isEmpty {
             print("set aside  \(setAside.count) presses the hub refused, kept here and no longer sent:")
@@ -81,14 +85,18 @@ struct Status: AsyncParsableCommand {
                 print("  #\(press.sequence)  \(ago(press.atMillis))  hub answered \(press.status): \(press.message)")
             }
         }
-        print("clock      \(report.clockSynchronised ? "synchronised" : "NOT synchronised (presses are dated by the hub)")")
+        print(
+            "clock      \(report.clockSynchronised ? "synchronised" : "NOT synchronised (presses are dated by the hub)")"
+        )
         print("free disk  \(free / 1_048_576) MiB")
         if let health {
             var flags: [String] = []
             if !health.stuckLines.isEmpty { flags.append("stuck: \(health.stuckLines.joined(separator: " "))") }
             if health.lostGPIOEvents > 0 { flags.append("lost GPIO events: \(health.lostGPIOEvents)") }
             if let warning = health.storageWarning { flags.append(warning) }
-            print("health     \(flags.isEmpty ? "ok" : flags.joined(separator: "; ")) (daemon up \(health.uptimeSeconds) s)")
+            print(
+                "health     \(flags.isEmpty ? "ok" : flags.joined(separator: "; ")) (daemon up \(health.uptimeSeconds) s)"
+            )
         } else {
             print("health     unknown: the daemon has not written \(HeartbeatService.healthPath(configuration)) yet")
         }
@@ -118,7 +126,8 @@ struct Sync: AsyncParsableCommand {
 
 struct Provision: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the wiring, enrol this device at the hub with a one-time code, write its configuration and token, test.",
+        abstract:
+            "Check the wiring, enrol this device at the hub with a one-time code, write its configuration and token, test.",
         discussion: """
             Get a code from the hub's administrator (smiley-hub enroll --centre ID). Nothing is written unless the \
             checks pass; run it again with --force to provision again.
@@ -140,7 +149,8 @@ struct Provision: AsyncParsableCommand {
         let deviceID: DeviceID
         do { deviceID = try DeviceID.parse(device) } catch { throw ValidationError(error.description) }
         let request = Provisioner.Request(
-            hub: hub, code: code, device: deviceID, configPath: config, stateDirectory: stateDirectory, hubCAFile: hubCA,
+            hub: hub, code: code, device: deviceID, configPath: config, stateDirectory: stateDirectory,
+            hubCAFile: hubCA,
             simulated: simulated, force: force)
         let outcome: Provisioner.Outcome
         do {
@@ -187,7 +197,9 @@ struct GPIOCommand: AsyncParsableCommand {
                         let name = info.name.isEmpty ? "unnamed" : info.name
                         let direction = info.output ? "output" : "input"
                         let use = info.used ? "used by \(info.consumer.isEmpty ? "the kernel" : info.consumer)" : "free"
-                        print("  \(String(offset).padding(toLength: 4, withPad: " ", startingAt: 0))\(name.padding(toLength: 14, withPad: " ", startingAt: 0))\(direction.padding(toLength: 8, withPad: " ", startingAt: 0))\(use)")
+                        print(
+                            "  \(String(offset).padding(toLength: 4, withPad: " ", startingAt: 0))\(name.padding(toLength: 14, withPad: " ", startingAt: 0))\(direction.padding(toLength: 8, withPad: " ", startingAt: 0))\(use)"
+                        )
                     }
                 } catch {
                     print("\(path): \(error)")
@@ -288,7 +300,9 @@ struct Buttons: AsyncParsableCommand {
             } else {
                 print("smiley-device is not running: reading the lines directly for \(Int(seconds)) s")
                 fflush(nil)
-                try await ButtonTest.direct(configuration: configuration, seconds: seconds, logger: Logger(label: "smileyctl")) {
+                try await ButtonTest.direct(
+                    configuration: configuration, seconds: seconds, logger: Logger(label: "smileyctl")
+                ) {
                     event in
                     print(ButtonTest.describe(event))
                     fflush(nil)
@@ -321,7 +335,8 @@ struct Buttons: AsyncParsableCommand {
             } catch let error as GPIOError where error.errno == EBUSY {
                 throw ValidationError("\(error): stop the daemon first (systemctl stop smiley-device)")
             }
-            let text = "# smileyctl buttons record: MONOTONIC_NANOS LINE LEVEL (1 pressed)\n"
+            let text =
+                "# smileyctl buttons record: MONOTONIC_NANOS LINE LEVEL (1 pressed)\n"
                 + trace.text(lineNames: configuration.buttons.map(\.line))
             guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
                 throw ValidationError("cannot write \(out)")

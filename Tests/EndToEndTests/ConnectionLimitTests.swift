@@ -84,7 +84,9 @@ import Testing
             let answer = await blocking { () -> String? in
                 let fd = Self.connect(port, timeout: 15)
                 defer { close(fd) }
-                guard Self.send(fd, "GET /healthz HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n") else { return nil }
+                guard Self.send(fd, "GET /healthz HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n") else {
+                    return nil
+                }
                 return Self.readUntilClosed(fd)
             }
             let waited = ContinuousClock.now - start

@@ -40,7 +40,9 @@ import Testing
             let file = hub.directory + "/usb/backlog.smiley"
             try FileManager.default.createDirectory(atPath: hub.directory + "/usb", withIntermediateDirectories: true)
             var seen: [Int] = []
-            #expect(try BacklogExport.export(configuration: configuration, to: file) { done, _ in seen.append(done) } == 1_200)
+            #expect(
+                try BacklogExport.export(configuration: configuration, to: file) { done, _ in seen.append(done) }
+                    == 1_200)
             #expect(seen.last == 1_200)
             let data = try #require(FileManager.default.contents(atPath: file))
             let first = try hub.database.importBacklog(data, nowMillis: PressToHeatmapTests.bhutan(2026, 11, 20, 9, 0))
@@ -55,7 +57,8 @@ import Testing
                 signal: UploadSignal(), logger: Logger(label: "sync"))
             #expect(try await uploader.drain() == 1_200)
             #expect(try hub.database.pressCount() == 1_200)
-            let total = try hub.database.heatmap(centre: PressToHeatmapTests.thimphu, question: .satisfaction).totalCount
+            let total =
+                try hub.database.heatmap(centre: PressToHeatmapTests.thimphu, question: .satisfaction).totalCount
                 + hub.database.heatmap(centre: PressToHeatmapTests.thimphu, question: .accessibility).totalCount
             #expect(total == 1_200)
         }
@@ -70,7 +73,8 @@ import Testing
                 ExportFile.self, from: try #require(FileManager.default.contents(atPath: file)))
             let text = String(decoding: export.payload, as: UTF8.self)
             #expect(text.contains(#""answer":"very-unhappy""#))
-            export.payload = Data(text.replacingOccurrences(of: #""answer":"very-unhappy""#, with: #""answer":"very-happy""#).utf8)
+            export.payload = Data(
+                text.replacingOccurrences(of: #""answer":"very-unhappy""#, with: #""answer":"very-happy""#).utf8)
             #expect {
                 try hub.database.importBacklog(try JSONEncoder().encode(export), nowMillis: 0)
             } throws: { error in

@@ -58,7 +58,8 @@ import Testing
                 settings: configuration.upload, client: client, clock: clock, token: hub.token, signal: UploadSignal(),
                 logger: Logger(label: "test-uploader"))
             let batch = IngestBatch(
-                device: Self.device, centre: Self.thimphu, presses: try device.store.unsent(device: Self.device, limit: 100),
+                device: Self.device, centre: Self.thimphu,
+                presses: try device.store.unsent(device: Self.device, limit: 100),
                 clock: ClockSample(
                     boot: "boot-1", monotonicNanos: clock.monotonicNanos(), wallClockMillis: clock.wallClockMillis(),
                     synchronised: clock.isSynchronised()))
@@ -131,7 +132,8 @@ import Testing
         let client = HTTPClient.shared
         let uploader = Uploader(
             store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: configuration.hub)!,
-            settings: configuration.upload, client: client, clock: clock, token: "smiley_unused", signal: UploadSignal(),
+            settings: configuration.upload, client: client, clock: clock, token: "smiley_unused",
+            signal: UploadSignal(),
             logger: Logger(label: "test-uploader"))
         await #expect(throws: (any Error).self) { try await uploader.drain() }
         #expect(try device.store.summary().backlog == 1)
@@ -146,8 +148,11 @@ import Testing
             let button = { (answer: Answer) in configuration.buttons.firstIndex { $0.answer == answer }! }
             func press(_ answer: Answer, atSeconds seconds: Int64, clock: SimulatedClock, boot: String) async throws {
                 let source = ScriptedButtonSource(
-                    edges: PressScript.edges(for: [PressScript.Step(button: button(answer), atNanos: seconds * 1_000_000_000)]),
-                    buttons: device.buttonSpecs, configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+                    edges: PressScript.edges(for: [
+                        PressScript.Step(button: button(answer), atNanos: seconds * 1_000_000_000)
+                    ]),
+                    buttons: device.buttonSpecs, configuration: configuration.debounce.debouncerConfiguration,
+                    clock: clock)
                 let recorder = device.recorder(clock: clock, boot: boot)
                 try await source.run { output in try recorder.handle(output) }
             }
@@ -162,7 +167,8 @@ import Testing
             clock.setWallClock(millis: Self.bhutan(2026, 11, 2, 10, 0))
             let uploader = Uploader(
                 store: device.store, device: Self.device, centre: Self.thimphu, hub: URL(string: hub.url)!,
-                settings: configuration.upload, client: client, clock: clock, boot: "boot-now", token: hub.token, signal: UploadSignal(),
+                settings: configuration.upload, client: client, clock: clock, boot: "boot-now", token: hub.token,
+                signal: UploadSignal(),
                 logger: Logger(label: "test-uploader"))
             #expect(try await uploader.drain() == 2)
             let heatmap = try await heatmap(client, hub, .satisfaction)
@@ -204,7 +210,8 @@ import Testing
             #expect(try hub.database.pressCount() == 20)
             #expect(try device.store.summary().backlog == 0)
             #expect(proxy.forwarded == 3)  // the status query, the cut upload, the retry
-            let total = try await heatmap(HTTPClient.shared, hub, .satisfaction).cells.reduce(0) { $0 + $1.count }
+            let total =
+                try await heatmap(HTTPClient.shared, hub, .satisfaction).cells.reduce(0) { $0 + $1.count }
                 + heatmap(HTTPClient.shared, hub, .accessibility).cells.reduce(0) { $0 + $1.count }
             #expect(total == 20)
         }
@@ -302,13 +309,15 @@ import Testing
         let port = probe.port
         probe.stop()
         var configuration = DeviceConfiguration(
-            device: Self.device, centre: Self.thimphu, hub: "http://127.0.0.1:\(port)", stateDirectory: directory + "/device")
+            device: Self.device, centre: Self.thimphu, hub: "http://127.0.0.1:\(port)",
+            stateDirectory: directory + "/device")
         configuration.upload.requestTimeoutMillis = 2000
         let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "test-device"))
         let clock = SimulatedClock(bootWallClockMillis: Self.bhutan(2026, 11, 2, 0, 0))
         // 10,000 presses, one every 6 s on alternating panels (none suppressed), through the pipeline.
         let steps = (0..<10_000).map { index in
-            PressScript.Step(button: index % 2 == 0 ? index / 2 % 4 : 4 + index / 2 % 3, atNanos: Int64(index) * 6_000_000_000 + 1)
+            PressScript.Step(
+                button: index % 2 == 0 ? index / 2 % 4 : 4 + index / 2 % 3, atNanos: Int64(index) * 6_000_000_000 + 1)
         }
         let source = ScriptedButtonSource(
             edges: PressScript.edges(for: steps), buttons: device.buttonSpecs,

@@ -25,7 +25,8 @@ import Testing
     @Test func aProvisionedDeviceSelfTestsAndItsPressesReachTheHub() async throws {
         try await test.withHub { hub in
             let code = try hub.database.issueEnrollmentCode(
-                centre: PressToHeatmapTests.thimphu, expiresMillis: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000,
+                centre: PressToHeatmapTests.thimphu,
+                expiresMillis: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000,
                 nowMillis: 0)
             let outcome = try await Provisioner().provision(request(hub, code: code))
             guard case .provisioned(let selfTest) = outcome else {
@@ -62,19 +63,22 @@ import Testing
             let uploader = Uploader(
                 store: device.store, device: configuration.device, centre: configuration.centre,
                 hub: try configuration.hubURL, settings: configuration.upload, client: HTTPClient.shared, clock: clock,
-                boot: "boot-1", token: try configuration.loadToken(), signal: UploadSignal(), logger: Logger(label: "u"))
+                boot: "boot-1", token: try configuration.loadToken(), signal: UploadSignal(), logger: Logger(label: "u")
+            )
             #expect(try await uploader.drain() == 1)
             #expect(try hub.database.pressCount(device: Self.newDevice) == 1)
             // Running it again says so and changes nothing.
             let again = try await Provisioner().provision(request(hub, code: "ANY-CODE"))
-            #expect(again == .alreadyProvisioned(device: Self.newDevice, configPath: hub.directory + "/etc/device.json"))
+            #expect(
+                again == .alreadyProvisioned(device: Self.newDevice, configPath: hub.directory + "/etc/device.json"))
         }
     }
 
     @Test func aLostReplyIsRecoveredByRedeemingAgain() async throws {
         try await test.withHub { hub in
             let code = try hub.database.issueEnrollmentCode(
-                centre: PressToHeatmapTests.thimphu, expiresMillis: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000,
+                centre: PressToHeatmapTests.thimphu,
+                expiresMillis: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000,
                 nowMillis: 0)
             // The hub redeems the code and commits; the reply never reaches the device.
             let proxy = try ReplyDroppingProxy(upstreamPort: try #require(URL(string: hub.url)?.port), dropReplies: 1)
@@ -89,7 +93,9 @@ import Testing
             #expect(selfTest.passed, "\(selfTest.lines)")
             #expect(try hub.database.devices().filter { $0.id == Self.newDevice }.count == 1)
             let configuration = try DeviceConfiguration.load(path: hub.directory + "/etc/device.json")
-            #expect(try hub.database.authenticate(token: try configuration.loadToken(), nowMillis: 10) == .device(Self.newDevice, centre: PressToHeatmapTests.thimphu))
+            #expect(
+                try hub.database.authenticate(token: try configuration.loadToken(), nowMillis: 10)
+                    == .device(Self.newDevice, centre: PressToHeatmapTests.thimphu))
         }
     }
 

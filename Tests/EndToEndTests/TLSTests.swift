@@ -30,11 +30,13 @@ import Testing
                 #expect(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
             }
             try openssl([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2",
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days",
+                "2",
                 "-subj", "/CN=Smiley test CA",
             ])
             try openssl([
-                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "hub-key.pem", "-out", "hub.csr", "-subj", "/CN=127.0.0.1",
+                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "hub-key.pem", "-out", "hub.csr", "-subj",
+                "/CN=127.0.0.1",
             ])
             try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(
                 toFile: directory + "/san.ext", atomically: true, encoding: .utf8)
@@ -46,11 +48,13 @@ import Testing
         }
     }
 
-    func withHTTPSHub(_ certificates: Certificates, _ body: (String, String, String) async throws -> Void) async throws {
+    func withHTTPSHub(_ certificates: Certificates, _ body: (String, String, String) async throws -> Void) async throws
+    {
         let directory = try temporaryDirectory()
         let database = try HubDatabase(path: directory + "/hub.sqlite")
         try database.addCentre(Centre(id: PressToHeatmapTests.thimphu, name: "Thimphu", timeZone: "Asia/Thimphu"))
-        let token = try database.addDevice(PressToHeatmapTests.device, centre: PressToHeatmapTests.thimphu, nowMillis: 0)
+        let token = try database.addDevice(
+            PressToHeatmapTests.device, centre: PressToHeatmapTests.thimphu, nowMillis: 0)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try buildApplication(
             configuration: HubConfiguration(
@@ -99,7 +103,8 @@ import Testing
     @Test func aDeviceTrustingTheHubsCAUploadsOverHTTPS() async throws {
         let certificates = try Certificates.make()
         try await withHTTPSHub(certificates) { url, directory, token in
-            let sent = try await deviceUploads(hub: url, directory: directory, token: token, caFile: certificates.caCertificate)
+            let sent = try await deviceUploads(
+                hub: url, directory: directory, token: token, caFile: certificates.caCertificate)
             #expect(sent == 1)
         }
     }
@@ -122,7 +127,8 @@ import Testing
             stateDirectory: "/tmp", tlsCertificatePath: "/nonexistent/hub.pem", tlsKeyPath: "/nonexistent/key.pem")
         do {
             _ = try buildApplication(
-                configuration: configuration, database: try HubDatabase(path: try temporaryDirectory() + "/hub.sqlite"), logger: Logger(label: "t"))
+                configuration: configuration, database: try HubDatabase(path: try temporaryDirectory() + "/hub.sqlite"),
+                logger: Logger(label: "t"))
             Issue.record("a hub without its certificate started")
         } catch let error as HubError {
             #expect(error.description.contains("/nonexistent/hub.pem"))

@@ -89,7 +89,8 @@ extension [Emitted] {
 }
 
 /// The satisfaction panel (buttons 0...3, panel 1) and the accessibility panel (4...6, panel 2).
-let appliancePanels: [ButtonSpec] = Array(repeating: ButtonSpec(panel: 1), count: 4)
+let appliancePanels: [ButtonSpec] =
+    Array(repeating: ButtonSpec(panel: 1), count: 4)
     + Array(repeating: ButtonSpec(panel: 2), count: 3)
 
 /// Drives a debouncer the way the device's event loop does: every edge goes to `receive`; between
@@ -171,7 +172,9 @@ func debounce(
     var lazyOutputs: [DebounceOutput] = []
     for edge in trace.edges { lazyOutputs += lazy.receive(edge) }
     lazyOutputs += lazy.advance(to: at(untilMs))
-    #expect(lazyOutputs == harness.emitted.outputs, "timer-driven and edge-only runs disagree", sourceLocation: sourceLocation)
+    #expect(
+        lazyOutputs == harness.emitted.outputs, "timer-driven and edge-only runs disagree",
+        sourceLocation: sourceLocation)
     return harness.emitted
 }
 

@@ -7,7 +7,8 @@ struct DebouncerContactTests {
     @Test("a clean press counts once, on its debounced release, stamped with its first edge")
     func cleanPress() {
         let emitted = debounce(.press(button: 0, at: 100, hold: 200), untilMs: 1_000)
-        #expect(emitted == [Emitted(atNanos: at(320), output: .press(DebouncedPress(button: 0, pressedAtNanos: at(100))))])
+        #expect(
+            emitted == [Emitted(atNanos: at(320), output: .press(DebouncedPress(button: 0, pressedAtNanos: at(100))))])
     }
 
     @Test("nothing is emitted while the button is held, however long (below the stuck limit)")
@@ -121,10 +122,12 @@ struct DebouncerContactTests {
         #expect(emitted.first?.atNanos == at(3_100 + 18 + 20))
     }
 
-    @Test("very quick taps of about 40 ms count", arguments: [(35.0, 0.0), (40, 0), (40, 5), (40, 8), (40, 10), (45, 10)])
+    @Test(
+        "very quick taps of about 40 ms count", arguments: [(35.0, 0.0), (40, 0), (40, 5), (40, 8), (40, 10), (45, 10)])
     func quickTap(holdMs: Double, bounceMs: Double) {
         let bounces = bounceMs > 0 ? burst(bounceMs, toggles: 4) : []
-        let trace = DebounceTrace.press(button: 3, at: 100, hold: holdMs, pressBounces: bounces, releaseBounces: bounces)
+        let trace = DebounceTrace.press(
+            button: 3, at: 100, hold: holdMs, pressBounces: bounces, releaseBounces: bounces)
         let emitted = debounce(trace, untilMs: 1_000)
         #expect(emitted.outputs == [.press(DebouncedPress(button: 3, pressedAtNanos: at(100)))])
     }
@@ -134,7 +137,8 @@ struct DebouncerContactTests {
         var trace = DebounceTrace.transition(button: 1, to: true, at: 100, bounces: burst(6, toggles: 6))
         for (step, width) in [1.0, 3, 0.2, 5, 2, 19, 4, 0.7, 12, 1].enumerated() {
             let openAt = 200 + Double(step) * 150
-            trace = trace + .transition(button: 1, to: false, at: openAt)
+            trace =
+                trace + .transition(button: 1, to: false, at: openAt)
                 + .transition(button: 1, to: true, at: openAt + width, bounces: [0.3, 0.6])
         }
         trace = trace + DebounceTrace([(1_900, 1, true)])  // a stray repeated close, too
@@ -181,7 +185,9 @@ struct DebouncerContactTests {
             var time = Double.random(in: 0...500, using: &random)
             for _ in 0..<40 {
                 let hold = Double.random(in: 45...(Bool.random(using: &random) ? 120 : 3_000), using: &random)
-                trace = trace + .press(button: button, at: time, hold: hold, pressBounces: bounces(), releaseBounces: bounces())
+                trace =
+                    trace
+                    + .press(button: button, at: time, hold: hold, pressBounces: bounces(), releaseBounces: bounces())
                 expected[button, default: []].append(at(time))
                 time += hold + 40 + Double.random(in: 0...2_000, using: &random)
             }

@@ -57,7 +57,8 @@ struct DebouncerHealthTests {
 
     @Test("a stuck face does not silence its panel, but it blocks chords only until flagged")
     func stuckFaceAndItsPanel() {
-        let trace = DebounceTrace.press(button: 0, at: 100, hold: 30_000)
+        let trace =
+            DebounceTrace.press(button: 0, at: 100, hold: 30_000)
             + .press(button: 1, at: 5_000, hold: 100)  // before the flag: a chord with the jammed face
             + .press(button: 2, at: 15_000, hold: 100)  // after the flag: counts
         let emitted = debounce(trace, untilMs: 31_000)
@@ -74,7 +75,10 @@ struct DebouncerHealthTests {
     func customStuckLimit() {
         let configuration = DebounceConfiguration(stuckLimitNanos: ns(2_000))
         let emitted = debounce(.press(button: 6, at: 100, hold: 2_500), untilMs: 3_000, configuration: configuration)
-        #expect(emitted.outputs == [.stuck(button: 6, heldSinceNanos: at(100)), .stuckCleared(button: 6, releasedAtNanos: at(2_600))])
+        #expect(
+            emitted.outputs == [
+                .stuck(button: 6, heldSinceNanos: at(100)), .stuckCleared(button: 6, releasedAtNanos: at(2_600)),
+            ])
         #expect(emitted.first?.atNanos == at(2_100))
     }
 
@@ -108,10 +112,11 @@ struct DebouncerHealthTests {
         // Quiet for a window since: presses count again.
         harness.feed(.press(button: 1, at: 1_000, hold: 100) + .press(button: 2, at: 1_000, hold: 100))
         harness.run(untilMs: 2_000)
-        #expect(harness.emitted.presses == [
-            DebouncedPress(button: 1, pressedAtNanos: at(1_000), suppressed: true, chord: true),
-            DebouncedPress(button: 2, pressedAtNanos: at(1_000), suppressed: true, chord: true),
-        ])
+        #expect(
+            harness.emitted.presses == [
+                DebouncedPress(button: 1, pressedAtNanos: at(1_000), suppressed: true, chord: true),
+                DebouncedPress(button: 2, pressedAtNanos: at(1_000), suppressed: true, chord: true),
+            ])
     }
 
     @Test("a pending release is forgotten at a loss: the press does not count")
@@ -180,7 +185,8 @@ struct DebouncerHealthTests {
         #expect(harness.debouncer.isPressed(2))
         #expect(harness.debouncer.nextDeadline == at(10_000))  // stuck limit from start-up
         // Another face of the panel is pressed while 2 is held: not a chord.
-        harness.feed(.transition(button: 2, to: false, at: 3_000, bounces: burst(5)) + .press(button: 1, at: 2_000, hold: 100))
+        harness.feed(
+            .transition(button: 2, to: false, at: 3_000, bounces: burst(5)) + .press(button: 1, at: 2_000, hold: 100))
         harness.run(untilMs: 4_000)
         #expect(harness.emitted.presses == [DebouncedPress(button: 1, pressedAtNanos: at(2_000))])
         harness.feed(.press(button: 2, at: 8_000, hold: 100))
@@ -239,7 +245,8 @@ struct DebouncerHealthTests {
 
     @Test("the original API still reads the same")
     func sourceCompatibility() {
-        var debouncer = Debouncer(buttons: [ButtonSpec(panel: 0)], configuration: DebounceConfiguration(stableWindowNanos: 10_000_000))
+        var debouncer = Debouncer(
+            buttons: [ButtonSpec(panel: 0)], configuration: DebounceConfiguration(stableWindowNanos: 10_000_000))
         #expect(debouncer.configuration.stableWindowNanos == 10_000_000)
         #expect(debouncer.configuration.minimumPressNanos == 30_000_000)
         #expect(debouncer.configuration.responseIntervalNanos == 5_000_000_000)

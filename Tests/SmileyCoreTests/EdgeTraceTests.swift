@@ -24,7 +24,9 @@ import Testing
     }
 
     @Test func aTraceRoundTrips() throws {
-        let trace = EdgeTrace(edges: [Edge(button: 1, active: true, timestampNanos: 5), Edge(button: 1, active: false, timestampNanos: 9)])
+        let trace = EdgeTrace(edges: [
+            Edge(button: 1, active: true, timestampNanos: 5), Edge(button: 1, active: false, timestampNanos: 9),
+        ])
         #expect(try EdgeTrace.parse(trace.text(lineNames: names), lineNames: names) == trace)
     }
 

@@ -22,7 +22,8 @@ import Testing
     @Test func setAsidePressesSurviveTheWire() throws {
         var heartbeat = Self.heartbeat
         heartbeat.setAside = SetAsideReport(
-            count: 1, latest: [SetAsidePress(sequence: 4, status: 422, message: "presses[3]: too far ahead", atMillis: 9)])
+            count: 1,
+            latest: [SetAsidePress(sequence: 4, status: 422, message: "presses[3]: too far ahead", atMillis: 9)])
         let data = try JSONEncoder().encode(heartbeat)
         #expect(try JSONDecoder().decode(Heartbeat.self, from: data) == heartbeat)
     }
@@ -43,7 +44,8 @@ import Testing
         let entry = #"{"sequence": 1, "status": 422, "message": "m", "atMillis": 0}"#
         let tooMany = #"{"count": 11, "latest": ["# + Array(repeating: entry, count: 11).joined(separator: ",") + "]}"
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(SetAsideReport.self, from: Data(tooMany.utf8)) }
-        let long = #"{"count": 1, "latest": [{"sequence": 1, "status": 422, "message": ""#
+        let long =
+            #"{"count": 1, "latest": [{"sequence": 1, "status": 422, "message": ""#
             + String(repeating: "x", count: 301) + #"", "atMillis": 0}]}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(SetAsideReport.self, from: Data(long.utf8)) }
         let fine = #"{"count": 11, "latest": ["# + Array(repeating: entry, count: 10).joined(separator: ",") + "]}"

@@ -28,9 +28,15 @@ import Testing
         let valid =
             #"{"device":"d1","boot":"b","sequence":1,"question":"satisfaction","answer":"happy","monotonicNanos":1,"wallClockMillis":2,"clockSynchronised":true,"suppressed":false}"#
         #expect(decodeError(valid) == "decoded")
-        #expect(decodeError(valid.replacingOccurrences(of: #""sequence":1"#, with: #""sequence":0"#)).contains("sequence: 0 is out of range (expected 1 to"))
-        #expect(decodeError(valid.replacingOccurrences(of: #""device":"d1""#, with: #""device":"D 1""#)).contains("invalid device id 'D 1'"))
-        #expect(decodeError(valid.replacingOccurrences(of: #""sequence":1"#, with: #""sequence":"one""#)) == "sequence: expected an integer")
+        #expect(
+            decodeError(valid.replacingOccurrences(of: #""sequence":1"#, with: #""sequence":0"#)).contains(
+                "sequence: 0 is out of range (expected 1 to"))
+        #expect(
+            decodeError(valid.replacingOccurrences(of: #""device":"d1""#, with: #""device":"D 1""#)).contains(
+                "invalid device id 'D 1'"))
+        #expect(
+            decodeError(valid.replacingOccurrences(of: #""sequence":1"#, with: #""sequence":"one""#))
+                == "sequence: expected an integer")
         #expect(decodeError("{") == "not valid JSON")
     }
 

@@ -16,7 +16,8 @@ import Testing
             HourCount(date: try day("2026-11-16"), hour: 9, score: 1, count: 6),  // the week before
             HourCount(date: try day("2026-11-02"), hour: 9, score: 1, count: 9),  // neither
         ]
-        let report = WindowReport(question: .satisfaction, window: window, rows: rows, calendar: calendar, minimumCount: 5)
+        let report = WindowReport(
+            question: .satisfaction, window: window, rows: rows, calendar: calendar, minimumCount: 5)
         #expect(report.hours == Array(9...16) && report.weekdays == [1, 2, 3, 4, 5])
         #expect(report.cells.count == 40)
         let monday = try #require(report.cell(weekday: 1, hour: 9))
@@ -38,7 +39,8 @@ import Testing
             HourCount(date: window.from, hour: 8, score: 2, count: 1),
             HourCount(date: window.from, hour: 11, score: 3, count: 1),
         ]
-        let report = WindowReport(question: .accessibility, window: window, rows: rows, calendar: .init(), minimumCount: 5)
+        let report = WindowReport(
+            question: .accessibility, window: window, rows: rows, calendar: .init(), minimumCount: 5)
         #expect(report.hours == [8, 9, 10, 11] && report.weekdays == Array(1...7))
         #expect(report.outsideOpeningHours == 0 && report.total.count == 2)
         #expect(report.comparison.verdict == .tooFewPresses)

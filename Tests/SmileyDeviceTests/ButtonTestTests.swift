@@ -13,7 +13,9 @@ import Testing
 /// and never become citizens' presses.
 @Suite struct ButtonTestTests {
     @Test func pressesDuringATestAreShownToTheTechnicianAndKeptApart() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bt-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bt-\(UUID().uuidString.prefix(8))"
+        ).path
         let configuration = DeviceConfiguration(
             device: DeviceID(rawValue: "dev-1")!, centre: CentreID(rawValue: "c1")!, hub: "http://127.0.0.1:1",
             stateDirectory: directory)
@@ -42,8 +44,10 @@ import Testing
             let recorder = app.recorder(clock: clock, boot: "boot-1")
             let source = ScriptedButtonSource(
                 edges: PressScript.edges(for: [
-                    PressScript.Step(button: 3, atNanos: 1_000_000_000), PressScript.Step(button: 6, atNanos: 2_000_000_000),
-                ]), buttons: app.buttonSpecs, configuration: configuration.debounce.debouncerConfiguration, clock: clock)
+                    PressScript.Step(button: 3, atNanos: 1_000_000_000),
+                    PressScript.Step(button: 6, atNanos: 2_000_000_000),
+                ]), buttons: app.buttonSpecs, configuration: configuration.debounce.debouncerConfiguration, clock: clock
+            )
             try await source.run { output in try recorder.handle(output) }
             for _ in 0..<2_000 where seen.events.filter({ $0.event == "press" }).count < 2 {
                 try await Task.sleep(for: .milliseconds(10))
@@ -63,13 +67,16 @@ import Testing
     func withControlSocket(
         access: ControlAccess = ControlAccess(), _ body: (DeviceApplication, String) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bt-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bt-\(UUID().uuidString.prefix(8))"
+        ).path
         let configuration = DeviceConfiguration(
             device: DeviceID(rawValue: "dev-1")!, centre: CentreID(rawValue: "c1")!, hub: "http://127.0.0.1:1",
             stateDirectory: directory)
         let app = try DeviceApplication(configuration: configuration, logger: Logger(label: "test"))
         let server = ControlSocketServer(
-            path: configuration.controlSocketPath, testMode: app.testMode, access: access, logger: Logger(label: "control"))
+            path: configuration.controlSocketPath, testMode: app.testMode, access: access,
+            logger: Logger(label: "control"))
         try server.start()
         let group = ServiceGroup(services: [server], logger: Logger(label: "control"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -83,7 +90,9 @@ import Testing
     /// A plain connection to the socket that sends `command` (if any) and reads nothing.
     func rawConnection(_ path: String, command: String? = nil, receiveBuffer: Int32? = nil) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
@@ -121,7 +130,8 @@ import Testing
             let recorder = app.recorder(clock: clock, boot: "boot-1")
             let source = ScriptedButtonSource(
                 edges: PressScript.edges(for: [PressScript.Step(button: 0, atNanos: 1_000_000_000)]),
-                buttons: app.buttonSpecs, configuration: app.configuration.debounce.debouncerConfiguration, clock: clock)
+                buttons: app.buttonSpecs, configuration: app.configuration.debounce.debouncerConfiguration, clock: clock
+            )
             let started = ContinuousClock.now
             try await source.run { output in try recorder.handle(output) }
             #expect(ContinuousClock.now - started < .seconds(2))
@@ -160,7 +170,9 @@ import Testing
     }
 
     @Test func aButtonsTestEndsByItselfWhenItsTimeIsUp() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bt-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bt-\(UUID().uuidString.prefix(8))"
+        ).path
         let store = try DeviceStore(path: directory + "/presses.sqlite")
         let clock = SimulatedClock(bootWallClockMillis: 1_793_577_600_000)
         let testMode = TestMode(clock: clock, maximumSeconds: 300, logger: Logger(label: "test"))
@@ -170,12 +182,14 @@ import Testing
         #expect(testMode.isActive && testMode.endsAtNanos == 300_000_000_000)
         let answers = ButtonConfiguration.defaultLayout.map(\.answer)
         let recorder = PressRecorder(
-            store: store, clock: clock, boot: "boot-1", answers: answers, acknowledger: LoggingAcknowledger(logger: Logger(label: "test")),
+            store: store, clock: clock, boot: "boot-1", answers: answers,
+            acknowledger: LoggingAcknowledger(logger: Logger(label: "test")),
             uploadSignal: UploadSignal(), testMode: testMode, logger: Logger(label: "test"))
         // One press within the test, one after its deadline; the technician never hung up.
         let source = ScriptedButtonSource(
             edges: PressScript.edges(for: [
-                PressScript.Step(button: 0, atNanos: 10_000_000_000), PressScript.Step(button: 1, atNanos: 400_000_000_000),
+                PressScript.Step(button: 0, atNanos: 10_000_000_000),
+                PressScript.Step(button: 1, atNanos: 400_000_000_000),
             ]), buttons: ButtonConfiguration.specs(ButtonConfiguration.defaultLayout),
             configuration: DebounceSettings().debouncerConfiguration, clock: clock)
         try await source.run { output in try recorder.handle(output) }
@@ -223,7 +237,10 @@ final class RecordingClient: ButtonTestClient, @unchecked Sendable {
     private var lines: [UInt8] = []
     private var isClosed = false
 
-    func send(_ line: [UInt8]) -> Bool { lock.withLock { lines += line } ; return true }
+    func send(_ line: [UInt8]) -> Bool {
+        lock.withLock { lines += line }
+        return true
+    }
     func close() { lock.withLock { isClosed = true } }
     var closed: Bool { lock.withLock { isClosed } }
     var text: String { lock.withLock { String(decoding: lines, as: UTF8.self) } }

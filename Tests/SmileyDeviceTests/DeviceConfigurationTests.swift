@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct DeviceConfigurationTests {
     func load(_ json: String) -> Result<DeviceConfiguration, ConfigurationError> {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).json")
+            .path
         _ = FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
         return Result { () throws(ConfigurationError) in try DeviceConfiguration.load(path: path) }
     }
@@ -17,18 +18,24 @@ import Testing
         }
     }
 
-    let minimal = #"{"device": "paro-exit-1", "centre": "paro-dcrc", "hub": "http://127.0.0.1:8080", "stateDirectory": "/tmp/x"}"#
+    let minimal =
+        #"{"device": "paro-exit-1", "centre": "paro-dcrc", "hub": "http://127.0.0.1:8080", "stateDirectory": "/tmp/x"}"#
 
     @Test func aMinimalConfigurationGetsTheDefaultPinMap() throws {
         let configuration = try load(minimal).get()
-        #expect(configuration.buttons.map(\.line) == ["GPIO5", "GPIO6", "GPIO13", "GPIO19", "GPIO16", "GPIO20", "GPIO21"])
+        #expect(
+            configuration.buttons.map(\.line) == ["GPIO5", "GPIO6", "GPIO13", "GPIO19", "GPIO16", "GPIO20", "GPIO21"])
         #expect(configuration.buttons.map(\.answer) == Question.satisfaction.answers + Question.accessibility.answers)
         #expect(configuration.debounce.stableWindowMillis == 20)
     }
 
     @Test func badValuesAreNamedWithTheirKey() {
-        #expect(message(minimal.replacingOccurrences(of: "http://127.0.0.1:8080", with: "ftp://hub")).contains("hub = ftp://hub"))
-        #expect(message(minimal.replacingOccurrences(of: "paro-dcrc", with: "Paro DCRC")).contains("invalid centre id 'Paro DCRC'"))
+        #expect(
+            message(minimal.replacingOccurrences(of: "http://127.0.0.1:8080", with: "ftp://hub")).contains(
+                "hub = ftp://hub"))
+        #expect(
+            message(minimal.replacingOccurrences(of: "paro-dcrc", with: "Paro DCRC")).contains(
+                "invalid centre id 'Paro DCRC'"))
         #expect(message(#"{"device": "paro-exit-1"}"#).contains("missing field 'centre'"))
         #expect(message("{").contains("not valid JSON"))
         let badWindow = minimal.replacingOccurrences(of: "}", with: #", "debounce": {"stableWindowMillis": 0}}"#)
@@ -73,7 +80,8 @@ import Testing
         for mode in [0o644, 0o640, 0o604, 0o660] {
             _ = try? FileManager.default.removeItem(atPath: configuration.tokenPath)
             _ = FileManager.default.createFile(
-                atPath: configuration.tokenPath, contents: Data("smiley_abc\n".utf8), attributes: [.posixPermissions: mode])
+                atPath: configuration.tokenPath, contents: Data("smiley_abc\n".utf8),
+                attributes: [.posixPermissions: mode])
             #expect(
                 refusal()?.contains("readable by other users (mode \(String(mode, radix: 8))): chmod 600") == true,
                 "mode \(String(mode, radix: 8))")
@@ -84,11 +92,13 @@ import Testing
     }
 
     @Test func aPartialOutputsObjectKeepsTheDefaultsOfWhatItLeavesOut() throws {
-        let buzzerOnly = try load(minimal.replacingOccurrences(of: "}", with: #", "outputs": {"buzzer": "GPIO25"}}"#)).get()
+        let buzzerOnly = try load(minimal.replacingOccurrences(of: "}", with: #", "outputs": {"buzzer": "GPIO25"}}"#))
+            .get()
         #expect(buzzerOnly.outputs == OutputConfiguration(buzzer: "GPIO25"))
         #expect(buzzerOnly.outputs.satisfactionLED == "GPIO23" && buzzerOnly.outputs.accessibilityLED == "GPIO24")
         // An explicit null turns one LED off, and stays off once written back.
-        let oneOff = try load(minimal.replacingOccurrences(of: "}", with: #", "outputs": {"satisfactionLED": null}}"#)).get()
+        let oneOff = try load(minimal.replacingOccurrences(of: "}", with: #", "outputs": {"satisfactionLED": null}}"#))
+            .get()
         #expect(oneOff.outputs.satisfactionLED == nil && oneOff.outputs.accessibilityLED == "GPIO24")
         let written = try JSONEncoder().encode(oneOff)
         #expect(try JSONDecoder().decode(DeviceConfiguration.self, from: written).outputs == oneOff.outputs)

@@ -13,7 +13,8 @@ import Testing
     }
 
     func temporaryStorePath() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-store-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "smiley-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent("presses.sqlite").path
     }
@@ -27,12 +28,17 @@ import Testing
         // A restart: the same file opened again.
         let second = try DeviceStore(path: path)
         #expect(try second.record(Self.recorded(.unhappy), recordedAtMillis: 4) == 3)
-        #expect(try second.summary() == StoreSummary(total: 3, backlog: 1, oldestUnsentRecordedAtMillis: 4, lastSequence: 3, lastUploadMillis: 3))
+        #expect(
+            try second.summary()
+                == StoreSummary(
+                    total: 3, backlog: 1, oldestUnsentRecordedAtMillis: 4, lastSequence: 3, lastUploadMillis: 3))
     }
 
     @Test func onlyAcknowledgedPressesAreMarkedAndTheRestStayInOrder() throws {
         let store = try DeviceStore(path: try temporaryStorePath())
-        for index in 1...5 { _ = try store.record(Self.recorded(.happy, at: Int64(index)), recordedAtMillis: Int64(index)) }
+        for index in 1...5 {
+            _ = try store.record(Self.recorded(.happy, at: Int64(index)), recordedAtMillis: Int64(index))
+        }
         #expect(try store.unsent(device: Self.device, limit: 2).map(\.sequence) == [1, 2])
         try store.markUploaded(sequences: [1, 2], atMillis: 10)
         let rest = try store.unsent(device: Self.device, limit: 10)
@@ -94,7 +100,8 @@ import Testing
         for index in 1...14 {
             _ = try store.record(DeviceStoreTests.recorded(.happy, at: Int64(index)), recordedAtMillis: Int64(index))
         }
-        try store.setAside(sequence: 2, status: 422, message: "presses[1]: too far ahead\u{1B}[2J\r\nforged", atMillis: 50)
+        try store.setAside(
+            sequence: 2, status: 422, message: "presses[1]: too far ahead\u{1B}[2J\r\nforged", atMillis: 50)
         #expect(try store.unsent(device: DeviceStoreTests.device, limit: 3).map(\.sequence) == [1, 3, 4])
         let summary = try store.summary()
         #expect(summary.backlog == 13 && summary.setAside == 1 && summary.total == 14)

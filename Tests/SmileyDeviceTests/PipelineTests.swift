@@ -13,7 +13,8 @@ import Testing
     }
 
     @Test func eachBouncingPressIsStoredOnceAtItsFirstEdgeThenAcknowledged() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-\(UUID().uuidString)")
+            .path
         let configuration = DeviceConfiguration(
             device: DeviceID(rawValue: "dev-1")!, centre: CentreID(rawValue: "c1")!, hub: "http://127.0.0.1:1",
             stateDirectory: directory)
@@ -41,7 +42,9 @@ import Testing
         let start = Date(timeIntervalSince1970: 1_793_491_200)  // Sunday 2026-11-01 00:00 UTC
         let visits = traffic.visits(from: start, to: start.addingTimeInterval(28 * 86_400))
         let bucketer = try HourBucketer(timeZoneIdentifier: "Asia/Thimphu")
-        let hours = visits.filter { $0.answer.question == .satisfaction }.map { bucketer.localHour(ofMillis: $0.wallClockMillis) }
+        let hours = visits.filter { $0.answer.question == .satisfaction }.map {
+            bucketer.localHour(ofMillis: $0.wallClockMillis)
+        }
         #expect(hours.count > 500)
         #expect(!hours.contains { $0.weekday == 7 })
         #expect(hours.allSatisfy { (9...16).contains($0.hour) })

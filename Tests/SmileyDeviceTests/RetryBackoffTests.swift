@@ -17,7 +17,10 @@ import Testing
         var backoff = RetryBackoff<TestClock>(initialMillis: 1000, maximumMillis: 5000)
         // The largest random number draws the cap itself.
         let delays = Self.deadlines(&backoff, failures: 5, clock: TestClock(), random: .max)
-        #expect(delays == [.milliseconds(1000), .milliseconds(2000), .milliseconds(4000), .milliseconds(5000), .milliseconds(5000)])
+        #expect(
+            delays == [
+                .milliseconds(1000), .milliseconds(2000), .milliseconds(4000), .milliseconds(5000), .milliseconds(5000),
+            ])
         #expect(backoff.failures == 5)
     }
 
@@ -35,7 +38,8 @@ import Testing
         clock.advance(by: .seconds(7))
         var backoff = RetryBackoff<TestClock>(initialMillis: 1000, maximumMillis: 5000)
         var random = FixedRandom(value: .max)
-        #expect(backoff.failed(at: clock.now, using: &random) == .retry(at: TestClock.Instant(offset: .milliseconds(8000))))
+        #expect(
+            backoff.failed(at: clock.now, using: &random) == .retry(at: TestClock.Instant(offset: .milliseconds(8000))))
     }
 
     @Test func aSuccessStartsTheNextFailuresFromTheInitialCapAgain() {

@@ -15,7 +15,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/device-token"
         // An older, world-readable file is replaced, not written into.
-        _ = FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
         try SecretFile.create(Data("smiley_new\n".utf8), at: path)
         #expect(try Self.mode(path) == 0o600)
         #expect(FileManager.default.contents(atPath: path) == Data("smiley_new\n".utf8))

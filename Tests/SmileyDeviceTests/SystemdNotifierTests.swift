@@ -10,7 +10,9 @@ import Testing
 @Suite(.serialized) struct SystemdNotifierTests {
     /// A datagram socket standing in for systemd's notification socket.
     func withNotifySocket(_ body: (Int32) throws -> Void) throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8))").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "notify-\(UUID().uuidString.prefix(8))"
+        ).path
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         #expect(fd >= 0)
         defer {
@@ -24,7 +26,9 @@ import Testing
             for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(bound == 0)
         setenv("NOTIFY_SOCKET", path, 1)
@@ -78,7 +82,8 @@ import Testing
     @Test func theWatchdogIntervalIsHalfOfWatchdogSec() {
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000"]) == .seconds(15))
         #expect(SystemdNotifier.watchdogInterval(environment: [:]) == nil)
-        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"]) == nil)
+        #expect(
+            SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"]) == nil)
     }
 }
 

@@ -18,7 +18,9 @@ import Testing
         #expect(lines.map(\.atNanos) == [1_000_000_000, 3_000_000_000, 9_000_000_000])
         let text = try TraceReplay.jsonLines(lines)
         #expect(text.split(separator: "\n").count == 3)
-        #expect(text.hasPrefix(#"{"answer":"very-happy","atNanos":1000000000,"chord":false,"event":"press","line":"GPIO19""#))
+        #expect(
+            text.hasPrefix(
+                #"{"answer":"very-happy","atNanos":1000000000,"chord":false,"event":"press","line":"GPIO19""#))
     }
 
     @Test func aStuckButtonIsReportedAndNeverCounted() throws {

@@ -177,7 +177,8 @@ import Testing
             let wrong = try await client.signIn("dorji", "not the password")
             #expect(wrong.reply.status == .unauthorized && !wrong.reply.body.contains("/login/code"))
             let first = try await client.signIn("dorji", Self.password)
-            #expect(first.cookie == nil && first.reply.status == .ok && first.reply.body.contains(#"action="/login/code""#))
+            #expect(
+                first.cookie == nil && first.reply.status == .ok && first.reply.body.contains(#"action="/login/code""#))
             let step = try #require(first.reply.cookie("smiley_second_step")?.value)
             let form = try #require(first.reply.cookie("smiley_form")?.value)
             #expect(!step.contains("dorji"))

@@ -53,7 +53,9 @@ import Testing
             // The reply was lost: the device asks again and gets a token that works.
             let second = try database.redeem(EnrollmentRequest(code: code, device: Self.device), nowMillis: 2)
             #expect(second.device == first.device && second.centre == first.centre)
-            #expect(try database.authenticate(token: second.token, nowMillis: 10) == .device(Self.device, centre: Self.centre))
+            #expect(
+                try database.authenticate(token: second.token, nowMillis: 10)
+                    == .device(Self.device, centre: Self.centre))
             #expect(throws: HubError.self) { try database.authenticate(token: first.token, nowMillis: 10) }
             // Another device cannot have the code.
             #expect {
@@ -72,7 +74,9 @@ import Testing
             } throws: { error in
                 "\(error)".contains("was already used by device 'paro-entry-1'")
             }
-            #expect(try database.authenticate(token: second.token, nowMillis: 10) == .device(Self.device, centre: Self.centre))
+            #expect(
+                try database.authenticate(token: second.token, nowMillis: 10)
+                    == .device(Self.device, centre: Self.centre))
         }
     }
 

@@ -29,7 +29,8 @@ import Testing
     }
 
     static var clock: ClockSample {
-        ClockSample(boot: "boot-a", monotonicNanos: 1_000_000_000, wallClockMillis: HostileInputTests.now, synchronised: true)
+        ClockSample(
+            boot: "boot-a", monotonicNanos: 1_000_000_000, wallClockMillis: HostileInputTests.now, synchronised: true)
     }
 
     @Test func aFileSignedWithWhatTheDatabaseHoldsIsRefused() throws {
@@ -38,14 +39,16 @@ import Testing
         try database.addCentre(Centre(id: Self.centre, name: "Paro DCRC", timeZone: "Asia/Thimphu"))
         _ = try database.addDevice(Self.device, centre: Self.centre, nowMillis: 0)
         // Someone who can read the database (a backup, a copied file) takes the token's hash ...
-        let tokenHash = try #require(try queue.read { db in try String.fetchOne(db, sql: "SELECT token_sha256 FROM device_token") })
+        let tokenHash = try #require(
+            try queue.read { db in try String.fetchOne(db, sql: "SELECT token_sha256 FROM device_token") })
         // ... and signs a backlog of invented presses with it, as the old export signature allowed.
         let payload = LegacyExportFile.Payload(
             device: Self.device, centre: Self.centre, exportedAtMillis: HostileInputTests.now, clock: Self.clock,
             presses: Self.presses())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let mac = HMAC<SHA256>.authenticationCode(for: try encoder.encode(payload), using: SymmetricKey(data: Data(tokenHash.utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: try encoder.encode(payload), using: SymmetricKey(data: Data(tokenHash.utf8)))
         let forged = try encoder.encode(
             LegacyExportFile(payload: payload, signature: mac.map { String(format: "%02x", $0) }.joined()))
         #expect(throws: HubError.self) { try database.importBacklog(forged, nowMillis: HostileInputTests.now) }
@@ -65,7 +68,8 @@ import Testing
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(
             ExportFile.Payload(
-                device: device, centre: centre, exportedAtMillis: HostileInputTests.now, clock: clock, presses: presses))
+                device: device, centre: centre, exportedAtMillis: HostileInputTests.now, clock: clock, presses: presses)
+        )
     }
 
     static func file(payload: Data, signature: Data) throws -> Data {
@@ -77,7 +81,8 @@ import Testing
         let database = try makeDatabase(publicKey: key.publicKey.rawRepresentation.base64EncodedString())
         let payload = try Self.payloadBytes()
         let result = try database.importBacklog(
-            try Self.file(payload: payload, signature: try key.signature(for: payload)), nowMillis: HostileInputTests.now)
+            try Self.file(payload: payload, signature: try key.signature(for: payload)),
+            nowMillis: HostileInputTests.now)
         #expect(result.accepted == 3 && result.duplicates == 0)
     }
 
@@ -94,7 +99,10 @@ import Testing
         let cases: [(String, Data)] = [
             ("altered", try Self.file(payload: try Self.payloadBytes(altered), signature: signature)),
             ("re-encoded", try Self.file(payload: reencoded, signature: signature)),
-            ("another key", try Self.file(payload: payload, signature: try Curve25519.Signing.PrivateKey().signature(for: payload))),
+            (
+                "another key",
+                try Self.file(payload: payload, signature: try Curve25519.Signing.PrivateKey().signature(for: payload))
+            ),
         ]
         for (_, file) in cases {
             #expect {

@@ -15,7 +15,8 @@ import Testing
         Heartbeat(
             device: device, centre: centre, firmwareVersion: "0.1.0", uptimeSeconds: 3600, backlog: 3,
             oldestUnsentMillis: nil, lastPressMillis: nil,
-            clock: ClockSample(boot: boot, monotonicNanos: monotonicSeconds * 1_000_000_000, wallClockMillis: 0, synchronised: false),
+            clock: ClockSample(
+                boot: boot, monotonicNanos: monotonicSeconds * 1_000_000_000, wallClockMillis: 0, synchronised: false),
             stuckLines: stuck, lostGPIOEvents: 2, freeDiskBytes: 1 << 30, storageWarning: nil)
     }
 
@@ -41,12 +42,15 @@ import Testing
         let app = Application(router: try buildRouter(database: database, access: .testing))
         try await app.test(.router) { client in
             let body = ByteBuffer(bytes: try JSONEncoder().encode(Self.heartbeat()))
-            try await client.execute(uri: "/api/v1/heartbeat", method: .post, headers: headers, body: body) { response in
+            try await client.execute(uri: "/api/v1/heartbeat", method: .post, headers: headers, body: body) {
+                response in
                 #expect(response.status == .ok)
                 let status = try JSONDecoder().decode(DeviceStatus.self, from: Data(String(buffer: response.body).utf8))
                 #expect(status.device == Self.device && status.highestSequence == 0)
             }
-            try await client.execute(uri: "/api/v1/heartbeat", method: .post, headers: headers, body: ByteBuffer(string: "{}")) {
+            try await client.execute(
+                uri: "/api/v1/heartbeat", method: .post, headers: headers, body: ByteBuffer(string: "{}")
+            ) {
                 response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("missing field 'device'"))

@@ -38,7 +38,8 @@ struct ReadSideFixture {
     }
 
     /// Stores `count` presses of `answer` at a local time (synchronised clock), as a device would send them.
-    mutating func press(_ answer: Answer, _ count: Int, on day: (Int, Int, Int), at hour: Int, minute: Int = 10) throws {
+    mutating func press(_ answer: Answer, _ count: Int, on day: (Int, Int, Int), at hour: Int, minute: Int = 10) throws
+    {
         var presses: [Press] = []
         let at = Self.thimphu(day.0, day.1, day.2, hour, minute)
         for offset in 0..<count {
@@ -117,7 +118,8 @@ struct ReadSideFixture {
         let hub = try ReadSideFixture()
         let (badDate, text, _) = try await hub.get("/api/v1/centres/paro-dcrc/heatmap?from=2026-02-30&to=2026-03-01")
         #expect(badDate == .badRequest && text.contains("month 2 of 2026 has no day 30"))
-        let (backwards, backwardsText, _) = try await hub.get("/api/v1/centres/paro-dcrc/heatmap?from=2026-03-02&to=2026-03-01")
+        let (backwards, backwardsText, _) = try await hub.get(
+            "/api/v1/centres/paro-dcrc/heatmap?from=2026-03-02&to=2026-03-01")
         #expect(backwards == .badRequest && backwardsText.contains("is after"))
         let (unknownWindow, windowText, _) = try await hub.get("/centres/paro-dcrc?window=forever")
         #expect(unknownWindow == .badRequest && windowText.contains("unknown window 'forever'"))
@@ -168,7 +170,8 @@ struct ReadSideFixture {
                 index, answer in
                 Press(
                     device: device, boot: "b", sequence: Int64(index + 1), answer: answer,
-                    monotonicNanos: Int64(index + 1) * 1_000_000_000, wallClockMillis: now - 3_600_000 + Int64(index) * 1_000,
+                    monotonicNanos: Int64(index + 1) * 1_000_000_000,
+                    wallClockMillis: now - 3_600_000 + Int64(index) * 1_000,
                     clockSynchronised: true, suppressed: false)
             }
             _ = try database.ingest(IngestBatch(device: device, centre: centre, presses: presses), receivedMillis: now)
@@ -188,8 +191,11 @@ struct ReadSideFixture {
                 uri: "/?window=today&sort=index", method: .get, headers: [.authorization: "Bearer \(token)"]
             ) { String(buffer: $0.body) }
         }
-        #expect(byIndex.range(of: "data-centre=\"small\"")!.lowerBound < byIndex.range(of: "data-centre=\"big\"")!.lowerBound)
-        #expect(byIndex.contains(#"aria-sort="descending"><a href="/?window=today&amp;sort=index">Satisfaction index</a>"#))
+        #expect(
+            byIndex.range(of: "data-centre=\"small\"")!.lowerBound
+                < byIndex.range(of: "data-centre=\"big\"")!.lowerBound)
+        #expect(
+            byIndex.contains(#"aria-sort="descending"><a href="/?window=today&amp;sort=index">Satisfaction index</a>"#))
     }
 
     @Test func theExportHoldsTheRowsTheHeatmapSums() async throws {
@@ -199,7 +205,8 @@ struct ReadSideFixture {
         try hub.press(.happy, 2, on: (2026, 11, 24), at: 19)
         let (status, csv, headers) = try await hub.get("/api/v1/centres/paro-dcrc/export?format=csv&window=this-week")
         #expect(status == .ok && headers[.contentType] == "text/csv; charset=utf-8")
-        #expect(headers[.contentDisposition] == #"attachment; filename="smiley-paro-dcrc-2026-11-23-to-2026-11-25.csv""#)
+        #expect(
+            headers[.contentDisposition] == #"attachment; filename="smiley-paro-dcrc-2026-11-23-to-2026-11-25.csv""#)
         #expect(
             csv == """
                 centre,device,local_hour,question,answer,count
@@ -210,7 +217,9 @@ struct ReadSideFixture {
                 """)
         let (_, json, _) = try await hub.get("/api/v1/export?format=json&from=2026-11-23&to=2026-11-23")
         #expect(json.contains(#""rows":[{"answer":"easy","centre":"paro-dcrc","count":2"#))
-        #expect(json.contains(#"{"centre":"haa-dcrc","timeZone":"Asia/Thimphu","window":{"from":"2026-11-23","to":"2026-11-23"}}"#))
+        #expect(
+            json.contains(
+                #"{"centre":"haa-dcrc","timeZone":"Asia/Thimphu","window":{"from":"2026-11-23","to":"2026-11-23"}}"#))
         let (badFormat, text, _) = try await hub.get("/api/v1/export?format=xlsx")
         #expect(badFormat == .badRequest && text.contains("unknown format 'xlsx'"))
     }
@@ -224,9 +233,11 @@ struct ReadSideFixture {
         _ = try database.addDevice(device, centre: centre, nowMillis: 0)
         // 07:30 UTC = 03:30 EDT on the 8th (not 02:30: that hour does not exist).
         let press = Press(
-            device: device, boot: "b", sequence: 1, answer: .happy, monotonicNanos: 1, wallClockMillis: 1_772_955_000_000,
+            device: device, boot: "b", sequence: 1, answer: .happy, monotonicNanos: 1,
+            wallClockMillis: 1_772_955_000_000,
             clockSynchronised: true, suppressed: false)
-        _ = try database.ingest(IngestBatch(device: device, centre: centre, presses: [press]), receivedMillis: 1_772_955_000_000)
+        _ = try database.ingest(
+            IngestBatch(device: device, centre: centre, presses: [press]), receivedMillis: 1_772_955_000_000)
         let token = try database.administratorToken()
         func today(_ millis: Int64) async throws -> HeatmapResponse {
             let app = Application(router: try buildRouter(database: database, clock: .fixed(millis), access: .testing))

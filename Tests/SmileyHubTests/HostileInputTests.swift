@@ -53,7 +53,9 @@ import Testing
         return json + "}"
     }
 
-    static func clockJSON(boot: String = "b1", monotonic: String = "120000000000", wall: String = "0", synchronised: Bool = false)
+    static func clockJSON(
+        boot: String = "b1", monotonic: String = "120000000000", wall: String = "0", synchronised: Bool = false
+    )
         -> String
     {
         #"{"boot": "\#(boot)", "monotonicNanos": \#(monotonic), "wallClockMillis": \#(wall), "synchronised": \#(synchronised)}"#
@@ -65,7 +67,9 @@ import Testing
         return json + "}"
     }
 
-    static func heartbeatJSON(clock: String = clockJSON(), stuckLines: String = "[]", storageWarning: String = "null") -> String {
+    static func heartbeatJSON(clock: String = clockJSON(), stuckLines: String = "[]", storageWarning: String = "null")
+        -> String
+    {
         """
         {"device": "paro-exit-1", "centre": "paro-dcrc", "firmwareVersion": "0.1.0", "uptimeSeconds": 60,
          "backlog": 0, "oldestUnsentMillis": null, "lastPressMillis": null, "clock": \(clock),
@@ -94,7 +98,8 @@ import Testing
     @Test func aClockSampleWhoseOffsetWouldOverflowIsRefused() async throws {
         let sample = Self.clockJSON(monotonic: "0", wall: "\(Int64.max)", synchronised: true)
         let (status, text) = try await send(
-            "/api/v1/ingest", Self.batchJSON([Self.pressJSON(monotonic: "\(Int64.max)", synchronised: false)], clock: sample))
+            "/api/v1/ingest",
+            Self.batchJSON([Self.pressJSON(monotonic: "\(Int64.max)", synchronised: false)], clock: sample))
         #expect(status == .badRequest)
         #expect(text.contains("wallClockMillis") || text.contains("monotonicNanos"), "\(text)")
         let (heartbeat, heartbeatText) = try await send("/api/v1/heartbeat", Self.heartbeatJSON(clock: sample))
@@ -172,7 +177,8 @@ import Testing
         #expect(status == .ok, "\(text)")
         let (again, againText) = try await send(
             "/api/v1/ingest",
-            Self.batchJSON([], clock: Self.clockJSON(boot: "old2", monotonic: "1000000", wall: "\(Self.now)", synchronised: true)))
+            Self.batchJSON(
+                [], clock: Self.clockJSON(boot: "old2", monotonic: "1000000", wall: "\(Self.now)", synchronised: true)))
         #expect(again == .ok, "\(againText)")
         let database = try HubDatabase(path: databasePath)
         #expect(try database.placement(device: Self.device, sequence: 1)?.status == "uncertain")
@@ -215,7 +221,10 @@ import Testing
             (Self.heartbeatJSON(storageWarning: #""\u001b[2J""#), "storageWarning"),
             (Self.heartbeatJSON(stuckLines: #"["GPIO5", "\u001b]0;owned\u0007"]"#), "stuckLines[1]"),
             (Self.heartbeatJSON(storageWarning: "\"\(String(repeating: "x", count: 10_000))\""), "storageWarning"),
-            (Self.heartbeatJSON(stuckLines: "[\(Array(repeating: #""GPIO5""#, count: 1000).joined(separator: ","))]"), "stuckLines"),
+            (
+                Self.heartbeatJSON(
+                    stuckLines: "[\(Array(repeating: #""GPIO5""#, count: 1000).joined(separator: ","))]"), "stuckLines"
+            ),
         ]
         for (body, field) in cases {
             let (status, text) = try await send("/api/v1/heartbeat", body)
@@ -224,7 +233,8 @@ import Testing
         }
         #expect(try HubDatabase(path: databasePath).lastHeartbeat(Self.device) == nil)
         let (status, text) = try await send(
-            "/api/v1/heartbeat", Self.heartbeatJSON(stuckLines: #"["GPIO5"]"#, storageWarning: #""store at 91% of its budget""#))
+            "/api/v1/heartbeat",
+            Self.heartbeatJSON(stuckLines: #"["GPIO5"]"#, storageWarning: #""store at 91% of its budget""#))
         #expect(status == .ok, "\(text)")
     }
 
@@ -240,7 +250,10 @@ import Testing
         try queue.write { db in
             try db.execute(
                 sql: "INSERT INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)",
-                arguments: [Self.device.rawValue, Self.now, String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self)])
+                arguments: [
+                    Self.device.rawValue, Self.now,
+                    String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self),
+                ])
         }
         try queue.close()
         let lines = try HubDatabase(path: databasePath).deviceListing(nowMillis: Self.now + 5_000)
@@ -253,6 +266,8 @@ import Testing
 
     @Test func terminalTextEscapesEveryControlCharacter() {
         #expect(TerminalText.neutralised("plain text, ümlaut") == "plain text, ümlaut")
-        #expect(TerminalText.neutralised("a\u{1b}[2Jb\r\n\t\u{7f}\u{85}\u{202e}") == #"a\u{1b}[2Jb\u{0d}\u{0a}\u{09}\u{7f}\u{85}\u{202e}"#)
+        #expect(
+            TerminalText.neutralised("a\u{1b}[2Jb\r\n\t\u{7f}\u{85}\u{202e}")
+                == #"a\u{1b}[2Jb\u{0d}\u{0a}\u{09}\u{7f}\u{85}\u{202e}"#)
     }
 }

@@ -40,7 +40,9 @@ import Testing
         return ByteBuffer(bytes: try JSONEncoder().encode(batch))
     }
 
-    func post(_ database: HubDatabase, _ body: ByteBuffer, token: String? = nil) async throws -> (HTTPResponse.Status, String) {
+    func post(_ database: HubDatabase, _ body: ByteBuffer, token: String? = nil) async throws -> (
+        HTTPResponse.Status, String
+    ) {
         let app = Application(router: try buildRouter(database: database, access: .testing))
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[.authorization] = "Bearer \(token ?? self.token)"
@@ -66,7 +68,8 @@ import Testing
 
     @Test func aRevokedTokenIsRefusedAndThePressesStay() async throws {
         let database = try makeDatabase()
-        _ = try await post(database, try Self.body(IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1)])))
+        _ = try await post(
+            database, try Self.body(IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1)])))
         try database.revokeDevice(Self.device, nowMillis: 1)
         let (status, text) = try await post(
             database, try Self.body(IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(2)])))
@@ -98,7 +101,8 @@ import Testing
 
     @Test func aValidBatchIsStoredAndCounted() async throws {
         let database = try makeDatabase()
-        let batch = IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2, .veryHappy)])
+        let batch = IngestBatch(
+            device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2, .veryHappy)])
         let (status, text) = try await post(database, try Self.body(batch))
         #expect(status == .ok)
         let receipt = try JSONDecoder().decode(IngestReceipt.self, from: Data(text.utf8))
@@ -216,7 +220,8 @@ import Testing
 
     @Test func aBatchThatSkipsOrReordersSequenceNumbersIsRefusedWhole() async throws {
         let database = try makeDatabase()
-        let gap = IngestBatch(device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2), Self.press(4)])
+        let gap = IngestBatch(
+            device: Self.device, centre: Self.centre, presses: [Self.press(1), Self.press(2), Self.press(4)])
         let (status, text) = try await post(database, try Self.body(gap))
         #expect(status == .unprocessableContent)
         #expect(text.contains("presses[2]: sequence 4 after 2: a batch must not skip sequence numbers"))

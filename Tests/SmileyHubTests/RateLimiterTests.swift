@@ -17,7 +17,10 @@ import Testing
         #expect(limiter.admit("a", at: at(10)) == .allow)
         #expect(limiter.admit("a", at: at(10)) == .refuse(retryAfter: .seconds(10)))
         // A long pause refills the bucket, never beyond the burst.
-        #expect((0..<4).map { _ in limiter.admit("a", at: at(1_000)) } == [.allow, .allow, .allow, .refuse(retryAfter: .seconds(10))])
+        #expect(
+            (0..<4).map { _ in limiter.admit("a", at: at(1_000)) } == [
+                .allow, .allow, .allow, .refuse(retryAfter: .seconds(10)),
+            ])
     }
 
     @Test func partialIntervalsAreNotLost() {

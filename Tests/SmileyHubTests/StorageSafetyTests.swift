@@ -19,7 +19,9 @@ import Testing
         let headers: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(token)"]
         let body = HostileInputTests.batchJSON([HostileInputTests.pressJSON(wall: "\(HostileInputTests.now)")])
         try await app.test(.router) { client in
-            try await client.execute(uri: "/api/v1/ingest", method: .post, headers: headers, body: ByteBuffer(string: body)) {
+            try await client.execute(
+                uri: "/api/v1/ingest", method: .post, headers: headers, body: ByteBuffer(string: body)
+            ) {
                 response in
                 let text = String(buffer: response.body)
                 #expect(response.status == .internalServerError)

@@ -93,7 +93,8 @@ public struct DipRule: Sendable, Hashable, Codable {
         return AlertEvidence(
             answers: recent.count, negative: negative, fromMillis: from, toMillis: nowMillis,
             firstPressMillis: recent.map(\.millis).min(), lastPressMillis: recent.map(\.millis).max(),
-            summary: "\(negative) of \(recent.count) \(question.rawValue) answers were \(label) in \(windowMinutes) minutes")
+            summary:
+                "\(negative) of \(recent.count) \(question.rawValue) answers were \(label) in \(windowMinutes) minutes")
     }
 }
 

@@ -48,7 +48,8 @@ public struct DateWindow: Sendable, Hashable, Codable, CustomStringConvertible {
         struct Raw: Decodable { var from: LocalDate, to: LocalDate }
         let raw = try Raw(from: decoder)
         do { try self.init(from: raw.from, to: raw.to) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: error.description))
         }
     }
 
@@ -101,9 +102,9 @@ public enum WindowChoice: Sendable, Hashable {
 
     /// Reads `window=PRESET` or `from=YYYY-MM-DD&to=YYYY-MM-DD` (either date alone means that single day);
     /// neither gives `fallback`. Errors name the parameter and the valid values.
-    public static func parse(window: String?, from: String?, to: String?, fallback: WindowPreset) throws(
-        CalendarInputError
-    ) -> WindowChoice {
+    public static func parse(window: String?, from: String?, to: String?, fallback: WindowPreset)
+        throws(CalendarInputError) -> WindowChoice
+    {
         if let window, !window.isEmpty, window != "custom" {
             guard let preset = WindowPreset(rawValue: window) else {
                 let valid = WindowPreset.allCases.map(\.rawValue).joined(separator: ", ")

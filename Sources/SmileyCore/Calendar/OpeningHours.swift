@@ -102,7 +102,8 @@ public struct OpeningHours: Sendable, Hashable, CustomStringConvertible {
     private static func minute(_ text: String, in whole: String) throws(CalendarInputError) -> Int {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 2, parts[1].count == 2,
-            let hours = Int(parts[0]), let minutes = Int(parts[1]), (0...24).contains(hours), (0..<60).contains(minutes),
+            let hours = Int(parts[0]), let minutes = Int(parts[1]), (0...24).contains(hours),
+            (0..<60).contains(minutes),
             hours * 60 + minutes <= 24 * 60
         else { throw .invalidOpeningHours(whole, "'\(text)' is not a time HH:MM between 00:00 and 24:00") }
         return hours * 60 + minutes

@@ -278,7 +278,8 @@ public struct Debouncer: Sendable {
             panels[state.panel] = panel
         }
         return DebouncedPress(
-            button: index, pressedAtNanos: state.pressStart, suppressed: suppressed, chord: chord, releasedAtNanos: releasedAt)
+            button: index, pressedAtNanos: state.pressStart, suppressed: suppressed, chord: chord,
+            releasedAtNanos: releasedAt)
     }
 
     private mutating func markStuck(_ index: Int, into outputs: inout [DebounceOutput]) {

@@ -41,7 +41,9 @@ public struct EdgeTrace: Sendable, Hashable {
             guard let button = lineNames.firstIndex(of: String(fields[1])) else {
                 throw .unknownLine(line: lineNumber, name: String(fields[1]), known: lineNames)
             }
-            guard fields[2] == "0" || fields[2] == "1" else { throw .badLevel(line: lineNumber, text: String(fields[2])) }
+            guard fields[2] == "0" || fields[2] == "1" else {
+                throw .badLevel(line: lineNumber, text: String(fields[2]))
+            }
             if let last = edges.last, nanos < last.timestampNanos { throw .timeGoesBack(line: lineNumber) }
             edges.append(Edge(button: button, active: fields[2] == "1", timestampNanos: nanos))
         }

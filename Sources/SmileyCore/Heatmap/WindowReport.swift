@@ -145,7 +145,8 @@ public struct WindowReport: Sendable, Hashable {
         self.outsideOpeningHours = outside
         self.daily = window.dates.map { date in
             let tally = byDate[date] ?? AnswerTally(question: question)
-            return DailyPoint(date: date, count: tally.count, estimate: tally.estimate, enough: tally.count >= minimumCount)
+            return DailyPoint(
+                date: date, count: tally.count, estimate: tally.estimate, enough: tally.count >= minimumCount)
         }
         self.previousTotal = previousTotal
         self.comparison = PeriodComparison(current: total, previous: previousTotal, minimumCount: minimumCount)

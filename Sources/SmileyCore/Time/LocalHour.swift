@@ -56,7 +56,8 @@ public struct HourBucketer: Sendable {
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .weekday], from: date)
         // Gregorian weekdays count from Sunday = 1; ISO weeks start on Monday = 1.
         let isoWeekday = ((parts.weekday! + 5) % 7) + 1
-        return LocalHour(year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, weekday: isoWeekday)
+        return LocalHour(
+            year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, weekday: isoWeekday)
     }
 
     public func localHour(ofMillis millis: Int64) -> LocalHour {

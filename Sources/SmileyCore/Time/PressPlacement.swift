@@ -34,7 +34,9 @@ public enum PressPlacement: Sendable, Hashable {
     /// A placement that would overflow or fall outside `WireLimits.plausibleMillis` stays uncertain.
     public static func place(_ press: Press, bootOffsetMillis: Int64?) -> PressPlacement {
         if press.clockSynchronised { return .deviceClock(millis: press.wallClockMillis) }
-        if let offset = bootOffsetMillis, let millis = correctedMillis(monotonicNanos: press.monotonicNanos, offsetMillis: offset) {
+        if let offset = bootOffsetMillis,
+            let millis = correctedMillis(monotonicNanos: press.monotonicNanos, offsetMillis: offset)
+        {
             return .corrected(millis: millis)
         }
         return .uncertain

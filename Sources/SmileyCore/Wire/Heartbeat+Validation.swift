@@ -2,14 +2,16 @@ extension Heartbeat {
     /// Refuses numbers outside what the field can hold and texts that are over-long or carry control
     /// characters (they end up on an administrator's terminal). The error names the field.
     public func validate() throws(WireValueError) {
-        func text(_ value: String, _ field: String, maximumBytes: Int, mayBeEmpty: Bool = false) throws(WireValueError) {
+        func text(_ value: String, _ field: String, maximumBytes: Int, mayBeEmpty: Bool = false) throws(WireValueError)
+        {
             if let problem = WireLimits.problem(text: value, maximumBytes: maximumBytes, mayBeEmpty: mayBeEmpty) {
                 throw WireValueError(field: field, problem: problem)
             }
         }
         func count(_ value: Int64, _ field: String) throws(WireValueError) {
             guard WireLimits.counts.contains(value) else {
-                throw WireValueError(field: field, problem: "\(value) is out of range (expected 0 to \(WireLimits.counts.upperBound))")
+                throw WireValueError(
+                    field: field, problem: "\(value) is out of range (expected 0 to \(WireLimits.counts.upperBound))")
             }
         }
         func millis(_ value: Int64?, _ field: String) throws(WireValueError) {

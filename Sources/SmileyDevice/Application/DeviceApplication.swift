@@ -51,7 +51,8 @@ public struct DeviceApplication: Sendable {
             let start = now.addingTimeInterval(-Double(simulation.historyDays) * 86_400)
             let clock = SimulatedClock(bootWallClockMillis: Int64(start.timeIntervalSince1970 * 1000) - 3_600_000)
             var generator = SplitMix64(seed: simulation.seed ^ 0xA5A5)
-            let steps = traffic.visits(from: start, to: max(start, historyEnd)).compactMap { visit -> PressScript.Step? in
+            let steps = traffic.visits(from: start, to: max(start, historyEnd)).compactMap {
+                visit -> PressScript.Step? in
                 guard let button = answers.firstIndex(of: visit.answer) else { return nil }
                 return PressScript.Step(
                     button: button, atNanos: clock.monotonicNanos(atWallClock: visit.wallClockMillis),
@@ -102,7 +103,8 @@ public struct DeviceApplication: Sendable {
         let token = try configuration.loadToken()
         if BootIdentity.read() == nil {
             logger.warning(
-                "cannot read the kernel's boot id (\(BootIdentity.kernelPath)): this run is boot \(BootIdentity.fallback)")
+                "cannot read the kernel's boot id (\(BootIdentity.kernelPath)): this run is boot \(BootIdentity.fallback)"
+            )
         }
         let notifier = SystemdNotifier(logger: logger)
         let phases: [ButtonService.Phase]
@@ -151,4 +153,3 @@ public struct DeviceApplication: Sendable {
         try await client.shutdown()
     }
 }
-

@@ -1,5 +1,6 @@
 import CSmileyLinux
 import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -52,7 +52,8 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         centre = try container.decode(CentreID.self, forKey: .centre)
         hub = try container.decode(String.self, forKey: .hub)
         stateDirectory = try container.decode(String.self, forKey: .stateDirectory)
-        buttons = try container.decodeIfPresent([ButtonConfiguration].self, forKey: .buttons)
+        buttons =
+            try container.decodeIfPresent([ButtonConfiguration].self, forKey: .buttons)
             ?? ButtonConfiguration.defaultLayout
         debounce = try container.decodeIfPresent(DebounceSettings.self, forKey: .debounce) ?? .init()
         upload = try container.decodeIfPresent(UploadSettings.self, forKey: .upload) ?? .init()
@@ -112,13 +113,16 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         guard !stateDirectory.isEmpty else {
             throw .invalidValue(key: "stateDirectory", value: stateDirectory, reason: "must not be empty")
         }
-        guard !buttons.isEmpty else { throw .invalidValue(key: "buttons", value: "[]", reason: "no buttons configured") }
+        guard !buttons.isEmpty else {
+            throw .invalidValue(key: "buttons", value: "[]", reason: "no buttons configured")
+        }
         var seenLines: Set<String> = []
         var seenAnswers: Set<Answer> = []
         for (index, button) in buttons.enumerated() {
             let lineKey = "\(button.chip ?? "*")/\(button.line)"
             guard seenLines.insert(lineKey).inserted else {
-                throw .invalidValue(key: "buttons[\(index)].line", value: button.line, reason: "line used by two buttons")
+                throw .invalidValue(
+                    key: "buttons[\(index)].line", value: button.line, reason: "line used by two buttons")
             }
             guard seenAnswers.insert(button.answer).inserted else {
                 throw .invalidValue(
@@ -131,7 +135,9 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         guard ControlSettings.buttonsTestRange.contains(control.buttonsTestSeconds) else {
             throw .invalidValue(
                 key: "control.buttonsTestSeconds", value: "\(control.buttonsTestSeconds)",
-                reason: "expected \(ControlSettings.buttonsTestRange.lowerBound) to \(ControlSettings.buttonsTestRange.upperBound)")
+                reason:
+                    "expected \(ControlSettings.buttonsTestRange.lowerBound) to \(ControlSettings.buttonsTestRange.upperBound)"
+            )
         }
         guard (1000...50_000_000).contains(storage.maximumPresses) else {
             throw .invalidValue(
@@ -169,7 +175,10 @@ public struct ButtonConfiguration: Sendable, Hashable, Codable {
     public var activeLow: Bool
 
     public enum Bias: String, Sendable, Hashable, Codable {
-        case asIs = "as-is", disabled, pullUp = "pull-up", pullDown = "pull-down"
+        case asIs = "as-is"
+        case disabled
+        case pullUp = "pull-up"
+        case pullDown = "pull-down"
     }
 
     public init(chip: String? = nil, line: String, answer: Answer, bias: Bias = .pullUp, activeLow: Bool = true) {
@@ -383,7 +392,8 @@ public struct DebounceSettings: Sendable, Hashable, Codable {
         func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws(ConfigurationError) {
             guard range.contains(value) else {
                 throw .invalidValue(
-                    key: "debounce.\(key)", value: "\(value)", reason: "expected \(range.lowerBound) to \(range.upperBound)")
+                    key: "debounce.\(key)", value: "\(value)",
+                    reason: "expected \(range.lowerBound) to \(range.upperBound)")
             }
         }
         try check("stableWindowMillis", stableWindowMillis, 1...1000)
@@ -444,7 +454,8 @@ public struct UploadSettings: Sendable, Hashable, Codable {
             try container.decodeIfPresent(Int.self, forKey: .maximumRetryMillis) ?? defaults.maximumRetryMillis
         requestTimeoutMillis =
             try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMillis) ?? defaults.requestTimeoutMillis
-        heartbeatSeconds = try container.decodeIfPresent(Int.self, forKey: .heartbeatSeconds) ?? defaults.heartbeatSeconds
+        heartbeatSeconds =
+            try container.decodeIfPresent(Int.self, forKey: .heartbeatSeconds) ?? defaults.heartbeatSeconds
     }
 
     func validate() throws(ConfigurationError) {
@@ -458,7 +469,8 @@ public struct UploadSettings: Sendable, Hashable, Codable {
                 reason: "expected at least 10 and no more than upload.maximumRetryMillis")
         }
         guard (5...86_400).contains(heartbeatSeconds) else {
-            throw .invalidValue(key: "upload.heartbeatSeconds", value: "\(heartbeatSeconds)", reason: "expected 5 to 86400")
+            throw .invalidValue(
+                key: "upload.heartbeatSeconds", value: "\(heartbeatSeconds)", reason: "expected 5 to 86400")
         }
         guard (100...600_000).contains(requestTimeoutMillis) else {
             throw .invalidValue(

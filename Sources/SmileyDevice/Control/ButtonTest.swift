@@ -55,7 +55,8 @@ public enum ButtonTest {
     /// Reads the lines directly (daemon stopped): the same debouncer, the LEDs blink, nothing is stored.
     /// Returns once `seconds` have passed (the blink of a last press included).
     public static func direct(
-        configuration: DeviceConfiguration, seconds: Double, logger: Logger, handle: @escaping @Sendable (ButtonTestEvent) -> Void
+        configuration: DeviceConfiguration, seconds: Double, logger: Logger,
+        handle: @escaping @Sendable (ButtonTestEvent) -> Void
     ) async throws {
         let source = GPIOButtonSource(
             buttons: configuration.buttons,
@@ -97,7 +98,10 @@ public enum ButtonTest {
         switch event.event {
         case "ready": return "ready: press each face once" + (event.message.map { " (\($0))" } ?? "")
         case "press":
-            let verdict = event.chord == true ? "two faces at once: not counted" : event.suppressed == true ? "repeat within the response interval: kept, not counted" : "counts"
+            let verdict =
+                event.chord == true
+                ? "two faces at once: not counted"
+                : event.suppressed == true ? "repeat within the response interval: kept, not counted" : "counts"
             return "\(event.line ?? "?")  \(event.question ?? "?")/\(event.answer ?? "?")  \(verdict)"
         case "stuck": return "\(event.line ?? "?")  STUCK: held too long, counts nothing until released"
         case "stuck-cleared": return "\(event.line ?? "?")  released"

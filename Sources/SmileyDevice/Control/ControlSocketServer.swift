@@ -143,7 +143,9 @@ final class ControlConnectionHandler: ChannelInboundHandler {
                 server.logger.warning(
                     "control socket: refused process \(peer.pid) (uid \(peer.uid), gid \(peer.gid)): only root or group \(server.access.group) may use it"
                 )
-                refuse(context, "permission denied: only root or the daemon's group (gid \(server.access.group)) may use it")
+                refuse(
+                    context,
+                    "permission denied: only root or the daemon's group (gid \(server.access.group)) may use it")
             case .failure(let error):
                 refuse(context, "cannot check who is connecting: \(error)")
             }
@@ -165,7 +167,8 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         let words = String(decoding: pending[..<newline], as: UTF8.self).split(separator: " ")
         pending = []
         guard words.first == "buttons-test", words.count <= 2 else {
-            refuse(context, "unknown command '\(words.joined(separator: " ").prefix(40))' (known: buttons-test [SECONDS])")
+            refuse(
+                context, "unknown command '\(words.joined(separator: " ").prefix(40))' (known: buttons-test [SECONDS])")
             return
         }
         let seconds = words.count == 2 ? Int(words[1]) : nil

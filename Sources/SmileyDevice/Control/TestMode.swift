@@ -30,7 +30,8 @@ public final class TestMode: Sendable {
 
     /// - Parameter maximumSeconds: the longest a buttons test may last (`control.buttonsTestSeconds`).
     public init(
-        clock: any DeviceClock = SystemClock(), maximumSeconds: Int = 300, logger: Logger = Logger(label: "smiley-device")
+        clock: any DeviceClock = SystemClock(), maximumSeconds: Int = 300,
+        logger: Logger = Logger(label: "smiley-device")
     ) {
         self.clock = clock
         self.logger = logger
@@ -108,7 +109,8 @@ public final class TestMode: Sendable {
             return
         case .started(let until):
             let seconds = (until - clock.monotonicNanos() + 999_999_999) / 1_000_000_000
-            logger.notice("buttons test started: presses are test presses for at most \(seconds) s, not citizens' presses")
+            logger.notice(
+                "buttons test started: presses are test presses for at most \(seconds) s, not citizens' presses")
             state.withLock { $0.announcer }?.announceButtonsTest(active: true)
         case .ended(let reason):
             let clients = state.withLock { state in

@@ -204,7 +204,9 @@ public final class GPIOOutputLines: @unchecked Sendable {
 
     public func set(offset: UInt32, on: Bool) throws(GPIOError) {
         let result = lock.withLock { smiley_gpio_output_set_value(handle, offset, on ? 1 : 0) }
-        guard result == 0 else { throw GPIOError(operation: "set output", chip: chipName, line: "\(offset)", errno: errno) }
+        guard result == 0 else {
+            throw GPIOError(operation: "set output", chip: chipName, line: "\(offset)", errno: errno)
+        }
     }
 }
 

@@ -85,7 +85,8 @@ public struct HeartbeatService: Service {
     }
 
     func send(_ heartbeat: Heartbeat) async throws {
-        var request = HTTPClientRequest(url: try configuration.hubURL.appendingPathComponent("api/v1/heartbeat").absoluteString)
+        var request = HTTPClientRequest(
+            url: try configuration.hubURL.appendingPathComponent("api/v1/heartbeat").absoluteString)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Authorization", value: "Bearer \(token)")

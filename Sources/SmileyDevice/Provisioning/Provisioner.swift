@@ -68,7 +68,8 @@ public struct Provisioner: Sendable {
         configuration.centre = grant.centre
         var written: [String] = []
         do {
-            try write(configuration, token: grant.token, signingKey: signingKey, to: request.configPath, written: &written)
+            try write(
+                configuration, token: grant.token, signingKey: signingKey, to: request.configPath, written: &written)
             return .provisioned(try await selfTest(configuration))
         } catch {
             throw ProvisioningError.incomplete(written: written, reason: "\(error)")
@@ -82,7 +83,9 @@ public struct Provisioner: Sendable {
     /// Redeems the code, sending it again when no answer came: the request or its reply may have been
     /// lost, and the hub answers a repeat by the same device with a fresh token (the earlier one was
     /// never delivered), so asking again is safe and does not spend the code for nothing.
-    func redeem(_ request: Request, publicKey: String, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
+    func redeem(_ request: Request, publicKey: String, configuration: DeviceConfiguration) async throws
+        -> EnrollmentGrant
+    {
         var attempt = 1
         while true {
             do {
@@ -118,7 +121,9 @@ public struct Provisioner: Sendable {
         }
     }
 
-    func redeemOnce(_ request: Request, publicKey: String, configuration: DeviceConfiguration) async throws -> EnrollmentGrant {
+    func redeemOnce(_ request: Request, publicKey: String, configuration: DeviceConfiguration) async throws
+        -> EnrollmentGrant
+    {
         let client = try configuration.makeHubClient()
         defer { Task { try? await client.shutdown() } }
         let url = try configuration.hubURL.appendingPathComponent("api/v1/enroll").absoluteString
@@ -140,7 +145,8 @@ public struct Provisioner: Sendable {
             throw ProvisioningError.unreachable(request.hub, "\(error)")
         }
         guard response.status == .ok else {
-            let message = (try? JSONDecoder().decode(HubErrorBody.self, from: body).error.message) ?? String(buffer: body)
+            let message =
+                (try? JSONDecoder().decode(HubErrorBody.self, from: body).error.message) ?? String(buffer: body)
             throw ProvisioningError.refused(status: Int(response.status.code), message: message)
         }
         return try JSONDecoder().decode(EnrollmentGrant.self, from: body)
@@ -176,12 +182,15 @@ public struct Provisioner: Sendable {
         defer { Task { try? await client.shutdown() } }
         do {
             var request = HTTPClientRequest(
-                url: try configuration.hubURL.appendingPathComponent("api/v1/devices/\(configuration.device)").absoluteString)
+                url: try configuration.hubURL.appendingPathComponent("api/v1/devices/\(configuration.device)")
+                    .absoluteString)
             request.headers.add(name: "Authorization", value: "Bearer \(try configuration.loadToken())")
             let response = try await client.execute(request, timeout: .seconds(15))
             _ = try await response.body.collect(upTo: 1 << 16)
             if response.status == .ok {
-                lines.append("ok    hub \(configuration.hub) knows device \(configuration.device) of centre \(configuration.centre)")
+                lines.append(
+                    "ok    hub \(configuration.hub) knows device \(configuration.device) of centre \(configuration.centre)"
+                )
             } else {
                 passed = false
                 lines.append("FAIL  hub answered \(response.status.code) with the new token")
@@ -218,7 +227,8 @@ public struct Provisioner: Sendable {
         }
         lines.append(
             SystemClock().isSynchronised()
-                ? "ok    clock synchronised" : "WARN  clock not synchronised yet: presses are dated by the hub until it is")
+                ? "ok    clock synchronised"
+                : "WARN  clock not synchronised yet: presses are dated by the hub until it is")
         return SelfTest(lines: lines, passed: passed)
     }
 }

@@ -29,9 +29,13 @@ public enum SecretFile {
                 offset += written
             }
         }
-        if failure == nil, fsync(descriptor) != 0 { failure = SecretFileError(operation: "sync", path: temporary, errno: errno) }
+        if failure == nil, fsync(descriptor) != 0 {
+            failure = SecretFileError(operation: "sync", path: temporary, errno: errno)
+        }
         close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = SecretFileError(operation: "rename", path: path, errno: errno) }
+        if failure == nil, rename(temporary, path) != 0 {
+            failure = SecretFileError(operation: "rename", path: path, errno: errno)
+        }
         if let failure {
             unlink(temporary)
             throw failure

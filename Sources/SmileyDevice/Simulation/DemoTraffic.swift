@@ -23,7 +23,9 @@ public struct DemoTraffic: Sendable {
     }
 
     /// Relative footfall per opening hour (09:00 to 16:59), with the lunch dip at 12 and 13.
-    static let hourWeights: [Int: Double] = [9: 0.8, 10: 1.0, 11: 0.95, 12: 0.35, 13: 0.45, 14: 0.75, 15: 0.65, 16: 0.4]
+    static let hourWeights: [Int: Double] = [
+        9: 0.8, 10: 1.0, 11: 0.95, 12: 0.35, 13: 0.45, 14: 0.75, 15: 0.65, 16: 0.4,
+    ]
 
     /// Mean presses in an hour of weight 1.0.
     static let peakPressesPerHour = 6.0
@@ -148,7 +150,8 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
         stuckLine = try container.decodeIfPresent(String.self, forKey: .stuckLine)
         guard (0...8_784).contains(quietForHours) else {
             throw DecodingError.dataCorruptedError(
-                forKey: .quietForHours, in: container, debugDescription: "expected 0 to 8784 hours, got \(quietForHours)")
+                forKey: .quietForHours, in: container,
+                debugDescription: "expected 0 to 8784 hours, got \(quietForHours)")
         }
         guard (0...366).contains(historyDays) else {
             throw DecodingError.dataCorruptedError(

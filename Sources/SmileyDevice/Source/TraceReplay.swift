@@ -6,7 +6,9 @@ public struct TraceReplay: Sendable {
     public let buttons: [ButtonConfiguration]
     public let debounce: DebounceSettings
 
-    public init(buttons: [ButtonConfiguration] = ButtonConfiguration.defaultLayout, debounce: DebounceSettings = .init()) {
+    public init(
+        buttons: [ButtonConfiguration] = ButtonConfiguration.defaultLayout, debounce: DebounceSettings = .init()
+    ) {
         self.buttons = buttons
         self.debounce = debounce
     }

@@ -32,7 +32,8 @@ public enum BacklogExport {
         encoder.outputFormatting = [.sortedKeys]
         // The signature covers exactly the bytes the file carries; the hub checks those bytes.
         let payloadBytes = try encoder.encode(payload)
-        let file = ExportFile(device: configuration.device, payload: payloadBytes, signature: try key.signature(for: payloadBytes))
+        let file = ExportFile(
+            device: configuration.device, payload: payloadBytes, signature: try key.signature(for: payloadBytes))
         guard FileManager.default.createFile(atPath: path, contents: try encoder.encode(file)) else {
             throw ProvisioningError.cannotWrite(path)
         }

@@ -84,7 +84,8 @@ public struct DeviceStore: Sendable {
     public func knowsHubBaseline() throws -> Bool {
         try writer.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM store_fact WHERE name = 'hub-baseline'") != nil
-                || (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM press WHERE uploaded_at_millis IS NOT NULL") ?? 0) > 0
+                || (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM press WHERE uploaded_at_millis IS NOT NULL") ?? 0)
+                    > 0
         }
     }
 
@@ -104,7 +105,8 @@ public struct DeviceStore: Sendable {
                 let sequences = try Int64.fetchAll(db, sql: "SELECT sequence FROM press ORDER BY sequence DESC")
                 for sequence in sequences {
                     try db.execute(
-                        sql: "UPDATE press SET sequence = ? WHERE sequence = ?", arguments: [sequence + shift, sequence])
+                        sql: "UPDATE press SET sequence = ? WHERE sequence = ?",
+                        arguments: [sequence + shift, sequence])
                 }
             }
             let next = max(hubHighestSequence, (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM press")) ?? 0)

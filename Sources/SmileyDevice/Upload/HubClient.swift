@@ -9,7 +9,8 @@ extension DeviceConfiguration {
         if let hubCAFile {
             let roots: [NIOSSLCertificate]
             do { roots = try NIOSSLCertificate.fromPEMFile(hubCAFile) } catch {
-                throw .invalidValue(key: "hubCAFile", value: hubCAFile, reason: "not a readable PEM certificate: \(error)")
+                throw .invalidValue(
+                    key: "hubCAFile", value: hubCAFile, reason: "not a readable PEM certificate: \(error)")
             }
             guard !roots.isEmpty else {
                 throw .invalidValue(key: "hubCAFile", value: hubCAFile, reason: "holds no certificate")

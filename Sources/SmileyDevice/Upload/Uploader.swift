@@ -3,9 +3,9 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import ServiceLifecycle
 import SmileyCore
-import NIOHTTP1
 
 /// Sends stored presses the hub does not hold yet, in batches, oldest first. A press is marked
 /// uploaded only after the hub's receipt for its batch arrived, so a lost reply means a retry, and
@@ -104,12 +104,14 @@ public final class Uploader: Service {
             if presses.isEmpty { return sent }
             let receipt: IngestReceipt
             do {
-                receipt = try await upload(IngestBatch(device: device, centre: centre, presses: presses, clock: clockSample()))
+                receipt = try await upload(
+                    IngestBatch(device: device, centre: centre, presses: presses, clock: clockSample()))
             } catch let error as UploadError {
                 guard case .rejected(let status, let message) = error else { throw error }
                 switch UploadDecision(status: status, message: message, batchCount: presses.count) {
                 case .sendSmaller(let smaller):
-                    logger.notice("the hub refused a batch of \(presses.count) as too large: sending \(smaller) at a time")
+                    logger.notice(
+                        "the hub refused a batch of \(presses.count) as too large: sending \(smaller) at a time")
                     limit = smaller
                     continue
                 case .setAside(let index):
@@ -183,7 +185,8 @@ public final class Uploader: Service {
     /// Sends a request within the configured time limit; TLS trust failures come back explained.
     func execute(_ request: HTTPClientRequest) async throws -> (HTTPClientResponse, ByteBuffer) {
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
+            let response = try await client.execute(
+                request, timeout: .milliseconds(Int64(settings.requestTimeoutMillis)))
             return (response, try await response.body.collect(upTo: 1 << 20))
         } catch {
             throw UploadError.explain(error, hub: ingestURL)

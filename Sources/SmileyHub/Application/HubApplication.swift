@@ -16,7 +16,9 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// A request's head and body must have arrived within this long of its head.
     public var requestTimeout: Duration
 
-    public init(maximumConnections: Int = 512, idleTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(60)) {
+    public init(
+        maximumConnections: Int = 512, idleTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(60)
+    ) {
         self.maximumConnections = maximumConnections
         self.idleTimeout = idleTimeout
         self.requestTimeout = requestTimeout

@@ -180,7 +180,8 @@ struct CentrePage: Sendable {
             trendTitle: "Daily \(name.lowercased()) index from \(report.window.from) to \(report.window.to)",
             days: report.daily.map { day in
                 DayRow(
-                    date: day.date.description, weekday: Formatting.weekdayNames[day.date.weekday - 1], count: day.count,
+                    date: day.date.description, weekday: Formatting.weekdayNames[day.date.weekday - 1],
+                    count: day.count,
                     indexText: day.enough ? day.index.map(Formatting.index) ?? "" : (day.count > 0 ? "too few" : ""),
                     intervalText: day.enough ? day.estimate.map(Formatting.interval) ?? "" : "")
             },

@@ -26,7 +26,8 @@ struct DashboardController: Sendable {
         let choice = try Self.choice(request)
         guard let sort = OverviewPage.Sort(rawValue: query.get("sort") ?? "rank") else {
             let valid = OverviewPage.Sort.allCases.map(\.rawValue).joined(separator: ", ")
-            throw HTTPError(.badRequest, message: "unknown sort '\(query.get("sort") ?? "")' (expected one of: \(valid))")
+            throw HTTPError(
+                .badRequest, message: "unknown sort '\(query.get("sort") ?? "")' (expected one of: \(valid))")
         }
         var entries: [OverviewPage.Entry] = []
         var live = false

@@ -24,7 +24,8 @@ enum Formatting {
 
     /// "Up 12 points on 2026-10-05 to 2026-11-01 (index 48, 120 presses): more than noise."
     static func comparison(_ previous: PreviousPeriod) -> String {
-        let before = "\(previous.window) (\(presses(previous.presses))\(previous.index.map { ", index \(index($0))" } ?? ""))"
+        let before =
+            "\(previous.window) (\(presses(previous.presses))\(previous.index.map { ", index \(index($0))" } ?? ""))"
         guard let change = previous.change else {
             return "No presses to compare with in \(before)."
         }

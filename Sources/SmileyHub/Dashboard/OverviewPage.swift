@@ -80,7 +80,8 @@ struct OverviewPage: Sendable {
         let ranked = rows.enumerated().map { position, row in
             let s = row.entry.satisfaction
             let estimate = s.index.flatMap { index in
-                s.low.flatMap { low in s.high.map { IndexEstimate(count: s.presses, index: index, low: low, high: $0) } }
+                s.low.flatMap { low in s.high.map { IndexEstimate(count: s.presses, index: index, low: low, high: $0) }
+                }
             }
             let a = row.entry.accessibility
             return CentreRow(
@@ -94,7 +95,8 @@ struct OverviewPage: Sendable {
                 accessibilityText: a.index.map(Formatting.index) ?? "–", accessibilityPresses: a.presses,
                 window: row.entry.window.description)
         }
-        self.rows = Self.sorted(ranked, by: sort, entries: Dictionary(uniqueKeysWithValues: entries.map { ($0.centre.id.rawValue, $0) }))
+        self.rows = Self.sorted(
+            ranked, by: sort, entries: Dictionary(uniqueKeysWithValues: entries.map { ($0.centre.id.rawValue, $0) }))
         self.hasRows = !entries.isEmpty
         self.headers = [
             ("Rank", Sort.rank, true), ("Centre", .name, false), ("Presses", .presses, true),

@@ -31,7 +31,9 @@ struct WindowNavigation: Sendable {
     init(path: String, choice: WindowChoice, window: DateWindow, keep: [(String, String)] = [], note: String = "") {
         let extra = keep.map { "&\($0.0)=\(Query.encode($0.1))" }.joined()
         self.windows = WindowPreset.allCases.map { preset in
-            Link(label: preset.label, href: "\(path)?window=\(preset.rawValue)\(extra)", current: choice.preset == preset)
+            Link(
+                label: preset.label, href: "\(path)?window=\(preset.rawValue)\(extra)", current: choice.preset == preset
+            )
         }
         self.hidden = keep.map { Hidden(name: $0.0, value: $0.1) }
         self.from = window.from.description

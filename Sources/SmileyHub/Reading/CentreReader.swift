@@ -101,7 +101,8 @@ public struct CentreReader: Sendable {
 
     /// Export rows of the given centres (each already checked through `centre(_:)` or `centres()`).
     public func exportRows(_ centres: [Centre], window: DateWindow) throws -> [ExportRow] {
-        try database.exportRows(centres: centres.filter { scope.allows($0.id) }.map(\.id), from: window.from, to: window.to)
+        try database.exportRows(
+            centres: centres.filter { scope.allows($0.id) }.map(\.id), from: window.from, to: window.to)
     }
 
     /// The centre's devices with their health as their last heartbeats tell it.

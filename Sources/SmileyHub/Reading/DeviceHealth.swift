@@ -19,7 +19,8 @@ public struct DeviceHealth: Sendable, Hashable {
     public static let silentAfterOpenHours = 2
 
     init(
-        device: DeviceID, firstSeenMillis: Int64, heartbeat: Heartbeat?, heartbeatReceivedMillis: Int64?, lastPressMillis: Int64?,
+        device: DeviceID, firstSeenMillis: Int64, heartbeat: Heartbeat?, heartbeatReceivedMillis: Int64?,
+        lastPressMillis: Int64?,
         nowMillis: Int64, calendar: OpeningCalendar, bucketer: HourBucketer
     ) {
         self.device = device

@@ -75,7 +75,8 @@ struct ExportController: Sendable {
             return Response(
                 status: .ok,
                 headers: [
-                    .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\"",
+                    .contentType: "text/csv; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"\(filename)\"",
                 ],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         case .json:

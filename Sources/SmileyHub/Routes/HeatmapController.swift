@@ -32,6 +32,7 @@ struct HeatmapController: Sendable {
             }
         }
         let window = try DashboardController.choice(request).window(today: reader.today(at: centre))
-        return JSONResponse(value: try reader.heatmap(centre: centre, question: question, window: window, device: device))
+        return JSONResponse(
+            value: try reader.heatmap(centre: centre, question: question, window: window, device: device))
     }
 }

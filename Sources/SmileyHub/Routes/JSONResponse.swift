@@ -43,7 +43,8 @@ extension HubError {
         logger.error("storage failed", metadata: ["reference": "\(reference)", "detail": "\(detail)"])
         return HTTPError(
             .internalServerError,
-            message: "the hub could not complete this request (error \(reference), details in the hub's log): retry later")
+            message:
+                "the hub could not complete this request (error \(reference), details in the hub's log): retry later")
     }
 }
 

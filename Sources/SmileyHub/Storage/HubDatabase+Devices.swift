@@ -39,7 +39,8 @@ extension HubDatabase {
         let token = DeviceToken.generate()
         if let publicKey { try Self.checkPublicKey(publicKey) }
         try write { db in
-            guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+            guard
+                try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
             else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
             try insertDevice(db, device, centre: centre, token: token, publicKey: publicKey, nowMillis: nowMillis)
         }
@@ -59,8 +60,11 @@ extension HubDatabase {
 
     /// Refuses anything but base64 of a 32-byte Ed25519 public key.
     static func checkPublicKey(_ publicKey: String) throws(HubError) {
-        guard let raw = Data(base64Encoded: publicKey), (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil
-        else { throw .invalid("public key: expected base64 of a 32-byte Ed25519 public key, got '\(publicKey.prefix(60))'") }
+        guard let raw = Data(base64Encoded: publicKey),
+            (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil
+        else {
+            throw .invalid("public key: expected base64 of a 32-byte Ed25519 public key, got '\(publicKey.prefix(60))'")
+        }
     }
 
     /// Adds a device and its token inside the caller's transaction; refuses an existing id.
@@ -116,7 +120,9 @@ extension HubDatabase {
         }
         guard let row else { throw .unauthorized("unknown device token") }
         let device = DeviceID(rawValue: row["device_id"])!
-        if (row["revoked_millis"] as Int64?) != nil { throw .unauthorized("the token of device '\(device)' was revoked") }
+        if (row["revoked_millis"] as Int64?) != nil {
+            throw .unauthorized("the token of device '\(device)' was revoked")
+        }
         if (row["first_used_millis"] as Int64?) == nil {
             // From now on the device holds this token: its enrollment code cannot issue another.
             try write { db in try Self.markTokenUsed(db, device, nowMillis: nowMillis) }

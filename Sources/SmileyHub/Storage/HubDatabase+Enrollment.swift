@@ -5,13 +5,15 @@ import SmileyCore
 extension HubDatabase {
     /// Issues a one-time code that enrolls one device into `centre` until `expiresMillis`.
     /// Only a hash of the code is kept.
-    public func issueEnrollmentCode(centre: CentreID, expiresMillis: Int64, nowMillis: Int64) throws(HubError) -> String {
+    public func issueEnrollmentCode(centre: CentreID, expiresMillis: Int64, nowMillis: Int64) throws(HubError) -> String
+    {
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")  // no 0/O, 1/I
         var generator = SystemRandomNumberGenerator()
         let letters = (0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
         let code = stride(from: 0, to: 12, by: 4).map { String(letters[$0..<$0 + 4]) }.joined(separator: "-")
         try write { db in
-            guard try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+            guard
+                try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
             else { throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add") }
             try db.execute(
                 sql: """

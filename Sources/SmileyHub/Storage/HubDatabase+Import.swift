@@ -35,7 +35,9 @@ extension HubDatabase {
                             JOIN device_token t ON t.device_id = d.id WHERE d.id = ?
                             """, arguments: [file.device.rawValue])
                 })
-            else { throw HubError.unauthorized("the file is from device '\(file.device)', which this hub does not know") }
+            else {
+                throw HubError.unauthorized("the file is from device '\(file.device)', which this hub does not know")
+            }
             if (row["revoked_millis"] as Int64?) != nil {
                 throw HubError.unauthorized("the file is from device '\(file.device)', whose token was revoked")
             }
@@ -47,7 +49,8 @@ extension HubDatabase {
             )
         }
         guard key.isValidSignature(file.signature, for: file.payload) else {
-            throw .forbidden("the file's signature does not match device '\(file.device)': it was altered or is not from it")
+            throw .forbidden(
+                "the file's signature does not match device '\(file.device)': it was altered or is not from it")
         }
         let payload: ExportFile.Payload
         do { payload = try JSONDecoder().decode(ExportFile.Payload.self, from: file.payload) } catch {
@@ -60,7 +63,9 @@ extension HubDatabase {
         // Batches of consecutive sequence numbers; the export's clock only counts if it was synchronised.
         var batches: [[Press]] = []
         for press in payload.presses {
-            if let last = batches.last?.last, last.sequence + 1 == press.sequence, batches[batches.count - 1].count < 500 {
+            if let last = batches.last?.last, last.sequence + 1 == press.sequence,
+                batches[batches.count - 1].count < 500
+            {
                 batches[batches.count - 1].append(press)
             } else {
                 batches.append([press])

@@ -12,18 +12,21 @@ extension HubDatabase {
     /// this batch's synchronised presses or its clock sample) are placed now, earlier ones included.
     public func ingest(_ batch: IngestBatch, receivedMillis: Int64) throws(HubError) -> IngestReceipt {
         guard batch.presses.count <= IngestBatch.maximumPresses else {
-            throw .tooLarge("a batch may carry at most \(IngestBatch.maximumPresses) presses, got \(batch.presses.count)")
+            throw .tooLarge(
+                "a batch may carry at most \(IngestBatch.maximumPresses) presses, got \(batch.presses.count)")
         }
         for (index, press) in batch.presses.enumerated() {
             if index > 0 {
                 let previous = batch.presses[index - 1].sequence
                 guard press.sequence > previous else {
                     throw .unprocessable(
-                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must be in increasing order")
+                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must be in increasing order"
+                    )
                 }
                 guard press.sequence == previous + 1 else {
                     throw .unprocessable(
-                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must not skip sequence numbers")
+                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must not skip sequence numbers"
+                    )
                 }
             }
             guard press.device == batch.device else {
@@ -31,7 +34,8 @@ extension HubDatabase {
                     "presses[\(index)].device '\(press.device)' is not the batch's device '\(batch.device)'")
             }
             if press.clockSynchronised {
-                try Self.checkSynchronisedTime(press.wallClockMillis, field: "presses[\(index)].wallClockMillis", receivedMillis)
+                try Self.checkSynchronisedTime(
+                    press.wallClockMillis, field: "presses[\(index)].wallClockMillis", receivedMillis)
             }
         }
         if let sample = batch.clock, sample.synchronised {
@@ -53,7 +57,8 @@ extension HubDatabase {
                         : PressPlacement.offset(of: sample, receivedAtHubMillis: receivedMillis)
                 {
                     try recordOffset(
-                        db, batch.device, sample.boot, offset, source: sample.synchronised ? "synchronised" : "hub-exchange",
+                        db, batch.device, sample.boot, offset,
+                        source: sample.synchronised ? "synchronised" : "hub-exchange",
                         receivedMillis)
                     touchedBoots.insert(sample.boot)
                 }
@@ -72,19 +77,23 @@ extension HubDatabase {
                     }
                     if offsets[press.boot] == nil { offsets[press.boot] = try bootOffset(db, batch.device, press.boot) }
                     let placement = PressPlacement.place(press, bootOffsetMillis: offsets[press.boot]!)
-                    try insert(db, press, placement: placement, bucketer: bucketer, centre: batch.centre, receivedMillis)
+                    try insert(
+                        db, press, placement: placement, bucketer: bucketer, centre: batch.centre, receivedMillis)
                     accepted += 1
                 }
                 for boot in touchedBoots.sorted() {
-                    try placeUncertainPresses(db, device: batch.device, boot: boot, centre: batch.centre, bucketer: bucketer)
+                    try placeUncertainPresses(
+                        db, device: batch.device, boot: boot, centre: batch.centre, bucketer: bucketer)
                 }
                 let contiguous = try advanceContiguousSequence(db, device: batch.device)
                 let highest =
                     try Int64.fetchOne(
-                        db, sql: "SELECT MAX(sequence) FROM press WHERE device_id = ?", arguments: [batch.device.rawValue]
+                        db, sql: "SELECT MAX(sequence) FROM press WHERE device_id = ?",
+                        arguments: [batch.device.rawValue]
                     ) ?? 0
                 var uncertain = 0
-                for press in batch.presses where try String.fetchOne(
+                for press in batch.presses
+                where try String.fetchOne(
                     db, sql: "SELECT time_status FROM press WHERE device_id = ? AND sequence = ?",
                     arguments: [batch.device.rawValue, press.sequence]) == "uncertain"
                 {
@@ -130,7 +139,8 @@ extension HubDatabase {
             throw HubError.conflict("device '\(batch.device)' belongs to centre '\(registered)', not '\(batch.centre)'")
         }
         try db.execute(
-            sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?", arguments: [receivedMillis, batch.device.rawValue])
+            sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?",
+            arguments: [receivedMillis, batch.device.rawValue])
         try Self.markTokenUsed(db, batch.device, nowMillis: receivedMillis)
         return try HourBucketer(timeZoneIdentifier: zone)
     }
@@ -151,11 +161,13 @@ extension HubDatabase {
                 || (source == "hub-exchange" && heldSource == "hub-exchange" && offset < heldOffset)
             guard better else { return }
             try db.execute(
-                sql: "UPDATE boot_clock SET offset_millis = ?, source = ?, updated_millis = ? WHERE device_id = ? AND boot = ?",
+                sql:
+                    "UPDATE boot_clock SET offset_millis = ?, source = ?, updated_millis = ? WHERE device_id = ? AND boot = ?",
                 arguments: [offset, source, nowMillis, device.rawValue, boot])
         } else {
             try db.execute(
-                sql: "INSERT INTO boot_clock (device_id, boot, offset_millis, source, updated_millis) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO boot_clock (device_id, boot, offset_millis, source, updated_millis) VALUES (?, ?, ?, ?, ?)",
                 arguments: [device.rawValue, boot, offset, source, nowMillis])
         }
     }
@@ -201,7 +213,9 @@ extension HubDatabase {
                 """, arguments: [device.rawValue, boot])
         for row in rows {
             // A placement that overflows or is implausible (a row an older hub stored) stays uncertain.
-            guard let millis = PressPlacement.correctedMillis(monotonicNanos: row["monotonic_nanos"], offsetMillis: offset)
+            guard
+                let millis = PressPlacement.correctedMillis(
+                    monotonicNanos: row["monotonic_nanos"], offsetMillis: offset)
             else { continue }
             let hour = bucketer.localHour(ofMillis: millis)
             try db.execute(
@@ -216,7 +230,8 @@ extension HubDatabase {
         }
     }
 
-    private func addToRollup(_ db: Database, centre: CentreID, device: DeviceID, answer: Answer, hour: LocalHour) throws {
+    private func addToRollup(_ db: Database, centre: CentreID, device: DeviceID, answer: Answer, hour: LocalHour) throws
+    {
         try db.execute(
             sql: """
                 INSERT INTO hourly_rollup (centre_id, device_id, question, answer, local_hour, weekday, hour, count, score_sum)

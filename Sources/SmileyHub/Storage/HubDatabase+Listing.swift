@@ -5,7 +5,8 @@ extension HubDatabase {
     /// the device sent is neutralised (`TerminalText`): it cannot move the cursor or forge a line.
     public func deviceListing(nowMillis: Int64) throws -> [String] {
         try devices().map { device in
-            var line = "\(device.id)\t\(device.centre)\t\(device.presses) presses\thighest sequence \(device.highestSequence)"
+            var line =
+                "\(device.id)\t\(device.centre)\t\(device.presses) presses\thighest sequence \(device.highestSequence)"
             if let (heartbeat, received) = try lastHeartbeat(device.id) {
                 line += "\tlast heartbeat \((nowMillis - received) / 1000) s ago, backlog \(heartbeat.backlog)"
                 if !heartbeat.stuckLines.isEmpty {

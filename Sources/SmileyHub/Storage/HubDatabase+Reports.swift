@@ -47,7 +47,8 @@ extension HubDatabase {
     public func updateHolidays(centre: CentreID, adding: [LocalDate], removing: [LocalDate]) throws(HubError) {
         try storage {
             try writer.write { db in
-                guard try Row.fetchOne(db, sql: "SELECT 1 FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
+                guard
+                    try Row.fetchOne(db, sql: "SELECT 1 FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
                 else { throw HubError.notFound("unknown centre '\(centre)'") }
                 for date in adding {
                     try db.execute(

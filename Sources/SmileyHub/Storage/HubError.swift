@@ -12,7 +12,8 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalid(let message), .unauthorized(let message), .unprocessable(let message), .forbidden(let message), .conflict(let message), .expired(let message),
+        case .invalid(let message), .unauthorized(let message), .unprocessable(let message), .forbidden(let message),
+            .conflict(let message), .expired(let message),
             .tooLarge(let message), .notFound(let message):
             message
         case .storage(let message): "storage failed: \(message)"
