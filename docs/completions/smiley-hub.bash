@@ -188,7 +188,7 @@ _smiley-hub_serve() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -212,6 +212,15 @@ _smiley-hub_serve() {
         return
         ;;
     '--minimum-count')
+        return
+        ;;
+    '--maximum-connections')
+        return
+        ;;
+    '--idle-timeout')
+        return
+        ;;
+    '--request-timeout')
         return
         ;;
     esac
@@ -368,13 +377,13 @@ _smiley-hub_device() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|revoke)
+    add|list|revoke|set-key)
         # Offer subcommand argument completions
         "_smiley-hub_device_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list revoke' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list revoke set-key' -- "${cur}"))
         ;;
     esac
 }
@@ -383,7 +392,7 @@ _smiley-hub_device_add() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre --token-file)
+    non_repeating_options=(--state-directory --centre --token-file --public-key)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
@@ -395,6 +404,9 @@ _smiley-hub_device_add() {
         return
         ;;
     '--token-file')
+        return
+        ;;
+    '--public-key')
         return
         ;;
     esac
@@ -425,6 +437,24 @@ _smiley-hub_device_revoke() {
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_device_set-key() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --public-key)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--public-key')
         return
         ;;
     esac

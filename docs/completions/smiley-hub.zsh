@@ -84,6 +84,9 @@ _smiley-hub_serve() {
         '--tls-certificate[PEM certificate chain\: serve HTTPS (with --tls-key).]:tls-certificate:'
         '--tls-key[PEM private key of the certificate.]:tls-key:'
         '--minimum-count[Fewest presses for a heatmap cell or a day to show its index (fewer show only the count).]:minimum-count:'
+        '--maximum-connections[Connections open at once; more wait until one closes.]:maximum-connections:'
+        '--idle-timeout[Seconds before closing a connection with no request in progress.]:idle-timeout:'
+        '--request-timeout[Seconds a request may take to arrive, from its head to its last byte.]:request-timeout:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -228,12 +231,13 @@ _smiley-hub_device() {
             'add:Add a device to a centre and issue its secret token (shown or written once).'
             'list:List devices with their press counts and last heartbeat.'
             'revoke:Revoke a device'\''s token: its requests are refused; its presses stay.'
+            'set-key:Set the public key the hub checks a device'\''s backlog files with.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        add|list|revoke)
+        add|list|revoke|set-key)
             "_smiley-hub_device_${words[1]}" && ret=0
             ;;
         esac
@@ -250,6 +254,7 @@ _smiley-hub_device_add() {
         ':id:'
         '--centre[Centre the device belongs to.]:centre:'
         '--token-file[Write the token to this file (mode 0600) instead of printing it.]:token-file:'
+        '--public-key[The device'\''s public signing key (smileyctl signing-key prints it); set-key sets it later.]:public-key:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -273,6 +278,19 @@ _smiley-hub_device_revoke() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_device_set-key() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':id:'
+        '--public-key[Base64 Ed25519 public key, as smileyctl signing-key prints it.]:public-key:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0

@@ -173,13 +173,13 @@ _smileyctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    provision|gpio|buttons|status|sync|export|help)
+    provision|gpio|buttons|status|sync|export|signing-key|help)
         # Offer subcommand argument completions
         "_smileyctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'provision gpio buttons status sync export help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'provision gpio buttons status sync export signing-key help' -- "${cur}"))
         ;;
     esac
 }
@@ -260,13 +260,31 @@ _smileyctl_buttons() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    record)
+    test|record)
         # Offer subcommand argument completions
         "_smileyctl_buttons_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'record' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'test record' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smileyctl_buttons_test() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--config --seconds)
+    __smileyctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        return
+        ;;
+    '--seconds')
+        return
         ;;
     esac
 }
@@ -335,6 +353,21 @@ _smileyctl_export() {
         return
         ;;
     '--out')
+        return
+        ;;
+    esac
+}
+
+_smileyctl_signing-key() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--config)
+    __smileyctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
         return
         ;;
     esac

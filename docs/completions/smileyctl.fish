@@ -33,6 +33,8 @@ function __smileyctl_parse_tokens -S
         case 'buttons'
             __smileyctl_parse_subcommand 0 'h/help'
             switch $unparsed_tokens[1]
+            case 'test'
+                __smileyctl_parse_subcommand 0 'config=' 'seconds=' 'h/help'
             case 'record'
                 __smileyctl_parse_subcommand 0 'config=' 'seconds=' 'out=' 'h/help'
             end
@@ -42,6 +44,8 @@ function __smileyctl_parse_tokens -S
             __smileyctl_parse_subcommand 0 'config=' 'h/help'
         case 'export'
             __smileyctl_parse_subcommand 0 'config=' 'out=' 'h/help'
+        case 'signing-key'
+            __smileyctl_parse_subcommand 0 'config=' 'h/help'
         case 'help'
             __smileyctl_parse_subcommand -r 1 
         end
@@ -104,6 +108,7 @@ complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional 
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional "smileyctl" -eq 1' -fa 'status' -d 'Show the device\'s identity, hub, last sync, backlog, clock, health flags and free disk.'
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional "smileyctl" -eq 1' -fa 'sync' -d 'Upload every stored press the hub does not hold yet, now.'
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional "smileyctl" -eq 1' -fa 'export' -d 'Write the presses the hub does not hold yet to a signed file, for a hub reached by USB stick.'
+complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional "smileyctl" -eq 1' -fa 'signing-key' -d 'Print this device\'s public signing key, making the key pair first if there is none.'
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional "smileyctl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl provision" hub' -l 'hub' -d 'The hub\'s base URL.' -rfka ''
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl provision" code' -l 'code' -d 'One-time enrollment code from the hub.' -rfka ''
@@ -119,7 +124,11 @@ complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_op
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional "smileyctl gpio" -eq 1' -fa 'list' -d 'List the GPIO chips and their lines (name, offset, in use and by whom), to check the wiring.'
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl gpio list" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl buttons" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional "smileyctl buttons" -eq 1' -fa 'test' -d 'Live view: press each button and see which answer of which panel registered.'
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_positional "smileyctl buttons" -eq 1' -fa 'record' -d 'Record the buttons\' raw edges (no debouncing) as a trace for smiley-device replay.'
+complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl buttons test" config' -l 'config' -d 'Device configuration file.' -rfka ''
+complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl buttons test" seconds' -l 'seconds' -d 'How long to watch.' -rfka ''
+complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl buttons test" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl buttons record" config' -l 'config' -d 'Device configuration file.' -rfka ''
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl buttons record" seconds' -l 'seconds' -d 'How long to record.' -rfka ''
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl buttons record" out' -l 'out' -d 'Trace file to write.' -rfka ''
@@ -132,3 +141,5 @@ complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_op
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl export" config' -l 'config' -d 'Device configuration file.' -rfka ''
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl export" out' -l 'out' -d 'File to write.' -rfka ''
 complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl export" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl signing-key" config' -l 'config' -d 'Device configuration file.' -rfka ''
+complete -c 'smileyctl' -n '__smileyctl_should_offer_completions_for_flags_or_options "smileyctl signing-key" h help' -s 'h' -l 'help' -d 'Show help information.'

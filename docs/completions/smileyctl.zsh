@@ -55,13 +55,14 @@ _smileyctl() {
             'status:Show the device'\''s identity, hub, last sync, backlog, clock, health flags and free disk.'
             'sync:Upload every stored press the hub does not hold yet, now.'
             'export:Write the presses the hub does not hold yet to a signed file, for a hub reached by USB stick.'
+            'signing-key:Print this device'\''s public signing key, making the key pair first if there is none.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        provision|gpio|buttons|status|sync|export|help)
+        provision|gpio|buttons|status|sync|export|signing-key|help)
             "_smileyctl_${words[1]}" && ret=0
             ;;
         esac
@@ -138,18 +139,31 @@ _smileyctl_buttons() {
     case "${state}" in
     command)
         local -ar subcommands=(
+            'test:Live view: press each button and see which answer of which panel registered.'
             'record:Record the buttons'\'' raw edges (no debouncing) as a trace for smiley-device replay.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        record)
+        test|record)
             "_smileyctl_buttons_${words[1]}" && ret=0
             ;;
         esac
         ;;
     esac
+
+    return "${ret}"
+}
+
+_smileyctl_buttons_test() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--config[Device configuration file.]:config:'
+        '--seconds[How long to watch.]:seconds:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 
     return "${ret}"
 }
@@ -195,6 +209,17 @@ _smileyctl_export() {
     local -ar arg_specs=(
         '--config[Device configuration file.]:config:'
         '--out[File to write.]:out:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smileyctl_signing-key() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--config[Device configuration file.]:config:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
