@@ -54,6 +54,14 @@ public struct HeatmapResponse: Sendable, Hashable, Codable {
     }
 }
 
+extension HeatmapResponse {
+    /// The window's index with its interval, nil without presses.
+    public var estimate: IndexEstimate? {
+        guard let index, let low, let high else { return nil }
+        return IndexEstimate(count: presses, index: index, low: low, high: high)
+    }
+}
+
 public struct AnswerCount: Sendable, Hashable, Codable {
     public var answer: String
     public var label: String

@@ -156,11 +156,7 @@ struct CentrePage: Sendable {
                 label: answer.label, count: answer.count, percent: "\(Int(share.rounded()))%",
                 width: "width:\(Int(share.rounded()))%")
         }
-        let estimate = report.index.flatMap { index in
-            report.low.flatMap { low in
-                report.high.map { IndexEstimate(count: report.presses, index: index, low: low, high: $0) }
-            }
-        }
+        let estimate = report.estimate
         let trend = Self.trend(report.daily)
         return QuestionSection(
             key: report.question.rawValue, name: name, presses: report.presses,

@@ -79,10 +79,7 @@ struct OverviewPage: Sendable {
         }
         let ranked = rows.enumerated().map { position, row in
             let s = row.entry.satisfaction
-            let estimate = s.index.flatMap { index in
-                s.low.flatMap { low in s.high.map { IndexEstimate(count: s.presses, index: index, low: low, high: $0) }
-                }
-            }
+            let estimate = s.estimate
             let a = row.entry.accessibility
             return CentreRow(
                 rank: position + 1, id: row.entry.centre.id.rawValue, name: row.entry.centre.name,
