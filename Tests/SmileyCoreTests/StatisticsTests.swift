@@ -24,6 +24,19 @@ import Testing
         #expect(one.low == 0 && close(one.high, 79.345))
     }
 
+    @Test func theIntervalAlwaysHoldsTheIndexEvenAtTheEnds() {
+        for count in 1...500 {
+            for maximumScore in [3, 4] {
+                let worst = IndexEstimate(count: count, scoreSum: count, maximumScore: maximumScore)
+                #expect(worst.low == 0 && worst.index == 0 && worst.high > 0, "\(count) worst answers")
+                let best = IndexEstimate(count: count, scoreSum: count * maximumScore, maximumScore: maximumScore)
+                #expect(best.high == 100 && best.index == 100 && best.low < 100, "\(count) best answers")
+                let middle = IndexEstimate(count: count, scoreSum: count * 2, maximumScore: maximumScore)
+                #expect(middle.low <= middle.index && middle.index <= middle.high)
+            }
+        }
+    }
+
     @Test func aClearImprovementIsCalledBetter() {
         // Before: 8 very unhappy, 6 unhappy, 4 happy, 2 very happy; now: 2, 3, 10, 5.
         let now = AnswerTally(question: .satisfaction, counts: [2, 3, 10, 5])

@@ -27,8 +27,9 @@ public struct IndexEstimate: Sendable, Hashable, Codable {
         let half = z / (1 + z2 / n) * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
         self.count = count
         self.index = p * 100
-        self.low = max(0, centre - half) * 100
-        self.high = min(1, centre + half) * 100
+        // Exactly, low <= p <= high, with low = 0 at p = 0 and high = 1 at p = 1; rounding must not break that.
+        self.low = min(max(0, centre - half), p) * 100
+        self.high = max(min(1, centre + half), p) * 100
     }
 
     public init(count: Int, index: Double, low: Double, high: Double) {
