@@ -1,4 +1,4 @@
-# The two commands: `make demo` runs a hub and three simulated devices; `make test` runs every test.
+# The two commands: `make demo` runs a hub and four simulated devices; `make test` runs every test.
 SWIFT ?= swift
 BIN := $(shell pwd)/.build/debug
 
