@@ -134,7 +134,8 @@ public func buildApplication(
             availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
-    app.addServices(feed)
+    app.addServices(
+        feed, AlertService(evaluator: AlertEvaluator(database: database), clock: clock, logger: logger))
     return app
 }
 

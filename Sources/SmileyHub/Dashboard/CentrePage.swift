@@ -72,6 +72,16 @@ struct CentrePage: Sendable {
         let lastDay: String
     }
 
+    struct AlertRow: Sendable {
+        let kind: String
+        let label: String
+        let subject: String
+        let summary: String
+        let opened: String
+        let state: String
+        let open: Bool
+    }
+
     struct DeviceRow: Sendable {
         let id: String
         let status: String
@@ -94,6 +104,9 @@ struct CentrePage: Sendable {
     let live: Bool
     let questions: [QuestionSection]
     let devices: [DeviceRow]
+    /// Open alerts first, then the latest resolved ones.
+    let alerts: [AlertRow]
+    let hasAlerts: Bool
     let hasDevices: Bool
     let uncertainText: String?
     let exportCSV: String
@@ -111,8 +124,10 @@ struct CentrePage: Sendable {
 
     init(
         centre: Centre, choice: WindowChoice, window: DateWindow, reports: [HeatmapResponse], calendar: OpeningCalendar,
-        devices: [DeviceHealth], uncertain: Int, today: LocalDate, nowMillis: Int64
+        devices: [DeviceHealth], uncertain: Int, today: LocalDate, nowMillis: Int64, alerts: [StoredAlert] = []
     ) {
+        self.alerts = alerts.map { Self.alertRow($0, nowMillis: nowMillis) }
+        self.hasAlerts = !alerts.isEmpty
         let query = WindowNavigation.query(choice: choice)
         self.title = centre.name
         self.centreName = centre.name
@@ -235,6 +250,26 @@ struct CentrePage: Sendable {
                 ))
         }
         return (line.joined(separator: " "), (upper + lower).joined(separator: " "), dots)
+    }
+
+    static func alertRow(_ alert: StoredAlert, nowMillis: Int64) -> AlertRow {
+        let label: String =
+            switch alert.kind {
+            case .dip: "Many unhappy answers"
+            case .drift: "Day outside its usual range"
+            case .silentDevice: "Silent device"
+            case .deviceOffline: "Device offline"
+            case .stuckLine: "Stuck button"
+            case .storageWarning: "Device storage"
+            case .clockUnsynchronised: "Device clock"
+            }
+        let state =
+            alert.state.resolvedMillis.map { "resolved \(Formatting.age(millis: nowMillis - $0))" }
+            ?? (alert.state.acknowledgedBy.map { "open, acknowledged by \($0)" } ?? "open")
+        return AlertRow(
+            kind: alert.kind.rawValue, label: label, subject: alert.subject, summary: alert.state.evidence.summary,
+            opened: Formatting.age(millis: nowMillis - alert.state.openedMillis), state: state,
+            open: alert.state.isOpen)
     }
 
     static func deviceRow(_ health: DeviceHealth, nowMillis: Int64) -> DeviceRow {

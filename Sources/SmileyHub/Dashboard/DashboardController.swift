@@ -60,7 +60,7 @@ struct DashboardController: Sendable {
             centre: centre, choice: choice, window: window, reports: reports,
             calendar: try reader.openingCalendar(of: centre), devices: try reader.deviceHealth(of: centre),
             uncertain: try reader.uncertainCount(of: centre), today: reader.today(at: centre),
-            nowMillis: reader.nowMillis())
+            nowMillis: reader.nowMillis(), alerts: try reader.alerts(of: centre))
         page.account = AccountBar(context.identity)
         page.mayExport = context.identity?.role.mayExport ?? false
         return try html(page, template: "centre")

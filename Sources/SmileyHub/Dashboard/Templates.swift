@@ -73,6 +73,8 @@ enum Templates {
         svg.trend circle { fill: #00224e; } svg.trend line { stroke: #e1e1e1; } svg.trend text { font-size: 11px; fill: #444; }
         .status-bad { color: #9b1c1c; font-weight: 700; } .status-good { color: #1b5e20; } .status-unknown { color: var(--muted); }
         .exports a { margin-right: 1rem; }
+        ul.alerts { padding-left: 1.2rem; } li.alert { margin: 0.3rem 0; color: var(--muted); }
+        li.alert-open { color: #9b1c1c; } li.alert-open::marker { content: "⚠ "; }
         header.site .account { float: right; } form.sign-out { display: inline; margin-left: 0.5rem; }
         form.person { display: grid; gap: 0.6rem; max-width: 22rem; } form.person input, form.person button, form.person select { font: inherit; padding: 0.3rem; }
         .notice { background: #fdf3d7; border-left: 4px solid #e4a100; padding: 0.5rem 0.8rem; }
@@ -124,6 +126,12 @@ enum Templates {
         <p id="live-status" role="status" aria-live="polite"></p>
         <div id="report" data-centre="{{centreID}}" data-live="{{live}}">
         {{#uncertainText}}<p class="uncertain">{{uncertainText}}</p>{{/uncertainText}}
+        {{#hasAlerts}}
+        <section aria-labelledby="heading-alerts" class="alerts">
+        <h2 id="heading-alerts">Alerts</h2>
+        <ul class="alerts">{{#alerts}}<li class="alert{{#open}} alert-open{{/open}}" data-alert="{{kind}}" data-subject="{{subject}}"><strong>{{label}}</strong> ({{subject}}): {{summary}}. <small>Opened {{opened}}; {{state}}.</small></li>{{/alerts}}</ul>
+        </section>
+        {{/hasAlerts}}
         {{#questions}}
         <section class="question" id="question-{{key}}" data-question="{{key}}" aria-labelledby="heading-{{key}}">
         <h2 id="heading-{{key}}">{{name}}</h2>

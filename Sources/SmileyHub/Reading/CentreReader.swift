@@ -105,6 +105,13 @@ public struct CentreReader: Sendable {
             centres: centres.filter { scope.allows($0.id) }.map(\.id), from: window.from, to: window.to)
     }
 
+    /// The centre's open alerts, then its latest resolved ones (the centre came through `centre(_:)`).
+    public func alerts(of centre: Centre) throws -> [StoredAlert] {
+        guard scope.allows(centre.id) else { return [] }
+        let history = try database.alertHistory(centre: centre.id)
+        return history.filter(\.state.isOpen) + history.filter { !$0.state.isOpen }
+    }
+
     /// The centre's devices with their health as their last heartbeats tell it.
     public func deviceHealth(of centre: Centre) throws -> [DeviceHealth] {
         let now = clock.nowMillis()

@@ -168,6 +168,7 @@ public struct HubDatabase: Sendable {
         }
         registerReportMigrations(&migrator)
         registerAccountMigrations(&migrator)
+        registerAlertMigrations(&migrator)
         return migrator
     }
 

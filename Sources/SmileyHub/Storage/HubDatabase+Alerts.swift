@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import SmileyCore
+
+/// An alert as stored: what it is about, and where it stands.
+public struct StoredAlert: Sendable, Hashable {
+    public var id: Int64
+    public var centre: CentreID
+    public var kind: AlertKind
+    /// The question (dip, drift) or the device (device conditions) the alert is about.
+    public var subject: String
+    public var state: AlertState
+}
+
+extension HubDatabase {
+    static func registerAlertMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v4: alerts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        centre_id TEXT NOT NULL REFERENCES centre(id),
+                        kind TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        opened_millis INTEGER NOT NULL,
+                        -- AlertEvidence as JSON: the numbers shown with the alert.
+                        evidence TEXT NOT NULL,
+                        acknowledged_millis INTEGER,
+                        acknowledged_by TEXT,
+                        comment TEXT,
+                        resolved_millis INTEGER
+                    );
+                    -- At most one open alert per centre, kind and subject: an alert never fires twice.
+                    CREATE UNIQUE INDEX alert_open ON alert(centre_id, kind, subject) WHERE resolved_millis IS NULL;
+                    CREATE INDEX alert_history ON alert(centre_id, opened_millis);
+                    -- Recent presses by their time, for the dip rule.
+                    CREATE INDEX press_placed ON press(placed_millis) WHERE placed_millis IS NOT NULL;
+                    """)
+        }
+    }
+
+    /// Counted answers of a question at a centre placed after `fromMillis` up to `toMillis`.
+    public func recentAnswers(centre: CentreID, question: Question, fromMillis: Int64, toMillis: Int64) throws(HubError)
+        -> [TimedAnswer]
+    {
+        try storage {
+            try writer.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT p.placed_millis, p.score FROM press p JOIN device d ON d.id = p.device_id
+                        WHERE p.placed_millis > ? AND p.placed_millis <= ? AND d.centre_id = ? AND p.question = ?
+                          AND p.suppressed = 0
+                        """,
+                    arguments: [fromMillis, toMillis, centre.rawValue, question.rawValue]
+                ).map { TimedAnswer(millis: $0["placed_millis"], score: $0["score"]) }
+            }
+        }
+    }
+
+    /// Open alerts (all centres, or one), oldest first.
+    public func openAlerts(centre: CentreID? = nil) throws(HubError) -> [StoredAlert] {
+        try alerts(
+            where: "resolved_millis IS NULL" + (centre == nil ? "" : " AND centre_id = ?"),
+            arguments: centre.map { [$0.rawValue] } ?? [], order: "opened_millis", limit: 10_000)
+    }
+
+    /// The latest alerts of a centre, open or resolved, newest first.
+    public func alertHistory(centre: CentreID, limit: Int = 20) throws(HubError) -> [StoredAlert] {
+        try alerts(where: "centre_id = ?", arguments: [centre.rawValue], order: "opened_millis DESC", limit: limit)
+    }
+
+    /// Carries out one transition of the alert of (centre, kind, subject).
+    public func apply(_ transition: AlertTransition, centre: CentreID, kind: AlertKind, subject: String)
+        throws(HubError)
+    {
+        try write { db in
+            switch transition {
+            case .nothing: return
+            case .open(let state):
+                try db.execute(
+                    sql: """
+                        INSERT INTO alert (centre_id, kind, subject, opened_millis, evidence) VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        centre.rawValue, kind.rawValue, subject, state.openedMillis, try Self.json(state.evidence),
+                    ])
+            case .update(let state), .resolve(let state):
+                try db.execute(
+                    sql: """
+                        UPDATE alert SET evidence = ?, resolved_millis = ?
+                        WHERE centre_id = ? AND kind = ? AND subject = ? AND resolved_millis IS NULL
+                        """,
+                    arguments: [
+                        try Self.json(state.evidence), state.resolvedMillis, centre.rawValue, kind.rawValue, subject,
+                    ])
+            }
+        }
+    }
+
+    static func json(_ evidence: AlertEvidence) throws -> String {
+        String(decoding: try JSONEncoder().encode(evidence), as: UTF8.self)
+    }
+
+    private func alerts(where condition: String, arguments: StatementArguments, order: String, limit: Int)
+        throws(HubError) -> [StoredAlert]
+    {
+        try storage {
+            try writer.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM alert WHERE \(condition) ORDER BY \(order) LIMIT \(limit)",
+                    arguments: arguments
+                ).compactMap { row -> StoredAlert? in
+                    guard let centre = CentreID(rawValue: row["centre_id"]),
+                        let kind = AlertKind(rawValue: row["kind"]),
+                        let evidence = try? JSONDecoder().decode(
+                            AlertEvidence.self, from: Data((row["evidence"] as String).utf8))
+                    else { return nil }
+                    var state = AlertState(openedMillis: row["opened_millis"], evidence: evidence)
+                    state.acknowledgedMillis = row["acknowledged_millis"]
+                    state.acknowledgedBy = row["acknowledged_by"]
+                    state.comment = row["comment"]
+                    state.resolvedMillis = row["resolved_millis"]
+                    return StoredAlert(id: row["id"], centre: centre, kind: kind, subject: row["subject"], state: state)
+                }
+            }
+        }
+    }
+}
