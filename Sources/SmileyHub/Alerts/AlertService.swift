@@ -20,7 +20,18 @@ public struct AlertService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 for change in try evaluator.evaluate(nowMillis: clock.nowMillis()) {
-                    logger.notice("alert \(change.kind.rawValue) at \(change.centre): \(change.transition)")
+                    switch change.transition {
+                    case .open(let state):
+                        logger.notice(
+                            "alert opened at \(change.centre): \(change.kind.rawValue): \(state.evidence.summary)")
+                    case .resolve:
+                        logger.notice("alert resolved at \(change.centre): \(change.kind.rawValue)")
+                    case .update(let state):
+                        logger.debug(
+                            "alert holds at \(change.centre): \(change.kind.rawValue): \(state.evidence.summary)")
+                    case .nothing:
+                        break
+                    }
                 }
             } catch {
                 logger.error("alert evaluation failed: \(error)")
