@@ -26,14 +26,14 @@
 # Environment:
 #   SMILEY_SIM_KERNEL   bzImage to boot (default: output of build-kernel.sh)
 #   SMILEY_SIM_TIMEOUT  seconds before the VM is killed (default 300)
-#   SMILEY_SIM_MEM      guest memory in MiB (default 512)
+#   SMILEY_SIM_MEM      guest memory in MiB (default 1024)
 #   SMILEY_SIM_SMP      guest CPUs (default 1)
 #   SMILEY_SIM_QUIET    1: do not echo the guest console (still in console.log)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TIMEOUT="${SMILEY_SIM_TIMEOUT:-300}"
-MEM="${SMILEY_SIM_MEM:-512}"
+MEM="${SMILEY_SIM_MEM:-1024}"
 SMP="${SMILEY_SIM_SMP:-1}"
 
 die() { echo "run-vm: ERROR: $*" >&2; exit 1; }
