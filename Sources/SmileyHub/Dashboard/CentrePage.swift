@@ -42,6 +42,14 @@ struct CentrePage: Sendable {
         let count: Int
         let indexText: String
         let intervalText: String
+        /// Actions taken on this day (named apart: Mustache looks missing values up in enclosing contexts).
+        let dayActions: String
+    }
+
+    /// A vertical mark on the trend where an action was taken.
+    struct TrendMarker: Sendable {
+        let markerX: String
+        let markerLabel: String
     }
 
     struct QuestionSection: Sendable {
@@ -65,6 +73,7 @@ struct CentrePage: Sendable {
         let linePoints: String
         let bandPoints: String
         let dots: [TrendDot]
+        let markers: [TrendMarker]
         let grid: [GridLine]
         let trendTitle: String
         let days: [DayRow]
@@ -107,6 +116,11 @@ struct CentrePage: Sendable {
     /// Open alerts first, then the latest resolved ones.
     let alerts: [AlertRow]
     let hasAlerts: Bool
+    /// Actions taken, latest first, each with its before and after.
+    let actions: [ActionRow]
+    let hasActions: Bool
+    /// Set when the reader may record actions here: the form's CSRF token and the default date.
+    var actionForm: ActionForm? = nil
     let hasDevices: Bool
     let uncertainText: String?
     let exportCSV: String
@@ -124,8 +138,11 @@ struct CentrePage: Sendable {
 
     init(
         centre: Centre, choice: WindowChoice, window: DateWindow, reports: [HeatmapResponse], calendar: OpeningCalendar,
-        devices: [DeviceHealth], uncertain: Int, today: LocalDate, nowMillis: Int64, alerts: [StoredAlert] = []
+        devices: [DeviceHealth], uncertain: Int, today: LocalDate, nowMillis: Int64, alerts: [StoredAlert] = [],
+        actions: [ActionReview] = []
     ) {
+        self.actions = actions.reversed().map { Self.actionRow($0, centre: centre.id) }
+        self.hasActions = !actions.isEmpty
         self.alerts = alerts.map { Self.alertRow($0, nowMillis: nowMillis) }
         self.hasAlerts = !alerts.isEmpty
         let query = WindowNavigation.query(choice: choice)
@@ -141,7 +158,7 @@ struct CentrePage: Sendable {
             path: "/centres/\(centre.id)", choice: choice, window: window,
             note: "Each figure is compared with the same weekdays of the period before.")
         self.live = window.contains(today)
-        self.questions = reports.map { Self.section($0) }
+        self.questions = reports.map { Self.section($0, actions: actions.map(\.action)) }
         self.devices = devices.map { Self.deviceRow($0, nowMillis: nowMillis) }
         self.hasDevices = !devices.isEmpty
         self.uncertainText =
@@ -152,7 +169,7 @@ struct CentrePage: Sendable {
         self.overviewHref = "/?\(query)"
     }
 
-    static func section(_ report: HeatmapResponse) -> QuestionSection {
+    static func section(_ report: HeatmapResponse, actions: [CentreAction] = []) -> QuestionSection {
         let name = report.question == .satisfaction ? "Satisfaction" : "Accessibility"
         let weekdays = Array(Set(report.cells.map(\.weekday))).sorted()
         let hours = Array(Set(report.cells.map(\.hour))).sorted()
@@ -173,6 +190,13 @@ struct CentrePage: Sendable {
         }
         let estimate = report.estimate
         let trend = Self.trend(report.daily)
+        let dayCount = report.daily.count
+        let markers = actions.compactMap { action -> TrendMarker? in
+            guard report.window.contains(action.date) else { return nil }
+            let position = action.date.daysSinceEpoch - report.window.from.daysSinceEpoch
+            return TrendMarker(
+                markerX: number(x(position, of: dayCount)), markerLabel: "\(action.date): \(action.text)")
+        }
         return QuestionSection(
             key: report.question.rawValue, name: name, presses: report.presses,
             empty: report.presses == 0 && report.outsideOpeningHours == 0,
@@ -185,6 +209,7 @@ struct CentrePage: Sendable {
             outsideCount: report.outsideOpeningHours,
             minimumCount: report.minimumCount, weekdays: weekdays.map { Formatting.weekdayNames[$0 - 1] }, rows: rows,
             noHours: rows.isEmpty, answers: answers, linePoints: trend.line, bandPoints: trend.band, dots: trend.dots,
+            markers: markers,
             grid: stride(from: 0, through: 100, by: 25).map {
                 GridLine(y: Self.number(Self.y(Double($0))), label: "\($0)")
             },
@@ -194,7 +219,8 @@ struct CentrePage: Sendable {
                     date: day.date.description, weekday: Formatting.weekdayNames[day.date.weekday - 1],
                     count: day.count,
                     indexText: day.enough ? day.index.map(Formatting.index) ?? "" : (day.count > 0 ? "too few" : ""),
-                    intervalText: day.enough ? day.estimate.map(Formatting.interval) ?? "" : "")
+                    intervalText: day.enough ? day.estimate.map(Formatting.interval) ?? "" : "",
+                    dayActions: actions.filter { $0.date == day.date }.map(\.text).joined(separator: "; "))
             },
             firstDay: report.window.from.description, lastDay: report.window.to.description)
     }

@@ -17,6 +17,8 @@ struct DashboardController: Sendable {
     func addRoutes(to router: some RouterMethods<Context>) {
         router.get("/", use: overview)
         router.get("centres/{centre}", use: centre)
+        router.post("centres/{centre}/actions", use: addAction)
+        router.post("centres/{centre}/actions/{id}/remove", use: removeAction)
         router.get("events", use: events)
     }
 
@@ -60,7 +62,13 @@ struct DashboardController: Sendable {
             centre: centre, choice: choice, window: window, reports: reports,
             calendar: try reader.openingCalendar(of: centre), devices: try reader.deviceHealth(of: centre),
             uncertain: try reader.uncertainCount(of: centre), today: reader.today(at: centre),
-            nowMillis: reader.nowMillis(), alerts: try reader.alerts(of: centre))
+            nowMillis: reader.nowMillis(), alerts: try reader.alerts(of: centre),
+            actions: try reader.actionReviews(of: centre))
+        if let identity = context.identity, identity.role.mayRecordActions, let csrf = identity.csrf {
+            page.actionForm = CentrePage.ActionForm(
+                formCSRF: csrf, formToday: reader.today(at: centre).description,
+                formAction: "/centres/\(centre.id)/actions")
+        }
         page.account = AccountBar(context.identity)
         page.mayExport = context.identity?.role.mayExport ?? false
         return try html(page, template: "centre")

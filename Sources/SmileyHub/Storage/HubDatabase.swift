@@ -169,6 +169,8 @@ public struct HubDatabase: Sendable {
         registerReportMigrations(&migrator)
         registerAccountMigrations(&migrator)
         registerAlertMigrations(&migrator)
+        registerActionMigrations(&migrator)
+        registerDisplayMigrations(&migrator)
         return migrator
     }
 
