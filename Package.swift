@@ -82,6 +82,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The lobby screen's Dzongkha words, in one file a native speaker can correct (LobbyStrings).
+            resources: [.copy("Resources/dz.json")],
             swiftSettings: strictSettings
         ),
         .executableTarget(

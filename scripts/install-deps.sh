@@ -2,7 +2,7 @@
 # Installs the Debian packages Smiley builds and tests with, only those missing. Idempotent.
 set -euo pipefail
 
-packages=(libgpiod-dev gpiod libsqlite3-dev pkg-config curl python3 "$@")
+packages=(libgpiod-dev gpiod libsqlite3-dev pkg-config curl python3 fonts-ddc-uchen "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

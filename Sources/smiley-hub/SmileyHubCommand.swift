@@ -12,7 +12,8 @@ struct SmileyHubCommand: AsyncParsableCommand {
         discussion: "Example: smiley-hub serve --state-directory /var/lib/smiley-hub",
         subcommands: [
             Serve.self, CentreCommand.self, GroupCommand.self, DeviceCommand.self, Enroll.self, Import.self,
-            UserCommand.self, TokenCommand.self, AuditCommand.self,
+            UserCommand.self, TokenCommand.self, AuditCommand.self, ActionCommand.self, ReportCommand.self,
+            DisplayCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -42,6 +43,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections open at once; more wait until one closes.") var maximumConnections = 512
     @Option(help: "Seconds before closing a connection with no request in progress.") var idleTimeout = 30
     @Option(help: "Seconds a request may take to arrive, from its head to its last byte.") var requestTimeout = 60
+    @Option(help: "TrueType font for the lobby screen's Dzongkha (Debian: fonts-ddc-uchen).")
+    var lobbyFont = LobbySettings.defaultFontPath
+    @Option(
+        help:
+            "The lobby screen's Dzongkha strings (dz.json); default: beside the executable, then /usr/share/smiley-hub."
+    )
+    var lobbyStrings: String?
+    @Option(help: "Seconds between the lobby screen's reloads.") var lobbyRefresh = 300
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -59,7 +68,8 @@ struct Serve: AsyncParsableCommand {
             connections: ConnectionLimits(
                 maximumConnections: maximumConnections, idleTimeout: .seconds(idleTimeout),
                 requestTimeout: .seconds(requestTimeout)),
-            minimumCellCount: minimumCount)
+            minimumCellCount: minimumCount,
+            lobby: LobbySettings(fontPath: lobbyFont, stringsPath: lobbyStrings, refreshSeconds: lobbyRefresh))
         guard minimumCount >= 1 else {
             throw ValidationError("--minimum-count must be at least 1, got \(minimumCount)")
         }

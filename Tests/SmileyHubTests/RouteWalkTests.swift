@@ -24,6 +24,12 @@ import Testing
     enum Kind {
         case health, device, loginPage, loginForm, logout, setPasswordPage, setPasswordForm
         case page, tokenPage, tokenForm, adminPage, api, export
+        /// Recording or removing a centre's action: a session of someone who may manage the centre, and its CSRF token.
+        case actionForm
+        /// The public lobby screen and poster: a display token in the path, whoever asks.
+        case display
+        /// The lobby screen's font: public.
+        case font
     }
 
     static let routes: [String: Kind] = [
@@ -38,6 +44,9 @@ import Testing
         "GET /admin/audit": .adminPage,
         "GET /api/v1/centres": .api, "GET /api/v1/centres/{centre}/heatmap": .api,
         "GET /api/v1/centres/{centre}/export": .export, "GET /api/v1/export": .export,
+        "POST /centres/{centre}/actions": .actionForm, "POST /centres/{centre}/actions/{id}/remove": .actionForm,
+        "GET /display/{token}": .display, "GET /display/{token}/poster": .display,
+        "GET /display-font/uchen.ttf": .font,
     ]
 
     struct Hub {
@@ -118,6 +127,9 @@ import Testing
         case .revokedToken, .deviceToken:
             // A bearer token that is not a valid personal token is refused everywhere people go.
             if kind == .health { return [200] }
+            // The public routes read no identity: an unknown display token is 404 whatever the headers.
+            if kind == .display { return [404] }
+            if kind == .font { return [200, 404] }
             if kind == .device { return caller == .deviceToken ? [200, 400, 403, 404] : [400, 401] }
             return [401]
         default: signedIn = true
@@ -133,6 +145,12 @@ import Testing
         }()
         switch kind {
         case .health: return [200]
+        case .display: return [404]
+        case .font: return [200, 404]
+        case .actionForm:
+            // Without a session there is no form to send; viewers may not, and the form here carries no CSRF token.
+            guard signedIn else { return [303] }
+            return visible ? [403] : [404]
         case .device: return [400, 401]
         case .loginPage: return signedIn ? [303] : [200]
         case .loginForm: return [403]

@@ -36,12 +36,16 @@ public struct HubConfiguration: Sendable {
     public var connections: ConnectionLimits
     /// Cells and days with fewer presses show their count but no index (see docs/statistics.md).
     public var minimumCellCount: Int
+    /// The lobby screen's font and Dzongkha strings.
+    public var lobby: LobbySettings
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,
-        tlsKeyPath: String? = nil, connections: ConnectionLimits = ConnectionLimits(), minimumCellCount: Int = 5
+        tlsKeyPath: String? = nil, connections: ConnectionLimits = ConnectionLimits(), minimumCellCount: Int = 5,
+        lobby: LobbySettings = LobbySettings()
     ) {
         self.minimumCellCount = minimumCellCount
+        self.lobby = lobby
         self.host = host
         self.port = port
         self.stateDirectory = stateDirectory
@@ -79,15 +83,20 @@ public struct HubConfiguration: Sendable {
 /// the dashboard pages, heatmaps and exports, each read through a `CentreReader` scoped to the person.
 public func buildRouter(
     database: HubDatabase, clock: HubClock = .system, settings: ReportSettings = ReportSettings(),
-    feed: PressFeed = PressFeed(), access: AccessSettings = AccessSettings()
+    feed: PressFeed = PressFeed(), access: AccessSettings = AccessSettings(), lobby: LobbySettings = LobbySettings()
 ) throws -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
     IngestController(database: database, clock: clock, feed: feed).addRoutes(to: router)
+    let templates = try Templates.library()
+    // The lobby screen is public: a display token in its path, no session, no personal token.
+    LobbyController(
+        database: database, clock: clock, settings: settings, lobby: lobby,
+        strings: try LobbyStrings.load(path: lobby.stringsPath), templates: templates
+    ).addRoutes(to: router)
 
     let gate = try Access(database: database, clock: clock, settings: access)
-    let templates = try Templates.library()
     let readers = Readers(database: database, clock: clock, settings: settings)
     // Everything below is for people: the identity comes from a session cookie or a personal API token.
     let people = router.group().add(middleware: IdentifyMiddleware(access: gate))
@@ -127,7 +136,7 @@ public func buildApplication(
     var app = Application(
         router: try buildRouter(
             database: database, clock: clock, settings: ReportSettings(minimumCount: configuration.minimumCellCount),
-            feed: feed, access: access),
+            feed: feed, access: access, lobby: configuration.lobby),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",

@@ -17,6 +17,8 @@ enum Templates {
         try library.register(message, named: "message")
         try library.register(tokens, named: "tokens")
         try library.register(audit, named: "audit")
+        try library.register(LobbyTemplates.screen, named: "lobby")
+        try library.register(LobbyTemplates.poster, named: "poster")
         return library
     }
 
@@ -70,7 +72,7 @@ enum Templates {
         .bar span { background: #3b496c; display: block; height: 100%; }
         svg.trend { width: 100%; max-width: 45rem; height: auto; }
         svg.trend .band { fill: #cfd6e4; } svg.trend .line { fill: none; stroke: #00224e; stroke-width: 2; }
-        svg.trend circle { fill: #00224e; } svg.trend line { stroke: #e1e1e1; } svg.trend text { font-size: 11px; fill: #444; }
+        svg.trend circle { fill: #00224e; } svg.trend .action-marker line { stroke: #b35c00; stroke-width: 2; stroke-dasharray: 4 3; } svg.trend .action-marker text { fill: #b35c00; } svg.trend line { stroke: #e1e1e1; } svg.trend text { font-size: 11px; fill: #444; }
         .status-bad { color: #9b1c1c; font-weight: 700; } .status-good { color: #1b5e20; } .status-unknown { color: var(--muted); }
         .exports a { margin-right: 1rem; }
         ul.alerts { padding-left: 1.2rem; } li.alert { margin: 0.3rem 0; color: var(--muted); }
@@ -132,6 +134,34 @@ enum Templates {
         <ul class="alerts">{{#alerts}}<li class="alert{{#open}} alert-open{{/open}}" data-alert="{{kind}}" data-subject="{{subject}}"><strong>{{label}}</strong> ({{subject}}): {{summary}}. <small>Opened {{opened}}; {{state}}.</small></li>{{/alerts}}</ul>
         </section>
         {{/hasAlerts}}
+        <section aria-labelledby="heading-actions" class="actions" id="actions">
+        <h2 id="heading-actions">Actions taken</h2>
+        {{^hasActions}}<p>No actions recorded yet.</p>{{/hasActions}}
+        {{#hasActions}}<p class="meta">For each action: the index in the same hours of the same weekdays for up to four weeks before and after its date (cut at yesterday and at the first presses held), with 95% intervals, and whether the change is more than noise.</p>{{/hasActions}}
+        {{#actions}}
+        <article class="action" data-action="{{actionID}}">
+        <h3><time datetime="{{actionDate}}">{{actionDate}}</time>: {{actionText}}</h3>
+        <p class="meta">{{actionHours}} · recorded by {{recordedBy}}</p>
+        <div class="scroll" tabindex="0" role="region" aria-label="Before and after {{actionDate}}">
+        <table class="data effects">
+        <thead><tr><th scope="col">Question</th><th scope="col">Before</th><th scope="col">After</th><th scope="col">Change</th></tr></thead>
+        <tbody>{{#effects}}<tr data-verdict="{{effectVerdict}}"><th scope="row">{{effectQuestion}}</th><td>{{beforeText}}</td><td>{{afterText}}</td><td class="verdict-{{effectVerdict}}">{{effectText}}</td></tr>{{/effects}}</tbody>
+        </table>
+        </div>
+        {{#actionForm}}<form method="post" action="{{removeHref}}" class="remove-action"><input type="hidden" name="csrf" value="{{formCSRF}}"><button type="submit">Remove this action</button></form>{{/actionForm}}
+        </article>
+        {{/actions}}
+        {{#actionForm}}
+        <form method="post" action="{{formAction}}" class="person record-action">
+        <h3>Record an action</h3>
+        <input type="hidden" name="csrf" value="{{formCSRF}}">
+        <label>Date <input type="date" name="date" value="{{formToday}}" required></label>
+        <label>What was done <input type="text" name="text" maxlength="280" required placeholder="A second counter opened on Monday mornings"></label>
+        <label>Hours it is about (optional) <input type="text" name="hours" placeholder="Mon 09:00-12:00"></label>
+        <button type="submit">Record the action</button>
+        </form>
+        {{/actionForm}}
+        </section>
         {{#questions}}
         <section class="question" id="question-{{key}}" data-question="{{key}}" aria-labelledby="heading-{{key}}">
         <h2 id="heading-{{key}}">{{name}}</h2>
@@ -166,13 +196,14 @@ enum Templates {
         <polygon class="band" points="{{bandPoints}}"></polygon>
         <polyline class="line" points="{{linePoints}}"></polyline>
         {{#dots}}<circle cx="{{x}}" cy="{{y}}" r="3.5"><title>{{label}}</title></circle>{{/dots}}
+        {{#markers}}<g class="action-marker"><line x1="{{markerX}}" x2="{{markerX}}" y1="10" y2="156"></line><text x="{{markerX}}" y="20" dx="3">▲</text><title>Action {{markerLabel}}</title></g>{{/markers}}
         <text x="36" y="176">{{firstDay}}</text><text x="710" y="176" text-anchor="end">{{lastDay}}</text>
         </svg>
-        <figcaption>Daily index (line) with its 95% interval (band). Days with fewer than {{minimumCount}} presses are left out.</figcaption>
+        <figcaption>Daily index (line) with its 95% interval (band). Days with fewer than {{minimumCount}} presses are left out. Vertical marks (▲) are actions taken.</figcaption>
         </figure>
         <details><summary>The daily figures as a table</summary>
-        <table class="data daily"><thead><tr><th scope="col">Date</th><th scope="col">Day</th><th scope="col" class="number">Presses</th><th scope="col" class="number">Index</th><th scope="col">95% interval</th></tr></thead>
-        <tbody>{{#days}}<tr><td>{{date}}</td><td>{{weekday}}</td><td class="number">{{count}}</td><td class="number">{{indexText}}</td><td>{{intervalText}}</td></tr>{{/days}}</tbody></table>
+        <table class="data daily"><thead><tr><th scope="col">Date</th><th scope="col">Day</th><th scope="col" class="number">Presses</th><th scope="col" class="number">Index</th><th scope="col">95% interval</th><th scope="col">Action taken</th></tr></thead>
+        <tbody>{{#days}}<tr><td>{{date}}</td><td>{{weekday}}</td><td class="number">{{count}}</td><td class="number">{{indexText}}</td><td>{{intervalText}}</td><td>{{dayActions}}</td></tr>{{/days}}</tbody></table>
         </details>
         </section>
         {{/questions}}
