@@ -3,7 +3,9 @@
 # of history through the real pipeline, then keep pressing live during opening hours. The history holds
 # patterns a manager should find: Monday mornings go wrong at Thimphu, accessibility is worse at Paro,
 # one Paro device has gone quiet (a broken button) and one Thimphu device reports a stuck line.
-# Ctrl-C stops everything.
+# Weeks before the end of the history each centre fixes its problem and records the action (a second counter on
+# Monday mornings at Thimphu, a ramp and signs at Paro), so the centre pages show a before and an after;
+# a display token opens Thimphu's public results screen. Ctrl-C stops everything.
 #
 # Environment: SMILEY_DEMO_PORT (8080), SMILEY_DEMO_STATE (.demo-state), SMILEY_DEMO_HISTORY_DAYS (91),
 # SMILEY_DEMO_LIVE_SECONDS (mean seconds between live presses per device, 20).
@@ -59,13 +61,40 @@ printf '%s\n' "${admin_password}" | "${bin}/smiley-hub" user add admin --role ad
 printf '%s\n' "${manager_password}" | "${bin}/smiley-hub" user add paro-manager --role manager --centre paro-dcrc \
     --password-stdin --state-directory "${state}/hub" >/dev/null
 api_token="$("${bin}/smiley-hub" token create admin --name demo-curl --expires 7d --state-directory "${state}/hub")"
+
+# The fixes: Thimphu's on a Monday at least five weeks ago (one week with a short history, which needs
+# 21 days or more), Paro's on the Wednesday after it, so each has weeks of presses before and after.
+fix_gap=7
+[ "${history_days}" -ge 70 ] && fix_gap=35
+fix_day="$(date -d "${fix_gap} days ago" +%F)"
+thimphu_fix="$(date -d "${fix_day} -$(($(date -d "${fix_day}" +%u) - 1)) days" +%F)"
+paro_fix="$(date -d "${thimphu_fix} +2 days" +%F)"
+thimphu_action="A second counter opens on Monday mornings"
+paro_action="A ramp at the entrance and signs to every counter"
+"${bin}/smiley-hub" action add thimphu-dcrc --state-directory "${state}/hub" --date "${thimphu_fix}" \
+    --hours "Mon 09:00-12:00" "${thimphu_action}" >/dev/null
+"${bin}/smiley-hub" action add paro-dcrc --state-directory "${state}/hub" --date "${paro_fix}" "${paro_action}" >/dev/null
+display="$("${bin}/smiley-hub" display create thimphu-dcrc --label "entrance screen" --base-url "${hub_url}" \
+    --state-directory "${state}/hub")"
+lobby_screen="$(sed -n 's/^screen: //p' <<<"${display}")"
+lobby_poster="$(sed -n 's/^poster: //p' <<<"${display}")"
 (
     umask 077
     cat >"${state}/demo-logins.json" <<JSON
 {
   "administrator": { "name": "admin", "password": "${admin_password}" },
   "manager": { "name": "paro-manager", "password": "${manager_password}", "centre": "paro-dcrc" },
-  "apiToken": "${api_token}"
+  "apiToken": "${api_token}",
+  "lobby": {
+    "screen": "${lobby_screen}",
+    "poster": "${lobby_poster}",
+    "centre": "thimphu-dcrc",
+    "centreName": "Thimphu Dzongkhag Civil Registration and Census",
+    "actions": [
+      { "centre": "thimphu-dcrc", "date": "${thimphu_fix}", "text": "${thimphu_action}", "question": "satisfaction" },
+      { "centre": "paro-dcrc", "date": "${paro_fix}", "text": "${paro_action}", "question": "accessibility" }
+    ]
+  }
 }
 JSON
 )
@@ -80,10 +109,10 @@ curl -fsS "${hub_url}/healthz" >/dev/null || { echo "the hub did not start: see 
 
 # device:centre:seed:busyness:mood:extra simulation settings (JSON members)
 devices=(
-    'thimphu-exit-1:thimphu-dcrc:11:1.0:0.3:"mondayMorningMood": -1.6,'
-    'thimphu-exit-2:thimphu-dcrc:12:0.7:-0.2:"mondayMorningMood": -1.6, "stuckLine": "GPIO13",'
-    'paro-exit-1:paro-dcrc:21:0.8:0.5:"accessibilityMood": -0.9,'
-    'paro-exit-2:paro-dcrc:22:0.4:0.4:"accessibilityMood": -0.9, "quietForHours": 72,'
+    "thimphu-exit-1:thimphu-dcrc:11:1.0:0.3:\"mondayMorningMood\": -1.6, \"mondayMorningMoodUntil\": \"${thimphu_fix}\","
+    "thimphu-exit-2:thimphu-dcrc:12:0.7:-0.2:\"mondayMorningMood\": -1.6, \"mondayMorningMoodUntil\": \"${thimphu_fix}\", \"stuckLine\": \"GPIO13\","
+    "paro-exit-1:paro-dcrc:21:0.8:0.5:\"accessibilityMood\": -0.9, \"accessibilityMoodUntil\": \"${paro_fix}\","
+    "paro-exit-2:paro-dcrc:22:0.4:0.4:\"accessibilityMood\": -0.9, \"accessibilityMoodUntil\": \"${paro_fix}\", \"quietForHours\": 72,"
 )
 for spec in "${devices[@]}"; do
     IFS=: read -r device centre seed busyness mood extra <<<"${spec}"
@@ -128,9 +157,12 @@ echo "Dashboard: ${hub_url}/"
 echo "  sign in as administrator: admin / ${admin_password}"
 echo "  sign in as manager of paro-dcrc only: paro-manager / ${manager_password}"
 for centre in thimphu-dcrc paro-dcrc; do
-    echo "  centre page: ${hub_url}/centres/${centre}?window=last-13-weeks"
+    echo "  centre page: ${hub_url}/centres/${centre}?window=last-13-weeks (actions taken: #actions)"
     echo "  heatmap: curl -H 'Authorization: Bearer ${api_token}' \\"
     echo "      '${hub_url}/api/v1/centres/${centre}/heatmap?question=satisfaction&window=last-4-weeks'"
 done
+echo "Lobby screen (public, no sign-in): ${lobby_screen}"
+echo "  printable A4 poster: ${lobby_poster}"
+echo "  weekly report: ${bin}/smiley-hub report weekly --centre thimphu-dcrc --state-directory ${state}/hub"
 echo "Logs in ${state}/logs. Press Ctrl-C to stop."
 wait "${pids[@]}"

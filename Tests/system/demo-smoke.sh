@@ -38,7 +38,7 @@ finish() {
 
 (
     cd "${root}" || exit 1
-    SMILEY_DEMO_PORT="${port}" SMILEY_DEMO_STATE="${work}/state" SMILEY_DEMO_HISTORY_DAYS="${SMILEY_SMOKE_HISTORY_DAYS:-14}" \
+    SMILEY_DEMO_PORT="${port}" SMILEY_DEMO_STATE="${work}/state" SMILEY_DEMO_HISTORY_DAYS="${SMILEY_SMOKE_HISTORY_DAYS:-21}" \
         SMILEY_DEMO_LIVE_SECONDS=2 exec scripts/demo.sh "${bin}"
 ) >"${work}/demo.out" 2>&1 &
 demo_pid=$!
@@ -109,14 +109,18 @@ hub_holds_four_devices() {
 check "the hub heard from all four devices" hub_holds_four_devices
 
 demo_patterns_show() {
-    python3 - "${hub}" "${api_token}" <<'PY'
-import json, sys, urllib.request
+    python3 - "${hub}" "${api_token}" "${logins}" <<'PY'
+import datetime, json, sys, urllib.request
 hub, token = sys.argv[1], sys.argv[2]
+fixed = {action["centre"]: action["date"] for action in json.load(open(sys.argv[3]))["lobby"]["actions"]}
 def get(path):
     request = urllib.request.Request(hub + path, headers={"Authorization": f"Bearer {token}"})
     return json.load(urllib.request.urlopen(request, timeout=20))
 def cells(centre, question):
-    return get(f"/api/v1/centres/{centre}/heatmap?question={question}&window=last-13-weeks")
+    # The history before the centres fixed their problems (the actions the demo records).
+    first = datetime.date.fromisoformat(min(fixed.values())) - datetime.timedelta(days=90)
+    last = datetime.date.fromisoformat(fixed[centre]) - datetime.timedelta(days=1)
+    return get(f"/api/v1/centres/{centre}/heatmap?question={question}&from={first}&to={last}")
 # Monday mornings are worse than other mornings at Thimphu.
 thimphu = cells("thimphu-dcrc", "satisfaction")["cells"]
 def mean(selected):
@@ -130,6 +134,46 @@ assert cells("paro-dcrc", "accessibility")["index"] + 10 < cells("thimphu-dcrc",
 PY
 }
 check "the demo's history holds its patterns (Monday mornings at Thimphu, accessibility at Paro)" demo_patterns_show
+
+actions_show_their_effect() {
+    python3 - "${hub}" "${api_token}" "${logins}" <<'PY'
+import json, re, sys, urllib.request
+hub, token = sys.argv[1], sys.argv[2]
+for action in json.load(open(sys.argv[3]))["lobby"]["actions"]:
+    request = urllib.request.Request(f"{hub}/centres/{action['centre']}", headers={"Authorization": f"Bearer {token}"})
+    page = urllib.request.urlopen(request, timeout=20).read().decode()
+    assert f'<time datetime="{action["date"]}">{action["date"]}</time>: {action["text"]}' in page, action
+    name = action["question"].capitalize()
+    row = re.search(rf'<tr data-verdict="([a-z-]+)"><th scope="row">{name}</th><td>([^<]*)</td><td>([^<]*)</td>', page)
+    assert row and row.group(1) == "better", (action, row and row.groups())
+    assert "index" in row.group(2) and "index" in row.group(3), row.groups()
+    assert '<g class="action-marker">' in page, "no mark on the trend"
+PY
+}
+check "the centre pages show the two actions with a before and an after, both better" actions_show_their_effect
+
+lobby_is_public_and_revocable() {
+    local screen token status
+    screen="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["lobby"]["screen"])' "${logins}")"
+    grep -qF "Lobby screen (public, no sign-in): ${screen}" "${work}/demo.out" || return 1
+    [ "$(curl -sS -o /dev/null -w '%{http_code}' "${screen}")" = 200 ] || return 1
+    token="$("${bin}/smiley-hub" display create paro-dcrc --label smoke --base-url "${hub}" \
+        --state-directory "${work}/state/hub" | sed -n 's/^screen: //p')"
+    [ "$(curl -sS -o /dev/null -w '%{http_code}' "${token}")" = 200 ] || return 1
+    "${bin}/smiley-hub" display revoke "$("${bin}/smiley-hub" display list paro-dcrc \
+        --state-directory "${work}/state/hub" | cut -f1 | tail -n 1)" --state-directory "${work}/state/hub" >/dev/null
+    status="$(curl -sS -o "${work}/revoked.txt" -w '%{http_code}' "${token}")"
+    [ "${status}" = 410 ] && grep -q "switched off" "${work}/revoked.txt"
+}
+check "make demo prints the lobby screen's address; a display token opens it and revoking it answers 410" \
+    lobby_is_public_and_revocable
+
+weekly_report_writes() {
+    "${bin}/smiley-hub" report weekly --centre thimphu-dcrc --state-directory "${work}/state/hub" \
+        --output "${work}/weekly.html" --text-output "${work}/weekly.txt" | grep -q "^Subject: Smiley weekly report" \
+        && grep -q "Actions taken" "${work}/weekly.txt" && grep -q "<h1" "${work}/weekly.html"
+}
+check "smiley-hub report weekly writes the HTML and plain-text report" weekly_report_writes
 
 device_faults_show() {
     local page
@@ -181,6 +225,12 @@ browser_tests_pass() {
         --logins "${logins}" "$@"
 }
 check "the dashboard's browser tests pass (Selenium, headless Chromium, axe-core)" browser_tests_pass "$@"
+
+lobby_browser_tests_pass() {
+    "${python}" "${root}/Tests/system/lobby_browser.py" --logins "${logins}" "$@"
+}
+check "the lobby screen's and poster's browser tests pass (Tibetan font, axe-core, one A4 page)" \
+    lobby_browser_tests_pass "$@"
 
 kill -INT "${demo_pid}"
 stopped_cleanly() {

@@ -50,13 +50,14 @@ public struct DemoTraffic: Sendable {
                     visits.append(
                         Visit(
                             wallClockMillis: millis,
-                            answer: answer(.satisfaction, weight: weight, shift: shift, &generator)))
+                            answer: answer(.satisfaction, weight: weight, shift: shift, at: hourStart, &generator)))
                     // About two citizens in five also answer the accessibility panel.
                     if generator.nextDouble() < 0.4 {
                         visits.append(
                             Visit(
                                 wallClockMillis: millis + 2_000 + Int64(generator.nextDouble() * 3000),
-                                answer: answer(.accessibility, weight: weight, shift: shift, &generator)))
+                                answer: answer(.accessibility, weight: weight, shift: shift, at: hourStart, &generator))
+                        )
                     }
                 }
             }
@@ -78,18 +79,31 @@ public struct DemoTraffic: Sendable {
     /// One visit at `date`, for live traffic.
     public func answer(at date: Date, _ generator: inout SplitMix64, question: Question) -> Answer {
         let hour = calendar.component(.hour, from: date)
-        return answer(question, weight: Self.hourWeights[hour] ?? 0.5, shift: moodShift(at: date), &generator)
+        return answer(
+            question, weight: Self.hourWeights[hour] ?? 0.5, shift: moodShift(at: date), at: date, &generator)
     }
 
-    /// The extra mood of Monday mornings (09:00-11:59), a pattern for managers to find.
+    /// Whether `date` falls before a local date (a fix the demo's centre made on that day).
+    func isBefore(_ date: Date, _ day: LocalDate?) -> Bool {
+        guard let day else { return true }
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return (parts.year!, parts.month!, parts.day!) < (day.year, day.month, day.day)
+    }
+
+    /// The extra mood of Monday mornings (09:00-11:59), a pattern for managers to find, until it is fixed.
     func moodShift(at date: Date) -> Double {
         let parts = calendar.dateComponents([.weekday, .hour], from: date)
-        return parts.weekday == 2 && (9...11).contains(parts.hour!) ? settings.mondayMorningMood : 0
+        guard parts.weekday == 2, (9...11).contains(parts.hour!), isBefore(date, settings.mondayMorningMoodUntil)
+        else { return 0 }
+        return settings.mondayMorningMood
     }
 
-    func answer(_ question: Question, weight: Double, shift: Double, _ generator: inout SplitMix64) -> Answer {
+    func answer(_ question: Question, weight: Double, shift: Double, at date: Date, _ generator: inout SplitMix64)
+        -> Answer
+    {
         // A score around the centre's mood, pulled down when the hour is busy (queues).
-        let mood = (question == .accessibility ? settings.accessibilityMood ?? settings.mood : settings.mood) + shift
+        let ownMood = isBefore(date, settings.accessibilityMoodUntil) ? settings.accessibilityMood : nil
+        let mood = (question == .accessibility ? ownMood ?? settings.mood : settings.mood) + shift
         let mean = 0.62 + mood * 0.2 - (weight - 0.6) * 0.35
         let draw = min(0.999, max(0, mean + (generator.nextDouble() - 0.5) * 0.9))
         let answers = question.answers
@@ -112,8 +126,12 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     public var mood: Double = 0
     /// Added to the mood on Monday mornings (09:00-11:59): negative for a centre whose Mondays go wrong.
     public var mondayMorningMood: Double = 0
+    /// From this local date on Monday mornings are ordinary (the demo's centre fixed them that day).
+    public var mondayMorningMoodUntil: LocalDate?
     /// The accessibility panel's own mood (a building hard to reach); the centre's mood when absent.
     public var accessibilityMood: Double?
+    /// From this local date on the accessibility panel has the centre's mood (the building was fixed).
+    public var accessibilityMoodUntil: LocalDate?
     /// The device stops pressing this many hours before now and stays quiet (a broken button, for the demo).
     public var quietForHours: Double = 0
     /// A line the simulated device reports as stuck in its heartbeats (a jammed button, for the demo).
@@ -133,7 +151,7 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case historyDays, liveMeanIntervalSeconds, seed, timeZone, busyness, mood, mondayMorningMood, accessibilityMood
-        case quietForHours, stuckLine
+        case quietForHours, stuckLine, mondayMorningMoodUntil, accessibilityMoodUntil
     }
 
     public init(from decoder: any Decoder) throws {
@@ -148,6 +166,8 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
         accessibilityMood = try container.decodeIfPresent(Double.self, forKey: .accessibilityMood)
         quietForHours = try container.decodeIfPresent(Double.self, forKey: .quietForHours) ?? 0
         stuckLine = try container.decodeIfPresent(String.self, forKey: .stuckLine)
+        mondayMorningMoodUntil = try container.decodeIfPresent(LocalDate.self, forKey: .mondayMorningMoodUntil)
+        accessibilityMoodUntil = try container.decodeIfPresent(LocalDate.self, forKey: .accessibilityMoodUntil)
         guard (0...8_784).contains(quietForHours) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .quietForHours, in: container,
