@@ -136,8 +136,6 @@ try:
         pdf = base64.b64decode(driver.print_page(print_options))
         pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
         assert pdf.startswith(b"%PDF") and pages == 1, f"{pages} pages"
-        if screenshots:
-            open(f"{screenshots}/poster.pdf", "wb").write(pdf)
 
     if screenshots:
         driver.set_window_size(1920, 1080)

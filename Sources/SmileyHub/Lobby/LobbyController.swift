@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Mustache
@@ -18,12 +19,19 @@ struct LobbyController: Sendable {
 
     static let fontPath = "/display-font/uchen.ttf"
 
-    /// Pages that load nothing from anywhere else; the token in the address is not sent on as a referrer.
+    /// Pages that load nothing from anywhere else and run no script but the refresh (by its hash); the token
+    /// in the address is not sent on as a referrer.
     static let headers: HTTPFields = [
         .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; base-uri 'none'",
+        .contentSecurityPolicy:
+            "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; connect-src 'self'; base-uri 'none'; "
+            + "script-src '\(scriptHash)'",
         .init("Referrer-Policy")!: "no-referrer",
     ]
+
+    /// The CSP source of the refresh script: `sha256-` and the base64 of its SHA-256.
+    static let scriptHash =
+        "sha256-" + Data(SHA256.hash(data: Data(LobbyTemplates.refreshScript.utf8))).base64EncodedString()
 
     func addRoutes(to router: some RouterMethods<Context>) {
         router.get("display/{token}", use: screen)

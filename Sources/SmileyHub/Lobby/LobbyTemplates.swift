@@ -3,8 +3,27 @@
 enum LobbyTemplates {
     static let fontFace = #"""
         @font-face { font-family: "DDC Uchen"; src: url("{{fontHref}}") format("truetype"); font-display: swap; }
-        [lang="dz"] { font-family: "DDC Uchen", "Jomolhari", "Noto Serif Tibetan", serif; line-height: 1.6; }
+        [lang="dz"] { font-family: "DDC Uchen", "Jomolhari", "Noto Serif Tibetan", serif; line-height: 1.35; font-size: 1.15em; }
+        h1 [lang="dz"] { font-size: 0.9em; }
         """#
+
+    /// Reloads the screen every `data-refresh-seconds`, but only once the hub answers: a screen left on
+    /// while the hub restarts keeps its last figures instead of showing an error page. A revoked or
+    /// unknown address reloads too, to show its plain message. Its hash is in the page's CSP.
+    static let refreshScript = """
+        (function () {
+          var seconds = Number(document.body.getAttribute("data-refresh-seconds")) || 300;
+          function again() {
+            fetch(location.href, { cache: "no-store" })
+              .then(function (response) {
+                if (response.ok || response.status === 404 || response.status === 410) location.reload();
+                else setTimeout(again, seconds * 1000);
+              })
+              .catch(function () { setTimeout(again, seconds * 1000); });
+          }
+          setTimeout(again, seconds * 1000);
+        })();
+        """
 
     static let screen = #"""
         <!doctype html>
@@ -12,37 +31,36 @@ enum LobbyTemplates {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta http-equiv="refresh" content="{{refreshSeconds}}">
         <title>{{title}}: results · Smiley</title>
         <style>
         \#(fontFace)
         * { box-sizing: border-box; }
-        html { font-size: clamp(18px, 2.2vw, 40px); }
+        html { font-size: clamp(16px, 1.45vw, 34px); }
         body { margin: 0; background: #00224e; color: #ffffff; font-family: system-ui, "DejaVu Sans", sans-serif; line-height: 1.3; }
-        main { padding: 1.2rem 2rem; }
-        h1 { font-size: 2.2rem; margin: 0 0 0.2rem; }
+        main { padding: 0.8rem 1.6rem; }
+        h1 { font-size: 1.7rem; margin: 0 0 0.2rem; line-height: 1.15; }
         .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 2rem; align-items: baseline; }
-        .week { font-size: 1.1rem; color: #e8edf5; margin: 0 0 1rem; }
-        .figures { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
-        .figure { background: #0d3266; border-radius: 0.6rem; padding: 1rem 1.2rem; }
-        .figure h2 { font-size: 1.3rem; margin: 0 0 0.4rem; font-weight: 600; }
+        .week { font-size: 1rem; color: #e8edf5; margin: 0 0 0.8rem; }
+        .figures { display: grid; grid-template-columns: 1fr 1fr; gap: 1.2rem; }
+        .figure { background: #0d3266; border-radius: 0.6rem; padding: 0.7rem 1.1rem; }
+        .figure h2 { font-size: 1.15rem; margin: 0 0 0.3rem; font-weight: 600; }
         .figure h2 span { display: block; }
-        .number { font-size: 5rem; font-weight: 800; line-height: 1; margin: 0.2rem 0; font-variant-numeric: tabular-nums; }
-        .number span[lang="dz"] { font-size: 3.4rem; margin-left: 1.2rem; color: #fee838; font-weight: 400; }
-        .small { font-size: 1rem; margin: 0.2rem 0; }
-        .trend { font-size: 1.1rem; font-weight: 700; margin: 0.5rem 0 0; padding: 0.2rem 0.5rem; display: inline-block; border-radius: 0.3rem; }
+        .number { font-size: 3.6rem; font-weight: 800; line-height: 1; margin: 0.1rem 0; font-variant-numeric: tabular-nums; }
+        .number span[lang="dz"] { font-size: 2.6rem; margin-left: 1.2rem; color: #fee838; font-weight: 400; }
+        .small { font-size: 0.95rem; margin: 0.1rem 0; }
+        .trend { font-size: 1rem; font-weight: 700; margin: 0.3rem 0 0; padding: 0.15rem 0.5rem; display: inline-block; border-radius: 0.3rem; }
         .trend-better { background: #fee838; color: #00224e; } .trend-better::before { content: "▲ "; }
         .trend-worse { background: #ffffff; color: #00224e; } .trend-worse::before { content: "▼ "; }
         .trend-same, .trend-few { background: #2a4a7a; color: #ffffff; }
-        h2.deeds { font-size: 1.5rem; margin: 1.4rem 0 0.5rem; }
+        h2.deeds { font-size: 1.25rem; margin: 1rem 0 0.4rem; }
         ul.deeds { list-style: none; padding: 0; margin: 0; }
-        ul.deeds li { background: #0d3266; border-left: 0.4rem solid #fee838; padding: 0.5rem 1rem; margin: 0 0 0.6rem; }
-        .deed-text { font-size: 1.3rem; font-weight: 700; margin: 0.1rem 0; }
-        footer { margin-top: 1rem; font-size: 0.9rem; color: #e8edf5; }
+        ul.deeds li { background: #0d3266; border-left: 0.4rem solid #fee838; padding: 0.3rem 1rem; margin: 0 0 0.5rem; }
+        .deed-text { font-size: 1.15rem; font-weight: 700; margin: 0.1rem 0; }
+        footer { margin-top: 0.8rem; font-size: 0.85rem; color: #e8edf5; }
         footer a { color: #ffffff; }
         </style>
         </head>
-        <body>
+        <body data-refresh-seconds="{{refreshSeconds}}">
         <main>
         <h1 class="pair"><span>{{centreName}}</span><span lang="dz">{{dz.heading}}</span></h1>
         <p class="week pair"><span>{{weekEnglish}}</span><span lang="dz">{{weekDzongkha}}</span></p>
@@ -67,6 +85,7 @@ enum LobbyTemplates {
         </li>{{/deeds}}</ul>{{/hasDeeds}}
         <footer class="pair"><span>Thank you for pressing a button on your way out: your answers help us serve you better.</span><span lang="dz">{{dz.thanks}}</span></footer>
         </main>
+        <script>\#(refreshScript)</script>
         </body>
         </html>
         """#
