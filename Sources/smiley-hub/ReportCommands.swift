@@ -13,8 +13,9 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a centre's weekly report (HTML e-mail body and plain text).",
             discussion: """
-                Without --week, the latest week whose report is due (its last opening hour is over, in the
+                Without --week, the latest week whose report is due (its last opening hour is over, in the \
                 centre's zone). Prints the subject and the plain text unless --output or --text-output is given.
+
                 Example: smiley-hub report weekly --centre paro-dcrc --week 2026-11-16 --output paro.html
                 """)
         @OptionGroup var state: StateOptions
