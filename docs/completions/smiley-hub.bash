@@ -173,13 +173,13 @@ _smiley-hub() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|centre|group|device|enroll|import|user|token|audit|help)
+    serve|centre|group|device|enroll|import|user|token|audit|alert|help)
         # Offer subcommand argument completions
         "_smiley-hub_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit alert help' -- "${cur}"))
         ;;
     esac
 }
@@ -187,8 +187,8 @@ _smiley-hub() {
 _smiley-hub_serve() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
-    repeating_options=()
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout)
+    repeating_options=(--alert-mail-to)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --alert-interval --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -221,6 +221,42 @@ _smiley-hub_serve() {
         return
         ;;
     '--request-timeout')
+        return
+        ;;
+    '--alert-interval')
+        return
+        ;;
+    '--alert-webhook-url')
+        return
+        ;;
+    '--alert-webhook-secret-file')
+        return
+        ;;
+    '--smtp-host')
+        return
+        ;;
+    '--smtp-port')
+        return
+        ;;
+    '--smtp-from')
+        return
+        ;;
+    '--smtp-user')
+        return
+        ;;
+    '--smtp-password-file')
+        return
+        ;;
+    '--smtp-security')
+        return
+        ;;
+    '--smtp-ca-file')
+        return
+        ;;
+    '--alert-mail-to')
+        return
+        ;;
+    '--hub-url')
         return
         ;;
     esac
@@ -508,13 +544,13 @@ _smiley-hub_user() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|grant|revoke|remove|reset-password|totp)
+    add|list|grant|revoke|remove|reset-password|totp|email)
         # Offer subcommand argument completions
         "_smiley-hub_user_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list grant revoke remove reset-password totp' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list grant revoke remove reset-password totp email' -- "${cur}"))
         ;;
     esac
 }
@@ -663,6 +699,21 @@ _smiley-hub_user_totp() {
     esac
 }
 
+_smiley-hub_user_email() {
+    repeating_flags=()
+    non_repeating_flags=(--none -h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
 _smiley-hub_token() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
@@ -750,6 +801,149 @@ _smiley-hub_audit() {
         return
         ;;
     '--limit')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|acknowledge|rules|set|reset|deliveries|retry)
+        # Offer subcommand argument completions
+        "_smiley-hub_alert_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list acknowledge rules set reset deliveries retry' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smiley-hub_alert_list() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --centre --limit)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--centre')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_acknowledge() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --comment)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--comment')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_rules() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_set() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_reset() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_deliveries() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --centre --limit)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--centre')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_retry() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
         return
         ;;
     esac

@@ -23,9 +23,9 @@ public struct WebhookConfiguration: Sendable {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
             url.host?.isEmpty == false
         else {
-            throw DeliveryConfigurationError(message: "--webhook-url '\(text)' is not an http:// or https:// URL")
+            throw DeliveryConfigurationError(message: "--alert-webhook-url '\(text)' is not an http:// or https:// URL")
         }
-        let secret = try DeliveryConfigurationError.readSecret(secretFile, option: "--webhook-secret-file")
+        let secret = try DeliveryConfigurationError.readSecret(secretFile, option: "--alert-webhook-secret-file")
         guard secret.utf8.count >= 16 else {
             throw DeliveryConfigurationError(
                 message: "the webhook secret in \(secretFile) is \(secret.utf8.count) bytes; use at least 16")
