@@ -175,6 +175,16 @@ import Testing
         } catch let error as SMTPError {
             #expect(error.step == "connect" && error.problem.contains("localhost:\(closed.port)"), "\(error)")
         }
+        // A server that never answers: the step's timeout ends the wait and names the step.
+        var mute = Self.configuration(peers, caFile: peers.caFile).smtp!
+        mute.port = peers.silentPort
+        mute.stepTimeout = .milliseconds(300)
+        do {
+            try await SMTPClient(configuration: mute).send(message)
+            Issue.record("a silent server accepted mail")
+        } catch let error as SMTPError {
+            #expect(error.description == "SMTP greeting failed: no reply within 0.3 seconds", "\(error)")
+        }
         #expect(peers.mails.isEmpty)
 
         // Through the outbox: the failure is kept with its attempt count and next attempt.

@@ -12,6 +12,8 @@ struct DeliveryPeers {
     let directory: String
     let smtpPort: Int
     let httpPort: Int
+    /// Accepts connections and never answers.
+    let silentPort: Int
     let process: Process
     let input: Pipe
 
@@ -83,9 +85,10 @@ struct DeliveryPeers {
             line += chunk
         }
         guard let ports = try JSONSerialization.jsonObject(with: line) as? [String: Int], let smtp = ports["smtp"],
-            let http = ports["http"]
+            let http = ports["http"], let silent = ports["silent"]
         else { throw Failure(description: "delivery_peers.py said \(String(decoding: line, as: UTF8.self))") }
-        return DeliveryPeers(directory: directory, smtpPort: smtp, httpPort: http, process: process, input: input)
+        return DeliveryPeers(
+            directory: directory, smtpPort: smtp, httpPort: http, silentPort: silent, process: process, input: input)
     }
 
     func stop() {

@@ -3,7 +3,7 @@ webhook receiver that answers 500 to the first POST (unless told to accept) and 
 (the receiver verifies the HMAC itself) and appends it as one JSON line to mail.jsonl / hooks.jsonl in WORKDIR.
 
 Usage: delivery_peers.py WORKDIR CERT KEY USER PASSWORD SECRET [fail-first|accept]
-Prints one line {"smtp": port, "http": port} when both listen; stops when its standard input closes.
+Prints one line {"smtp": port, "http": port, "silent": port} when they listen (the last never answers); stops when its standard input closes.
 """
 
 import email
@@ -106,7 +106,23 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
 threading.Thread(target=server.serve_forever, daemon=True).start()
-print(json.dumps({"smtp": smtp_port, "http": server.server_address[1]}), flush=True)
+
+# A server that accepts connections and never says a word: for the client's step timeouts.
+silent = socket.socket()
+silent.bind(("127.0.0.1", 0))
+silent.listen(8)
+held = []
+
+
+def hold():
+    while True:
+        connection, _ = silent.accept()
+        held.append(connection)
+
+
+threading.Thread(target=hold, daemon=True).start()
+print(json.dumps({"smtp": smtp_port, "http": server.server_address[1], "silent": silent.getsockname()[1]}),
+      flush=True)
 sys.stdin.read()
 server.shutdown()
 controller.stop()
