@@ -13,7 +13,9 @@ build: deps
 demo: build
 	@scripts/demo.sh "$(BIN)"
 
+# The alert delivery tests talk to a real SMTP server (aiosmtpd) from the Python environment.
 unit-tests: build
+	@scripts/python-env.sh >/dev/null
 	$(SWIFT) test --skip-build
 
 system-tests: build

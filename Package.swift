@@ -81,6 +81,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // The lobby screen's Dzongkha words, in one file a native speaker can correct (LobbyStrings).
             resources: [.copy("Resources/dz.json")],

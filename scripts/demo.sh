@@ -2,7 +2,8 @@
 # Starts a hub on SQLite and four simulated devices in two centres. The devices first replay 13 weeks
 # of history through the real pipeline, then keep pressing live during opening hours. The history holds
 # patterns a manager should find: Monday mornings go wrong at Thimphu, accessibility is worse at Paro,
-# one Paro device has gone quiet (a broken button) and one Thimphu device reports a stuck line.
+# one Paro device has gone quiet (a broken button) and one Thimphu device reports a stuck line; both raise
+# alerts, and the stuck line's is acknowledged.
 # Weeks before the end of the history each centre fixes its problem and records the action (a second counter on
 # Monday mornings at Thimphu, a ramp and signs at Paro), so the centre pages show a before and an after;
 # a display token opens Thimphu's public results screen. Ctrl-C stops everything.
@@ -99,7 +100,8 @@ lobby_poster="$(sed -n 's/^poster: //p' <<<"${display}")"
 JSON
 )
 
-"${bin}/smiley-hub" serve --state-directory "${state}/hub" --port "${port}" >"${state}/logs/hub.log" 2>&1 &
+"${bin}/smiley-hub" serve --state-directory "${state}/hub" --port "${port}" --alert-interval 10 \
+    >"${state}/logs/hub.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
     curl -fsS "${hub_url}/healthz" >/dev/null 2>&1 && break
@@ -153,6 +155,29 @@ for spec in "${devices[@]}"; do
     done
 done
 
+# Alerts (evaluated every 10 s here): the stuck line at Thimphu is acknowledged by its technician; the silent
+# Paro device stays open.
+echo "waiting for the hub's alerts..."
+alert_id=""
+for _ in $(seq 1 90); do
+    alert_id="$("${bin}/smiley-hub" alert list --centre thimphu-dcrc --state-directory "${state}/hub" |
+        awk -F'\t' '$3 == "stuck-line" && $6 == "OPEN" { print $1; exit }')"
+    [ -n "${alert_id}" ] && break
+    sleep 1
+done
+if [ -n "${alert_id}" ]; then
+    "${bin}/smiley-hub" alert acknowledge "${alert_id}" --state-directory "${state}/hub" \
+        --comment "Technician booked for tomorrow morning to replace the GPIO13 button" >/dev/null
+else
+    echo "no stuck-line alert appeared: see ${state}/logs/hub.log" >&2
+fi
+# The silent Paro device (no press for 72 hours, with history enough to show it) opens in the same evaluations.
+for _ in $(seq 1 30); do
+    "${bin}/smiley-hub" alert list --centre paro-dcrc --state-directory "${state}/hub" |
+        awk -F'\t' '$3 == "silent-device" && $6 == "OPEN" { found = 1 } END { exit !found }' && break
+    sleep 1
+done
+
 echo "Dashboard: ${hub_url}/"
 echo "  sign in as administrator: admin / ${admin_password}"
 echo "  sign in as manager of paro-dcrc only: paro-manager / ${manager_password}"
@@ -164,5 +189,7 @@ done
 echo "Lobby screen (public, no sign-in): ${lobby_screen}"
 echo "  printable A4 poster: ${lobby_poster}"
 echo "  weekly report: ${bin}/smiley-hub report weekly --centre thimphu-dcrc --state-directory ${state}/hub"
+echo "Alerts (one acknowledged, the others open; acknowledge on a centre page or with the CLI):"
+"${bin}/smiley-hub" alert list --state-directory "${state}/hub" | sed 's/^/  /'
 echo "Logs in ${state}/logs. Press Ctrl-C to stop."
 wait "${pids[@]}"

@@ -103,7 +103,28 @@ struct UserCommand: AsyncParsableCommand {
             viewer (named centres or groups; pages and heatmaps only). There is no sign-up on the web.
             Example: smiley-hub user add dorji --role manager --centre thimphu-dcrc
             """,
-        subcommands: [Add.self, List.self, Grant.self, Revoke.self, Remove.self, ResetPassword.self, TOTPCommand.self])
+        subcommands: [
+            Add.self, List.self, Grant.self, Revoke.self, Remove.self, ResetPassword.self, TOTPCommand.self,
+            Email.self,
+        ])
+
+    struct Email: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or clear a person's e-mail address: managers receive their centres' alerts there.",
+            discussion: "Example: smiley-hub user email dorji dorji@example.bt; smiley-hub user email dorji --none")
+        @OptionGroup var state: StateOptions
+        @Argument(help: "User name.") var name: String
+        @Argument(help: "E-mail address.") var address: String?
+        @Flag(help: "Clear the address.") var none = false
+
+        func run() async throws {
+            guard (address == nil) == none else { throw ValidationError("give an address or --none, not both") }
+            try await refusing {
+                try state.open().setEmail(address, of: name, by: commandLineActor, nowMillis: nowMillis())
+                print("\(name): \(address.map { "e-mail \($0)" } ?? "no e-mail")")
+            }
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -13,7 +13,7 @@ struct SmileyHubCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, CentreCommand.self, GroupCommand.self, DeviceCommand.self, Enroll.self, Import.self,
             UserCommand.self, TokenCommand.self, AuditCommand.self, ActionCommand.self, ReportCommand.self,
-            DisplayCommand.self,
+            DisplayCommand.self, AlertCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -51,6 +51,8 @@ struct Serve: AsyncParsableCommand {
     )
     var lobbyStrings: String?
     @Option(help: "Seconds between the lobby screen's reloads.") var lobbyRefresh = 300
+    @Option(help: "Seconds between evaluations of the alert rules.") var alertInterval = 60
+    @OptionGroup(title: "Alert delivery") var delivery: DeliveryOptions
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -69,7 +71,11 @@ struct Serve: AsyncParsableCommand {
                 maximumConnections: maximumConnections, idleTimeout: .seconds(idleTimeout),
                 requestTimeout: .seconds(requestTimeout)),
             minimumCellCount: minimumCount,
-            lobby: LobbySettings(fontPath: lobbyFont, stringsPath: lobbyStrings, refreshSeconds: lobbyRefresh))
+            lobby: LobbySettings(fontPath: lobbyFont, stringsPath: lobbyStrings, refreshSeconds: lobbyRefresh),
+            delivery: try delivery.configuration(), alertInterval: .seconds(alertInterval))
+        guard (5...3600).contains(alertInterval) else {
+            throw ValidationError("--alert-interval must be 5 to 3600 seconds, got \(alertInterval)")
+        }
         guard minimumCount >= 1 else {
             throw ValidationError("--minimum-count must be at least 1, got \(minimumCount)")
         }
@@ -371,5 +377,78 @@ struct Import: AsyncParsableCommand {
             // The message may quote the file, which anyone could have written.
             throw ValidationError(TerminalText.neutralised(error.description))
         }
+    }
+}
+
+/// Where alerts go besides the pages. Secrets come from files, never from the command line.
+struct DeliveryOptions: ParsableArguments {
+    @Option(help: "POST each new alert as signed JSON to this http(s) URL (docs/alerts.md).")
+    var alertWebhookUrl: String?
+    @Option(help: "File holding the webhook's HMAC-SHA256 secret (at least 16 bytes).")
+    var alertWebhookSecretFile: String?
+    @Option(help: "Mail each new alert to the centre's managers through this SMTP server.") var smtpHost: String?
+    @Option(help: "SMTP port.") var smtpPort = 587
+    @Option(help: "Sender address of alert mail.") var smtpFrom: String?
+    @Option(help: "SMTP user name (AUTH PLAIN, only after STARTTLS).") var smtpUser: String?
+    @Option(help: "File holding the SMTP password.") var smtpPasswordFile: String?
+    @Option(help: "starttls (required) or none (a relay on this machine, no password).") var smtpSecurity = "starttls"
+    @Option(help: "PEM file of the certificate authorities trusted for STARTTLS (default: the system's).")
+    var smtpCaFile: String?
+    @Option(help: "An address that receives every centre's alert mail too; repeat for several.")
+    var alertMailTo: [String] = []
+    @Option(help: "The hub's address as managers reach it, for links in alert notifications.") var hubUrl: String?
+
+    func configuration() throws -> DeliveryConfiguration? {
+        var configuration = DeliveryConfiguration(hubURL: hubUrl)
+        do {
+            switch (alertWebhookUrl, alertWebhookSecretFile) {
+            case (nil, nil): break
+            case (let url?, let file?):
+                configuration.webhook = try WebhookConfiguration.load(url: url, secretFile: file)
+            default: throw ValidationError("--alert-webhook-url and --alert-webhook-secret-file go together")
+            }
+        } catch let error as DeliveryConfigurationError {
+            throw ValidationError(error.description)
+        }
+        if let host = smtpHost {
+            guard let from = smtpFrom, MailAddress.isValid(from) else {
+                throw ValidationError("--smtp-host needs --smtp-from with the sender's e-mail address")
+            }
+            guard let security = SMTPConfiguration.Security(rawValue: smtpSecurity) else {
+                throw ValidationError("--smtp-security '\(smtpSecurity)': expected starttls or none")
+            }
+            guard (1...65535).contains(smtpPort) else { throw ValidationError("--smtp-port must be 1 to 65535") }
+            guard (smtpUser == nil) == (smtpPasswordFile == nil) else {
+                throw ValidationError("--smtp-user and --smtp-password-file go together")
+            }
+            if smtpUser != nil && security == .none {
+                throw ValidationError("--smtp-user needs --smtp-security starttls: a password is never sent in clear")
+            }
+            var password: String?
+            if let file = smtpPasswordFile {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ValidationError("--smtp-password-file \(file): cannot read the file")
+                }
+                password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+                guard password?.isEmpty == false else {
+                    throw ValidationError("--smtp-password-file \(file): the file is empty")
+                }
+            }
+            if let caFile = smtpCaFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                throw ValidationError("--smtp-ca-file \(caFile): cannot read the file")
+            }
+            configuration.smtp = SMTPConfiguration(
+                host: host, port: smtpPort, from: from, security: security, user: smtpUser, password: password,
+                caFile: smtpCaFile)
+        } else if smtpFrom != nil || smtpUser != nil || smtpPasswordFile != nil || smtpCaFile != nil
+            || !alertMailTo.isEmpty
+        {
+            throw ValidationError("the --smtp-* and --alert-mail-to options need --smtp-host")
+        }
+        for address in alertMailTo where !MailAddress.isValid(address) {
+            throw ValidationError("--alert-mail-to '\(address)' is not an e-mail address")
+        }
+        configuration.extraRecipients = alertMailTo
+        return configuration.channels.isEmpty ? nil : configuration
     }
 }

@@ -68,3 +68,88 @@ import Testing
         #expect(try hub.database.openAlerts().filter { $0.kind == .deviceOffline }.isEmpty)
     }
 }
+
+@Suite struct DriftAndClockAlertTests {
+    /// Seven days (18-24 November) of 20 "happy" answers each: p̄ = 2/3 on the 0...1 scale.
+    func hubWithAWeekOfHappyAnswers() throws -> ReadSideFixture {
+        var hub = try ReadSideFixture()
+        for day in 18...24 { try hub.press(.happy, 20, on: (2026, 11, day), at: 10) }
+        return hub
+    }
+
+    func drift(_ hub: ReadSideFixture) throws -> StoredAlert? {
+        try hub.database.openAlerts().first { $0.kind == .drift && $0.subject == "satisfaction" }
+    }
+
+    @Test func aDayOfTenVeryUnhappyAnswersLiesBelowTheLowerLimitUntilTheDayRecovers() throws {
+        var hub = try hubWithAWeekOfHappyAnswers()
+        try hub.press(.veryUnhappy, 10, on: (2026, 11, 25), at: 9)
+        let evaluator = AlertEvaluator(database: hub.database)
+        // n = 10: σ = √(⅔·⅓/10) = 0.14907, 3σ = 0.44721; lower limit ⅔ − 0.44721 = 0.21946; today's p = 0.
+        try evaluator.evaluate(nowMillis: ReadSideFixture.thimphu(2026, 11, 25, 10, 0))
+        let alert = try #require(try drift(hub))
+        let evidence = alert.state.evidence
+        #expect(evidence.answers == 10 && evidence.negative == 10 && evidence.index == 0)
+        #expect(abs((evidence.centreLine ?? 0) - 66.667) < 0.001)
+        #expect(abs((evidence.lowerLimit ?? 0) - 21.946) < 0.001 && evidence.upperLimit == 100)
+        #expect(evidence.fromMillis == ReadSideFixture.thimphu(2026, 11, 25, 0, 0))
+        #expect(evidence.summary == "today's satisfaction index 0 from 10 answers is below the limits 22–100 around 67")
+        // 20 "happy" answers later in the day: p = (20·⅔)/30 = 0.4444, n = 30, σ = 0.08607, lower limit
+        // ⅔ − 0.25820 = 0.40846 < 0.4444: inside the limits, the alert resolves itself.
+        try hub.press(.happy, 20, on: (2026, 11, 25), at: 11)
+        try evaluator.evaluate(nowMillis: ReadSideFixture.thimphu(2026, 11, 25, 12, 0))
+        #expect(try drift(hub) == nil)
+        let history = try hub.database.alertHistory(centre: ReadSideFixture.centre).filter { $0.kind == .drift }
+        #expect(history.count == 1 && history[0].state.resolvedMillis == ReadSideFixture.thimphu(2026, 11, 25, 12, 0))
+    }
+
+    @Test func twoVeryUnhappyAnswersAreTooFewForDrift() throws {
+        var hub = try hubWithAWeekOfHappyAnswers()
+        // n = 2: σ = √(⅔·⅓/2) = ⅓, 3σ = 1: the lower limit is 0 and p = 0 is not below it.
+        try hub.press(.veryUnhappy, 2, on: (2026, 11, 25), at: 9)
+        try AlertEvaluator(database: hub.database).evaluate(nowMillis: ReadSideFixture.thimphu(2026, 11, 25, 10, 0))
+        #expect(try drift(hub) == nil)
+    }
+
+    @Test func sixDaysOfHistoryAreNotEnoughForDrift() throws {
+        var hub = try ReadSideFixture()
+        for day in 19...24 { try hub.press(.happy, 20, on: (2026, 11, day), at: 10) }
+        try hub.press(.veryUnhappy, 10, on: (2026, 11, 25), at: 9)
+        try AlertEvaluator(database: hub.database).evaluate(nowMillis: ReadSideFixture.thimphu(2026, 11, 25, 10, 0))
+        #expect(try drift(hub) == nil)
+    }
+
+    @Test func aClockUnsynchronisedForADayOpensAnAlertThatResolvesWhenItSynchronises() throws {
+        let hub = try ReadSideFixture()
+        let evaluator = AlertEvaluator(database: hub.database)
+        func heartbeat(at millis: Int64, synchronised: Bool) throws {
+            try hub.database.recordHeartbeat(
+                Heartbeat(
+                    device: ReadSideFixture.device, centre: ReadSideFixture.centre, firmwareVersion: "t",
+                    uptimeSeconds: 1, backlog: 0, oldestUnsentMillis: nil, lastPressMillis: nil,
+                    clock: ClockSample(
+                        boot: "hb", monotonicNanos: 1_000_000_000, wallClockMillis: millis, synchronised: synchronised),
+                    stuckLines: [], lostGPIOEvents: 0, freeDiskBytes: 1 << 30, storageWarning: nil),
+                receivedMillis: millis)
+        }
+        func clockAlerts() throws -> [StoredAlert] {
+            try hub.database.openAlerts().filter { $0.kind == .clockUnsynchronised }
+        }
+        let first = ReadSideFixture.thimphu(2026, 11, 24, 9, 0)
+        try heartbeat(at: first, synchronised: false)
+        try heartbeat(at: first + 12 * 3_600_000, synchronised: false)
+        // 23 h 59 min after the first unsynchronised heartbeat: not yet a day.
+        try evaluator.evaluate(nowMillis: first + 24 * 3_600_000 - 60_000)
+        #expect(try clockAlerts().isEmpty)
+        try heartbeat(at: first + 24 * 3_600_000 - 30_000, synchronised: false)
+        try evaluator.evaluate(nowMillis: first + 24 * 3_600_000)
+        let alert = try #require(try clockAlerts().first)
+        #expect(alert.subject == "paro-exit-1" && alert.state.evidence.fromMillis == first)
+        #expect(alert.state.evidence.summary.hasPrefix("paro-exit-1's clock has not been synchronised for 24 hours"))
+        // The clock synchronises: the next evaluation resolves the alert.
+        try heartbeat(at: first + 25 * 3_600_000, synchronised: true)
+        try evaluator.evaluate(nowMillis: first + 25 * 3_600_000 + 60_000)
+        #expect(try clockAlerts().isEmpty)
+        #expect(try hub.database.clockUnsynchronisedSince(ReadSideFixture.device) == nil)
+    }
+}

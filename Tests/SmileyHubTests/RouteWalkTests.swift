@@ -30,6 +30,8 @@ import Testing
         case display
         /// The lobby screen's font: public.
         case font
+        /// The centre page's alert forms (acknowledge, rules): managers and administrators, with the session's CSRF.
+        case alertForm
     }
 
     static let routes: [String: Kind] = [
@@ -42,6 +44,7 @@ import Testing
         "GET /account/tokens": .tokenPage, "POST /account/tokens": .tokenForm,
         "POST /account/tokens/{id}/revoke": .tokenForm,
         "GET /admin/audit": .adminPage,
+        "POST /centres/{centre}/alerts/{id}/acknowledge": .alertForm, "POST /centres/{centre}/alert-rules": .alertForm,
         "GET /api/v1/centres": .api, "GET /api/v1/centres/{centre}/heatmap": .api,
         "GET /api/v1/centres/{centre}/export": .export, "GET /api/v1/export": .export,
         "POST /centres/{centre}/actions": .actionForm, "POST /centres/{centre}/actions/{id}/remove": .actionForm,
@@ -164,6 +167,10 @@ import Testing
             if kind == .tokenForm { return [403] }
             if !visible { return [404] }
             return route == "GET /events" ? [503] : [200]
+        case .alertForm:
+            // The walk sends no CSRF token: refused after the scope check, like a centre that does not exist.
+            guard signedIn else { return [303] }
+            return visible ? [403] : [404]
         case .api, .export:
             guard signedIn else { return [401] }
             if !visible { return [404] }

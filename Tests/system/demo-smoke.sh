@@ -184,6 +184,16 @@ device_faults_show() {
 }
 check "the centre pages show the stuck line and the silent device" device_faults_show
 
+alerts_show() {
+    local page
+    page="$(curl -fsS -H "${authorization}" "${hub}/centres/thimphu-dcrc")" &&
+        [[ "${page}" == *'data-alert="stuck-line" data-subject="thimphu-exit-2"'*'data-state="acknowledged"'* ]] &&
+        [[ "${page}" == *"Technician booked for tomorrow morning"* ]] || return 1
+    page="$(curl -fsS -H "${authorization}" "${hub}/centres/paro-dcrc")" &&
+        [[ "${page}" == *'data-alert="silent-device" data-subject="paro-exit-2"'*'data-state="open"'* ]]
+}
+check "the demo shows an acknowledged alert (stuck line) and an open one (silent device)" alerts_show
+
 bad_input_is_named() {
     local answer token
     token="$(cat "${work}/state/thimphu-exit-1/device-token")"

@@ -173,13 +173,13 @@ _smiley-hub() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|centre|group|device|enroll|import|user|token|audit|action|report|display|help)
+    serve|centre|group|device|enroll|import|user|token|audit|alert|help)
         # Offer subcommand argument completions
         "_smiley-hub_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit action report display help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit alert help' -- "${cur}"))
         ;;
     esac
 }
@@ -187,8 +187,8 @@ _smiley-hub() {
 _smiley-hub_serve() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
-    repeating_options=()
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --lobby-font --lobby-strings --lobby-refresh)
+    repeating_options=(--alert-mail-to)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --alert-interval --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -223,13 +223,40 @@ _smiley-hub_serve() {
     '--request-timeout')
         return
         ;;
-    '--lobby-font')
+    '--alert-interval')
         return
         ;;
-    '--lobby-strings')
+    '--alert-webhook-url')
         return
         ;;
-    '--lobby-refresh')
+    '--alert-webhook-secret-file')
+        return
+        ;;
+    '--smtp-host')
+        return
+        ;;
+    '--smtp-port')
+        return
+        ;;
+    '--smtp-from')
+        return
+        ;;
+    '--smtp-user')
+        return
+        ;;
+    '--smtp-password-file')
+        return
+        ;;
+    '--smtp-security')
+        return
+        ;;
+    '--smtp-ca-file')
+        return
+        ;;
+    '--alert-mail-to')
+        return
+        ;;
+    '--hub-url')
         return
         ;;
     esac
@@ -517,13 +544,13 @@ _smiley-hub_user() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|grant|revoke|remove|reset-password|totp)
+    add|list|grant|revoke|remove|reset-password|totp|email)
         # Offer subcommand argument completions
         "_smiley-hub_user_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list grant revoke remove reset-password totp' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'add list grant revoke remove reset-password totp email' -- "${cur}"))
         ;;
     esac
 }
@@ -672,6 +699,21 @@ _smiley-hub_user_totp() {
     esac
 }
 
+_smiley-hub_user_email() {
+    repeating_flags=()
+    non_repeating_flags=(--none -h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
 _smiley-hub_token() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
@@ -764,7 +806,7 @@ _smiley-hub_audit() {
     esac
 }
 
-_smiley-hub_action() {
+_smiley-hub_alert() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
@@ -776,96 +818,22 @@ _smiley-hub_action() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    add|list|remove)
+    list|acknowledge|rules|set|reset|deliveries|retry)
         # Offer subcommand argument completions
-        "_smiley-hub_action_${subcommand}"
+        "_smiley-hub_alert_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'add list remove' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list acknowledge rules set reset deliveries retry' -- "${cur}"))
         ;;
     esac
 }
 
-_smiley-hub_action_add() {
+_smiley-hub_alert_list() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --date --hours)
-    __smiley-hub_offer_flags_options 2
-
-    # Offer option value completions
-    case "${prev}" in
-    '--state-directory')
-        return
-        ;;
-    '--date')
-        return
-        ;;
-    '--hours')
-        return
-        ;;
-    esac
-}
-
-_smiley-hub_action_list() {
-    repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=()
-    non_repeating_options=(--state-directory)
-    __smiley-hub_offer_flags_options 1
-
-    # Offer option value completions
-    case "${prev}" in
-    '--state-directory')
-        return
-        ;;
-    esac
-}
-
-_smiley-hub_action_remove() {
-    repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=()
-    non_repeating_options=(--state-directory)
-    __smiley-hub_offer_flags_options 2
-
-    # Offer option value completions
-    case "${prev}" in
-    '--state-directory')
-        return
-        ;;
-    esac
-}
-
-_smiley-hub_report() {
-    repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=()
-    non_repeating_options=()
-    __smiley-hub_offer_flags_options 0
-
-    # Offer subcommand / subcommand argument completions
-    local -r subcommand="${unparsed_words[0]}"
-    unset 'unparsed_words[0]'
-    unparsed_words=("${unparsed_words[@]}")
-    case "${subcommand}" in
-    weekly)
-        # Offer subcommand argument completions
-        "_smiley-hub_report_${subcommand}"
-        ;;
-    *)
-        # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'weekly' -- "${cur}"))
-        ;;
-    esac
-}
-
-_smiley-hub_report_weekly() {
-    repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=()
-    non_repeating_options=(--state-directory --centre --week --output --text-output --minimum-count)
+    non_repeating_options=(--state-directory --centre --limit)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -876,49 +844,17 @@ _smiley-hub_report_weekly() {
     '--centre')
         return
         ;;
-    '--week')
-        return
-        ;;
-    '--output')
-        return
-        ;;
-    '--text-output')
-        return
-        ;;
-    '--minimum-count')
+    '--limit')
         return
         ;;
     esac
 }
 
-_smiley-hub_display() {
+_smiley-hub_alert_acknowledge() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=()
-    __smiley-hub_offer_flags_options 0
-
-    # Offer subcommand / subcommand argument completions
-    local -r subcommand="${unparsed_words[0]}"
-    unset 'unparsed_words[0]'
-    unparsed_words=("${unparsed_words[@]}")
-    case "${subcommand}" in
-    create|list|revoke)
-        # Offer subcommand argument completions
-        "_smiley-hub_display_${subcommand}"
-        ;;
-    *)
-        # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'create list revoke' -- "${cur}"))
-        ;;
-    esac
-}
-
-_smiley-hub_display_create() {
-    repeating_flags=()
-    non_repeating_flags=(-h --help)
-    repeating_options=()
-    non_repeating_options=(--state-directory --label --base-url)
+    non_repeating_options=(--state-directory --comment)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
@@ -926,16 +862,13 @@ _smiley-hub_display_create() {
     '--state-directory')
         return
         ;;
-    '--label')
-        return
-        ;;
-    '--base-url')
+    '--comment')
         return
         ;;
     esac
 }
 
-_smiley-hub_display_list() {
+_smiley-hub_alert_rules() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
@@ -950,7 +883,58 @@ _smiley-hub_display_list() {
     esac
 }
 
-_smiley-hub_display_revoke() {
+_smiley-hub_alert_set() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_reset() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_deliveries() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --centre --limit)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--centre')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_alert_retry() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()

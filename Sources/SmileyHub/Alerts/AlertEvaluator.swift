@@ -1,15 +1,18 @@
+import Foundation
 import SmileyCore
 
-/// Evaluates every centre's alert rules at one instant and stores what changed: the dip rule per question,
-/// and the device conditions from heartbeats (silent, offline, stuck line, storage warning). Driven by the
+/// Evaluates every centre's alert rules at one instant and stores what changed: the dip and drift rules per
+/// question, and the device conditions from heartbeats (silent, offline, stuck line, storage warning, clock
+/// unsynchronised). Each centre's own rules apply (`CentreAlertRules`, defaults unless changed). Driven by the
 /// instant it is given, so tests move time instead of waiting.
 public struct AlertEvaluator: Sendable {
     let database: HubDatabase
-    let dip: DipRule
+    /// The delivery channels a newly opened alert is queued on (`DeliveryConfiguration.channels`).
+    let channels: [String]
 
-    public init(database: HubDatabase, dip: DipRule = DipRule()) {
+    public init(database: HubDatabase, channels: [String] = []) {
         self.database = database
-        self.dip = dip
+        self.channels = channels
     }
 
     /// One alert's condition now: nil when it does not hold.
@@ -19,26 +22,51 @@ public struct AlertEvaluator: Sendable {
         var evidence: AlertEvidence?
     }
 
+    /// One change carried out: the stored alert's id, and what happened to it.
+    public struct Change: Sendable {
+        public var alertID: Int64
+        public var centre: CentreID
+        public var kind: AlertKind
+        public var subject: String
+        public var transition: AlertTransition
+    }
+
     /// Evaluates every centre at `nowMillis`; returns the transitions carried out (not `.nothing`).
     @discardableResult
-    public func evaluate(nowMillis: Int64) throws -> [(centre: CentreID, kind: AlertKind, transition: AlertTransition)]
-    {
-        var changes: [(CentreID, AlertKind, AlertTransition)] = []
+    public func evaluate(nowMillis: Int64) throws -> [Change] {
+        var changes: [Change] = []
         let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
         let open = try database.openAlerts()
         for centre in try reader.centres() {
+            let rules = try database.alertRules(centre: centre.id)
             var findings: [Finding] = []
             for question in Question.allCases {
                 let answers = try database.recentAnswers(
-                    centre: centre.id, question: question, fromMillis: nowMillis - Int64(dip.windowMinutes) * 60_000,
-                    toMillis: nowMillis)
+                    centre: centre.id, question: question,
+                    fromMillis: nowMillis - Int64(rules.dip.windowMinutes) * 60_000, toMillis: nowMillis)
                 findings.append(
                     Finding(
                         kind: .dip, subject: question.rawValue,
-                        evidence: dip.evaluate(question: question, answers: answers, nowMillis: nowMillis)))
+                        evidence: rules.dip.evaluate(question: question, answers: answers, nowMillis: nowMillis)))
+                findings.append(
+                    Finding(
+                        kind: .drift, subject: question.rawValue,
+                        evidence: try drift(centre: centre, question: question, rule: rules.drift, nowMillis: nowMillis)
+                    ))
             }
             for health in try reader.deviceHealth(of: centre) {
-                findings += Self.deviceFindings(health, nowMillis: nowMillis)
+                findings += Self.deviceFindings(health, rules: rules, nowMillis: nowMillis)
+                findings.append(
+                    Finding(
+                        kind: .clockUnsynchronised, subject: health.device.rawValue,
+                        evidence: rules.clockFinding(
+                            device: health.device.rawValue,
+                            unsynchronisedSinceMillis: try database.clockUnsynchronisedSince(health.device),
+                            nowMillis: nowMillis)))
+            }
+            // A kind switched off for the centre finds nothing: its open alerts resolve.
+            for index in findings.indices where !rules.enabled(findings[index].kind) {
+                findings[index].evidence = nil
             }
             // Open alerts whose rule found nothing this time are resolved too.
             let mine = open.filter { $0.centre == centre.id }
@@ -50,14 +78,38 @@ public struct AlertEvaluator: Sendable {
                 let current = mine.first { $0.kind == finding.kind && $0.subject == finding.subject }?.state
                 let transition = AlertTransition.next(current: current, finding: finding.evidence, nowMillis: nowMillis)
                 guard transition != .nothing else { continue }
-                try database.apply(transition, centre: centre.id, kind: finding.kind, subject: finding.subject)
-                changes.append((centre.id, finding.kind, transition))
+                let id = try database.apply(
+                    transition, centre: centre.id, kind: finding.kind, subject: finding.subject, deliverTo: channels)
+                changes.append(
+                    Change(
+                        alertID: id, centre: centre.id, kind: finding.kind, subject: finding.subject,
+                        transition: transition))
             }
         }
         return changes
     }
 
-    static func deviceFindings(_ health: DeviceHealth, nowMillis: Int64) -> [Finding] {
+    /// The drift rule on today's answers (the centre's local day up to now) against the centre's own history:
+    /// the `rule.historyDays` days before today, each day one sample.
+    func drift(centre: Centre, question: Question, rule: DriftRule, nowMillis: Int64) throws -> AlertEvidence? {
+        let bucketer = (try? HourBucketer(timeZoneIdentifier: centre.timeZone))
+        guard let bucketer else { return nil }
+        let today = bucketer.localHour(ofMillis: nowMillis).date
+        let first = today.adding(days: -rule.historyDays)
+        var days: [LocalDate: AnswerTally] = [:]
+        for row in try database.hourCounts(centre: centre.id, question: question, from: first, to: today) {
+            days[row.date, default: AnswerTally(question: question)].add(score: row.score, count: row.count)
+        }
+        let todayTally = days.removeValue(forKey: today) ?? AnswerTally(question: question)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: centre.timeZone) ?? .gmt
+        let midnight = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(nowMillis) / 1000))
+        return rule.evaluate(
+            today: todayTally, history: days.keys.sorted().compactMap { days[$0] },
+            fromMillis: Int64(midnight.timeIntervalSince1970 * 1000), toMillis: nowMillis)
+    }
+
+    static func deviceFindings(_ health: DeviceHealth, rules: CentreAlertRules, nowMillis: Int64) -> [Finding] {
         let device = health.device.rawValue
         func evidence(_ holds: Bool, _ summary: String) -> AlertEvidence? {
             guard holds else { return nil }
@@ -68,11 +120,13 @@ public struct AlertEvaluator: Sendable {
         }
         let stuck = health.heartbeat?.stuckLines ?? []
         let warning = health.heartbeat?.storageWarning
+        let reporting = health.heartbeatReceivedMillis.map { nowMillis - $0 <= DeviceHealth.offlineAfterMillis } == true
+        let silent = !health.offline && reporting && health.openHoursSinceLastPress >= rules.silentAfterOpenHours
         return [
             Finding(
                 kind: .silentDevice, subject: device,
                 evidence: evidence(
-                    health.silent,
+                    silent,
                     "\(device) reports in but has had no press for \(health.openHoursSinceLastPress) opening hours")),
             Finding(
                 kind: .deviceOffline, subject: device,

@@ -38,12 +38,19 @@ public struct HubConfiguration: Sendable {
     public var minimumCellCount: Int
     /// The lobby screen's font and Dzongkha strings.
     public var lobby: LobbySettings
+    /// Where alerts are delivered (webhook, e-mail); nil: shown on the pages only.
+    public var delivery: DeliveryConfiguration?
+    /// How often the alert rules are evaluated.
+    public var alertInterval: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,
         tlsKeyPath: String? = nil, connections: ConnectionLimits = ConnectionLimits(), minimumCellCount: Int = 5,
-        lobby: LobbySettings = LobbySettings()
+        lobby: LobbySettings = LobbySettings(), delivery: DeliveryConfiguration? = nil,
+        alertInterval: Duration = .seconds(60)
     ) {
+        self.delivery = delivery
+        self.alertInterval = alertInterval
         self.minimumCellCount = minimumCellCount
         self.lobby = lobby
         self.host = host
@@ -103,6 +110,7 @@ public func buildRouter(
     LoginController(access: gate, templates: templates).addRoutes(to: people)
     let pages = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin))
     DashboardController(readers: readers, feed: feed, templates: templates).addRoutes(to: pages)
+    AlertController(readers: readers, clock: clock).addRoutes(to: pages)
     let account = AccountController(access: gate, templates: templates)
     account.addRoutes(to: pages)
     let administrators = people.group()
@@ -114,10 +122,12 @@ public func buildRouter(
     return router
 }
 
-/// The hub as a runnable service; `onServerRunning` receives the bound port (useful with port 0).
+/// The hub as a runnable service; `onServerRunning` receives the bound port (useful with port 0); `alertWake`
+/// runs an alert evaluation at once (tests move the clock, then wake it).
 public func buildApplication(
     configuration: HubConfiguration, database: HubDatabase, logger: Logger, clock: HubClock = .system,
-    access: AccessSettings = AccessSettings(), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    access: AccessSettings = AccessSettings(), alertWake: WakeSignal = WakeSignal(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let feed = PressFeed()
     let limits = configuration.connections
@@ -143,8 +153,19 @@ public func buildApplication(
             availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
+    let delivery = configuration.delivery ?? DeliveryConfiguration()
+    let signal = WakeSignal()
     app.addServices(
-        feed, AlertService(evaluator: AlertEvaluator(database: database), clock: clock, logger: logger))
+        feed,
+        AlertService(
+            evaluator: AlertEvaluator(database: database, channels: delivery.channels), clock: clock,
+            interval: configuration.alertInterval, logger: logger, wake: alertWake, delivery: signal))
+    if !delivery.channels.isEmpty {
+        app.addServices(
+            DeliveryService(
+                deliverer: AlertDeliverer(database: database, configuration: delivery, logger: logger), clock: clock,
+                signal: signal, logger: logger))
+    }
     return app
 }
 

@@ -82,13 +82,38 @@ struct CentrePage: Sendable {
     }
 
     struct AlertRow: Sendable {
+        let alertID: Int64
         let kind: String
         let label: String
         let subject: String
         let summary: String
         let opened: String
         let state: String
+        /// open, acknowledged or resolved.
+        let stateKey: String
         let open: Bool
+        /// Named apart from the page's fields: Mustache looks a missing value up in enclosing contexts.
+        let ackBy: String?
+        let ackAge: String?
+        let ackComment: String?
+        let deliveries: [DeliveryRow]
+        let hasDeliveries: Bool
+        let mayAcknowledge: Bool
+    }
+
+    struct DeliveryRow: Sendable {
+        let deliveryChannel: String
+        let deliveryState: String
+        let deliveryText: String
+    }
+
+    /// One setting of the centre's alert rules in the rules form.
+    struct RuleField: Sendable {
+        let ruleName: String
+        let ruleValue: String
+        let ruleMeaning: String
+        let ruleIsSwitch: Bool
+        let ruleOn: Bool
     }
 
     struct DeviceRow: Sendable {
@@ -113,14 +138,22 @@ struct CentrePage: Sendable {
     let live: Bool
     let questions: [QuestionSection]
     let devices: [DeviceRow]
-    /// Open alerts first, then the latest resolved ones.
-    let alerts: [AlertRow]
-    let hasAlerts: Bool
     /// Actions taken, latest first, each with its before and after.
     let actions: [ActionRow]
     let hasActions: Bool
     /// Set when the reader may record actions here: the form's CSRF token and the default date.
     var actionForm: ActionForm? = nil
+    /// Open alerts, and the latest resolved ones (the history).
+    var openAlerts: [AlertRow] = []
+    var pastAlerts: [AlertRow] = []
+    /// Stored, not computed: templates see stored properties only.
+    var hasOpenAlerts = false
+    var hasPastAlerts = false
+    var hasAlerts = false
+    /// The session's CSRF token when the reader may acknowledge alerts and change the rules here.
+    var alertFormCSRF: String? = nil
+    var mayManageAlerts = false
+    var ruleFields: [RuleField] = []
     let hasDevices: Bool
     let uncertainText: String?
     let exportCSV: String
@@ -138,13 +171,10 @@ struct CentrePage: Sendable {
 
     init(
         centre: Centre, choice: WindowChoice, window: DateWindow, reports: [HeatmapResponse], calendar: OpeningCalendar,
-        devices: [DeviceHealth], uncertain: Int, today: LocalDate, nowMillis: Int64, alerts: [StoredAlert] = [],
-        actions: [ActionReview] = []
+        devices: [DeviceHealth], uncertain: Int, today: LocalDate, nowMillis: Int64, actions: [ActionReview] = []
     ) {
         self.actions = actions.reversed().map { Self.actionRow($0, centre: centre.id) }
         self.hasActions = !actions.isEmpty
-        self.alerts = alerts.map { Self.alertRow($0, nowMillis: nowMillis) }
-        self.hasAlerts = !alerts.isEmpty
         let query = WindowNavigation.query(choice: choice)
         self.title = centre.name
         self.centreName = centre.name
@@ -278,24 +308,83 @@ struct CentrePage: Sendable {
         return (line.joined(separator: " "), (upper + lower).joined(separator: " "), dots)
     }
 
-    static func alertRow(_ alert: StoredAlert, nowMillis: Int64) -> AlertRow {
-        let label: String =
-            switch alert.kind {
-            case .dip: "Many unhappy answers"
-            case .drift: "Day outside its usual range"
-            case .silentDevice: "Silent device"
-            case .deviceOffline: "Device offline"
-            case .stuckLine: "Stuck button"
-            case .storageWarning: "Device storage"
-            case .clockUnsynchronised: "Device clock"
-            }
+    /// An alert kind in a manager's words.
+    static func label(of kind: AlertKind) -> String {
+        switch kind {
+        case .dip: "Many unhappy answers"
+        case .drift: "Day outside its usual range"
+        case .silentDevice: "Silent device"
+        case .deviceOffline: "Device offline"
+        case .stuckLine: "Stuck button"
+        case .storageWarning: "Device storage"
+        case .clockUnsynchronised: "Device clock"
+        }
+    }
+
+    /// Fills the alert lists; with `csrf`, open unacknowledged alerts get the acknowledge form and the rules
+    /// form is shown.
+    mutating func setAlerts(
+        _ alerts: [StoredAlert], deliveries: [Int64: [AlertDelivery]], nowMillis: Int64, csrf: String? = nil,
+        rules: CentreAlertRules? = nil
+    ) {
+        alertFormCSRF = csrf
+        let rows = alerts.map {
+            Self.alertRow($0, nowMillis: nowMillis, deliveries: deliveries[$0.id] ?? [], mayAcknowledge: csrf != nil)
+        }
+        openAlerts = rows.filter(\.open)
+        pastAlerts = rows.filter { !$0.open }
+        hasOpenAlerts = !openAlerts.isEmpty
+        hasPastAlerts = !pastAlerts.isEmpty
+        mayManageAlerts = csrf != nil
+        hasAlerts = hasOpenAlerts || hasPastAlerts || mayManageAlerts
+        let meanings = Dictionary(CentreAlertRules.settings.map { ($0.name, $0.meaning) }, uniquingKeysWith: { $1 })
+        ruleFields = (csrf == nil ? [] : rules?.values ?? []).map { name, value in
+            let isSwitch = name.hasPrefix("enabled.")
+            return RuleField(
+                ruleName: name, ruleValue: value,
+                ruleMeaning: meanings[name]
+                    ?? "alerts of this kind (\(Self.label(of: AlertKind(rawValue: String(name.dropFirst(8))) ?? .dip)))",
+                ruleIsSwitch: isSwitch, ruleOn: value == "yes")
+        }
+    }
+
+    static func deliveryRow(_ delivery: AlertDelivery, nowMillis: Int64) -> DeliveryRow {
+        let channel = delivery.channel == "email" ? "e-mail" : delivery.channel
+        var text: String
+        switch delivery.state {
+        case .delivered:
+            text =
+                "\(channel) delivered"
+                + (delivery.deliveredMillis.map { " \(Formatting.age(millis: nowMillis - $0))" } ?? "")
+        case .pending:
+            text = delivery.attempts == 0 ? "\(channel) pending" : "\(channel) retrying (\(delivery.attempts) failed)"
+        case .failed:
+            text = "\(channel) failed after \(delivery.attempts) attempts"
+        }
+        if delivery.state != .delivered, let error = delivery.lastError { text += ": \(error.prefix(200))" }
+        return DeliveryRow(
+            deliveryChannel: delivery.channel, deliveryState: delivery.state.rawValue, deliveryText: text)
+    }
+
+    static func alertRow(
+        _ alert: StoredAlert, nowMillis: Int64, deliveries: [AlertDelivery] = [],
+        mayAcknowledge: Bool = false
+    ) -> AlertRow {
+        let label = Self.label(of: alert.kind)
         let state =
             alert.state.resolvedMillis.map { "resolved \(Formatting.age(millis: nowMillis - $0))" }
             ?? (alert.state.acknowledgedBy.map { "open, acknowledged by \($0)" } ?? "open")
+        let rows = deliveries.map { deliveryRow($0, nowMillis: nowMillis) }
         return AlertRow(
-            kind: alert.kind.rawValue, label: label, subject: alert.subject, summary: alert.state.evidence.summary,
+            alertID: alert.id, kind: alert.kind.rawValue, label: label, subject: alert.subject,
+            summary: alert.state.evidence.summary,
             opened: Formatting.age(millis: nowMillis - alert.state.openedMillis), state: state,
-            open: alert.state.isOpen)
+            stateKey: !alert.state.isOpen
+                ? "resolved" : alert.state.acknowledgedMillis == nil ? "open" : "acknowledged",
+            open: alert.state.isOpen, ackBy: alert.state.acknowledgedBy,
+            ackAge: alert.state.acknowledgedMillis.map { Formatting.age(millis: nowMillis - $0) },
+            ackComment: alert.state.comment, deliveries: rows, hasDeliveries: !rows.isEmpty,
+            mayAcknowledge: mayAcknowledge && alert.state.isOpen && alert.state.acknowledgedMillis == nil)
     }
 
     static func deviceRow(_ health: DeviceHealth, nowMillis: Int64) -> DeviceRow {

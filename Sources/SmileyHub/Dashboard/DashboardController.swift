@@ -62,13 +62,19 @@ struct DashboardController: Sendable {
             centre: centre, choice: choice, window: window, reports: reports,
             calendar: try reader.openingCalendar(of: centre), devices: try reader.deviceHealth(of: centre),
             uncertain: try reader.uncertainCount(of: centre), today: reader.today(at: centre),
-            nowMillis: reader.nowMillis(), alerts: try reader.alerts(of: centre),
-            actions: try reader.actionReviews(of: centre))
+            nowMillis: reader.nowMillis(), actions: try reader.actionReviews(of: centre))
         if let identity = context.identity, identity.role.mayRecordActions, let csrf = identity.csrf {
             page.actionForm = CentrePage.ActionForm(
                 formCSRF: csrf, formToday: reader.today(at: centre).description,
                 formAction: "/centres/\(centre.id)/actions")
         }
+        let alerts = try reader.alerts(of: centre)
+        var deliveries: [Int64: [AlertDelivery]] = [:]
+        for alert in alerts { deliveries[alert.id] = try readers.database.deliveries(alertID: alert.id) }
+        let manager = AlertController.mayManageAlerts(context.identity)
+        page.setAlerts(
+            alerts, deliveries: deliveries, nowMillis: reader.nowMillis(), csrf: manager ? context.identity?.csrf : nil,
+            rules: manager ? try readers.database.alertRules(centre: centre.id) : nil)
         page.account = AccountBar(context.identity)
         page.mayExport = context.identity?.role.mayExport ?? false
         return try html(page, template: "centre")

@@ -7,6 +7,7 @@ enum Templates {
         var library = MustacheLibrary()
         try library.register(layout, named: "layout")
         try library.register(windows, named: "windows")
+        try library.register(alertRow, named: "alert-row")
         try library.register(centre, named: "centre")
         try library.register(overview, named: "overview")
         try library.register(error, named: "error")
@@ -77,6 +78,8 @@ enum Templates {
         .exports a { margin-right: 1rem; }
         ul.alerts { padding-left: 1.2rem; } li.alert { margin: 0.3rem 0; color: var(--muted); }
         li.alert-open { color: #9b1c1c; } li.alert-open::marker { content: "⚠ "; }
+        li.alert p { margin: 0.2rem 0; color: var(--ink); } form.acknowledge textarea { font: inherit; width: 100%; max-width: 30rem; display: block; }
+        #alert-rules summary h2 { display: inline; }
         header.site .account { float: right; } form.sign-out { display: inline; margin-left: 0.5rem; }
         form.person { display: grid; gap: 0.6rem; max-width: 22rem; } form.person input, form.person button, form.person select { font: inherit; padding: 0.3rem; }
         .notice { background: #fdf3d7; border-left: 4px solid #e4a100; padding: 0.5rem 0.8rem; }
@@ -118,6 +121,15 @@ enum Templates {
         {{/navigation}}
         """#
 
+    /// One alert on the centre page: its evidence, acknowledgement, deliveries, and the acknowledge form.
+    static let alertRow = #"""
+        <li class="alert{{#open}} alert-open{{/open}}" id="alert-{{alertID}}" data-alert="{{kind}}" data-subject="{{subject}}" data-alert-id="{{alertID}}" data-state="{{stateKey}}"><strong>{{label}}</strong> ({{subject}}): {{summary}}. <small>Opened {{opened}}; {{state}}.</small>
+        {{#ackBy}}<p class="acknowledgement" data-acknowledged-by="{{ackBy}}">Acknowledged by <strong>{{ackBy}}</strong> {{ackAge}}: <q>{{ackComment}}</q></p>{{/ackBy}}
+        {{#hasDeliveries}}<p class="deliveries">Notified: {{#deliveries}}<span class="delivery" data-channel="{{deliveryChannel}}" data-delivery-state="{{deliveryState}}">{{deliveryText}}</span> {{/deliveries}}</p>{{/hasDeliveries}}
+        {{#mayAcknowledge}}<form method="post" action="/centres/{{centreID}}/alerts/{{alertID}}/acknowledge" class="acknowledge"><input type="hidden" name="csrf" value="{{alertFormCSRF}}"><label>What is being done <textarea name="comment" required maxlength="2000" rows="2"></textarea></label> <button type="submit">Acknowledge</button></form>{{/mayAcknowledge}}
+        </li>
+        """#
+
     static let centre = #"""
         {{<layout}}
         {{$main}}
@@ -129,9 +141,12 @@ enum Templates {
         <div id="report" data-centre="{{centreID}}" data-live="{{live}}">
         {{#uncertainText}}<p class="uncertain">{{uncertainText}}</p>{{/uncertainText}}
         {{#hasAlerts}}
-        <section aria-labelledby="heading-alerts" class="alerts">
+        <section aria-labelledby="heading-alerts" class="alerts" id="alerts">
         <h2 id="heading-alerts">Alerts</h2>
-        <ul class="alerts">{{#alerts}}<li class="alert{{#open}} alert-open{{/open}}" data-alert="{{kind}}" data-subject="{{subject}}"><strong>{{label}}</strong> ({{subject}}): {{summary}}. <small>Opened {{opened}}; {{state}}.</small></li>{{/alerts}}</ul>
+        {{#hasOpenAlerts}}<ul class="alerts" id="open-alerts">{{#openAlerts}}{{>alert-row}}{{/openAlerts}}</ul>{{/hasOpenAlerts}}
+        {{^hasOpenAlerts}}<p>No open alerts.</p>{{/hasOpenAlerts}}
+        {{#hasPastAlerts}}<h3 id="heading-alert-history">History</h3>
+        <ul class="alerts" id="alert-history">{{#pastAlerts}}{{>alert-row}}{{/pastAlerts}}</ul>{{/hasPastAlerts}}
         </section>
         {{/hasAlerts}}
         <section aria-labelledby="heading-actions" class="actions" id="actions">
@@ -219,6 +234,17 @@ enum Templates {
         </div>
         {{/hasDevices}}
         </section>
+        {{#mayManageAlerts}}
+        <section aria-labelledby="heading-alert-rules" id="alert-rules">
+        <details><summary><h2 id="heading-alert-rules">Alert rules</h2></summary>
+        <form method="post" action="/centres/{{centreID}}/alert-rules" class="alert-rules">
+        <input type="hidden" name="csrf" value="{{alertFormCSRF}}">
+        <table class="data"><tbody>{{#ruleFields}}<tr><th scope="row"><label for="rule-{{ruleName}}">{{ruleName}}</label></th><td>{{#ruleIsSwitch}}<select id="rule-{{ruleName}}" name="{{ruleName}}"><option value="yes"{{#ruleOn}} selected{{/ruleOn}}>yes</option><option value="no"{{^ruleOn}} selected{{/ruleOn}}>no</option></select>{{/ruleIsSwitch}}{{^ruleIsSwitch}}<input id="rule-{{ruleName}}" name="{{ruleName}}" value="{{ruleValue}}" inputmode="decimal" size="6">{{/ruleIsSwitch}}</td><td>{{ruleMeaning}}</td></tr>{{/ruleFields}}</tbody></table>
+        <button type="submit">Save the alert rules</button>
+        </form>
+        </details>
+        </section>
+        {{/mayManageAlerts}}
         {{#mayExport}}<p class="exports">Download this window: <a href="{{exportCSV}}" data-export="csv">CSV</a> <a href="{{exportJSON}}" data-export="json">JSON</a></p>{{/mayExport}}
         <p class="meta">How the index, its interval and the comparison are computed: docs/statistics.md. A change is called more than noise when a two-sample z-test of the mean answer gives |z| ≥ 1.96 (5% level) and both periods have enough presses.</p>
         </div>

@@ -65,18 +65,23 @@ extension HubDatabase {
             arguments: centre.map { [$0.rawValue] } ?? [], order: "opened_millis", limit: 10_000)
     }
 
-    /// The latest alerts of a centre, open or resolved, newest first.
-    public func alertHistory(centre: CentreID, limit: Int = 20) throws(HubError) -> [StoredAlert] {
-        try alerts(where: "centre_id = ?", arguments: [centre.rawValue], order: "opened_millis DESC", limit: limit)
+    /// The latest alerts of a centre (or of all centres), open or resolved, newest first.
+    public func alertHistory(centre: CentreID?, limit: Int = 20) throws(HubError) -> [StoredAlert] {
+        try alerts(
+            where: centre == nil ? "1" : "centre_id = ?", arguments: centre.map { [$0.rawValue] } ?? [],
+            order: "opened_millis DESC, id DESC", limit: limit)
     }
 
-    /// Carries out one transition of the alert of (centre, kind, subject).
-    public func apply(_ transition: AlertTransition, centre: CentreID, kind: AlertKind, subject: String)
-        throws(HubError)
-    {
-        try write { db in
+    /// Carries out one transition of the alert of (centre, kind, subject) and returns the alert's id (0 for
+    /// `.nothing`). When an alert opens, one delivery per channel in `deliverTo` is queued in the same
+    /// transaction, so an alert is never stored without its notifications or notified without being stored.
+    @discardableResult
+    public func apply(
+        _ transition: AlertTransition, centre: CentreID, kind: AlertKind, subject: String, deliverTo: [String] = []
+    ) throws(HubError) -> Int64 {
+        try write { db -> Int64 in
             switch transition {
-            case .nothing: return
+            case .nothing: return 0
             case .open(let state):
                 try db.execute(
                     sql: """
@@ -85,17 +90,69 @@ extension HubDatabase {
                     arguments: [
                         centre.rawValue, kind.rawValue, subject, state.openedMillis, try Self.json(state.evidence),
                     ])
+                let id = db.lastInsertedRowID
+                try Self.queueDeliveries(
+                    db, alertID: id, event: "opened", channels: deliverTo, nowMillis: state.openedMillis)
+                return id
             case .update(let state), .resolve(let state):
+                guard
+                    let id = try Int64.fetchOne(
+                        db,
+                        sql: """
+                            SELECT id FROM alert
+                            WHERE centre_id = ? AND kind = ? AND subject = ? AND resolved_millis IS NULL
+                            """,
+                        arguments: [centre.rawValue, kind.rawValue, subject])
+                else { return 0 }
                 try db.execute(
-                    sql: """
-                        UPDATE alert SET evidence = ?, resolved_millis = ?
-                        WHERE centre_id = ? AND kind = ? AND subject = ? AND resolved_millis IS NULL
-                        """,
-                    arguments: [
-                        try Self.json(state.evidence), state.resolvedMillis, centre.rawValue, kind.rawValue, subject,
-                    ])
+                    sql: "UPDATE alert SET evidence = ?, resolved_millis = ? WHERE id = ?",
+                    arguments: [try Self.json(state.evidence), state.resolvedMillis, id])
+                return id
             }
         }
+    }
+
+    /// One alert by id, or nil.
+    public func alert(id: Int64) throws(HubError) -> StoredAlert? {
+        try alerts(where: "id = ?", arguments: [id], order: "id", limit: 1).first
+    }
+
+    /// A manager acknowledges an open alert with a comment (kept with who and when); it stays open until its
+    /// condition clears. Acknowledging a resolved or already acknowledged alert is refused by name.
+    @discardableResult
+    public func acknowledgeAlert(
+        id: Int64, centre: CentreID? = nil, by person: String, comment: String, nowMillis: Int64
+    ) throws(HubError) -> StoredAlert {
+        let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw .invalid("an acknowledgement needs a comment: say what is being done") }
+        guard text.count <= 2000 else {
+            throw .invalid("the comment is \(text.count) characters long; at most 2000 are kept")
+        }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
+            throw .invalid("the comment contains control characters")
+        }
+        guard let alert = try alert(id: id), centre == nil || alert.centre == centre else {
+            throw .notFound("no alert \(id)" + (centre.map { " at \($0)" } ?? ""))
+        }
+        guard alert.state.isOpen else { throw .conflict("alert \(id) has already resolved itself") }
+        guard alert.state.acknowledgedMillis == nil else {
+            throw .conflict("alert \(id) was already acknowledged by \(alert.state.acknowledgedBy ?? "someone")")
+        }
+        let state = AlertTransition.acknowledge(alert.state, by: person, comment: text, nowMillis: nowMillis)
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE alert SET acknowledged_millis = ?, acknowledged_by = ?, comment = ?
+                    WHERE id = ? AND acknowledged_millis IS NULL
+                    """,
+                arguments: [state.acknowledgedMillis, state.acknowledgedBy, state.comment, id])
+            try Self.audit(
+                db, actor: person, action: "acknowledge alert", detail: "\(alert.centre) alert \(id)",
+                nowMillis: nowMillis)
+        }
+        var acknowledged = alert
+        acknowledged.state = state
+        return acknowledged
     }
 
     static func json(_ evidence: AlertEvidence) throws -> String {

@@ -171,6 +171,8 @@ public struct HubDatabase: Sendable {
         registerAlertMigrations(&migrator)
         registerActionMigrations(&migrator)
         registerDisplayMigrations(&migrator)
+        registerAlertRuleMigrations(&migrator)
+        registerDeliveryMigrations(&migrator)
         return migrator
     }
 
@@ -256,8 +258,14 @@ public struct HubDatabase: Sendable {
         let body = try storage { String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self) }
         try write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)",
+                sql: """
+                    INSERT INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)
+                    ON CONFLICT (device_id) DO UPDATE SET received_millis = excluded.received_millis, body = excluded.body
+                    """,
                 arguments: [heartbeat.device.rawValue, receivedMillis, body])
+            try noteClockState(
+                db, device: heartbeat.device, synchronised: heartbeat.clock.synchronised, receivedMillis: receivedMillis
+            )
         }
     }
 
