@@ -2,7 +2,7 @@
  * trace-player: plays an edge trace into the gpio-sim chip of the hardware-in-the-loop VM.
  *
  *   trace-player [--sysfs DIR] [--line NAME=OFFSET]... [--active-high NAME]... [--start-delay-ms MS]
- *                [--fifo PRIORITY] [--applied FILE] [--stats FILE] TRACE
+ *                [--fifo PRIORITY] [--spin-below-us N] [--applied FILE] [--stats FILE] TRACE
  *
  * TRACE is the format `smileyctl buttons record` writes and `smiley-device replay` reads: one edge a
  * line, `MONOTONIC_NANOS LINE_NAME LEVEL` (1 pressed, 0 released), '#' starts a comment. Only the
@@ -20,6 +20,10 @@
  * so `smiley-device replay` of it is directly comparable with what the device stored. Each line
  * carries a comment with the intended time, the lateness and how long the write took. The lateness
  * statistics (applied minus intended) go to --stats as one JSON object (default standard error).
+ *
+ * --spin-below-us N busy-waits instead of sleeping when the next edge is due in less than N
+ * microseconds: with --fifo the player then holds the CPU through a run of closely spaced edges, as an
+ * interrupt storm does, and plays them more precisely than a sleep under emulation can.
  *
  * --fifo PRIORITY runs the player under SCHED_FIFO. Below the kernel's interrupt threads (50) it lets
  * every edge be handled by the kernel at once but keeps ordinary processes, such as the device's
@@ -227,7 +231,7 @@ static void print_distribution(FILE *out, const char *key, int64_t *values, size
 int main(int argc, char **argv) {
     const char *sysfs = getenv("SMILEY_SIM_SYSFS");
     const char *applied_path = NULL, *stats_path = NULL, *trace_path = NULL;
-    long start_delay_ms = 200, fifo = 0;
+    long start_delay_ms = 200, fifo = 0, spin_below_us = 0;
     struct {
         char name[NAME_LEN];
         long offset;
@@ -251,6 +255,9 @@ int main(int argc, char **argv) {
         } else if (strcmp(arg, "--fifo") == 0 && has_value) {
             if (parse_int(argv[++i], 1, 99, &fifo) != 0)
                 usage_error("--fifo takes a priority 1..99, got '%s'", argv[i]);
+        } else if (strcmp(arg, "--spin-below-us") == 0 && has_value) {
+            if (parse_int(argv[++i], 0, 1000000, &spin_below_us) != 0)
+                usage_error("--spin-below-us takes 0..1000000, got '%s'", argv[i]);
         } else if (strcmp(arg, "--line") == 0 && has_value) {
             const char *spec = argv[++i];
             const char *equals = strchr(spec, '=');
@@ -274,7 +281,7 @@ int main(int argc, char **argv) {
     }
     if (trace_path == NULL)
         usage_error("usage: trace-player [--sysfs DIR] [--line NAME=OFFSET]... [--active-high NAME]... "
-                    "[--start-delay-ms MS] [--fifo PRIORITY] [--applied FILE] [--stats FILE] TRACE");
+                    "[--start-delay-ms MS] [--fifo PRIORITY] [--spin-below-us N] [--applied FILE] [--stats FILE] TRACE");
     if (sysfs == NULL)
         usage_error("no gpio-sim directory: pass --sysfs DIR or run inside the VM (SMILEY_SIM_SYSFS)");
 
@@ -345,7 +352,11 @@ int main(int argc, char **argv) {
         struct edge *edge = &edges[e];
         struct line *line = &lines[edge->line];
         edge->intended = origin + (edge->nanos - edges[0].nanos);
-        if (monotonic_now() < edge->intended) {
+        int64_t now = monotonic_now();
+        if (now < edge->intended && edge->intended - now < spin_below_us * 1000) {
+            while (monotonic_now() < edge->intended) {
+            }
+        } else if (now < edge->intended) {
             struct timespec target = {.tv_sec = edge->intended / 1000000000, .tv_nsec = edge->intended % 1000000000};
             int rc;
             while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &target, NULL)) == EINTR) {
@@ -388,8 +399,9 @@ int main(int argc, char **argv) {
     if (fflush(applied) != 0 || (applied != stdout && fclose(applied) != 0))
         failure("cannot write the applied trace: %s", strerror(errno));
 
-    fprintf(stats, "{\"trace\":\"%s\",\"edges\":%zu,\"applied\":%zu,\"skipped\":%zu,\"fifo\":%ld,", trace_path, n,
-            played, n - played, fifo);
+    fprintf(stats,
+            "{\"trace\":\"%s\",\"edges\":%zu,\"applied\":%zu,\"skipped\":%zu,\"fifo\":%ld,\"spin_below_us\":%ld,",
+            trace_path, n, played, n - played, fifo, spin_below_us);
     print_distribution(stats, "late_ns", late, played);
     fputc(',', stats);
     print_distribution(stats, "write_ns", write_ns, played);

@@ -233,10 +233,11 @@ fi
 # `smiley-device replay` of it (and of the trace as intended) is what the host compares the store with.
 PLAYER=$RESULTS/.trace/trace-player
 TRACES=$RESULTS/.trace/traces
-play_trace() { # SCENARIO TRACE DEBOUNCE_JSON
+play_trace() { # SCENARIO TRACE DEBOUNCE_JSON [PLAYER_OPTIONS]
     if begin "$1"; then
         start_device "$3" && {
-            "$PLAYER" --fifo 10 --applied "$OUT/applied.trace" --stats "$OUT/player.json" "$2" 2>"$OUT/player.err"
+            # shellcheck disable=SC2086 # the options are words
+            "$PLAYER" --fifo 10 ${4:-} --applied "$OUT/applied.trace" --stats "$OUT/player.json" "$2" 2>"$OUT/player.err"
             note player-status $?
             "$BIN" replay "$OUT/applied.trace" --config "$OUT/device.json" >"$OUT/replay.jsonl" 2>"$OUT/replay.err"
             note replay-status $?
@@ -251,6 +252,7 @@ if [ -n "${SMILEY_HIL_TRACE:-}" ]; then
 fi
 play_trace ringing "$TRACES/ringing.trace" '"responseIntervalMillis": 200'
 play_trace storm "$TRACES/storm.trace" '"responseIntervalMillis": 200'
+play_trace starved-storm "$TRACES/starved-storm.trace" '"responseIntervalMillis": 200' '--spin-below-us 2000'
 play_trace child-spam "$TRACES/child-spam.trace" ''
 play_trace chord "$TRACES/chord.trace" '"responseIntervalMillis": 300'
 play_trace long-hold "$TRACES/long-hold.trace" '"stuckAfterMillis": 3000, "responseIntervalMillis": 200'

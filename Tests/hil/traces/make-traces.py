@@ -98,6 +98,20 @@ def storm():
     return t
 
 
+def starved_storm():
+    t = Trace("starved-storm: 7 pulses of 1 ms on every line, one every 6 ms, the lines 0.3 ms apart: 98\n"
+              "edges over 40 ms, 14 a line, so every queue fills but none overflows (16 a line). Played with\n"
+              "--spin-below-us, the player holds the CPU throughout, so the device's loop finds all of them\n"
+              "queued, 40 ms old, with its timer due. Then a clean press on each panel.\n"
+              "Expected: the storm makes no press, no event is lost, the clean presses count. A loop that\n"
+              "lets the debouncer advance before it has read every queued edge makes presses of the storm.")
+    for k, line in enumerate(LINES):
+        t.pulses(100 * MS + k * 300 * US, line, 7, 1 * MS, 6 * MS)
+    t.press(400 * MS, "GPIO13", 100 * MS, bounce=1)
+    t.press(700 * MS, "GPIO20", 100 * MS, bounce=1)
+    return t
+
+
 def child_spam():
     rng = random.Random(16)
     t = Trace("child-spam: a child hammering the satisfaction panel, 14 presses in about 3 s on random\n"
@@ -145,7 +159,7 @@ def long_hold():
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "."
     os.makedirs(out, exist_ok=True)
-    for name, make in [("ringing", ringing), ("storm", storm), ("child-spam", child_spam), ("chord", chord),
+    for name, make in [("ringing", ringing), ("storm", storm), ("starved-storm", starved_storm), ("child-spam", child_spam), ("chord", chord),
                        ("long-hold", long_hold)]:
         with open(os.path.join(out, f"{name}.trace"), "w") as file:
             file.write(make().text())
