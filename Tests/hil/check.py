@@ -157,8 +157,16 @@ for key in ("ringing", "storm", "starved-storm", "child-spam", "chord", "long-ho
         check(key, "the replay counts the press that closes the storm (GPIO21) and the two clean ones",
               sorted((line, suppressed) for line, suppressed, _ in replayed)
               == [("GPIO13", False), ("GPIO20", False), ("GPIO21", False)], replayed)
-        check(key, "stored: the clean presses only; the storm made none, the press among its dropped edges is lost",
-              ok, (detail, stored, promised))
+        if api == "2":
+            check(key, "stored: the clean presses only; the storm made none, the press under way at the loss is lost",
+                  ok, (detail, stored, promised))
+        else:
+            # 1.6 keeps each line's oldest 16 events. Their last level is normally released, and GPIO21's
+            # press is missed; the kernel's handler reads the level when it runs, so if it merged two
+            # edges the last kept level can be the true one (pressed), and the press counts as replayed.
+            counted_too, _ = trace_report.agree(stored, replayed)
+            check(key, "stored: the clean presses; the storm made none; GPIO21's press missed (or, if its kept "
+                  "edges end pressed, as replayed)", ok or counted_too, (detail, stored, promised))
         if api == "2":
             check(key, "libgpiod 2.x: the device reports the events the kernel dropped",
                   counts["lostEvents"] > 0 and counts["lossReports"] > 0, counts)
