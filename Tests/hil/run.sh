@@ -26,7 +26,7 @@ for build in "$@"; do
         || { say "✘ ${name}: cannot generate the traces"; status=1; continue; }
     [ -z "${SMILEY_HIL_TRACE:-}" ] || cp "${SMILEY_HIL_TRACE}" "${results}/.trace/play.trace" || { status=1; continue; }
     start=$(date +%s)
-    if ! LD_LIBRARY_PATH="${libs}" SMILEY_SIM_QUIET=1 SMILEY_SIM_TIMEOUT="${SMILEY_SIM_TIMEOUT:-600}" \
+    if ! LD_LIBRARY_PATH="${libs}" SMILEY_SIM_QUIET=1 SMILEY_SIM_TIMEOUT="${SMILEY_SIM_TIMEOUT:-1200}" \
         SMILEY_SIM_GUEST_ENV="SMILEY_DEVICE_BIN SMILEY_HIL_ONLY SMILEY_HIL_TRACE SMILEY_HIL_DEBOUNCE" \
         SMILEY_DEVICE_BIN="${bin}" SMILEY_HIL_ONLY="${SMILEY_HIL_ONLY:-}" \
         SMILEY_HIL_TRACE="${SMILEY_HIL_TRACE:+/run/smiley-sim/results/.trace/play.trace}" \
@@ -37,6 +37,15 @@ for build in "$@"; do
         continue
     fi
     say "hil: ${name}: VM run took $(($(date +%s) - start)) s"
+    # What the debouncer makes of each played trace, as applied and as intended (see scenarios.sh).
+    for dir in "${results}"/*/; do
+        [ -f "${dir}applied.trace" ] || continue
+        LD_LIBRARY_PATH="${libs}" "${bin}" replay "${dir}applied.trace" --config "${dir}device.json" \
+            >"${dir}replay.jsonl" 2>"${dir}replay.err"
+        echo "replay-status $?" >>"${dir}seen"
+        LD_LIBRARY_PATH="${libs}" "${bin}" replay "${dir}intended.trace" --config "${dir}device.json" \
+            >"${dir}intended.jsonl" 2>>"${dir}replay.err"
+    done
     if [ -n "${SMILEY_HIL_TRACE:-}" ]; then
         python3 "${root}/Tests/hil/trace_report.py" "${results}/play-trace" || status=1
     else
