@@ -134,6 +134,7 @@ for key in ("ringing", "storm", "starved-storm", "child-spam", "chord", "long-ho
     check(key, "the player played every edge of the trace",
           seen.get("player-status") == "0" and player.get("applied", 0) > 0 and player.get("skipped") == 0,
           (seen, player))
+    check(key, "SIGTERM stopped the device cleanly after the trace", seen.get("exit") == "0", seen)
     stored = trace_report.stored(directory)
     events = trace_report.replay_events(trace_report.read(directory, "replay.jsonl"))
     replayed = trace_report.presses(events)

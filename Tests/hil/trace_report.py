@@ -102,7 +102,9 @@ def report(directory):
         {"what": "stored", "presses": len(store), "lines": per_line(store)},
         {"what": "replay of the applied trace", "presses": len(replayed), "lines": per_line(replayed),
          "stuckLines": stuck_replayed},
-        dict({"what": "device"}, **device_counts(read(directory, "device.log"))),
+        dict({"what": "device"}, **device_counts(read(directory, "device.log")),
+             exitStatus=next((int(line.split()[1]) for line in read(directory, "seen").splitlines()
+                              if line.startswith("exit ")), None)),
         dict({"what": "player"}, **{k: player[k] for k in ("edges", "applied", "skipped", "late_ns", "write_ns")
                                     if k in player}),
         {"what": "agreement", "storedEqualsReplay": ok, "detail": detail,
