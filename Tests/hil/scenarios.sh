@@ -4,7 +4,10 @@
 # drives the button lines through gpio-sim's pulls, watches the LED lines, and leaves the device's
 # SQLite store and what it saw in $SMILEY_SIM_RESULTS/<scenario>/ for the host to check (Tests/hil/run.sh).
 #   SMILEY_DEVICE_BIN   the smiley-device binary
-#   SMILEY_HIL_ONLY     optional: run only this scenario
+#   SMILEY_HIL_ONLY     optional: run only these scenarios (names separated by spaces)
+#   SMILEY_HIL_TRACE    optional: play this one trace (scenario "play-trace", Tests/hil/play-trace.sh)
+#   SMILEY_HIL_DEBOUNCE optional: extra "debounce" settings for it
+# The trace player and the generated traces are in $SMILEY_SIM_RESULTS/.trace/ (put there by run.sh).
 set -u
 BIN=${SMILEY_DEVICE_BIN:?SMILEY_DEVICE_BIN must name the smiley-device binary}
 SIM=${SMILEY_SIM_SYSFS:?not running inside the smiley-sim VM}
@@ -82,7 +85,7 @@ stop_device() {
 
 begin() {
     SCENARIO=$1
-    [ -z "$ONLY" ] || [ "$ONLY" = "$SCENARIO" ] || return 1
+    case " $ONLY " in "  " | *" $SCENARIO "*) ;; *) return 1 ;; esac
     OUT=$RESULTS/$SCENARIO
     mkdir -p "$OUT"
     : >"$OUT/seen"
@@ -224,6 +227,47 @@ if begin record; then
     "$BIN" replay "$OUT/trace.txt" --config "$OUT/device.json" >"$OUT/replay.out" 2>&1
     note replay-status $?
 fi
+
+# Trace scenarios: the player (Hardware/sim/trace-player.c) drives the pulls at the trace's times under
+# SCHED_FIFO 10 (below the kernel's interrupt threads, above the device) and writes the trace as applied.
+# The host replays it (and the trace as intended) with `smiley-device replay` and compares (run.sh, check.py).
+PLAYER=$RESULTS/.trace/trace-player
+TRACES=$RESULTS/.trace/traces
+
+# Waits until the device has stored nothing new for 1 s (at most 10 s): its last decision falls due a
+# window (20 ms) after the trace's last edge. A press stored later than that is missing from the store,
+# and the host's comparison says so.
+settle() {
+    last=-1
+    k=0
+    while [ "$(stored)" != "$last" ] && [ $k -lt 10 ]; do
+        last=$(stored)
+        k=$((k + 1))
+        sleep 1
+    done
+}
+
+play_trace() { # SCENARIO TRACE DEBOUNCE_JSON [PLAYER_OPTIONS]
+    if begin "$1"; then
+        cp "$2" "$OUT/intended.trace"
+        start_device "$3" && {
+            # shellcheck disable=SC2086 # the options are words
+            "$PLAYER" --fifo 10 ${4:-} --applied "$OUT/applied.trace" --stats "$OUT/player.json" "$2" 2>"$OUT/player.err"
+            note player-status $?
+            settle
+            stop_device
+        }
+    fi
+}
+if [ -n "${SMILEY_HIL_TRACE:-}" ]; then
+    play_trace play-trace "$SMILEY_HIL_TRACE" "${SMILEY_HIL_DEBOUNCE:-}"
+fi
+play_trace ringing "$TRACES/ringing.trace" '"responseIntervalMillis": 200'
+play_trace storm "$TRACES/storm.trace" '"responseIntervalMillis": 200'
+play_trace starved-storm "$TRACES/starved-storm.trace" '"responseIntervalMillis": 200' '--spin-below-us 2000'
+play_trace child-spam "$TRACES/child-spam.trace" ''
+play_trace chord "$TRACES/chord.trace" '"responseIntervalMillis": 300'
+play_trace long-hold "$TRACES/long-hold.trace" '"stuckAfterMillis": 3000, "responseIntervalMillis": 200'
 
 # SIGTERM: a clean stop that releases the lines for others.
 if begin sigterm; then

@@ -204,11 +204,17 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
                     let chip = chips[source.chip]
                     for event in try chip.lines.readEvents(fdIndex: source.fd, into: &buffer) {
                         guard let button = chip.buttonAtOffset[event.offset] else { continue }
-                        if event.lineSequence > 0, let last = lastSequence[button], event.lineSequence > last + 1 {
-                            let lost = Int(event.lineSequence - last - 1)
-                            outputs += debouncer.eventsLost(count: lost, at: event.timestampNanos, levels: try levels())
+                        // The kernel numbers each line's events from 1 in each request, so a first event
+                        // numbered above 1 means the events before it were dropped as well.
+                        if event.lineSequence > 0 {
+                            let last = lastSequence[button] ?? 0
+                            if event.lineSequence > last + 1 {
+                                let lost = Int(event.lineSequence - last - 1)
+                                outputs += debouncer.eventsLost(
+                                    count: lost, at: event.timestampNanos, levels: try levels())
+                            }
+                            lastSequence[button] = event.lineSequence
                         }
-                        if event.lineSequence > 0 { lastSequence[button] = event.lineSequence }
                         outputs += debouncer.receive(
                             Edge(button: button, active: event.active, timestampNanos: event.timestampNanos))
                     }
