@@ -186,7 +186,8 @@ import Testing
             var configuration = DeviceConfiguration(
                 device: Self.device, centre: Self.thimphu, hub: "http://127.0.0.1:\(proxy.port)",
                 stateDirectory: hub.directory + "/device")
-            configuration.upload.requestTimeoutMillis = 5000
+            // A bound, not a speed: a slow reply on a busy machine must not be taken for the cut one.
+            configuration.upload.requestTimeoutMillis = 60_000
             let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "test-device"))
             let clock = SimulatedClock(bootWallClockMillis: Self.bhutan(2026, 11, 2, 9, 0))
             let steps = (0..<20).map { index in

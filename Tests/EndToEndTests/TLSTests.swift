@@ -83,7 +83,7 @@ import Testing
             device: PressToHeatmapTests.device, centre: PressToHeatmapTests.thimphu, hub: hub,
             stateDirectory: directory + "/device-\(UUID().uuidString)")
         configuration.hubCAFile = caFile
-        configuration.upload.requestTimeoutMillis = 5000
+        configuration.upload.requestTimeoutMillis = 60_000  // a bound for a busy machine, not a speed
         let device = try DeviceApplication(configuration: configuration, logger: Logger(label: "test-device"))
         let clock = SimulatedClock(bootWallClockMillis: PressToHeatmapTests.bhutan(2026, 11, 2, 9, 0))
         let recorder = device.recorder(clock: clock, boot: "boot-1")
