@@ -34,9 +34,16 @@ test: lint unit-tests benchmark-smoke system-tests hil
 lint:
 	swift format lint --strict -r Sources Tests Benchmarks Fuzz Package.swift
 
-# Each benchmark once at a tiny size (debug build), so none can rot unnoticed; figures come from `make benchmarks`.
+# Each benchmark once at a tiny size (debug build; `build` builds every benchmark target), so none can rot
+# unnoticed; figures come from `make benchmarks`. The device-in-VM benchmark boots a VM (minutes): its
+# scripts are only checked for syntax here; `make hil` exercises the same VM.
 benchmark-smoke: build
+	$(BIN)/DebouncerThroughput 20000 1
+	$(BIN)/IngestThroughput 200 1
 	$(BIN)/HeatmapWindow 2000 4
+	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 20 --seconds 4 --batch-seconds 2 --heartbeat-seconds 4
+	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 2 --mode saturate --workers 4
+	bash -n Benchmarks/device-in-vm/run.sh && bash -n Benchmarks/device-in-vm/guest.sh
 
 # smiley-device built against libgpiod 2.x (Debian's bookworm-backports, unpacked into a private prefix).
 build-gpiod2: deps
@@ -60,6 +67,11 @@ benchmarks: deps
 	.build/release/IngestThroughput
 	$(SWIFT) build -c release --product HeatmapWindow
 	.build/release/HeatmapWindow
+	$(SWIFT) build -c release --product LoadGenerator
+	$(SWIFT) build -c release --product smiley-hub
+	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120
+	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 10000 --seconds 120
+	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 30 --mode saturate
 
 # Coverage-guided fuzzing of the decoders (scripts/fuzz.sh): FUZZ_SECONDS per target, corpus in Fuzz/corpus.
 FUZZ_SECONDS ?= 60

@@ -5,7 +5,7 @@
 // event loop does: each edge to `receive`, and `advance(to: nextDeadline)` whenever the deadline
 // comes before the next edge. Prints every run and the median of five.
 //
-//     swift run -c release DebouncerThroughput
+//     swift run -c release DebouncerThroughput [EDGES] [RUNS]   (defaults 1,000,000 and 5)
 //
 // Depends on SmileyCore only.
 
@@ -23,8 +23,10 @@ struct BenchmarkRandom: RandomNumberGenerator {
     }
 }
 
-let targetEdges = 1_000_000
-let runs = 5
+// Optional arguments (a smoke run uses tiny ones): EDGES RUNS.
+let benchmarkArguments = CommandLine.arguments.dropFirst().compactMap { Int(String($0.filter { $0 != "_" })) }
+let targetEdges = benchmarkArguments.first ?? 1_000_000
+let runs = max(1, benchmarkArguments.dropFirst().first ?? 5)
 let buttons = Array(repeating: ButtonSpec(panel: 1), count: 4) + Array(repeating: ButtonSpec(panel: 2), count: 3)
 let ms: Int64 = 1_000_000
 

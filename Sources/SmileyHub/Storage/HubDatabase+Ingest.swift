@@ -42,68 +42,96 @@ extension HubDatabase {
             try Self.checkSynchronisedTime(sample.wallClockMillis, field: "clock.wallClockMillis", receivedMillis)
         }
         return try storage {
-            try writer.write { db in
-                let bucketer = try registerDevice(db, batch: batch, receivedMillis: receivedMillis)
-                var touchedBoots: Set<String> = []
-                for press in batch.presses {
-                    if let offset = PressPlacement.offset(of: press) {
-                        try recordOffset(db, batch.device, press.boot, offset, source: "synchronised", receivedMillis)
-                        touchedBoots.insert(press.boot)
-                    }
-                }
-                if let sample = batch.clock,
-                    let offset = sample.synchronised
-                        ? PressPlacement.offset(ofSynchronised: sample)
-                        : PressPlacement.offset(of: sample, receivedAtHubMillis: receivedMillis)
-                {
-                    try recordOffset(
-                        db, batch.device, sample.boot, offset,
-                        source: sample.synchronised ? "synchronised" : "hub-exchange",
-                        receivedMillis)
-                    touchedBoots.insert(sample.boot)
-                }
-                var accepted = 0
-                var duplicates = 0
-                var offsets: [String: Int64?] = [:]
-                for (index, press) in batch.presses.enumerated() {
-                    if let held = try HeldPress.fetch(db, device: batch.device, sequence: press.sequence) {
-                        guard held.matches(press) else {
-                            throw HubError.conflict(
-                                "presses[\(index)]: sequence \(press.sequence) of device '\(batch.device)' is already held with other content (a replaced store must resume after GET /api/v1/devices/\(batch.device))"
-                            )
-                        }
-                        duplicates += 1
-                        continue
-                    }
-                    if offsets[press.boot] == nil { offsets[press.boot] = try bootOffset(db, batch.device, press.boot) }
-                    let placement = PressPlacement.place(press, bootOffsetMillis: offsets[press.boot]!)
-                    try insert(
-                        db, press, placement: placement, bucketer: bucketer, centre: batch.centre, receivedMillis)
-                    accepted += 1
-                }
-                for boot in touchedBoots.sorted() {
-                    try placeUncertainPresses(
-                        db, device: batch.device, boot: boot, centre: batch.centre, bucketer: bucketer)
-                }
-                let contiguous = try advanceContiguousSequence(db, device: batch.device)
-                let highest =
-                    try Int64.fetchOne(
-                        db, sql: "SELECT MAX(sequence) FROM press WHERE device_id = ?",
-                        arguments: [batch.device.rawValue]
-                    ) ?? 0
-                var uncertain = 0
-                for press in batch.presses
-                where try String.fetchOne(
-                    db, sql: "SELECT time_status FROM press WHERE device_id = ? AND sequence = ?",
-                    arguments: [batch.device.rawValue, press.sequence]) == "uncertain"
-                {
-                    uncertain += 1
-                }
-                return IngestReceipt(
-                    accepted: accepted, duplicates: duplicates, highestSequence: highest,
-                    highestContiguousSequence: contiguous, timeUncertain: uncertain, hubTimeMillis: receivedMillis)
+            try writer.write { db in try store(db, batch, receivedMillis: receivedMillis) }
+        }
+    }
+
+    /// One batch inside its transaction, at the cost it must have: the device's row and its boots'
+    /// clocks read once, one range query for the sequence numbers already held, inserts through one
+    /// prepared statement, the rollup changes summed in memory and written once per row, one clock
+    /// write per boot whose reading changed, and the receipt counted from what was done.
+    private func store(_ db: Database, _ batch: IngestBatch, receivedMillis: Int64) throws -> IngestReceipt {
+        let registered = try registerDevice(db, batch: batch, receivedMillis: receivedMillis)
+        var hours = LocalHourMemo(bucketer: registered.bucketer)
+
+        // Clocks: what the batch reveals about its boots, folded into the best reading of each.
+        var boots = Set(batch.presses.map(\.boot))
+        if let sample = batch.clock { boots.insert(sample.boot) }
+        var clocks = BootClockPlan(held: try heldClocks(db, batch.device, boots: boots))
+        for press in batch.presses {
+            if let offset = PressPlacement.offset(of: press) {
+                clocks.offer(boot: press.boot, BootClockReading(offsetMillis: offset, source: .synchronised))
             }
         }
+        if let sample = batch.clock,
+            let offset = sample.synchronised
+                ? PressPlacement.offset(ofSynchronised: sample)
+                : PressPlacement.offset(of: sample, receivedAtHubMillis: receivedMillis)
+        {
+            clocks.offer(
+                boot: sample.boot,
+                BootClockReading(offsetMillis: offset, source: sample.synchronised ? .synchronised : .hubExchange))
+        }
+        try writeClocks(db, batch.device, clocks, receivedMillis)
+
+        // Presses: which of this batch's sequence numbers are held already, in one query.
+        let held = try heldPresses(db, batch)
+        var tally = IngestTally()
+        for (index, press) in batch.presses.enumerated() {
+            guard let existing = held[press.sequence] else { continue }
+            guard existing.matches(press) else {
+                throw HubError.conflict(
+                    "presses[\(index)]: sequence \(press.sequence) of device '\(batch.device)' is already held with other content (a replaced store must resume after GET /api/v1/devices/\(batch.device))"
+                )
+            }
+            tally.duplicates += 1
+            if existing.timeStatus == PressPlacement.uncertain.status { tally.uncertain.insert(press.sequence) }
+        }
+        var rollup = RollupDelta()
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO press (device_id, sequence, boot, question, answer, score, monotonic_nanos,
+                    wall_clock_millis, clock_synchronised, suppressed, time_status, placed_millis, local_hour,
+                    received_millis)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for press in batch.presses where held[press.sequence] == nil {
+            let placement = PressPlacement.place(press, bootOffsetMillis: clocks.offset(of: press.boot))
+            let hour = placement.millis.map { hours.localHour(ofMillis: $0) }
+            try insert.execute(arguments: [
+                press.device.rawValue, press.sequence, press.boot, press.question.rawValue, press.answer.name,
+                press.answer.score, press.monotonicNanos, press.wallClockMillis, press.clockSynchronised,
+                press.suppressed, placement.status, placement.millis, hour?.key, receivedMillis,
+            ])
+            tally.accepted += 1
+            if let hour {
+                if !press.suppressed {
+                    rollup.add(device: press.device, answer: press.answer, hour: hour.hour, hourKey: hour.key)
+                }
+            } else {
+                tally.uncertain.insert(press.sequence)
+            }
+        }
+
+        // Presses of a boot stored before its clock was known are placed now, this batch's included.
+        for boot in clocks.touched.sorted() {
+            guard let offset = clocks.offset(of: boot) else { continue }
+            let placed = try placeUncertainPresses(
+                db, device: batch.device, boot: boot, offset: offset, hours: &hours, rollup: &rollup)
+            tally.uncertain.subtract(placed)
+        }
+        try writeRollup(db, centre: batch.centre, rollup)
+
+        let contiguous = try advanceContiguousSequence(
+            db, device: batch.device, from: registered.contiguousSequence, batch: batch)
+        let highest =
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT MAX(sequence) FROM press WHERE device_id = ?"),
+                arguments: [batch.device.rawValue]) ?? 0
+        return IngestReceipt(
+            accepted: tally.accepted, duplicates: tally.duplicates, highestSequence: highest,
+            highestContiguousSequence: contiguous, timeUncertain: tally.uncertain.count,
+            hubTimeMillis: receivedMillis)
     }
 
     /// A synchronised clock's reading must be a plausible date and not far ahead of the hub's clock:
@@ -121,143 +149,169 @@ extension HubDatabase {
         }
     }
 
-    /// Checks that the device was added to the hub, under the batch's centre.
-    private func registerDevice(_ db: Database, batch: IngestBatch, receivedMillis: Int64) throws -> HourBucketer {
+    /// Checks that the device was added to the hub, under the batch's centre; notes it was seen.
+    private func registerDevice(
+        _ db: Database, batch: IngestBatch, receivedMillis: Int64
+    ) throws -> (bucketer: HourBucketer, contiguousSequence: Int64) {
         guard
             let zone = try String.fetchOne(
-                db, sql: "SELECT time_zone FROM centre WHERE id = ?", arguments: [batch.centre.rawValue])
+                db.cachedStatement(sql: "SELECT time_zone FROM centre WHERE id = ?"), arguments: [batch.centre.rawValue]
+            )
         else {
             throw HubError.unprocessable("unknown centre '\(batch.centre)'")
         }
         guard
-            let registered = try String.fetchOne(
-                db, sql: "SELECT centre_id FROM device WHERE id = ?", arguments: [batch.device.rawValue])
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT centre_id, contiguous_sequence FROM device WHERE id = ?"),
+                arguments: [batch.device.rawValue])
         else {
             throw HubError.unprocessable("unknown device '\(batch.device)': add it with smiley-hub device add")
         }
+        let registered: String = row["centre_id"]
         guard registered == batch.centre.rawValue else {
             throw HubError.conflict("device '\(batch.device)' belongs to centre '\(registered)', not '\(batch.centre)'")
         }
-        try db.execute(
-            sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?",
-            arguments: [receivedMillis, batch.device.rawValue])
+        try db.cachedStatement(sql: "UPDATE device SET last_seen_millis = ? WHERE id = ?").execute(arguments: [
+            receivedMillis, batch.device.rawValue,
+        ])
         try Self.markTokenUsed(db, batch.device, nowMillis: receivedMillis)
-        return try HourBucketer(timeZoneIdentifier: zone)
+        return (try HourBucketer(timeZoneIdentifier: zone), row["contiguous_sequence"])
     }
 
-    /// Keeps the best reading of a boot's offset: a synchronised clock beats the hub's estimate,
-    /// and among the hub's estimates the smallest (least delayed in transit) wins.
-    private func recordOffset(
-        _ db: Database, _ device: DeviceID, _ boot: String, _ offset: Int64, source: String, _ nowMillis: Int64
-    ) throws {
-        let existing = try Row.fetchOne(
-            db, sql: "SELECT offset_millis, source FROM boot_clock WHERE device_id = ? AND boot = ?",
-            arguments: [device.rawValue, boot])
-        if let existing {
-            let heldSource: String = existing["source"]
-            let heldOffset: Int64 = existing["offset_millis"]
-            let better =
-                (source == "synchronised" && heldSource == "hub-exchange")
-                || (source == "hub-exchange" && heldSource == "hub-exchange" && offset < heldOffset)
-            guard better else { return }
-            try db.execute(
-                sql:
-                    "UPDATE boot_clock SET offset_millis = ?, source = ?, updated_millis = ? WHERE device_id = ? AND boot = ?",
-                arguments: [offset, source, nowMillis, device.rawValue, boot])
-        } else {
-            try db.execute(
-                sql:
-                    "INSERT INTO boot_clock (device_id, boot, offset_millis, source, updated_millis) VALUES (?, ?, ?, ?, ?)",
-                arguments: [device.rawValue, boot, offset, source, nowMillis])
+    /// The clock readings held for these boots of the device.
+    private func heldClocks(_ db: Database, _ device: DeviceID, boots: Set<String>) throws -> [String: BootClockReading]
+    {
+        let select = try db.cachedStatement(
+            sql: "SELECT offset_millis, source FROM boot_clock WHERE device_id = ? AND boot = ?")
+        var held: [String: BootClockReading] = [:]
+        for boot in boots {
+            guard let row = try Row.fetchOne(select, arguments: [device.rawValue, boot]) else { continue }
+            let source: String = row["source"]
+            guard let known = BootClockReading.Source(rawValue: source) else {
+                throw HubError.storage("boot_clock of device '\(device)' boot '\(boot)' has unknown source '\(source)'")
+            }
+            held[boot] = BootClockReading(offsetMillis: row["offset_millis"], source: known)
+        }
+        return held
+    }
+
+    /// One write per boot whose reading the batch changed.
+    private func writeClocks(_ db: Database, _ device: DeviceID, _ clocks: BootClockPlan, _ nowMillis: Int64) throws {
+        for write in clocks.writes {
+            if write.held {
+                try db.cachedStatement(
+                    sql:
+                        "UPDATE boot_clock SET offset_millis = ?, source = ?, updated_millis = ? WHERE device_id = ? AND boot = ?"
+                ).execute(arguments: [
+                    write.reading.offsetMillis, write.reading.source.rawValue, nowMillis, device.rawValue, write.boot,
+                ])
+            } else {
+                try db.cachedStatement(
+                    sql:
+                        "INSERT INTO boot_clock (device_id, boot, offset_millis, source, updated_millis) VALUES (?, ?, ?, ?, ?)"
+                ).execute(arguments: [
+                    device.rawValue, write.boot, write.reading.offsetMillis, write.reading.source.rawValue, nowMillis,
+                ])
+            }
         }
     }
 
-    private func bootOffset(_ db: Database, _ device: DeviceID, _ boot: String) throws -> Int64? {
-        try Int64.fetchOne(
-            db, sql: "SELECT offset_millis FROM boot_clock WHERE device_id = ? AND boot = ?",
-            arguments: [device.rawValue, boot])
-    }
-
-    private func insert(
-        _ db: Database, _ press: Press, placement: PressPlacement, bucketer: HourBucketer, centre: CentreID,
-        _ receivedMillis: Int64
-    ) throws {
-        let hour = placement.millis.map { bucketer.localHour(ofMillis: $0) }
-        try db.execute(
-            sql: """
-                INSERT INTO press (device_id, sequence, boot, question, answer, score, monotonic_nanos,
-                    wall_clock_millis, clock_synchronised, suppressed, time_status, placed_millis, local_hour,
-                    received_millis)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                press.device.rawValue, press.sequence, press.boot, press.question.rawValue, press.answer.name,
-                press.answer.score, press.monotonicNanos, press.wallClockMillis, press.clockSynchronised,
-                press.suppressed, placement.status, placement.millis, hour?.key, receivedMillis,
-            ])
-        if let hour, !press.suppressed {
-            try addToRollup(db, centre: centre, device: press.device, answer: press.answer, hour: hour)
+    /// The presses of this batch's sequence range the hub already holds, by sequence (one range query:
+    /// a batch's sequences are contiguous).
+    private func heldPresses(_ db: Database, _ batch: IngestBatch) throws -> [Int64: HeldPress] {
+        guard let first = batch.presses.first?.sequence, let last = batch.presses.last?.sequence else { return [:] }
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT sequence, boot, question, answer, monotonic_nanos, wall_clock_millis, clock_synchronised,
+                        suppressed, time_status FROM press
+                    WHERE device_id = ? AND sequence BETWEEN ? AND ?
+                    """),
+            arguments: [batch.device.rawValue, first, last])
+        var held: [Int64: HeldPress] = [:]
+        while let row = try rows.next() {
+            held[row["sequence"]] = HeldPress(row)
         }
+        return held
     }
 
-    /// Places the presses of a boot that were stored before its clock was known.
+    /// Places the presses of a boot that were stored before its clock was known; returns their sequences.
     private func placeUncertainPresses(
-        _ db: Database, device: DeviceID, boot: String, centre: CentreID, bucketer: HourBucketer
-    ) throws {
-        guard let offset = try bootOffset(db, device, boot) else { return }
+        _ db: Database, device: DeviceID, boot: String, offset: Int64, hours: inout LocalHourMemo,
+        rollup: inout RollupDelta
+    ) throws -> Set<Int64> {
         let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT sequence, question, answer, monotonic_nanos, suppressed FROM press
-                WHERE device_id = ? AND boot = ? AND time_status = 'uncertain'
-                """, arguments: [device.rawValue, boot])
+            db.cachedStatement(
+                sql: """
+                    SELECT sequence, question, answer, monotonic_nanos, suppressed FROM press
+                    WHERE device_id = ? AND boot = ? AND time_status = 'uncertain'
+                    """), arguments: [device.rawValue, boot])
+        var placed: Set<Int64> = []
         for row in rows {
             // A placement that overflows or is implausible (a row an older hub stored) stays uncertain.
             guard
                 let millis = PressPlacement.correctedMillis(
                     monotonicNanos: row["monotonic_nanos"], offsetMillis: offset)
             else { continue }
-            let hour = bucketer.localHour(ofMillis: millis)
-            try db.execute(
+            let hour = hours.localHour(ofMillis: millis)
+            let sequence: Int64 = row["sequence"]
+            try db.cachedStatement(
                 sql: """
                     UPDATE press SET time_status = 'corrected', placed_millis = ?, local_hour = ?
                     WHERE device_id = ? AND sequence = ?
-                    """, arguments: [millis, hour.key, device.rawValue, row["sequence"] as Int64])
+                    """
+            ).execute(arguments: [millis, hour.key, device.rawValue, sequence])
+            placed.insert(sequence)
             if !(row["suppressed"] as Bool) {
                 let answer = try Answer.parse(row["answer"], of: Question.parse(row["question"]))
-                try addToRollup(db, centre: centre, device: device, answer: answer, hour: hour)
+                rollup.add(device: device, answer: answer, hour: hour.hour, hourKey: hour.key)
             }
         }
+        return placed
     }
 
-    private func addToRollup(_ db: Database, centre: CentreID, device: DeviceID, answer: Answer, hour: LocalHour) throws
-    {
-        try db.execute(
+    /// Adds the batch's summed rollup changes, one upsert per row.
+    private func writeRollup(_ db: Database, centre: CentreID, _ rollup: RollupDelta) throws {
+        guard !rollup.isEmpty else { return }
+        let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO hourly_rollup (centre_id, device_id, question, answer, local_hour, weekday, hour, count, score_sum)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (centre_id, device_id, question, answer, local_hour)
-                DO UPDATE SET count = count + 1, score_sum = score_sum + excluded.score_sum
-                """,
-            arguments: [
-                centre.rawValue, device.rawValue, answer.question.rawValue, answer.name, hour.key, hour.weekday,
-                hour.hour, answer.score,
+                DO UPDATE SET count = count + excluded.count, score_sum = score_sum + excluded.score_sum
+                """)
+        for (key, change) in rollup.rows {
+            try upsert.execute(arguments: [
+                centre.rawValue, key.device, key.question, key.answer, key.localHour, change.weekday, change.hour,
+                change.count, change.scoreSum,
             ])
+        }
     }
 
-    /// Moves the device's "held without gaps up to" mark forward as far as the held presses allow.
-    private func advanceContiguousSequence(_ db: Database, device: DeviceID) throws -> Int64 {
-        var contiguous =
-            try Int64.fetchOne(
-                db, sql: "SELECT contiguous_sequence FROM device WHERE id = ?", arguments: [device.rawValue]) ?? 0
-        while try Row.fetchOne(
-            db, sql: "SELECT 1 FROM press WHERE device_id = ? AND sequence = ?",
-            arguments: [device.rawValue, contiguous + 1]) != nil
+    /// Moves the device's "held without gaps up to" mark forward as far as the held presses allow:
+    /// past the whole batch when the batch reaches the mark (every sequence of it is held now), then
+    /// over whatever was held beyond, stepping the primary key until the first gap.
+    private func advanceContiguousSequence(
+        _ db: Database, device: DeviceID, from held: Int64, batch: IngestBatch
+    ) throws -> Int64 {
+        var contiguous = held
+        if let first = batch.presses.first?.sequence, let last = batch.presses.last?.sequence,
+            first <= contiguous + 1, last > contiguous
         {
-            contiguous += 1
+            contiguous = last
         }
-        try db.execute(
-            sql: "UPDATE device SET contiguous_sequence = ? WHERE id = ?", arguments: [contiguous, device.rawValue])
+        let following = try Int64.fetchCursor(
+            db.cachedStatement(
+                sql: "SELECT sequence FROM press WHERE device_id = ? AND sequence > ? ORDER BY sequence"),
+            arguments: [device.rawValue, contiguous])
+        while let sequence = try following.next(), sequence == contiguous + 1 {
+            contiguous = sequence
+        }
+        if contiguous != held {
+            try db.cachedStatement(sql: "UPDATE device SET contiguous_sequence = ? WHERE id = ?").execute(arguments: [
+                contiguous, device.rawValue,
+            ])
+        }
         return contiguous
     }
 }
@@ -271,21 +325,18 @@ struct HeldPress {
     var wallClockMillis: Int64
     var clockSynchronised: Bool
     var suppressed: Bool
+    /// `PressPlacement.status` as stored.
+    var timeStatus: String
 
-    static func fetch(_ db: Database, device: DeviceID, sequence: Int64) throws -> HeldPress? {
-        try Row.fetchOne(
-            db,
-            sql: """
-                SELECT boot, question, answer, monotonic_nanos, wall_clock_millis, clock_synchronised, suppressed FROM press
-                WHERE device_id = ? AND sequence = ?
-                """,
-            arguments: [device.rawValue, sequence]
-        ).map { row in
-            HeldPress(
-                boot: row["boot"], question: row["question"], answer: row["answer"],
-                monotonicNanos: row["monotonic_nanos"], wallClockMillis: row["wall_clock_millis"],
-                clockSynchronised: row["clock_synchronised"], suppressed: row["suppressed"])
-        }
+    init(_ row: Row) {
+        boot = row["boot"]
+        question = row["question"]
+        answer = row["answer"]
+        monotonicNanos = row["monotonic_nanos"]
+        wallClockMillis = row["wall_clock_millis"]
+        clockSynchronised = row["clock_synchronised"]
+        suppressed = row["suppressed"]
+        timeStatus = row["time_status"]
     }
 
     func matches(_ press: Press) -> Bool {

@@ -1,0 +1,427 @@
+// Load generator: N simulated devices, each with its own token, against a real smiley-hub process on
+// loopback, for a bounded time. Two modes:
+//   paced      - the real rate: each device sends a batch of presses once a minute and a heartbeat every
+//                five minutes, staggered evenly over the minute (open loop: a late answer does not delay
+//                the next request; latency is counted from the request's scheduled time)
+//   saturate   - as fast as the hub answers: WORKERS requests in flight, each worker cycling its devices
+//
+//     swift build -c release --product LoadGenerator --product smiley-hub
+//     .build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120 --mode paced
+//
+// It adds one centre and N devices to a fresh state directory through HubDatabase (as `smiley-hub
+// device add` does), starts the hub binary on a free port, and reports requests/s, latency p50/p99/max
+// (HdrHistogram), and the hub's CPU (utime + stime from /proc/PID/stat over the measured interval)
+// and resident memory (VmRSS and VmHWM from /proc/PID/status). Requests share a pool of keep-alive
+// connections (--connections), not one socket per device.
+
+import AsyncHTTPClient
+import Foundation
+import Histogram
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import SmileyCore
+import SmileyHub
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// MARK: Arguments
+
+struct Options {
+    var hub = ".build/release/smiley-hub"
+    var devices = 1_000
+    var seconds = 60.0
+    var mode = "paced"
+    var workers = 64
+    var connections = 64
+    var pressesPerBatch = 5
+    var batchSeconds = 60.0
+    var heartbeatSeconds = 300.0
+    var keepState = false
+
+    static let usage = """
+        usage: LoadGenerator --hub PATH [--devices N] [--seconds S] [--mode paced|saturate] [--workers W]
+                             [--connections C] [--presses-per-batch P] [--batch-seconds S] [--heartbeat-seconds S]
+                             [--keep-state]
+        """
+
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var rest = arguments[...]
+        func fail(_ message: String) -> Never {
+            FileHandle.standardError.write(Data("LoadGenerator: \(message)\n\(usage)\n".utf8))
+            exit(2)
+        }
+        func value(_ flag: String) -> String {
+            guard let next = rest.popFirst() else { fail("\(flag) needs a value") }
+            return next
+        }
+        func number(_ flag: String) -> Double {
+            let text = value(flag)
+            guard let number = Double(text.replacingOccurrences(of: "_", with: "")), number > 0 else {
+                fail("\(flag) must be a positive number, got '\(text)'")
+            }
+            return number
+        }
+        while let flag = rest.popFirst() {
+            switch flag {
+            case "--hub": options.hub = value(flag)
+            case "--devices": options.devices = Int(number(flag))
+            case "--seconds": options.seconds = number(flag)
+            case "--mode":
+                options.mode = value(flag)
+                guard ["paced", "saturate"].contains(options.mode) else {
+                    fail("--mode must be paced or saturate, got '\(options.mode)'")
+                }
+            case "--workers": options.workers = Int(number(flag))
+            case "--connections": options.connections = Int(number(flag))
+            case "--presses-per-batch": options.pressesPerBatch = Int(number(flag))
+            case "--batch-seconds": options.batchSeconds = number(flag)
+            case "--heartbeat-seconds": options.heartbeatSeconds = number(flag)
+            case "--keep-state": options.keepState = true
+            default: fail("unknown argument '\(flag)'")
+            }
+        }
+        guard FileManager.default.isExecutableFile(atPath: options.hub) else {
+            fail("--hub '\(options.hub)' is not an executable smiley-hub")
+        }
+        return options
+    }
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+
+func wallMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+// MARK: The hub process
+
+/// A free TCP port on loopback (bound, read, released; the hub binds it right after).
+func freePort() -> Int {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    precondition(socket >= 0, "socket: \(String(cString: strerror(errno)))")
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+            bind(socket, generic, length) == 0 && getsockname(socket, generic, &length) == 0
+        }
+    }
+    precondition(bound, "bind: \(String(cString: strerror(errno)))")
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// CPU seconds (user + system) and memory of a process, from /proc.
+struct ProcessSample {
+    var cpuSeconds: Double
+    var rssKiB: Int
+    var peakRSSKiB: Int
+
+    static func read(pid: Int32) -> ProcessSample? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let utime = Double(fields[11]), let stime = Double(fields[12]) else { return nil }
+        func kib(_ key: String) -> Int {
+            status.split(separator: "\n").first { $0.hasPrefix(key) }
+                .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+        }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return ProcessSample(cpuSeconds: (utime + stime) / ticks, rssKiB: kib("VmRSS:"), peakRSSKiB: kib("VmHWM:"))
+    }
+}
+
+// MARK: Devices
+
+struct SimulatedDevice: Sendable {
+    let id: DeviceID
+    let token: String
+}
+
+let centre = CentreID(rawValue: "load-centre")!
+let state = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-load-\(UUID().uuidString)").path
+log("adding 1 centre and \(options.devices) devices to \(state) ...")
+let devices: [SimulatedDevice] = try {
+    let database = try HubDatabase(path: HubConfiguration(stateDirectory: state).databasePath)
+    try database.addCentre(Centre(id: centre, name: "Load", timeZone: "Asia/Thimphu"))
+    return try (0..<options.devices).map { index in
+        let id = DeviceID(rawValue: "load-\(index)")!
+        return SimulatedDevice(id: id, token: try database.addDevice(id, centre: centre, nowMillis: wallMillis()).value)
+    }
+}()
+
+let port = freePort()
+let hubProcess = Process()
+hubProcess.executableURL = URL(fileURLWithPath: options.hub)
+hubProcess.arguments = [
+    "serve", "--state-directory", state, "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "error",
+    "--maximum-connections", "\(max(512, options.connections * 2))",
+]
+try hubProcess.run()
+let hubPID = hubProcess.processIdentifier
+
+/// Stops the hub and removes its state (unless --keep-state), then exits with `code`.
+func finish(_ code: Int32) -> Never {
+    hubProcess.terminate()
+    hubProcess.waitUntilExit()
+    if !options.keepState { try? FileManager.default.removeItem(atPath: state) }
+    exit(code)
+}
+
+var clientConfiguration = HTTPClient.Configuration()
+clientConfiguration.connectionPool = .init(
+    idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.connections)
+let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+let base = "http://127.0.0.1:\(port)"
+
+// The hub is up once /healthz answers.
+var ready = false
+for _ in 0..<300 where !ready {
+    if let response = try? await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(2)),
+        response.status == .ok
+    {
+        ready = true
+    } else {
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
+guard ready else {
+    log("the hub did not answer /healthz within 30 s")
+    finish(1)
+}
+
+// MARK: Requests
+
+/// Per-device state: the next sequence number. A device is only ever driven by one task at a time.
+final class DeviceCursor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next: [Int64]
+    let boot = "load-boot"
+    let bootMillis = wallMillis() - 3_600_000
+
+    init(count: Int) { next = Array(repeating: 1, count: count) }
+
+    func take(_ device: Int, _ count: Int) -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        let first = next[device]
+        next[device] += Int64(count)
+        return first
+    }
+}
+
+let cursor = DeviceCursor(count: devices.count)
+let answers = Question.satisfaction.answers + Question.accessibility.answers
+
+enum Kind: Int, Sendable {
+    case batch = 0
+    case heartbeat = 1
+}
+
+func body(_ kind: Kind, device index: Int) throws -> ByteBuffer {
+    let device = devices[index].id
+    let now = wallMillis()
+    let uptimeNanos = (now - cursor.bootMillis) * 1_000_000
+    let clock = ClockSample(boot: cursor.boot, monotonicNanos: uptimeNanos, wallClockMillis: now, synchronised: true)
+    switch kind {
+    case .batch:
+        let first = cursor.take(index, options.pressesPerBatch)
+        let presses = (0..<options.pressesPerBatch).map { offset -> Press in
+            let sequence = first + Int64(offset)
+            let ago = Int64(options.pressesPerBatch - offset) * 1_000
+            return Press(
+                device: device, boot: cursor.boot, sequence: sequence,
+                answer: answers[Int(sequence % Int64(answers.count))], monotonicNanos: uptimeNanos - ago * 1_000_000,
+                wallClockMillis: now - ago, clockSynchronised: true)
+        }
+        return ByteBuffer(
+            data: try JSONEncoder().encode(IngestBatch(device: device, centre: centre, presses: presses, clock: clock)))
+    case .heartbeat:
+        let heartbeat = Heartbeat(
+            device: device, centre: centre, firmwareVersion: "load", uptimeSeconds: uptimeNanos / 1_000_000_000,
+            backlog: 0, oldestUnsentMillis: nil, lastPressMillis: now, clock: clock, stuckLines: [],
+            lostGPIOEvents: 0, freeDiskBytes: 1 << 30, storageWarning: nil)
+        return ByteBuffer(data: try JSONEncoder().encode(heartbeat))
+    }
+}
+
+enum Outcome: Sendable {
+    case ok(Kind, micros: UInt64)
+    case failed(String)
+}
+
+func send(_ kind: Kind, device index: Int, scheduled: ContinuousClock.Instant) async -> Outcome {
+    do {
+        var request = HTTPClientRequest(url: base + (kind == .batch ? "/api/v1/ingest" : "/api/v1/heartbeat"))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(devices[index].token)")
+        request.body = .bytes(try body(kind, device: index))
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let answer = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else {
+            return .failed("\(response.status.code) \(String(buffer: answer).prefix(200))")
+        }
+        let waited = ContinuousClock.now - scheduled
+        let micros = waited.components.seconds * 1_000_000 + waited.components.attoseconds / 1_000_000_000_000
+        return .ok(kind, micros: UInt64(max(1, micros)))
+    } catch {
+        return .failed("\(error)")
+    }
+}
+
+/// What the run saw, added to by every request's task.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latency = [
+        Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three),
+        Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three),
+    ]
+    private var completed = [0, 0]
+    private var started = 0
+    private var failures = 0
+    private var firstFailure: String?
+
+    func start() {
+        lock.lock()
+        defer { lock.unlock() }
+        started += 1
+    }
+
+    func add(_ outcome: Outcome) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch outcome {
+        case .ok(let kind, let micros):
+            _ = latency[kind.rawValue].record(min(micros, 60_000_000))
+            completed[kind.rawValue] += 1
+        case .failed(let reason):
+            failures += 1
+            if firstFailure == nil { firstFailure = reason }
+        }
+    }
+
+    struct Snapshot {
+        var latency: [Histogram<UInt64>]
+        var completed: [Int]
+        var inFlight: Int
+        var failures: Int
+        var firstFailure: String?
+    }
+
+    var snapshot: Snapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return Snapshot(
+            latency: latency, completed: completed, inFlight: started - completed[0] - completed[1] - failures,
+            failures: failures, firstFailure: firstFailure)
+    }
+}
+
+// MARK: The run
+
+let duration = Duration.milliseconds(Int64(options.seconds * 1000))
+let before = ProcessSample.read(pid: hubPID)
+let start = ContinuousClock.now
+let deadline = start + duration
+let tally = Tally()
+
+/// One line every five seconds while the run lasts.
+func progressLine() -> String {
+    let now = tally.snapshot
+    let hub = ProcessSample.read(pid: hubPID)
+    return String(
+        format: "[%4.0f s] batches %d, heartbeats %d, failures %d, in flight %d, batch p99 %.1f ms, hub RSS %.1f MB",
+        Double((ContinuousClock.now - start).components.seconds), now.completed[0], now.completed[1], now.failures,
+        now.inFlight, Double(now.latency[0].valueAtPercentile(99)) / 1000, Double(hub?.rssKiB ?? 0) / 1024)
+}
+let reporter = Task {
+    while !Task.isCancelled {
+        try? await Task.sleep(for: .seconds(5))
+        if !Task.isCancelled { log(progressLine()) }
+    }
+}
+
+log("\(options.mode): \(options.devices) devices, \(options.seconds) s, hub pid \(hubPID) on port \(port)")
+switch options.mode {
+case "paced":
+    // Batches: device i sends at i/N of the minute, then every minute; heartbeats likewise over five
+    // minutes, half a slot later. Two uniform streams, merged in time order; each request its own task.
+    let batchGap = options.batchSeconds / Double(options.devices)
+    let heartbeatGap = options.heartbeatSeconds / Double(options.devices)
+    func due(_ index: Int, gap: Double, phase: Double) -> ContinuousClock.Instant {
+        start + .microseconds(Int64(((Double(index) + phase) * gap) * 1_000_000))
+    }
+    await withDiscardingTaskGroup { group in
+        var nextBatch = 0
+        var nextHeartbeat = 0
+        while true {
+            let batchAt = due(nextBatch, gap: batchGap, phase: 0)
+            let heartbeatAt = due(nextHeartbeat, gap: heartbeatGap, phase: 0.5)
+            let (kind, at) = batchAt <= heartbeatAt ? (Kind.batch, batchAt) : (Kind.heartbeat, heartbeatAt)
+            guard at < deadline else { break }
+            if ContinuousClock.now < at { try? await Task.sleep(until: at, clock: .continuous) }
+            let device = (kind == .batch ? nextBatch : nextHeartbeat) % options.devices
+            if kind == .batch { nextBatch += 1 } else { nextHeartbeat += 1 }
+            tally.start()
+            group.addTask { tally.add(await send(kind, device: device, scheduled: at)) }
+        }
+    }
+default:
+    // Saturation: each worker owns the devices congruent to it, and sends their batches back to back.
+    let workers = min(options.workers, options.devices)
+    await withDiscardingTaskGroup { group in
+        for worker in 0..<workers {
+            group.addTask {
+                var device = worker
+                while ContinuousClock.now < deadline {
+                    tally.start()
+                    tally.add(await send(.batch, device: device, scheduled: ContinuousClock.now))
+                    device += workers
+                    if device >= options.devices { device = worker }
+                }
+            }
+        }
+    }
+}
+let elapsed = ContinuousClock.now - start
+let after = ProcessSample.read(pid: hubPID)
+reporter.cancel()
+log(progressLine())
+try await client.shutdown()
+
+// MARK: Report
+
+let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let result = tally.snapshot
+func milliseconds(_ micros: UInt64) -> String { String(format: "%.2f ms", Double(micros) / 1000) }
+print(
+    "\(options.mode), \(options.devices) devices, \(String(format: "%.1f", seconds)) s, \(options.pressesPerBatch) presses a batch"
+)
+for (kind, name) in [(0, "batches"), (1, "heartbeats")] where result.completed[kind] > 0 {
+    let histogram = result.latency[kind]
+    print(
+        "\(name): \(result.completed[kind]) (\(String(format: "%.1f", Double(result.completed[kind]) / seconds))/s), "
+            + "latency p50 \(milliseconds(histogram.valueAtPercentile(50))), p99 \(milliseconds(histogram.valueAtPercentile(99))), "
+            + "max \(milliseconds(histogram.max))")
+}
+print("failures: \(result.failures)\(result.firstFailure.map { " (first: \($0))" } ?? "")")
+if let before, let after {
+    print(
+        String(
+            format: "hub: CPU %.1f%% of a core (%.2f s over %.1f s), RSS %.1f MB, peak RSS %.1f MB",
+            100 * (after.cpuSeconds - before.cpuSeconds) / seconds, after.cpuSeconds - before.cpuSeconds, seconds,
+            Double(after.rssKiB) / 1024, Double(after.peakRSSKiB) / 1024))
+} else {
+    print("hub: /proc/\(hubPID) could not be read (did the hub exit?)")
+}
+finish(result.failures > 0 ? 1 : 0)
