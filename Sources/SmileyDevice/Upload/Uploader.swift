@@ -126,6 +126,9 @@ public final class Uploader: Service {
                     throw error
                 }
             }
+            // A drain cancelled while its batch was under way (the device stopping) marks nothing: the hub
+            // may hold the batch, and sending it again later only adds duplicates it answers as such.
+            try Task.checkCancellation()
             try store.markUploaded(sequences: presses.map(\.sequence), atMillis: clock.wallClockMillis())
             if let budget = storageBudget { try store.prune(budget: budget) }
             sent += presses.count
