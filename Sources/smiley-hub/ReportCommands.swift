@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SmileyCore
 import SmileyHub
 
@@ -7,7 +8,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Reports for centre managers.",
         discussion: "Example: smiley-hub report weekly --centre paro-dcrc --output paro.html",
-        subcommands: [Weekly.self])
+        subcommands: [Weekly.self, Send.self, Status.self])
 
     struct Weekly: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,6 +49,68 @@ struct ReportCommand: AsyncParsableCommand {
                     print("Subject: \(mail.subject)")
                 }
             }
+        }
+    }
+
+    struct Send: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mail every centre's due weekly report now, as the running hub would (once per centre and week).",
+            discussion: """
+                One pass of the hub's weekly report sender: each centre's latest due week is queued, and every \
+                queued report that is due is mailed to the centre's managers with an e-mail address. A week \
+                already sent is not sent again; a failure is retried by a later pass. Needs --smtp-host.
+
+                Example: smiley-hub report send --smtp-host mail.example.bt --smtp-from hub@example.bt \
+                --smtp-user hub --smtp-password-file /etc/smiley-hub/smtp-password
+                """)
+        @OptionGroup var state: StateOptions
+        @OptionGroup var delivery: DeliveryOptions
+        @Option(help: "Fewest presses for an hour to be ranked and a change to be judged.") var minimumCount = 5
+
+        func run() async throws {
+            let configuration = try delivery.configuration()
+            try await refusing {
+                guard
+                    let sender = WeeklyReportSender(
+                        database: try state.open(), configuration: configuration ?? DeliveryConfiguration(),
+                        settings: ReportSettings(minimumCount: minimumCount),
+                        logger: Logger(label: "smiley-hub.report"))
+                else { throw HubError.invalid("no SMTP server is configured: give --smtp-host and --smtp-from") }
+                let tried = try await sender.sendDue(nowMillis: nowMillis())
+                if tried.isEmpty { print("No weekly report is due.") }
+                for row in tried { print(Status.line(row)) }
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the weekly reports queued, sent and given up, newest week first.",
+            discussion: "Example: smiley-hub report status --centre paro-dcrc")
+        @OptionGroup var state: StateOptions
+        @Option(help: "Only this centre.") var centre: String?
+
+        func run() async throws {
+            try await refusing {
+                let database = try state.open()
+                let chosen = try centre.map {
+                    try CentreReader(database: database, clock: .system, settings: ReportSettings()).centre($0).id
+                }
+                let rows = try database.weeklyReportSendings(centre: chosen)
+                if rows.isEmpty { print("No weekly report has fallen due yet.") }
+                for row in rows { print(Self.line(row)) }
+            }
+        }
+
+        static func line(_ row: WeeklyReportSending) -> String {
+            var line = "\(row.centre) week of \(row.weekFrom): "
+            switch row.state {
+            case .delivered: line += "sent to \(row.recipients ?? "")"
+            case .pending: line += "pending (\(row.attempts) attempts)"
+            case .failed: line += "given up after \(row.attempts) attempts"
+            }
+            if row.state != .delivered, let error = row.lastError { line += "; last error: \(error)" }
+            return line
         }
     }
 }

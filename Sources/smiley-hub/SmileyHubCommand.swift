@@ -386,9 +386,10 @@ struct DeliveryOptions: ParsableArguments {
     var alertWebhookUrl: String?
     @Option(help: "File holding the webhook's HMAC-SHA256 secret (at least 16 bytes).")
     var alertWebhookSecretFile: String?
-    @Option(help: "Mail each new alert to the centre's managers through this SMTP server.") var smtpHost: String?
+    @Option(help: "Mail each new alert and each weekly report to the centre's managers through this SMTP server.")
+    var smtpHost: String?
     @Option(help: "SMTP port.") var smtpPort = 587
-    @Option(help: "Sender address of alert mail.") var smtpFrom: String?
+    @Option(help: "Sender address of alert mail and weekly reports.") var smtpFrom: String?
     @Option(help: "SMTP user name (AUTH PLAIN, only after STARTTLS).") var smtpUser: String?
     @Option(help: "File holding the SMTP password.") var smtpPasswordFile: String?
     @Option(help: "starttls (required) or none (a relay on this machine, no password).") var smtpSecurity = "starttls"

@@ -166,6 +166,14 @@ public func buildApplication(
                 deliverer: AlertDeliverer(database: database, configuration: delivery, logger: logger), clock: clock,
                 signal: signal, logger: logger))
     }
+    if let sender = WeeklyReportSender(
+        database: database, configuration: delivery,
+        settings: ReportSettings(minimumCount: configuration.minimumCellCount), logger: logger)
+    {
+        app.addServices(WeeklyReportService(sender: sender, clock: clock, logger: logger))
+    } else {
+        logger.notice("weekly reports are not mailed: no SMTP server is configured (smiley-hub serve --smtp-host)")
+    }
     return app
 }
 

@@ -173,6 +173,7 @@ public struct HubDatabase: Sendable {
         registerDisplayMigrations(&migrator)
         registerAlertRuleMigrations(&migrator)
         registerDeliveryMigrations(&migrator)
+        registerWeeklyReportSendingMigrations(&migrator)
         return migrator
     }
 
