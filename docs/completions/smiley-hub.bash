@@ -173,13 +173,13 @@ _smiley-hub() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|centre|group|device|enroll|import|user|token|audit|alert|help)
+    serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|help)
         # Offer subcommand argument completions
         "_smiley-hub_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit alert help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit action report display alert help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _smiley-hub_serve() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=(--alert-mail-to)
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --alert-interval --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --lobby-font --lobby-strings --lobby-refresh --alert-interval --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -221,6 +221,15 @@ _smiley-hub_serve() {
         return
         ;;
     '--request-timeout')
+        return
+        ;;
+    '--lobby-font')
+        return
+        ;;
+    '--lobby-strings')
+        return
+        ;;
+    '--lobby-refresh')
         return
         ;;
     '--alert-interval')
@@ -801,6 +810,276 @@ _smiley-hub_audit() {
         return
         ;;
     '--limit')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_action() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    add|list|remove)
+        # Offer subcommand argument completions
+        "_smiley-hub_action_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'add list remove' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smiley-hub_action_add() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --date --hours)
+    __smiley-hub_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--date')
+        return
+        ;;
+    '--hours')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_action_list() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_action_remove() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_report() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    weekly|send|status)
+        # Offer subcommand argument completions
+        "_smiley-hub_report_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'weekly send status' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smiley-hub_report_weekly() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --centre --week --output --text-output --minimum-count)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--centre')
+        return
+        ;;
+    '--week')
+        return
+        ;;
+    '--output')
+        return
+        ;;
+    '--text-output')
+        return
+        ;;
+    '--minimum-count')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_report_send() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=(--alert-mail-to)
+    non_repeating_options=(--state-directory --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url --minimum-count)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--alert-webhook-url')
+        return
+        ;;
+    '--alert-webhook-secret-file')
+        return
+        ;;
+    '--smtp-host')
+        return
+        ;;
+    '--smtp-port')
+        return
+        ;;
+    '--smtp-from')
+        return
+        ;;
+    '--smtp-user')
+        return
+        ;;
+    '--smtp-password-file')
+        return
+        ;;
+    '--smtp-security')
+        return
+        ;;
+    '--smtp-ca-file')
+        return
+        ;;
+    '--alert-mail-to')
+        return
+        ;;
+    '--hub-url')
+        return
+        ;;
+    '--minimum-count')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_report_status() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --centre)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--centre')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_display() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    create|list|revoke)
+        # Offer subcommand argument completions
+        "_smiley-hub_display_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'create list revoke' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smiley-hub_display_create() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory --label --base-url)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    '--label')
+        return
+        ;;
+    '--base-url')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_display_list() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_display_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(-h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
         return
         ;;
     esac

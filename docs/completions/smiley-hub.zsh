@@ -58,6 +58,9 @@ _smiley-hub() {
             'user:People who read the dashboard: roles, scopes, passwords.'
             'token:Personal API tokens for scripts (scoped like their owner).'
             'audit:Print the audit log: sign-ins, people and token changes, exports.'
+            'action:Actions a centre took about its feedback, judged on the centre page.'
+            'report:Reports for centre managers.'
+            'display:Addresses of the public results screen in a centre'\''s lobby.'
             'alert:Alerts: their history, acknowledgements, each centre'\''s rules and deliveries.'
             'help:Show subcommand help information.'
         )
@@ -65,7 +68,7 @@ _smiley-hub() {
         ;;
     arg)
         case "${words[1]}" in
-        serve|centre|group|device|enroll|import|user|token|audit|alert|help)
+        serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|help)
             "_smiley-hub_${words[1]}" && ret=0
             ;;
         esac
@@ -88,12 +91,15 @@ _smiley-hub_serve() {
         '--maximum-connections[Connections open at once; more wait until one closes.]:maximum-connections:'
         '--idle-timeout[Seconds before closing a connection with no request in progress.]:idle-timeout:'
         '--request-timeout[Seconds a request may take to arrive, from its head to its last byte.]:request-timeout:'
+        '--lobby-font[TrueType font for the lobby screen'\''s Dzongkha (Debian\: fonts-ddc-uchen).]:lobby-font:'
+        '--lobby-strings[The lobby screen'\''s Dzongkha strings (dz.json); default\: beside the executable, then /usr/share/smiley-hub.]:lobby-strings:'
+        '--lobby-refresh[Seconds between the lobby screen'\''s reloads.]:lobby-refresh:'
         '--alert-interval[Seconds between evaluations of the alert rules.]:alert-interval:'
         '--alert-webhook-url[POST each new alert as signed JSON to this http(s) URL (docs/alerts.md).]:alert-webhook-url:'
         '--alert-webhook-secret-file[File holding the webhook'\''s HMAC-SHA256 secret (at least 16 bytes).]:alert-webhook-secret-file:'
-        '--smtp-host[Mail each new alert to the centre'\''s managers through this SMTP server.]:smtp-host:'
+        '--smtp-host[Mail each new alert and each weekly report to the centre'\''s managers through this SMTP server.]:smtp-host:'
         '--smtp-port[SMTP port.]:smtp-port:'
-        '--smtp-from[Sender address of alert mail.]:smtp-from:'
+        '--smtp-from[Sender address of alert mail and weekly reports.]:smtp-from:'
         '--smtp-user[SMTP user name (AUTH PLAIN, only after STARTTLS).]:smtp-user:'
         '--smtp-password-file[File holding the SMTP password.]:smtp-password-file:'
         '--smtp-security[starttls (required) or none (a relay on this machine, no password).]:smtp-security:'
@@ -555,6 +561,222 @@ _smiley-hub_audit() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--limit[How many of the newest entries.]:limit:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_action() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'add:Record an action for a centre.'
+            'list:List a centre'\''s actions: id, date, hours, who recorded it, text.'
+            'remove:Remove an action recorded by mistake.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        add|list|remove)
+            "_smiley-hub_action_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_action_add() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':centre:'
+        '--date[The day the action took effect, YYYY-MM-DD on the centre'\''s calendar.]:date:'
+        '--hours[The hours it is about, like opening hours\: '\''Mon 09\:00-12\:00'\'' (default\: every open hour).]:hours:'
+        ':text:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_action_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':centre:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_action_remove() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':centre:'
+        ':id:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_report() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'weekly:Write a centre'\''s weekly report (HTML e-mail body and plain text).'
+            'send:Mail every centre'\''s due weekly report now, as the running hub would (once per centre and week).'
+            'status:List the weekly reports queued, sent and given up, newest week first.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        weekly|send|status)
+            "_smiley-hub_report_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_report_weekly() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--centre[The centre'\''s id.]:centre:'
+        '--week[Any day of the week to report, YYYY-MM-DD (weeks run Monday to Sunday).]:week:'
+        '--output[Write the HTML e-mail body to this file.]:output:'
+        '--text-output[Write the plain-text body to this file.]:text-output:'
+        '--minimum-count[Fewest presses for an hour to be ranked and a change to be judged.]:minimum-count:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_report_send() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--alert-webhook-url[POST each new alert as signed JSON to this http(s) URL (docs/alerts.md).]:alert-webhook-url:'
+        '--alert-webhook-secret-file[File holding the webhook'\''s HMAC-SHA256 secret (at least 16 bytes).]:alert-webhook-secret-file:'
+        '--smtp-host[Mail each new alert and each weekly report to the centre'\''s managers through this SMTP server.]:smtp-host:'
+        '--smtp-port[SMTP port.]:smtp-port:'
+        '--smtp-from[Sender address of alert mail and weekly reports.]:smtp-from:'
+        '--smtp-user[SMTP user name (AUTH PLAIN, only after STARTTLS).]:smtp-user:'
+        '--smtp-password-file[File holding the SMTP password.]:smtp-password-file:'
+        '--smtp-security[starttls (required) or none (a relay on this machine, no password).]:smtp-security:'
+        '--smtp-ca-file[PEM file of the certificate authorities trusted for STARTTLS (default\: the system'\''s).]:smtp-ca-file:'
+        '*--alert-mail-to[An address that receives every centre'\''s alert mail too; repeat for several.]:alert-mail-to:'
+        '--hub-url[The hub'\''s address as managers reach it, for links in alert notifications.]:hub-url:'
+        '--minimum-count[Fewest presses for an hour to be ranked and a change to be judged.]:minimum-count:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_report_status() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--centre[Only this centre.]:centre:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_display() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'create:Make a display token for a centre and print the screen'\''s and the poster'\''s addresses once.'
+            'list:List display tokens: id, centre, label, created, state.'
+            'revoke:Switch a display off: its address answers 410 Gone from the next reload.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        create|list|revoke)
+            "_smiley-hub_display_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_smiley-hub_display_create() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':centre:'
+        '--label[What the screen is, for the list (at most 80 characters).]:label:'
+        '--base-url[The hub'\''s address as the screen reaches it.]:base-url:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_display_list() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':centre:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_display_revoke() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':id:'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
