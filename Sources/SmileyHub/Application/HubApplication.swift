@@ -36,6 +36,8 @@ public struct HubConfiguration: Sendable {
     public var connections: ConnectionLimits
     /// Cells and days with fewer presses show their count but no index (see docs/statistics.md).
     public var minimumCellCount: Int
+    /// Who may read `/metrics` (docs/operations.md).
+    public var metricsAccess: MetricsAccess = .loopbackOnly
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,
@@ -79,12 +81,15 @@ public struct HubConfiguration: Sendable {
 /// the dashboard pages, heatmaps and exports, each read through a `CentreReader` scoped to the person.
 public func buildRouter(
     database: HubDatabase, clock: HubClock = .system, settings: ReportSettings = ReportSettings(),
-    feed: PressFeed = PressFeed(), access: AccessSettings = AccessSettings()
+    feed: PressFeed = PressFeed(), access: AccessSettings = AccessSettings(), metrics: HubMetrics = HubMetrics(),
+    metricsAccess: MetricsAccess = .loopbackOnly
 ) throws -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
-    IngestController(database: database, clock: clock, feed: feed).addRoutes(to: router)
+    IngestController(database: database, clock: clock, feed: feed, metrics: metrics).addRoutes(to: router)
+    // Before the people's middleware: a scraper is not a person, and its token is not a personal one.
+    MetricsController(metrics: metrics, database: database, clock: clock, access: metricsAccess).addRoutes(to: router)
 
     let gate = try Access(database: database, clock: clock, settings: access)
     let templates = try Templates.library()
@@ -108,13 +113,17 @@ public func buildRouter(
 /// The hub as a runnable service; `onServerRunning` receives the bound port (useful with port 0).
 public func buildApplication(
     configuration: HubConfiguration, database: HubDatabase, logger: Logger, clock: HubClock = .system,
-    access: AccessSettings = AccessSettings(), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    access: AccessSettings = AccessSettings(), metrics: HubMetrics = HubMetrics(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let feed = PressFeed()
     let limits = configuration.connections
     let http1 = HTTPServerBuilder.http1(
         configuration: .init(
-            additionalChannelHandlers: [RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout))],
+            additionalChannelHandlers: [
+                ConnectionCountingHandler(metrics: metrics),
+                RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout)),
+            ],
             idleTimeout: TimeAmount(limits.idleTimeout)))
     let server: HTTPServerBuilder
     var access = access
@@ -127,7 +136,7 @@ public func buildApplication(
     var app = Application(
         router: try buildRouter(
             database: database, clock: clock, settings: ReportSettings(minimumCount: configuration.minimumCellCount),
-            feed: feed, access: access),
+            feed: feed, access: access, metrics: metrics, metricsAccess: configuration.metricsAccess),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
