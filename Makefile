@@ -19,6 +19,7 @@ unit-tests: build
 system-tests: build
 	@scripts/install-deps.sh chromium chromium-driver
 	@Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)"
+	@"$$(scripts/python-env.sh)" Tests/system/metrics_scrape.py "$(BIN)"
 
 # Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
 screenshots: build
