@@ -163,7 +163,7 @@ _smiley-hub() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-h --help)
+    local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -186,9 +186,9 @@ _smiley-hub() {
 
 _smiley-hub_serve() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --metrics-token-file)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -223,12 +223,15 @@ _smiley-hub_serve() {
     '--request-timeout')
         return
         ;;
+    '--metrics-token-file')
+        return
+        ;;
     esac
 }
 
 _smiley-hub_centre() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -251,7 +254,7 @@ _smiley-hub_centre() {
 
 _smiley-hub_centre_add() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --name --time-zone)
     __smiley-hub_offer_flags_options 1
@@ -272,7 +275,7 @@ _smiley-hub_centre_add() {
 
 _smiley-hub_centre_set() {
     repeating_flags=()
-    non_repeating_flags=(--clear-hours --no-group -h --help)
+    non_repeating_flags=(--clear-hours --no-group --version -h --help)
     repeating_options=(--holiday --remove-holiday)
     non_repeating_options=(--state-directory --hours --group)
     __smiley-hub_offer_flags_options 1
@@ -299,7 +302,7 @@ _smiley-hub_centre_set() {
 
 _smiley-hub_centre_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 0
@@ -314,7 +317,7 @@ _smiley-hub_centre_list() {
 
 _smiley-hub_group() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -337,7 +340,7 @@ _smiley-hub_group() {
 
 _smiley-hub_group_add() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -352,7 +355,7 @@ _smiley-hub_group_add() {
 
 _smiley-hub_group_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 0
@@ -367,7 +370,7 @@ _smiley-hub_group_list() {
 
 _smiley-hub_device() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -390,7 +393,7 @@ _smiley-hub_device() {
 
 _smiley-hub_device_add() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --centre --token-file --public-key)
     __smiley-hub_offer_flags_options 1
@@ -414,7 +417,7 @@ _smiley-hub_device_add() {
 
 _smiley-hub_device_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 0
@@ -429,7 +432,7 @@ _smiley-hub_device_list() {
 
 _smiley-hub_device_revoke() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -444,7 +447,7 @@ _smiley-hub_device_revoke() {
 
 _smiley-hub_device_set-key() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --public-key)
     __smiley-hub_offer_flags_options 1
@@ -462,7 +465,7 @@ _smiley-hub_device_set-key() {
 
 _smiley-hub_enroll() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --centre --expires)
     __smiley-hub_offer_flags_options 0
@@ -483,7 +486,7 @@ _smiley-hub_enroll() {
 
 _smiley-hub_import() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -498,7 +501,7 @@ _smiley-hub_import() {
 
 _smiley-hub_user() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -521,7 +524,7 @@ _smiley-hub_user() {
 
 _smiley-hub_user_add() {
     repeating_flags=()
-    non_repeating_flags=(--password-stdin -h --help)
+    non_repeating_flags=(--password-stdin --version -h --help)
     repeating_options=(--centre --group)
     non_repeating_options=(--state-directory --role --hub-url --link-expires --bcrypt-cost)
     __smiley-hub_offer_flags_options 1
@@ -554,7 +557,7 @@ _smiley-hub_user_add() {
 
 _smiley-hub_user_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 0
@@ -569,7 +572,7 @@ _smiley-hub_user_list() {
 
 _smiley-hub_user_grant() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=(--centre --group)
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -590,7 +593,7 @@ _smiley-hub_user_grant() {
 
 _smiley-hub_user_revoke() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=(--centre --group)
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -611,7 +614,7 @@ _smiley-hub_user_revoke() {
 
 _smiley-hub_user_remove() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -626,7 +629,7 @@ _smiley-hub_user_remove() {
 
 _smiley-hub_user_reset-password() {
     repeating_flags=()
-    non_repeating_flags=(--password-stdin -h --help)
+    non_repeating_flags=(--password-stdin --version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --hub-url --link-expires --bcrypt-cost)
     __smiley-hub_offer_flags_options 1
@@ -650,7 +653,7 @@ _smiley-hub_user_reset-password() {
 
 _smiley-hub_user_totp() {
     repeating_flags=()
-    non_repeating_flags=(--disable -h --help)
+    non_repeating_flags=(--disable --version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -665,7 +668,7 @@ _smiley-hub_user_totp() {
 
 _smiley-hub_token() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -688,7 +691,7 @@ _smiley-hub_token() {
 
 _smiley-hub_token_create() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --name --expires)
     __smiley-hub_offer_flags_options 1
@@ -709,7 +712,7 @@ _smiley-hub_token_create() {
 
 _smiley-hub_token_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -724,7 +727,7 @@ _smiley-hub_token_list() {
 
 _smiley-hub_token_revoke() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -739,7 +742,7 @@ _smiley-hub_token_revoke() {
 
 _smiley-hub_audit() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --limit)
     __smiley-hub_offer_flags_options 0
@@ -756,7 +759,11 @@ _smiley-hub_audit() {
 }
 
 _smiley-hub_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options -1
 }
 
 complete -o filenames -F _smiley-hub smiley-hub

@@ -41,6 +41,7 @@ _smiley-hub() {
 
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -87,6 +88,8 @@ _smiley-hub_serve() {
         '--maximum-connections[Connections open at once; more wait until one closes.]:maximum-connections:'
         '--idle-timeout[Seconds before closing a connection with no request in progress.]:idle-timeout:'
         '--request-timeout[Seconds a request may take to arrive, from its head to its last byte.]:request-timeout:'
+        '--metrics-token-file[File holding a token (first line, 16 characters or more) that /metrics then asks for from any address.]:metrics-token-file:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -97,6 +100,7 @@ _smiley-hub_serve() {
 _smiley-hub_centre() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -130,6 +134,7 @@ _smiley-hub_centre_add() {
         ':id:'
         '--name[Name managers read.]:name:'
         '--time-zone[IANA time zone of the centre.]:time-zone:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -148,6 +153,7 @@ _smiley-hub_centre_set() {
         '*--remove-holiday[Remove a holiday (YYYY-MM-DD); repeat for several.]:remove-holiday:'
         '--group[Put the centre in this group (see smiley-hub group add).]:group:'
         '--no-group[Take the centre out of its group.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -159,6 +165,7 @@ _smiley-hub_centre_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -169,6 +176,7 @@ _smiley-hub_centre_list() {
 _smiley-hub_group() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -199,6 +207,7 @@ _smiley-hub_group_add() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':name:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -210,6 +219,7 @@ _smiley-hub_group_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -220,6 +230,7 @@ _smiley-hub_group_list() {
 _smiley-hub_device() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -255,6 +266,7 @@ _smiley-hub_device_add() {
         '--centre[Centre the device belongs to.]:centre:'
         '--token-file[Write the token to this file (mode 0600) instead of printing it.]:token-file:'
         '--public-key[The device'\''s public signing key (smileyctl signing-key prints it); set-key sets it later.]:public-key:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -266,6 +278,7 @@ _smiley-hub_device_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -278,6 +291,7 @@ _smiley-hub_device_revoke() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -291,6 +305,7 @@ _smiley-hub_device_set-key() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
         '--public-key[Base64 Ed25519 public key, as smileyctl signing-key prints it.]:public-key:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -304,6 +319,7 @@ _smiley-hub_enroll() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[Centre the device will belong to.]:centre:'
         '--expires[How long the code works\: minutes (30m), hours (24h) or days (7d).]:expires:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -316,6 +332,7 @@ _smiley-hub_import() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':file:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -326,6 +343,7 @@ _smiley-hub_import() {
 _smiley-hub_user() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -368,6 +386,7 @@ _smiley-hub_user_add() {
         '--hub-url[The hub'\''s address as people reach it, for the password-setting link.]:hub-url:'
         '--link-expires[How long the password-setting link works\: minutes (30m), hours (24h) or days (7d).]:link-expires:'
         '--bcrypt-cost[bcrypt cost of the password hash (log2 rounds, 4 to 31).]:bcrypt-cost:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -379,6 +398,7 @@ _smiley-hub_user_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -393,6 +413,7 @@ _smiley-hub_user_grant() {
         ':name:'
         '*--centre[A centre the user may see; repeat for several.]:centre:'
         '*--group[A group of centres the user may see; repeat for several.]:group:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -407,6 +428,7 @@ _smiley-hub_user_revoke() {
         ':name:'
         '*--centre[A centre the user may see; repeat for several.]:centre:'
         '*--group[A group of centres the user may see; repeat for several.]:group:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -419,6 +441,7 @@ _smiley-hub_user_remove() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':name:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -435,6 +458,7 @@ _smiley-hub_user_reset-password() {
         '--hub-url[The hub'\''s address as people reach it, for the password-setting link.]:hub-url:'
         '--link-expires[How long the password-setting link works\: minutes (30m), hours (24h) or days (7d).]:link-expires:'
         '--bcrypt-cost[bcrypt cost of the password hash (log2 rounds, 4 to 31).]:bcrypt-cost:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -448,6 +472,7 @@ _smiley-hub_user_totp() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':name:'
         '--disable[Turn the second factor off instead.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -458,6 +483,7 @@ _smiley-hub_user_totp() {
 _smiley-hub_token() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -491,6 +517,7 @@ _smiley-hub_token_create() {
         ':user:'
         '--name[What uses the token.]:name:'
         '--expires[How long it works\: minutes (30m), hours (24h) or days (90d); '\''never'\'' for no end.]:expires:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -503,6 +530,7 @@ _smiley-hub_token_list() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':user:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -515,6 +543,7 @@ _smiley-hub_token_revoke() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -527,6 +556,7 @@ _smiley-hub_audit() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--limit[How many of the newest entries.]:limit:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -538,6 +568,7 @@ _smiley-hub_help() {
     local -i ret=1
     local -ar arg_specs=(
         '*:subcommands:'
+        '--version[Show the version.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 
