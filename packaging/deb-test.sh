@@ -28,7 +28,12 @@ check() {
     fi
 }
 in_root() { chroot "${root}" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
-mode_owner() { [ "$(stat -c '%a %U:%G' "${root}$1")" = "$2" ] || { echo "  $1: $(stat -c '%a %U:%G' "${root}$1"), expected $2"; false; }; }
+# Mode and owner as the root's own user database names them.
+mode_owner() {
+    local got
+    got="$(chroot "${root}" stat -c '%a %U:%G' "$1")"
+    [ "${got}" = "$2" ] || { echo "  $1: ${got}, expected $2"; false; }
+}
 # Every path of the root but apt's and dpkg's own bookkeeping, logs and caches.
 listing() {
     (cd "${root}" && find . -xdev \( -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache -o \
@@ -54,7 +59,8 @@ before="$(listing)"
 in_root apt-get install -y -qq --no-install-recommends "/tmp/$(basename "${device_deb}")" "/tmp/$(basename "${hub_deb}")" \
     >"${root}/tmp/install.log" 2>&1
 check "apt-get installs both packages" [ $? -eq 0 ]
-check "both are installed at ${version}" [ "$(in_root dpkg-query -W -f='${Version} ${Version}' smiley-device smiley-hub)" = "${version} ${version}" ]
+check "both are installed at ${version}" \
+    [ "$(in_root dpkg-query -W -f='${Version} ' smiley-device smiley-hub)" = "${version} ${version} " ]
 
 for binary in smiley-device smileyctl smiley-hub; do
     check "/usr/bin/${binary} 0755 root" mode_owner "/usr/bin/${binary}" "755 root:root"
