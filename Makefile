@@ -1,8 +1,10 @@
 # The two commands: `make demo` runs a hub and four simulated devices; `make test` runs every test.
 SWIFT ?= swift
 BIN := $(shell pwd)/.build/debug
+# Debian's multiarch triplet of this machine (x86_64-linux-gnu, aarch64-linux-gnu, ...): nothing assumes x86_64.
+MULTIARCH := $(shell gcc -print-multiarch)
 
-.PHONY: demo test lint deps build build-gpiod2 unit-tests benchmark-smoke system-tests screenshots hil benchmarks fuzz manuals clean
+.PHONY: demo test lint deps build build-gpiod2 unit-tests benchmark-smoke system-tests screenshots hil benchmarks fuzz manuals clean deb deb-test
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +23,7 @@ unit-tests: build
 system-tests: build
 	@scripts/install-deps.sh chromium chromium-driver
 	@Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)"
+	@"$$(scripts/python-env.sh)" Tests/system/metrics_scrape.py "$(BIN)"
 
 # Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
 screenshots: build
@@ -48,7 +51,7 @@ benchmark-smoke: build
 # smiley-device built against libgpiod 2.x (Debian's bookworm-backports, unpacked into a private prefix).
 build-gpiod2: deps
 	prefix="$$(Hardware/sim/libgpiod2-prefix.sh)" && \
-	export PKG_CONFIG_PATH="$$prefix/usr/lib/x86_64-linux-gnu/pkgconfig" && \
+	export PKG_CONFIG_PATH="$$prefix/usr/lib/$(MULTIARCH)/pkgconfig" && \
 	$(SWIFT) build --product smiley-device --scratch-path .build-gpiod2 && \
 	$(SWIFT) build --product smileyctl --scratch-path .build-gpiod2
 
@@ -58,7 +61,7 @@ hil: build build-gpiod2
 	Hardware/sim/build-kernel.sh >/dev/null
 	prefix="$$(Hardware/sim/libgpiod2-prefix.sh)" && \
 	Tests/hil/run.sh "libgpiod1.6=$(BIN)/smiley-device" \
-		"libgpiod2=.build-gpiod2/debug/smiley-device:$$prefix/usr/lib/x86_64-linux-gnu"
+		"libgpiod2=.build-gpiod2/debug/smiley-device:$$prefix/usr/lib/$(MULTIARCH)"
 
 benchmarks: deps
 	$(SWIFT) build -c release --product DebouncerThroughput
@@ -85,6 +88,20 @@ manuals: build
 	cp .build/plugins/GenerateManual/outputs/*/*.1 docs/man/
 	for tool in smileyctl smiley-hub smiley-device; do for shell in bash zsh fish; do \
 		$(BIN)/$$tool --generate-completion-script $$shell > docs/completions/$$tool.$$shell; done; done
+
+# Debian packages of this machine's architecture (docs/packaging.md): release binaries with the Swift
+# runtime linked in, into .build/deb/.
+deb: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product smiley-device
+	$(SWIFT) build -c release --static-swift-stdlib --product smileyctl
+	$(SWIFT) build -c release --static-swift-stdlib --product smiley-hub
+	packaging/build-deb.sh "$$(pwd)/.build/release" "$$(pwd)/.build/deb"
+
+# Installs both packages with apt-get into a copy of a cached minimal Debian root, checks files, users
+# and modes, purges them and checks what remains (as root: debootstrap and chroot).
+deb-test: deb
+	@scripts/install-deps.sh debootstrap
+	packaging/deb-test.sh "$$(pwd)/.build/deb"
 
 clean:
 	rm -rf .build .demo-state

@@ -3,9 +3,9 @@
 # unpack it into a private prefix, without installing anything system-wide:
 #   ${SMILEY_SIM_CACHE:-/var/cache/smiley-sim}/libgpiod2
 # The pkg-config file is rewritten to point into the prefix, so
-#   PKG_CONFIG_PATH=<prefix>/usr/lib/x86_64-linux-gnu/pkgconfig pkg-config --cflags --libs libgpiod
+#   PKG_CONFIG_PATH=<prefix>/usr/lib/<multiarch>/pkgconfig pkg-config --cflags --libs libgpiod
 # yields the 2.x headers/library. At run time use
-#   LD_LIBRARY_PATH=<prefix>/usr/lib/x86_64-linux-gnu
+#   LD_LIBRARY_PATH=<prefix>/usr/lib/<multiarch>
 # On success the prefix path is the only line printed on stdout.
 #
 # Environment:
@@ -18,7 +18,7 @@ CACHE="${SMILEY_SIM_CACHE:-/var/cache/smiley-sim}"
 PREFIX="$CACHE/libgpiod2"
 PKGS=(libgpiod3 libgpiod-dev gpiod)
 SUITE=bookworm-backports
-MULTIARCH=x86_64-linux-gnu
+MULTIARCH="$(gcc -print-multiarch)"
 
 log() { echo "libgpiod2-prefix: $*" >&2; }
 die() { echo "libgpiod2-prefix: ERROR: $*" >&2; exit 1; }

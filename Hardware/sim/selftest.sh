@@ -34,7 +34,7 @@ case "$v1_version" in 1.6*) ;; *) die "system libgpiod is $v1_version, expected 
 SMILEY_SIM_KERNEL="$("$HERE/build-kernel.sh")" || die "kernel build failed"
 export SMILEY_SIM_KERNEL
 PREFIX="$("$HERE/libgpiod2-prefix.sh")" || die "could not prepare the libgpiod 2.x prefix"
-V2_LIBDIR="$PREFIX/usr/lib/x86_64-linux-gnu"
+V2_LIBDIR="$PREFIX/usr/lib/$(gcc -print-multiarch)"
 v2_version="$(PKG_CONFIG_PATH="$V2_LIBDIR/pkgconfig" pkg-config --modversion libgpiod)"
 
 CFLAGS=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$SHIM_DIR")

@@ -10,6 +10,7 @@ struct SmileyDeviceCommand: AsyncParsableCommand {
         commandName: "smiley-device",
         abstract: "Smiley appliance firmware: reads the buttons, stores every press, forwards them to the hub.",
         discussion: "Example: smiley-device run --config /etc/smiley/device.json",
+        version: SmileyVersion.current,
         subcommands: [Run.self, Replay.self])
 
     struct Run: AsyncParsableCommand {

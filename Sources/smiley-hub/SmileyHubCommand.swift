@@ -10,6 +10,7 @@ struct SmileyHubCommand: AsyncParsableCommand {
         commandName: "smiley-hub",
         abstract: "Receives presses from Smiley devices and serves hourly heatmaps to centre managers.",
         discussion: "Example: smiley-hub serve --state-directory /var/lib/smiley-hub",
+        version: SmileyVersion.current,
         subcommands: [
             Serve.self, CentreCommand.self, GroupCommand.self, DeviceCommand.self, Enroll.self, Import.self,
             UserCommand.self, TokenCommand.self, AuditCommand.self, ActionCommand.self, ReportCommand.self,
@@ -53,6 +54,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between the lobby screen's reloads.") var lobbyRefresh = 300
     @Option(help: "Seconds between evaluations of the alert rules.") var alertInterval = 60
     @OptionGroup(title: "Alert delivery") var delivery: DeliveryOptions
+    @Option(
+        help: ArgumentHelp(
+            "File holding a token (first line, 16 characters or more) that /metrics then asks for from any address.",
+            discussion: "Without it, /metrics answers only clients on the hub's own machine (loopback)."))
+    var metricsTokenFile: String?
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -64,7 +70,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError(
                 "--maximum-connections must be 1 or more; --idle-timeout and --request-timeout 1 to 3600 seconds")
         }
-        let configuration = HubConfiguration(
+        var configuration = HubConfiguration(
             host: host, port: port, stateDirectory: state.stateDirectory, tlsCertificatePath: tlsCertificate,
             tlsKeyPath: tlsKey,
             connections: ConnectionLimits(
@@ -78,6 +84,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard minimumCount >= 1 else {
             throw ValidationError("--minimum-count must be at least 1, got \(minimumCount)")
+        }
+        if let metricsTokenFile {
+            try await refusing { configuration.metricsAccess = try MetricsAccess.tokenFile(metricsTokenFile) }
         }
         let database = try state.open()
         try await runHub(configuration: configuration, database: database, logger: logger)

@@ -10,6 +10,7 @@ struct SmileyCtl: AsyncParsableCommand {
         commandName: "smileyctl",
         abstract: "Technician's tool for a Smiley device.",
         discussion: "Example: smileyctl status --config /etc/smiley/device.json",
+        version: SmileyVersion.current,
         subcommands: [
             Provision.self, GPIOCommand.self, Buttons.self, Status.self, Sync.self, Export.self, SigningKeyCommand.self,
         ])

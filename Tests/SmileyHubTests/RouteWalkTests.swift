@@ -32,10 +32,13 @@ import Testing
         case font
         /// The centre page's alert forms (acknowledge, rules): managers and administrators, with the session's CSRF.
         case alertForm
+        /// Prometheus' scrape: loopback only by default (these requests have no peer address), whatever
+        /// the credential; never a person's page.
+        case metrics
     }
 
     static let routes: [String: Kind] = [
-        "GET /healthz": .health,
+        "GET /healthz": .health, "GET /metrics": .metrics,
         "POST /api/v1/ingest": .device, "GET /api/v1/devices/{device}": .device, "POST /api/v1/heartbeat": .device,
         "POST /api/v1/enroll": .device,
         "GET /login": .loginPage, "POST /login": .loginForm, "POST /login/code": .loginForm, "POST /logout": .logout,
@@ -125,6 +128,7 @@ import Testing
     /// What a caller gets from a kind of route; `centre` is the `{centre}` of the path (nil when it has none).
     static func expected(_ kind: Kind, _ caller: Caller, route: String, centre: String?) -> Set<Int> {
         let signedIn: Bool
+        if kind == .metrics { return [403] }
         switch caller {
         case .anonymous, .expiredSession: signedIn = false
         case .revokedToken, .deviceToken:
@@ -154,6 +158,7 @@ import Testing
             // Without a session there is no form to send; viewers may not, and the form here carries no CSRF token.
             guard signedIn else { return [303] }
             return visible ? [403] : [404]
+        case .metrics: return [403]
         case .device: return [400, 401]
         case .loginPage: return signedIn ? [303] : [200]
         case .loginForm: return [403]

@@ -163,7 +163,7 @@ _smiley-device() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-h --help)
+    local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=()
     __smiley-device_offer_flags_options 0
@@ -186,7 +186,7 @@ _smiley-device() {
 
 _smiley-device_run() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--config --log-level)
     __smiley-device_offer_flags_options 0
@@ -204,7 +204,7 @@ _smiley-device_run() {
 
 _smiley-device_replay() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--config)
     __smiley-device_offer_flags_options 1
@@ -218,7 +218,11 @@ _smiley-device_replay() {
 }
 
 _smiley-device_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-device_offer_flags_options -1
 }
 
 complete -o filenames -F _smiley-device smiley-device

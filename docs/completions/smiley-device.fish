@@ -20,14 +20,14 @@ function __smiley-device_parse_tokens -S
     set -l unparsed_tokens (__smiley-device_tokens -pc)
     switch $unparsed_tokens[1]
     case 'smiley-device'
-        __smiley-device_parse_subcommand 0 'h/help'
+        __smiley-device_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'run'
-            __smiley-device_parse_subcommand 0 'config=' 'log-level=' 'h/help'
+            __smiley-device_parse_subcommand 0 'config=' 'log-level=' 'version' 'h/help'
         case 'replay'
-            __smiley-device_parse_subcommand 1 'config=' 'h/help'
+            __smiley-device_parse_subcommand 1 'config=' 'version' 'h/help'
         case 'help'
-            __smiley-device_parse_subcommand -r 1 
+            __smiley-device_parse_subcommand -r 1 'version'
         end
     end
 end
@@ -81,12 +81,16 @@ function __smiley-device_custom_completion
 end
 
 complete -c 'smiley-device' -f
+complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device" version' -l 'version' -d 'Show the version.'
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_positional "smiley-device" -eq 1' -fa 'run' -d 'Run the device from a configuration file.'
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_positional "smiley-device" -eq 1' -fa 'replay' -d 'Print, as JSON lines, the presses a recorded edge trace would give.'
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_positional "smiley-device" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device run" config' -l 'config' -d 'Device configuration (JSON, see docs/device-config.md).' -rfka ''
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device run" log-level' -l 'log-level' -d 'Log level: trace, debug, info, notice, warning, error.' -rfka ''
+complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device run" version' -l 'version' -d 'Show the version.'
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device run" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device replay" config' -l 'config' -d 'Device configuration whose buttons and debounce settings to use (default: the default pin map).' -rfka ''
+complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device replay" version' -l 'version' -d 'Show the version.'
 complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device replay" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'smiley-device' -n '__smiley-device_should_offer_completions_for_flags_or_options "smiley-device help" version' -l 'version' -d 'Show the version.'

@@ -41,6 +41,7 @@ _smiley-device() {
 
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -72,6 +73,7 @@ _smiley-device_run() {
     local -ar arg_specs=(
         '--config[Device configuration (JSON, see docs/device-config.md).]:config:'
         '--log-level[Log level\: trace, debug, info, notice, warning, error.]:log-level:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -84,6 +86,7 @@ _smiley-device_replay() {
     local -ar arg_specs=(
         ':trace:'
         '--config[Device configuration whose buttons and debounce settings to use (default\: the default pin map).]:config:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -95,6 +98,7 @@ _smiley-device_help() {
     local -i ret=1
     local -ar arg_specs=(
         '*:subcommands:'
+        '--version[Show the version.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 

@@ -163,7 +163,7 @@ _smileyctl() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-h --help)
+    local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=()
     __smileyctl_offer_flags_options 0
@@ -186,7 +186,7 @@ _smileyctl() {
 
 _smileyctl_provision() {
     repeating_flags=()
-    non_repeating_flags=(--simulated --force -h --help)
+    non_repeating_flags=(--simulated --force --version -h --help)
     repeating_options=()
     non_repeating_options=(--hub --code --device --layout --config --state-directory --hub-ca)
     __smileyctl_offer_flags_options 0
@@ -219,7 +219,7 @@ _smileyctl_provision() {
 
 _smileyctl_gpio() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smileyctl_offer_flags_options 0
@@ -242,7 +242,7 @@ _smileyctl_gpio() {
 
 _smileyctl_gpio_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smileyctl_offer_flags_options 0
@@ -250,7 +250,7 @@ _smileyctl_gpio_list() {
 
 _smileyctl_buttons() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smileyctl_offer_flags_options 0
@@ -273,7 +273,7 @@ _smileyctl_buttons() {
 
 _smileyctl_buttons_test() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--config --seconds)
     __smileyctl_offer_flags_options 0
@@ -291,7 +291,7 @@ _smileyctl_buttons_test() {
 
 _smileyctl_buttons_record() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--config --seconds --out)
     __smileyctl_offer_flags_options 0
@@ -312,7 +312,7 @@ _smileyctl_buttons_record() {
 
 _smileyctl_status() {
     repeating_flags=()
-    non_repeating_flags=(--json -h --help)
+    non_repeating_flags=(--json --version -h --help)
     repeating_options=()
     non_repeating_options=(--config)
     __smileyctl_offer_flags_options 0
@@ -327,7 +327,7 @@ _smileyctl_status() {
 
 _smileyctl_sync() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--config)
     __smileyctl_offer_flags_options 0
@@ -342,7 +342,7 @@ _smileyctl_sync() {
 
 _smileyctl_export() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--config --out)
     __smileyctl_offer_flags_options 0
@@ -360,7 +360,7 @@ _smileyctl_export() {
 
 _smileyctl_signing-key() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--config)
     __smileyctl_offer_flags_options 0
@@ -374,7 +374,11 @@ _smileyctl_signing-key() {
 }
 
 _smileyctl_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __smileyctl_offer_flags_options -1
 }
 
 complete -o filenames -F _smileyctl smileyctl

@@ -41,6 +41,7 @@ _smileyctl() {
 
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -84,6 +85,7 @@ _smileyctl_provision() {
         '--hub-ca[PEM CA that signed the hub'\''s certificate, if not in the system trust store.]:hub-ca:'
         '--simulated[Simulated buttons\: skip the GPIO checks (bench tests without a panel).]'
         '--force[Provision again even if this device already is.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -94,6 +96,7 @@ _smileyctl_provision() {
 _smileyctl_gpio() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -121,6 +124,7 @@ _smileyctl_gpio() {
 _smileyctl_gpio_list() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -131,6 +135,7 @@ _smileyctl_gpio_list() {
 _smileyctl_buttons() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -161,6 +166,7 @@ _smileyctl_buttons_test() {
     local -ar arg_specs=(
         '--config[Device configuration file.]:config:'
         '--seconds[How long to watch.]:seconds:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -174,6 +180,7 @@ _smileyctl_buttons_record() {
         '--config[Device configuration file.]:config:'
         '--seconds[How long to record.]:seconds:'
         '--out[Trace file to write.]:out:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -186,6 +193,7 @@ _smileyctl_status() {
     local -ar arg_specs=(
         '--config[Device configuration file.]:config:'
         '--json[Print JSON for scripts.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -197,6 +205,7 @@ _smileyctl_sync() {
     local -i ret=1
     local -ar arg_specs=(
         '--config[Device configuration file.]:config:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -209,6 +218,7 @@ _smileyctl_export() {
     local -ar arg_specs=(
         '--config[Device configuration file.]:config:'
         '--out[File to write.]:out:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -220,6 +230,7 @@ _smileyctl_signing-key() {
     local -i ret=1
     local -ar arg_specs=(
         '--config[Device configuration file.]:config:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -231,6 +242,7 @@ _smileyctl_help() {
     local -i ret=1
     local -ar arg_specs=(
         '*:subcommands:'
+        '--version[Show the version.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 

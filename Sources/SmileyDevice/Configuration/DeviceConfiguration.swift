@@ -25,6 +25,9 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
     /// PEM file of the certificate authority that signed the hub's certificate, for an `https://` hub
     /// with its own CA; without it the system's trust store decides.
     public var hubCAFile: String?
+    /// A directory node_exporter's textfile collector reads (Debian: `/var/lib/prometheus/node-exporter`):
+    /// the daemon writes `smiley-device.prom` there at each heartbeat. Absent: no metrics file.
+    public var metricsTextfileDirectory: String?
 
     public init(
         device: DeviceID, centre: CentreID, hub: String, stateDirectory: String,
@@ -43,7 +46,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case device, centre, hub, stateDirectory, buttons, debounce, upload, simulation, outputs, storage, tokenFile
-        case hubCAFile, control
+        case hubCAFile, control, metricsTextfileDirectory
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +66,7 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         tokenFile = try container.decodeIfPresent(String.self, forKey: .tokenFile)
         hubCAFile = try container.decodeIfPresent(String.self, forKey: .hubCAFile)
         control = try container.decodeIfPresent(ControlSettings.self, forKey: .control) ?? .init()
+        metricsTextfileDirectory = try container.decodeIfPresent(String.self, forKey: .metricsTextfileDirectory)
     }
 
     /// The hub's base URL, checked.
@@ -112,6 +116,11 @@ public struct DeviceConfiguration: Sendable, Hashable, Codable {
         _ = try hubURL
         guard !stateDirectory.isEmpty else {
             throw .invalidValue(key: "stateDirectory", value: stateDirectory, reason: "must not be empty")
+        }
+        if let directory = metricsTextfileDirectory, !directory.hasPrefix("/") {
+            throw .invalidValue(
+                key: "metricsTextfileDirectory", value: directory,
+                reason: "expected an absolute path, for example /var/lib/prometheus/node-exporter")
         }
         guard !buttons.isEmpty else {
             throw .invalidValue(key: "buttons", value: "[]", reason: "no buttons configured")

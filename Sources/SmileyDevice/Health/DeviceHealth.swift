@@ -8,6 +8,7 @@ public final class DeviceHealth: @unchecked Sendable {
     private var stuck: Set<String> = []
     private var lost = 0
     private var lastPress: Int64?
+    private var suppressed = 0
     public let startedAt = Date()
 
     public init() {}
@@ -19,11 +20,18 @@ public final class DeviceHealth: @unchecked Sendable {
     }
 
     func addLostEvents(_ count: Int) { lock.withLock { lost += count } }
-    func pressed(atMillis millis: Int64) { lock.withLock { lastPress = millis } }
+    func pressed(atMillis millis: Int64, suppressed wasSuppressed: Bool = false) {
+        lock.withLock {
+            lastPress = millis
+            if wasSuppressed { suppressed += 1 }
+        }
+    }
 
     public var stuckLines: [String] { lock.withLock { stuck.sorted() } }
     public var lostEvents: Int { lock.withLock { lost } }
     public var lastPressMillis: Int64? { lock.withLock { lastPress } }
+    /// Presses stored flagged suppressed since the daemon started.
+    public var suppressedPresses: Int { lock.withLock { suppressed } }
 }
 
 /// Free bytes on the file system holding `path`.

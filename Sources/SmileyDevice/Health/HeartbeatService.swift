@@ -40,6 +40,7 @@ public struct HeartbeatService: Service {
                     do {
                         let beat = try heartbeat()
                         writeHealthFile(beat)
+                        writeMetricsFile()
                         try await send(beat)
                     } catch is CancellationError {
                         throw CancellationError()
@@ -77,6 +78,18 @@ public struct HeartbeatService: Service {
         let temporary = path + ".new"
         if FileManager.default.createFile(atPath: temporary, contents: data) {
             _ = rename(temporary, path)
+        }
+    }
+
+    /// node_exporter's textfile (`metricsTextfileDirectory`), when configured; a failure is logged, never fatal.
+    func writeMetricsFile() {
+        guard let directory = configuration.metricsTextfileDirectory else { return }
+        do {
+            let figures = try MetricsTextfile.figures(
+                configuration: configuration, store: store, health: health, nowMillis: clock.wallClockMillis())
+            try MetricsTextfile(directory: directory).write(figures)
+        } catch {
+            logger.warning("metrics file not written: \(error)")
         }
     }
 

@@ -56,7 +56,7 @@ public struct PressRecorder: Sendable {
                 wallClockMillis: clock.wallClockMillis(atMonotonic: press.pressedAtNanos),
                 clockSynchronised: clock.isSynchronised(), suppressed: press.suppressed)
             let sequence = try store.record(recorded, recordedAtMillis: clock.wallClockMillis())
-            health.pressed(atMillis: recorded.wallClockMillis)
+            health.pressed(atMillis: recorded.wallClockMillis, suppressed: press.suppressed)
             acknowledger.acknowledge(answer.question, suppressed: press.suppressed)
             let committed = clock.monotonicNanos()
             uploadSignal.notify()

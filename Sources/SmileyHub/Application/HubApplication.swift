@@ -42,6 +42,8 @@ public struct HubConfiguration: Sendable {
     public var delivery: DeliveryConfiguration?
     /// How often the alert rules are evaluated.
     public var alertInterval: Duration
+    /// Who may read `/metrics` (docs/operations.md).
+    public var metricsAccess: MetricsAccess = .loopbackOnly
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,
@@ -90,12 +92,15 @@ public struct HubConfiguration: Sendable {
 /// the dashboard pages, heatmaps and exports, each read through a `CentreReader` scoped to the person.
 public func buildRouter(
     database: HubDatabase, clock: HubClock = .system, settings: ReportSettings = ReportSettings(),
-    feed: PressFeed = PressFeed(), access: AccessSettings = AccessSettings(), lobby: LobbySettings = LobbySettings()
+    feed: PressFeed = PressFeed(), access: AccessSettings = AccessSettings(), lobby: LobbySettings = LobbySettings(),
+    metrics: HubMetrics = HubMetrics(), metricsAccess: MetricsAccess = .loopbackOnly
 ) throws -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
-    IngestController(database: database, clock: clock, feed: feed).addRoutes(to: router)
+    IngestController(database: database, clock: clock, feed: feed, metrics: metrics).addRoutes(to: router)
+    // Before the people's middleware: a scraper is not a person, and its token is not a personal one.
+    MetricsController(metrics: metrics, database: database, clock: clock, access: metricsAccess).addRoutes(to: router)
     let templates = try Templates.library()
     // The lobby screen is public: a display token in its path, no session, no personal token.
     LobbyController(
@@ -126,14 +131,17 @@ public func buildRouter(
 /// runs an alert evaluation at once (tests move the clock, then wake it).
 public func buildApplication(
     configuration: HubConfiguration, database: HubDatabase, logger: Logger, clock: HubClock = .system,
-    access: AccessSettings = AccessSettings(), alertWake: WakeSignal = WakeSignal(),
+    access: AccessSettings = AccessSettings(), alertWake: WakeSignal = WakeSignal(), metrics: HubMetrics = HubMetrics(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let feed = PressFeed()
     let limits = configuration.connections
     let http1 = HTTPServerBuilder.http1(
         configuration: .init(
-            additionalChannelHandlers: [RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout))],
+            additionalChannelHandlers: [
+                ConnectionCountingHandler(metrics: metrics),
+                RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout)),
+            ],
             idleTimeout: TimeAmount(limits.idleTimeout)))
     let server: HTTPServerBuilder
     var access = access
@@ -146,7 +154,8 @@ public func buildApplication(
     var app = Application(
         router: try buildRouter(
             database: database, clock: clock, settings: ReportSettings(minimumCount: configuration.minimumCellCount),
-            feed: feed, access: access, lobby: configuration.lobby),
+            feed: feed, access: access, lobby: configuration.lobby, metrics: metrics,
+            metricsAccess: configuration.metricsAccess),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",

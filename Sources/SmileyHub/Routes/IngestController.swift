@@ -11,11 +11,15 @@ struct IngestController<Context: RequestContext>: Sendable {
     /// Told of every batch that added presses, for live pages.
     let feed: PressFeed
     var enrollmentGate = EnrollmentGate()
+    /// Counts batches by outcome and times them, for `/metrics`.
+    var metrics: HubMetrics?
     /// Largest body accepted; a full batch of 5,000 presses is about 1.3 MB.
     static var maximumBodyBytes: Int { 4 << 20 }
 
     func addRoutes(to router: Router<Context>) {
-        router.post("api/v1/ingest", use: ingest)
+        router.post("api/v1/ingest") { request, context in
+            try await metrics.measureIngest { try await ingest(request, context: context) }
+        }
         router.get("api/v1/devices/{device}", use: status)
         router.post("api/v1/heartbeat", use: heartbeat)
         router.post("api/v1/enroll", use: enroll)
