@@ -65,7 +65,7 @@ check "both are installed at ${version}" \
 for binary in smiley-device smileyctl smiley-hub; do
     check "/usr/bin/${binary} 0755 root" mode_owner "/usr/bin/${binary}" "755 root:root"
     check "${binary} --version runs in the root (no Swift runtime installed there)" \
-        [ "$(in_root "/usr/bin/${binary}" --version)" = "${version}" ]
+        [ "$(in_root timeout 20 "/usr/bin/${binary}" --version </dev/null)" = "${version}" ]
     check "${binary}(1) and its completions" test -f "${root}/usr/share/man/man1/${binary}.1.gz" \
         -a -f "${root}/usr/share/bash-completion/completions/${binary}" \
         -a -f "${root}/usr/share/zsh/vendor-completions/_${binary}" \
