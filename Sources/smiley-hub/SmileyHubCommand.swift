@@ -14,7 +14,7 @@ struct SmileyHubCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, CentreCommand.self, GroupCommand.self, DeviceCommand.self, Enroll.self, Import.self,
             UserCommand.self, TokenCommand.self, AuditCommand.self, ActionCommand.self, ReportCommand.self,
-            DisplayCommand.self, AlertCommand.self,
+            DisplayCommand.self, AlertCommand.self, Backup.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -385,6 +385,30 @@ struct Import: AsyncParsableCommand {
         } catch let error as HubError {
             // The message may quote the file, which anyone could have written.
             throw ValidationError(TerminalText.neutralised(error.description))
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the hub's database to a file while the hub keeps running (one consistent snapshot).",
+        discussion: """
+            The copy is written beside DESTINATION, checked, synced and renamed into place; an existing \
+            file is never overwritten. Restoring: docs/operations.md#backup-and-restore.
+            Example: smiley-hub backup /var/backups/smiley-hub/hub-2026-11-30.sqlite
+            """)
+
+    @OptionGroup var state: StateOptions
+    @Argument(help: "The file to write (must not exist).") var destination: String
+
+    func run() async throws {
+        do {
+            let summary = try state.open().backup(to: destination)
+            print(
+                "backed up \(summary.presses) presses, \(summary.devices) devices and \(summary.centres) centres "
+                    + "to \(destination) (\(summary.bytes) bytes)")
+        } catch let error as HubError {
+            throw ValidationError(error.description)
         }
     }
 }

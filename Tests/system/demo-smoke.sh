@@ -227,6 +227,20 @@ heartbeats_reach_the_hub() {
 }
 check "the hub lists each device's last heartbeat" heartbeats_reach_the_hub
 
+backup_while_running_holds_every_press() {
+    local copy="${work}/hub-backup.sqlite"
+    "${bin}/smiley-hub" backup "${copy}" --state-directory "${work}/state/hub" | grep -q "^backed up .* presses" \
+        || return 1
+    [ "$(stat -c %a "${copy}")" = 600 ] || return 1
+    # The copy opens as a hub of its own and knows the demo's devices.
+    mkdir -p "${work}/restored" && chmod 700 "${work}/restored" && cp "${copy}" "${work}/restored/hub.sqlite"
+    [ "$("${bin}/smiley-hub" device list --state-directory "${work}/restored" | wc -l)" -eq 4 ] || return 1
+    # An existing file is refused, not overwritten.
+    ! "${bin}/smiley-hub" backup "${copy}" --state-directory "${work}/state/hub" 2>/dev/null
+}
+check "smiley-hub backup copies the running hub, the copy opens as a hub, an existing file is refused" \
+    backup_while_running_holds_every_press
+
 token_is_private() {
     [ "$(stat -c %a "${work}/state/paro-exit-1/device-token")" = 600 ]
 }

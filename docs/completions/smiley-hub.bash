@@ -163,7 +163,7 @@ _smiley-hub() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-h --help)
+    local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -173,22 +173,22 @@ _smiley-hub() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|help)
+    serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|backup|help)
         # Offer subcommand argument completions
         "_smiley-hub_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit action report display alert help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit action report display alert backup help' -- "${cur}"))
         ;;
     esac
 }
 
 _smiley-hub_serve() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=(--alert-mail-to)
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --lobby-font --lobby-strings --lobby-refresh --alert-interval --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --lobby-font --lobby-strings --lobby-refresh --alert-interval --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url --metrics-token-file)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -268,12 +268,15 @@ _smiley-hub_serve() {
     '--hub-url')
         return
         ;;
+    '--metrics-token-file')
+        return
+        ;;
     esac
 }
 
 _smiley-hub_centre() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -296,7 +299,7 @@ _smiley-hub_centre() {
 
 _smiley-hub_centre_add() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --name --time-zone)
     __smiley-hub_offer_flags_options 1
@@ -317,7 +320,7 @@ _smiley-hub_centre_add() {
 
 _smiley-hub_centre_set() {
     repeating_flags=()
-    non_repeating_flags=(--clear-hours --no-group -h --help)
+    non_repeating_flags=(--clear-hours --no-group --version -h --help)
     repeating_options=(--holiday --remove-holiday)
     non_repeating_options=(--state-directory --hours --group)
     __smiley-hub_offer_flags_options 1
@@ -344,7 +347,7 @@ _smiley-hub_centre_set() {
 
 _smiley-hub_centre_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 0
@@ -359,7 +362,7 @@ _smiley-hub_centre_list() {
 
 _smiley-hub_group() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -382,7 +385,7 @@ _smiley-hub_group() {
 
 _smiley-hub_group_add() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -397,7 +400,7 @@ _smiley-hub_group_add() {
 
 _smiley-hub_group_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 0
@@ -412,7 +415,7 @@ _smiley-hub_group_list() {
 
 _smiley-hub_device() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -435,7 +438,7 @@ _smiley-hub_device() {
 
 _smiley-hub_device_add() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --centre --token-file --public-key)
     __smiley-hub_offer_flags_options 1
@@ -459,7 +462,7 @@ _smiley-hub_device_add() {
 
 _smiley-hub_device_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 0
@@ -474,7 +477,7 @@ _smiley-hub_device_list() {
 
 _smiley-hub_device_revoke() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -489,7 +492,7 @@ _smiley-hub_device_revoke() {
 
 _smiley-hub_device_set-key() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --public-key)
     __smiley-hub_offer_flags_options 1
@@ -507,7 +510,7 @@ _smiley-hub_device_set-key() {
 
 _smiley-hub_enroll() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --centre --expires)
     __smiley-hub_offer_flags_options 0
@@ -528,7 +531,7 @@ _smiley-hub_enroll() {
 
 _smiley-hub_import() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -543,7 +546,7 @@ _smiley-hub_import() {
 
 _smiley-hub_user() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -566,7 +569,7 @@ _smiley-hub_user() {
 
 _smiley-hub_user_add() {
     repeating_flags=()
-    non_repeating_flags=(--password-stdin -h --help)
+    non_repeating_flags=(--password-stdin --version -h --help)
     repeating_options=(--centre --group)
     non_repeating_options=(--state-directory --role --hub-url --link-expires --bcrypt-cost)
     __smiley-hub_offer_flags_options 1
@@ -599,7 +602,7 @@ _smiley-hub_user_add() {
 
 _smiley-hub_user_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 0
@@ -614,7 +617,7 @@ _smiley-hub_user_list() {
 
 _smiley-hub_user_grant() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=(--centre --group)
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -635,7 +638,7 @@ _smiley-hub_user_grant() {
 
 _smiley-hub_user_revoke() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=(--centre --group)
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -656,7 +659,7 @@ _smiley-hub_user_revoke() {
 
 _smiley-hub_user_remove() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -671,7 +674,7 @@ _smiley-hub_user_remove() {
 
 _smiley-hub_user_reset-password() {
     repeating_flags=()
-    non_repeating_flags=(--password-stdin -h --help)
+    non_repeating_flags=(--password-stdin --version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --hub-url --link-expires --bcrypt-cost)
     __smiley-hub_offer_flags_options 1
@@ -695,7 +698,7 @@ _smiley-hub_user_reset-password() {
 
 _smiley-hub_user_totp() {
     repeating_flags=()
-    non_repeating_flags=(--disable -h --help)
+    non_repeating_flags=(--disable --version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -710,7 +713,7 @@ _smiley-hub_user_totp() {
 
 _smiley-hub_user_email() {
     repeating_flags=()
-    non_repeating_flags=(--none -h --help)
+    non_repeating_flags=(--none --version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 2
@@ -725,7 +728,7 @@ _smiley-hub_user_email() {
 
 _smiley-hub_token() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -748,7 +751,7 @@ _smiley-hub_token() {
 
 _smiley-hub_token_create() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --name --expires)
     __smiley-hub_offer_flags_options 1
@@ -769,7 +772,7 @@ _smiley-hub_token_create() {
 
 _smiley-hub_token_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -784,7 +787,7 @@ _smiley-hub_token_list() {
 
 _smiley-hub_token_revoke() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -799,7 +802,7 @@ _smiley-hub_token_revoke() {
 
 _smiley-hub_audit() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --limit)
     __smiley-hub_offer_flags_options 0
@@ -817,7 +820,7 @@ _smiley-hub_audit() {
 
 _smiley-hub_action() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -840,7 +843,7 @@ _smiley-hub_action() {
 
 _smiley-hub_action_add() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --date --hours)
     __smiley-hub_offer_flags_options 2
@@ -861,7 +864,7 @@ _smiley-hub_action_add() {
 
 _smiley-hub_action_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -876,7 +879,7 @@ _smiley-hub_action_list() {
 
 _smiley-hub_action_remove() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 2
@@ -891,7 +894,7 @@ _smiley-hub_action_remove() {
 
 _smiley-hub_report() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -914,7 +917,7 @@ _smiley-hub_report() {
 
 _smiley-hub_report_weekly() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --centre --week --output --text-output --minimum-count)
     __smiley-hub_offer_flags_options 0
@@ -944,7 +947,7 @@ _smiley-hub_report_weekly() {
 
 _smiley-hub_report_send() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=(--alert-mail-to)
     non_repeating_options=(--state-directory --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url --minimum-count)
     __smiley-hub_offer_flags_options 0
@@ -995,7 +998,7 @@ _smiley-hub_report_send() {
 
 _smiley-hub_report_status() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --centre)
     __smiley-hub_offer_flags_options 0
@@ -1013,7 +1016,7 @@ _smiley-hub_report_status() {
 
 _smiley-hub_display() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -1036,7 +1039,7 @@ _smiley-hub_display() {
 
 _smiley-hub_display_create() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --label --base-url)
     __smiley-hub_offer_flags_options 1
@@ -1057,7 +1060,7 @@ _smiley-hub_display_create() {
 
 _smiley-hub_display_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -1072,7 +1075,7 @@ _smiley-hub_display_list() {
 
 _smiley-hub_display_revoke() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -1087,7 +1090,7 @@ _smiley-hub_display_revoke() {
 
 _smiley-hub_alert() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=()
     __smiley-hub_offer_flags_options 0
@@ -1110,7 +1113,7 @@ _smiley-hub_alert() {
 
 _smiley-hub_alert_list() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --centre --limit)
     __smiley-hub_offer_flags_options 0
@@ -1131,7 +1134,7 @@ _smiley-hub_alert_list() {
 
 _smiley-hub_alert_acknowledge() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --comment)
     __smiley-hub_offer_flags_options 1
@@ -1149,7 +1152,7 @@ _smiley-hub_alert_acknowledge() {
 
 _smiley-hub_alert_rules() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -1164,7 +1167,7 @@ _smiley-hub_alert_rules() {
 
 _smiley-hub_alert_set() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options -1
@@ -1179,7 +1182,7 @@ _smiley-hub_alert_set() {
 
 _smiley-hub_alert_reset() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -1194,7 +1197,7 @@ _smiley-hub_alert_reset() {
 
 _smiley-hub_alert_deliveries() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory --centre --limit)
     __smiley-hub_offer_flags_options 0
@@ -1215,7 +1218,22 @@ _smiley-hub_alert_deliveries() {
 
 _smiley-hub_alert_retry() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state-directory)
+    __smiley-hub_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_backup() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--state-directory)
     __smiley-hub_offer_flags_options 1
@@ -1229,7 +1247,11 @@ _smiley-hub_alert_retry() {
 }
 
 _smiley-hub_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __smiley-hub_offer_flags_options -1
 }
 
 complete -o filenames -F _smiley-hub smiley-hub

@@ -41,6 +41,7 @@ _smiley-hub() {
 
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -62,13 +63,14 @@ _smiley-hub() {
             'report:Reports for centre managers.'
             'display:Addresses of the public results screen in a centre'\''s lobby.'
             'alert:Alerts: their history, acknowledgements, each centre'\''s rules and deliveries.'
+            'backup:Copy the hub'\''s database to a file while the hub keeps running (one consistent snapshot).'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|help)
+        serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|backup|help)
             "_smiley-hub_${words[1]}" && ret=0
             ;;
         esac
@@ -106,6 +108,8 @@ _smiley-hub_serve() {
         '--smtp-ca-file[PEM file of the certificate authorities trusted for STARTTLS (default\: the system'\''s).]:smtp-ca-file:'
         '*--alert-mail-to[An address that receives every centre'\''s alert mail too; repeat for several.]:alert-mail-to:'
         '--hub-url[The hub'\''s address as managers reach it, for links in alert notifications.]:hub-url:'
+        '--metrics-token-file[File holding a token (first line, 16 characters or more) that /metrics then asks for from any address.]:metrics-token-file:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -116,6 +120,7 @@ _smiley-hub_serve() {
 _smiley-hub_centre() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -149,6 +154,7 @@ _smiley-hub_centre_add() {
         ':id:'
         '--name[Name managers read.]:name:'
         '--time-zone[IANA time zone of the centre.]:time-zone:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -167,6 +173,7 @@ _smiley-hub_centre_set() {
         '*--remove-holiday[Remove a holiday (YYYY-MM-DD); repeat for several.]:remove-holiday:'
         '--group[Put the centre in this group (see smiley-hub group add).]:group:'
         '--no-group[Take the centre out of its group.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -178,6 +185,7 @@ _smiley-hub_centre_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -188,6 +196,7 @@ _smiley-hub_centre_list() {
 _smiley-hub_group() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -218,6 +227,7 @@ _smiley-hub_group_add() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':name:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -229,6 +239,7 @@ _smiley-hub_group_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -239,6 +250,7 @@ _smiley-hub_group_list() {
 _smiley-hub_device() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -274,6 +286,7 @@ _smiley-hub_device_add() {
         '--centre[Centre the device belongs to.]:centre:'
         '--token-file[Write the token to this file (mode 0600) instead of printing it.]:token-file:'
         '--public-key[The device'\''s public signing key (smileyctl signing-key prints it); set-key sets it later.]:public-key:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -285,6 +298,7 @@ _smiley-hub_device_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -297,6 +311,7 @@ _smiley-hub_device_revoke() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -310,6 +325,7 @@ _smiley-hub_device_set-key() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
         '--public-key[Base64 Ed25519 public key, as smileyctl signing-key prints it.]:public-key:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -323,6 +339,7 @@ _smiley-hub_enroll() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[Centre the device will belong to.]:centre:'
         '--expires[How long the code works\: minutes (30m), hours (24h) or days (7d).]:expires:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -335,6 +352,7 @@ _smiley-hub_import() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':file:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -345,6 +363,7 @@ _smiley-hub_import() {
 _smiley-hub_user() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -388,6 +407,7 @@ _smiley-hub_user_add() {
         '--hub-url[The hub'\''s address as people reach it, for the password-setting link.]:hub-url:'
         '--link-expires[How long the password-setting link works\: minutes (30m), hours (24h) or days (7d).]:link-expires:'
         '--bcrypt-cost[bcrypt cost of the password hash (log2 rounds, 4 to 31).]:bcrypt-cost:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -399,6 +419,7 @@ _smiley-hub_user_list() {
     local -i ret=1
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -413,6 +434,7 @@ _smiley-hub_user_grant() {
         ':name:'
         '*--centre[A centre the user may see; repeat for several.]:centre:'
         '*--group[A group of centres the user may see; repeat for several.]:group:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -427,6 +449,7 @@ _smiley-hub_user_revoke() {
         ':name:'
         '*--centre[A centre the user may see; repeat for several.]:centre:'
         '*--group[A group of centres the user may see; repeat for several.]:group:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -439,6 +462,7 @@ _smiley-hub_user_remove() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':name:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -455,6 +479,7 @@ _smiley-hub_user_reset-password() {
         '--hub-url[The hub'\''s address as people reach it, for the password-setting link.]:hub-url:'
         '--link-expires[How long the password-setting link works\: minutes (30m), hours (24h) or days (7d).]:link-expires:'
         '--bcrypt-cost[bcrypt cost of the password hash (log2 rounds, 4 to 31).]:bcrypt-cost:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -468,6 +493,7 @@ _smiley-hub_user_totp() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':name:'
         '--disable[Turn the second factor off instead.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -482,6 +508,7 @@ _smiley-hub_user_email() {
         ':name:'
         ':address:'
         '--none[Clear the address.]'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -492,6 +519,7 @@ _smiley-hub_user_email() {
 _smiley-hub_token() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -525,6 +553,7 @@ _smiley-hub_token_create() {
         ':user:'
         '--name[What uses the token.]:name:'
         '--expires[How long it works\: minutes (30m), hours (24h) or days (90d); '\''never'\'' for no end.]:expires:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -537,6 +566,7 @@ _smiley-hub_token_list() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':user:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -549,6 +579,7 @@ _smiley-hub_token_revoke() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -561,6 +592,7 @@ _smiley-hub_audit() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--limit[How many of the newest entries.]:limit:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -571,6 +603,7 @@ _smiley-hub_audit() {
 _smiley-hub_action() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -605,6 +638,7 @@ _smiley-hub_action_add() {
         '--date[The day the action took effect, YYYY-MM-DD on the centre'\''s calendar.]:date:'
         '--hours[The hours it is about, like opening hours\: '\''Mon 09\:00-12\:00'\'' (default\: every open hour).]:hours:'
         ':text:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -617,6 +651,7 @@ _smiley-hub_action_list() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -630,6 +665,7 @@ _smiley-hub_action_remove() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
         ':id:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -640,6 +676,7 @@ _smiley-hub_action_remove() {
 _smiley-hub_report() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -675,6 +712,7 @@ _smiley-hub_report_weekly() {
         '--output[Write the HTML e-mail body to this file.]:output:'
         '--text-output[Write the plain-text body to this file.]:text-output:'
         '--minimum-count[Fewest presses for an hour to be ranked and a change to be judged.]:minimum-count:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -698,6 +736,7 @@ _smiley-hub_report_send() {
         '*--alert-mail-to[An address that receives every centre'\''s alert mail too; repeat for several.]:alert-mail-to:'
         '--hub-url[The hub'\''s address as managers reach it, for links in alert notifications.]:hub-url:'
         '--minimum-count[Fewest presses for an hour to be ranked and a change to be judged.]:minimum-count:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -710,6 +749,7 @@ _smiley-hub_report_status() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[Only this centre.]:centre:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -720,6 +760,7 @@ _smiley-hub_report_status() {
 _smiley-hub_display() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -753,6 +794,7 @@ _smiley-hub_display_create() {
         ':centre:'
         '--label[What the screen is, for the list (at most 80 characters).]:label:'
         '--base-url[The hub'\''s address as the screen reaches it.]:base-url:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -765,6 +807,7 @@ _smiley-hub_display_list() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -777,6 +820,7 @@ _smiley-hub_display_revoke() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -787,6 +831,7 @@ _smiley-hub_display_revoke() {
 _smiley-hub_alert() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
         '(-): :->command'
         '(-)*:: :->arg'
@@ -823,6 +868,7 @@ _smiley-hub_alert_list() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[Only this centre'\''s alerts.]:centre:'
         '--limit[How many alerts.]:limit:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -836,6 +882,7 @@ _smiley-hub_alert_acknowledge() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
         '--comment[What is being done about it.]:comment:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -848,6 +895,7 @@ _smiley-hub_alert_rules() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -861,6 +909,7 @@ _smiley-hub_alert_set() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
         '*:settings:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -873,6 +922,7 @@ _smiley-hub_alert_reset() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -886,6 +936,7 @@ _smiley-hub_alert_deliveries() {
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[Only this centre'\''s.]:centre:'
         '--limit[How many.]:limit:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -898,6 +949,20 @@ _smiley-hub_alert_retry() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_backup() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        ':destination:'
+        '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
@@ -909,6 +974,7 @@ _smiley-hub_help() {
     local -i ret=1
     local -ar arg_specs=(
         '*:subcommands:'
+        '--version[Show the version.]'
     )
     _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 
