@@ -32,9 +32,29 @@ import Testing
         #expect(rows.reduce(0) { $0 + $1.change.count } == 5)
     }
 
+    @Test func theCentreRowsSumTheDevicesAndCarryTheDateAndScore() throws {
+        var delta = RollupDelta()
+        let other = DeviceID(rawValue: "other-exit")!
+        let ten = Self.bucketer.localHour(ofMillis: Self.mondayTen)
+        let nextDay = Self.bucketer.localHour(ofMillis: Self.mondayTen + 86_400_000)
+        for _ in 0..<2 { delta.add(device: Self.device, answer: .happy, hour: ten, hourKey: ten.key) }
+        delta.add(device: other, answer: .happy, hour: ten, hourKey: ten.key)
+        delta.add(device: other, answer: .hard, hour: nextDay, hourKey: nextDay.key)
+        let rows = delta.centreRows
+        #expect(rows.count == 2)
+        let monday = try #require(rows.first { $0.key.answer == "happy" })
+        #expect(monday.change == RollupDelta.CentreChange(score: Answer.happy.score, count: 3))
+        #expect(monday.key.day == (try LocalDate.parse("2026-11-02")).daysSinceEpoch && monday.key.hour == 10)
+        let tuesday = try #require(rows.first { $0.key.answer == "hard" })
+        #expect(tuesday.key.question == "accessibility" && tuesday.key.day == monday.key.day + 1)
+        #expect(tuesday.change == RollupDelta.CentreChange(score: Answer.hard.score, count: 1))
+        #expect(rows.map(\.key) == rows.map(\.key).sorted())
+    }
+
     @Test func anEmptyDeltaWritesNothing() {
         #expect(RollupDelta().isEmpty)
         #expect(RollupDelta().rows.isEmpty)
+        #expect(RollupDelta().centreRows.isEmpty)
     }
 
     // MARK: BootClockPlan

@@ -270,7 +270,8 @@ extension HubDatabase {
         return placed
     }
 
-    /// Adds the batch's summed rollup changes, one upsert per row.
+    /// Adds the batch's summed rollup changes, one upsert per row of `hourly_rollup` (by device) and of
+    /// `centre_hour` (the same summed over devices), in the batch's transaction.
     private func writeRollup(_ db: Database, centre: CentreID, _ rollup: RollupDelta) throws {
         guard !rollup.isEmpty else { return }
         let upsert = try db.cachedStatement(
@@ -284,6 +285,17 @@ extension HubDatabase {
             try upsert.execute(arguments: [
                 centre.rawValue, key.device, key.question, key.answer, key.localHour, change.weekday, change.hour,
                 change.count, change.scoreSum,
+            ])
+        }
+        let centreUpsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO centre_hour (centre_id, question, day, hour, answer, score, count)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (centre_id, question, day, hour, answer) DO UPDATE SET count = count + excluded.count
+                """)
+        for (key, change) in rollup.centreRows {
+            try centreUpsert.execute(arguments: [
+                centre.rawValue, key.question, key.day, key.hour, key.answer, change.score, change.count,
             ])
         }
     }

@@ -29,6 +29,35 @@ extension HubDatabase {
         }
     }
 
+    /// Registered after every other migration (a migration is appended, never inserted).
+    static func registerReadSideMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("read-side r1: centre hourly rollup") { db in
+            // hourly_rollup summed over the centre's devices, clustered the way windows are read (one
+            // centre, one question, a range of local dates) and holding what they compute with as
+            // integers: the local date as days since 1970-01-01, the hour, the answer's score. Written
+            // in the same transaction as hourly_rollup, so the two always agree.
+            try db.execute(
+                sql: """
+                    CREATE TABLE centre_hour (
+                        centre_id TEXT NOT NULL REFERENCES centre(id),
+                        question TEXT NOT NULL,
+                        day INTEGER NOT NULL,
+                        hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+                        answer TEXT NOT NULL,
+                        score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+                        count INTEGER NOT NULL CHECK (count >= 0),
+                        PRIMARY KEY (centre_id, question, day, hour, answer)
+                    ) WITHOUT ROWID;
+                    INSERT INTO centre_hour (centre_id, question, day, hour, answer, score, count)
+                    SELECT centre_id, question,
+                        CAST(julianday(substr(local_hour, 1, 10)) - julianday('1970-01-01') AS INTEGER),
+                        MIN(hour), answer, SUM(score_sum) / SUM(count), SUM(count)
+                    FROM hourly_rollup WHERE count > 0
+                    GROUP BY centre_id, question, local_hour, answer;
+                    """)
+        }
+    }
+
     // MARK: Opening hours and holidays
 
     /// Sets (or, with nil, clears) a centre's opening hours.
@@ -93,25 +122,45 @@ extension HubDatabase {
     ) throws(HubError) -> [HourCount] {
         try storage {
             try writer.read { db in
-                var sql = """
-                    SELECT local_hour, answer, SUM(count) AS count FROM hourly_rollup
-                    WHERE centre_id = ? AND question = ? AND local_hour >= ? AND local_hour < ?
-                    """
-                var arguments: StatementArguments = [
-                    centre.rawValue, question.rawValue, from.description, to.adding(days: 1).description,
-                ]
+                // The whole centre from centre_hour, a range of its primary key holding integers;
+                // one device from hourly_rollup.
                 if let device {
-                    sql += " AND device_id = ?"
-                    arguments += [device.rawValue]
+                    let rows = try Row.fetchCursor(
+                        db,
+                        sql: """
+                            SELECT local_hour, answer, SUM(count) AS count FROM hourly_rollup
+                            WHERE centre_id = ? AND question = ? AND local_hour >= ? AND local_hour < ?
+                              AND device_id = ?
+                            GROUP BY local_hour, answer
+                            """,
+                        arguments: [
+                            centre.rawValue, question.rawValue, from.description, to.adding(days: 1).description,
+                            device.rawValue,
+                        ])
+                    var counts: [HourCount] = []
+                    while let row = try rows.next() {
+                        let key: String = row["local_hour"]
+                        guard let (date, hour) = Self.parseLocalHour(key),
+                            let answer = try? Answer.parse(row["answer"], of: question)
+                        else { continue }
+                        counts.append(HourCount(date: date, hour: hour, score: answer.score, count: row["count"]))
+                    }
+                    return counts
                 }
-                sql += " GROUP BY local_hour, answer"
-                return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> HourCount? in
-                    let key: String = row["local_hour"]
-                    guard let (date, hour) = Self.parseLocalHour(key),
-                        let answer = try? Answer.parse(row["answer"], of: question)
-                    else { return nil }
-                    return HourCount(date: date, hour: hour, score: answer.score, count: row["count"])
+                let rows = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT day, hour, score, count FROM centre_hour
+                            WHERE centre_id = ? AND question = ? AND day BETWEEN ? AND ?
+                            """),
+                    arguments: [centre.rawValue, question.rawValue, from.daysSinceEpoch, to.daysSinceEpoch])
+                var counts: [HourCount] = []
+                while let row = try rows.next() {
+                    counts.append(
+                        HourCount(
+                            date: LocalDate(daysSinceEpoch: row[0]), hour: row[1], score: row[2], count: row[3]))
                 }
+                return counts
             }
         }
     }

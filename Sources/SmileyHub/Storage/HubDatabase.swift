@@ -174,6 +174,7 @@ public struct HubDatabase: Sendable {
         registerAlertRuleMigrations(&migrator)
         registerDeliveryMigrations(&migrator)
         registerWeeklyReportSendingMigrations(&migrator)
+        registerReadSideMigrations(&migrator)
         return migrator
     }
 

@@ -17,6 +17,8 @@ struct RollupDelta: Sendable, Hashable {
     }
 
     struct Change: Sendable, Hashable {
+        /// The local date, in days since 1970-01-01.
+        var day: Int
         var weekday: Int
         var hour: Int
         var count: Int
@@ -31,13 +33,47 @@ struct RollupDelta: Sendable, Hashable {
     mutating func add(device: DeviceID, answer: Answer, hour: LocalHour, hourKey: String) {
         let key = Key(
             device: device.rawValue, question: answer.question.rawValue, answer: answer.name, localHour: hourKey)
-        changes[key, default: Change(weekday: hour.weekday, hour: hour.hour, count: 0, scoreSum: 0)].count += 1
+        changes[
+            key,
+            default: Change(
+                day: hour.date.daysSinceEpoch, weekday: hour.weekday, hour: hour.hour, count: 0, scoreSum: 0)
+        ].count += 1
         changes[key]!.scoreSum += answer.score
     }
 
     /// The rows to add, in key order (a stable write order: the same batch writes the same way).
     var rows: [(key: Key, change: Change)] {
         changes.sorted { $0.key < $1.key }.map { (key: $0.key, change: $0.value) }
+    }
+
+    /// A row of `centre_hour`: the same counts summed over the centre's devices, keyed the way the
+    /// heatmap, the trend and the overview read them: question, local date (days since 1970-01-01),
+    /// hour, answer.
+    struct CentreKey: Sendable, Hashable, Comparable {
+        var question: String
+        var day: Int
+        var hour: Int
+        var answer: String
+
+        static func < (lhs: CentreKey, rhs: CentreKey) -> Bool {
+            (lhs.question, lhs.day, lhs.hour, lhs.answer) < (rhs.question, rhs.day, rhs.hour, rhs.answer)
+        }
+    }
+
+    struct CentreChange: Sendable, Hashable {
+        var score: Int
+        var count: Int
+    }
+
+    /// The changes summed over devices, in key order.
+    var centreRows: [(key: CentreKey, change: CentreChange)] {
+        var summed: [CentreKey: CentreChange] = [:]
+        for (key, change) in changes {
+            let centreKey = CentreKey(question: key.question, day: change.day, hour: change.hour, answer: key.answer)
+            summed[centreKey, default: CentreChange(score: change.scoreSum / change.count, count: 0)].count +=
+                change.count
+        }
+        return summed.sorted { $0.key < $1.key }.map { (key: $0.key, change: $0.value) }
     }
 }
 
