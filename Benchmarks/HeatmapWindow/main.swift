@@ -7,7 +7,8 @@
 // opening hours (Mon-Sat 09:00-17:00 in Asia/Thimphu), loaded with HubDatabase.ingest in batches of
 // 5,000 (durable commits). Then, 30 times each, side by side: the heatmap read (CentreReader, hourly rollup),
 // the same counts grouped from the raw presses (one SQL GROUP BY over the centre's presses in the window),
-// and GET /api/v1/centres/{c}/heatmap and GET /centres/{c} over HTTP on loopback. Medians printed.
+// and GET /api/v1/centres/{c}/heatmap, GET /centres/{c} and the overview of every centre (GET /) over
+// HTTP on loopback. Medians printed.
 
 import AsyncHTTPClient
 import Foundation
@@ -135,7 +136,9 @@ let app = try buildApplication(
     logger: logger, clock: .fixed(nowMillis)
 ) { port in portContinuation.yield(port) }
 let group = ServiceGroup(services: [app], logger: logger)
-func measure(port: Int, centre: CentreID) async throws -> (api: [Double], page: [Double], bytes: Int) {
+func measure(port: Int, centre: CentreID) async throws -> (
+    api: [Double], page: [Double], bytes: Int, overview: [Double], overviewBytes: Int
+) {
     func get(_ path: String) async throws -> Int {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.headers.add(name: "Authorization", value: "Bearer \(readToken)")
@@ -147,14 +150,17 @@ func measure(port: Int, centre: CentreID) async throws -> (api: [Double], page: 
     var api: [Double] = []
     var page: [Double] = []
     var bytes = 0
+    var overview: [Double] = []
+    var overviewBytes = 0
     for _ in 0..<repetitions {
         api.append(
             try await elapsed {
                 _ = try await get("/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks")
             })
         page.append(try await elapsed { bytes = try await get("/centres/\(centre)?window=last-13-weeks") })
+        overview.append(try await elapsed { overviewBytes = try await get("/?window=last-13-weeks") })
     }
-    return (api, page, bytes)
+    return (api, page, bytes, overview, overviewBytes)
 }
 
 let centreID = centre.id
@@ -180,4 +186,7 @@ print(
 )
 print(
     "median of \(repetitions) over HTTP: heatmap API \(milliseconds(median(apiTimes))), centre page \(milliseconds(median(pageTimes))) (\(pageBytes) bytes)"
+)
+print(
+    "median of \(repetitions) over HTTP: overview of \(centreCount) centres \(milliseconds(median(overHTTP.overview))) (\(overHTTP.overviewBytes) bytes)"
 )
