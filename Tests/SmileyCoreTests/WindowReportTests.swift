@@ -45,4 +45,33 @@ import Testing
         #expect(report.outsideOpeningHours == 0 && report.total.count == 2)
         #expect(report.comparison.verdict == .tooFewPresses)
     }
+
+    /// The overview's totals count by the same rule as the full report, on every kind of row: open,
+    /// closed, on a holiday, in the window before, outside both, empty, or of an impossible score.
+    @Test func theTotalsAgreeWithTheReport() throws {
+        var generator = SeededGenerator(seed: 7)
+        let window = WindowPreset.last13Weeks.window(today: try LocalDate.parse("2026-11-29"))
+        let holidays: Set<LocalDate> = [try LocalDate.parse("2026-10-02"), try LocalDate.parse("2026-07-14")]
+        for hours in [try OpeningHours.parse("Mon-Fri 09:00-17:00, Sat 09:00-13:00"), nil] {
+            let calendar = OpeningCalendar(hours: hours, holidays: holidays)
+            for question in Question.allCases {
+                let rows = (0..<3_000).map { _ in
+                    HourCount(
+                        date: window.previous.from.adding(days: Int(generator.next() % 200) - 10),
+                        hour: Int(generator.next() % 24), score: Int(generator.next() % 6),
+                        count: Int(generator.next() % 4))
+                }
+                let report = WindowReport(
+                    question: question, window: window, rows: rows, calendar: calendar, minimumCount: 5)
+                let totals = WindowTotals(
+                    question: question, window: window, rows: rows, calendar: calendar, minimumCount: 5)
+                #expect(totals.total == report.total)
+                #expect(totals.previousTotal == report.previousTotal)
+                #expect(totals.outsideOpeningHours == report.outsideOpeningHours)
+                #expect(totals.comparison == report.comparison)
+                #expect(totals.total.count > 0 && totals.previousTotal.count > 0)
+                #expect(hours == nil || totals.outsideOpeningHours > 0)
+            }
+        }
+    }
 }

@@ -100,20 +100,17 @@ public struct WindowReport: Sendable, Hashable {
         var previousTotal = AnswerTally(question: question)
         var outside = 0
         var hoursWithPresses: Set<Int> = []
-        for row in rows where row.count > 0 && (1...question.maximumScore).contains(row.score) {
-            let open = calendar.isOpen(date: row.date, hour: row.hour)
-            if window.contains(row.date) {
-                guard open else {
-                    outside += row.count
-                    continue
-                }
+        for row in rows {
+            switch WindowTotals.place(row, question: question, window: window, previous: previous, calendar: calendar) {
+            case .openInWindow:
                 hoursWithPresses.insert(row.hour)
                 byCell[row.date.weekday * 24 + row.hour, default: AnswerTally(question: question)].add(
                     score: row.score, count: row.count)
                 byDate[row.date, default: AnswerTally(question: question)].add(score: row.score, count: row.count)
                 total.add(score: row.score, count: row.count)
-            } else if previous.contains(row.date), open {
-                previousTotal.add(score: row.score, count: row.count)
+            case .closedInWindow: outside += row.count
+            case .openBefore: previousTotal.add(score: row.score, count: row.count)
+            case .elsewhere: break
             }
         }
         let hours: [Int]
@@ -155,4 +152,61 @@ public struct WindowReport: Sendable, Hashable {
     public func cell(weekday: Int, hour: Int) -> WindowCell? {
         cells.first { $0.weekday == weekday && $0.hour == hour }
     }
+}
+
+/// A window's totals without its heatmap and trend: what the overview of every centre ranks and
+/// compares by. Counted by the same rule as `WindowReport`, so the two always agree.
+public struct WindowTotals: Sendable, Hashable {
+    public let question: Question
+    public let window: DateWindow
+    /// Presses in open hours of the window, by answer.
+    public let total: AnswerTally
+    /// Presses in open hours of the window before.
+    public let previousTotal: AnswerTally
+    public let outsideOpeningHours: Int
+    public let comparison: PeriodComparison
+
+    /// Where a rollup row falls for a window.
+    enum Place {
+        case openInWindow, closedInWindow, openBefore, elsewhere
+    }
+
+    static func place(
+        _ row: HourCount, question: Question, window: DateWindow, previous: DateWindow, calendar: OpeningCalendar
+    ) -> Place {
+        guard row.count > 0, (1...question.maximumScore).contains(row.score) else { return .elsewhere }
+        if window.contains(row.date) {
+            return calendar.isOpen(date: row.date, hour: row.hour) ? .openInWindow : .closedInWindow
+        }
+        if previous.contains(row.date), calendar.isOpen(date: row.date, hour: row.hour) { return .openBefore }
+        return .elsewhere
+    }
+
+    /// - Parameters:
+    ///   - rows: rollup rows of `question` for the window and for `window.previous` (others are ignored).
+    public init(
+        question: Question, window: DateWindow, rows: [HourCount], calendar: OpeningCalendar, minimumCount: Int
+    ) {
+        let previous = window.previous
+        var total = AnswerTally(question: question)
+        var previousTotal = AnswerTally(question: question)
+        var outside = 0
+        for row in rows {
+            switch Self.place(row, question: question, window: window, previous: previous, calendar: calendar) {
+            case .openInWindow: total.add(score: row.score, count: row.count)
+            case .closedInWindow: outside += row.count
+            case .openBefore: previousTotal.add(score: row.score, count: row.count)
+            case .elsewhere: break
+            }
+        }
+        self.question = question
+        self.window = window
+        self.total = total
+        self.previousTotal = previousTotal
+        self.outsideOpeningHours = outside
+        self.comparison = PeriodComparison(current: total, previous: previousTotal, minimumCount: minimumCount)
+    }
+
+    /// The window's index with its interval, nil without presses.
+    public var estimate: IndexEstimate? { total.estimate }
 }

@@ -39,11 +39,11 @@ struct DashboardController: Sendable {
             let window = choice.window(today: today)
             live = live || window.contains(today)
             displayWindow = displayWindow ?? window
+            let totals = try reader.totals(centre: centre, window: window)
             entries.append(
                 OverviewPage.Entry(
-                    centre: centre, window: window,
-                    satisfaction: try reader.heatmap(centre: centre, question: .satisfaction, window: window),
-                    accessibility: try reader.heatmap(centre: centre, question: .accessibility, window: window)))
+                    centre: centre, window: window, satisfaction: totals.satisfaction,
+                    accessibility: totals.accessibility))
         }
         let window = displayWindow ?? choice.window(today: reader.today(inZone: "UTC"))
         var page = OverviewPage(entries: entries, choice: choice, displayWindow: window, sort: sort, live: live)

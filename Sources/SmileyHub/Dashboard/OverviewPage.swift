@@ -34,8 +34,8 @@ struct OverviewPage: Sendable {
     struct Entry: Sendable {
         let centre: Centre
         let window: DateWindow
-        let satisfaction: HeatmapResponse
-        let accessibility: HeatmapResponse
+        let satisfaction: WindowTotals
+        let accessibility: WindowTotals
     }
 
     let title = "All centres"
@@ -52,8 +52,10 @@ struct OverviewPage: Sendable {
 
     init(entries: [Entry], choice: WindowChoice, displayWindow: DateWindow, sort: Sort, live: Bool) {
         let query = WindowNavigation.query(choice: choice)
-        let presses = entries.reduce(0) { $0 + $1.satisfaction.presses }
-        let weighted = entries.reduce(0.0) { $0 + ($1.satisfaction.index ?? 0) * Double($1.satisfaction.presses) }
+        let presses = entries.reduce(0) { $0 + $1.satisfaction.total.count }
+        let weighted = entries.reduce(0.0) {
+            $0 + ($1.satisfaction.estimate?.index ?? 0) * Double($1.satisfaction.total.count)
+        }
         let overall = presses > 0 ? weighted / Double(presses) : 50
         let totalText = "\(Formatting.presses(presses)) of satisfaction in open hours across \(entries.count) centres."
         let overallText = presses > 0 ? " Overall index \(Formatting.index(overall))." : ""
@@ -63,8 +65,8 @@ struct OverviewPage: Sendable {
         var rows: [(entry: Entry, shrunk: Double?)] = entries.map { entry in
             (
                 entry,
-                entry.satisfaction.index.map {
-                    ShrunkIndex.shrink(index: $0, count: entry.satisfaction.presses, overall: overall)
+                entry.satisfaction.estimate.map {
+                    ShrunkIndex.shrink(index: $0.index, count: $0.count, overall: overall)
                 }
             )
         }
@@ -83,13 +85,14 @@ struct OverviewPage: Sendable {
             let a = row.entry.accessibility
             return CentreRow(
                 rank: position + 1, id: row.entry.centre.id.rawValue, name: row.entry.centre.name,
-                href: "/centres/\(row.entry.centre.id)?\(query)", presses: s.presses,
+                href: "/centres/\(row.entry.centre.id)?\(query)", presses: s.total.count,
                 indexText: estimate.map { Formatting.index($0.index) } ?? "–",
                 intervalText: estimate.map(Formatting.interval) ?? "",
                 rankedText: row.shrunk.map(Formatting.index) ?? "–",
-                changeText: s.previous.change.map(Formatting.signed) ?? "–", verdict: s.previous.verdict.rawValue,
-                verdictText: Self.verdictText(s.previous.verdict),
-                accessibilityText: a.index.map(Formatting.index) ?? "–", accessibilityPresses: a.presses,
+                changeText: s.comparison.change.map(Formatting.signed) ?? "–", verdict: s.comparison.verdict.rawValue,
+                verdictText: Self.verdictText(s.comparison.verdict),
+                accessibilityText: a.estimate.map { Formatting.index($0.index) } ?? "–",
+                accessibilityPresses: a.total.count,
                 window: row.entry.window.description)
         }
         self.rows = Self.sorted(
@@ -125,10 +128,10 @@ struct OverviewPage: Sendable {
             guard let entry = entries[row.id] else { return -.infinity }
             switch sort {
             case .rank, .name: return 0
-            case .presses: return Double(entry.satisfaction.presses)
-            case .index: return entry.satisfaction.index ?? -.infinity
-            case .change: return entry.satisfaction.previous.change ?? -.infinity
-            case .accessibility: return entry.accessibility.index ?? -.infinity
+            case .presses: return Double(entry.satisfaction.total.count)
+            case .index: return entry.satisfaction.estimate?.index ?? -.infinity
+            case .change: return entry.satisfaction.comparison.change ?? -.infinity
+            case .accessibility: return entry.accessibility.estimate?.index ?? -.infinity
             }
         }
         switch sort {

@@ -80,6 +80,22 @@ public struct CentreReader: Sendable {
             calendar: try calendar ?? database.openingCalendar(centre: centre.id), minimumCount: settings.minimumCount)
     }
 
+    /// A window's totals and comparison for both questions, without heatmaps or trends: the overview's
+    /// row of one centre (the opening calendar read once for both).
+    public func totals(centre: Centre, window: DateWindow) throws -> (
+        satisfaction: WindowTotals, accessibility: WindowTotals
+    ) {
+        let calendar = try database.openingCalendar(centre: centre.id)
+        func totals(_ question: Question) throws -> WindowTotals {
+            WindowTotals(
+                question: question, window: window,
+                rows: try database.hourCounts(
+                    centre: centre.id, question: question, from: window.previous.from, to: window.to),
+                calendar: calendar, minimumCount: settings.minimumCount)
+        }
+        return (try totals(.satisfaction), try totals(.accessibility))
+    }
+
     /// The JSON answer of the heatmap API.
     public func heatmap(centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil) throws
         -> HeatmapResponse
