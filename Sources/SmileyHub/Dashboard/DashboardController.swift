@@ -31,19 +31,15 @@ struct DashboardController: Sendable {
             throw HTTPError(
                 .badRequest, message: "unknown sort '\(query.get("sort") ?? "")' (expected one of: \(valid))")
         }
-        var entries: [OverviewPage.Entry] = []
-        var live = false
-        var displayWindow: DateWindow?
-        for centre in try reader.centres() {
-            let today = reader.today(at: centre)
-            let window = choice.window(today: today)
-            live = live || window.contains(today)
-            displayWindow = displayWindow ?? window
-            let totals = try reader.totals(centre: centre, window: window)
-            entries.append(
-                OverviewPage.Entry(
-                    centre: centre, window: window, satisfaction: totals.satisfaction,
-                    accessibility: totals.accessibility))
+        let centres = try reader.centres().map { centre in
+            (centre: centre, window: choice.window(today: reader.today(at: centre)))
+        }
+        let live = centres.contains { $0.window.contains(reader.today(at: $0.centre)) }
+        let displayWindow = centres.first?.window
+        let entries = zip(centres, try reader.totals(centres)).map { request, totals in
+            OverviewPage.Entry(
+                centre: request.centre, window: request.window, satisfaction: totals.satisfaction,
+                accessibility: totals.accessibility)
         }
         let window = displayWindow ?? choice.window(today: reader.today(inZone: "UTC"))
         var page = OverviewPage(entries: entries, choice: choice, displayWindow: window, sort: sort, live: live)

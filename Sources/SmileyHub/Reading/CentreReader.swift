@@ -80,20 +80,23 @@ public struct CentreReader: Sendable {
             calendar: try calendar ?? database.openingCalendar(centre: centre.id), minimumCount: settings.minimumCount)
     }
 
-    /// A window's totals and comparison for both questions, without heatmaps or trends: the overview's
-    /// row of one centre (the opening calendar read once for both).
-    public func totals(centre: Centre, window: DateWindow) throws -> (
+    /// Each centre's totals and comparison in its window, for both questions, without heatmaps or
+    /// trends: the overview's rows, read in one trip to the database.
+    public func totals(_ centres: [(centre: Centre, window: DateWindow)]) throws -> [(
         satisfaction: WindowTotals, accessibility: WindowTotals
-    ) {
-        let calendar = try database.openingCalendar(centre: centre.id)
-        func totals(_ question: Question) throws -> WindowTotals {
-            WindowTotals(
-                question: question, window: window,
-                rows: try database.hourCounts(
-                    centre: centre.id, question: question, from: window.previous.from, to: window.to),
-                calendar: calendar, minimumCount: settings.minimumCount)
+    )] {
+        let read = try database.overviewRows(
+            centres.map { (centre: $0.centre.id, from: $0.window.previous.from, to: $0.window.to) })
+        return zip(centres, read).map { request, rows in
+            (
+                WindowTotals(
+                    question: .satisfaction, window: request.window, rows: rows.satisfaction, calendar: rows.calendar,
+                    minimumCount: settings.minimumCount),
+                WindowTotals(
+                    question: .accessibility, window: request.window, rows: rows.accessibility,
+                    calendar: rows.calendar, minimumCount: settings.minimumCount)
+            )
         }
-        return (try totals(.satisfaction), try totals(.accessibility))
     }
 
     /// The JSON answer of the heatmap API.

@@ -95,22 +95,21 @@ extension HubDatabase {
 
     /// A centre's opening hours and holidays.
     public func openingCalendar(centre: CentreID) throws(HubError) -> OpeningCalendar {
-        try storage {
-            try writer.read { db in
-                let text = try String.fetchOne(
-                    db, sql: "SELECT opening_hours FROM centre WHERE id = ?", arguments: [centre.rawValue])
-                let hours = try text.map { text in
-                    do { return try OpeningHours.parse(text) } catch {
-                        throw HubError.storage("centre '\(centre)' holds unreadable opening hours: \(error)")
-                    }
-                }
-                let holidays = try String.fetchAll(
-                    db, sql: "SELECT date FROM centre_holiday WHERE centre_id = ? ORDER BY date",
-                    arguments: [centre.rawValue]
-                ).compactMap { try? LocalDate.parse($0) }
-                return OpeningCalendar(hours: hours, holidays: Set(holidays))
+        try storage { try writer.read { db in try Self.openingCalendar(db, centre: centre) } }
+    }
+
+    static func openingCalendar(_ db: Database, centre: CentreID) throws -> OpeningCalendar {
+        let text = try String.fetchOne(
+            db, sql: "SELECT opening_hours FROM centre WHERE id = ?", arguments: [centre.rawValue])
+        let hours = try text.map { text in
+            do { return try OpeningHours.parse(text) } catch {
+                throw HubError.storage("centre '\(centre)' holds unreadable opening hours: \(error)")
             }
         }
+        let holidays = try String.fetchAll(
+            db, sql: "SELECT date FROM centre_holiday WHERE centre_id = ? ORDER BY date", arguments: [centre.rawValue]
+        ).compactMap { try? LocalDate.parse($0) }
+        return OpeningCalendar(hours: hours, holidays: Set(holidays))
     }
 
     // MARK: Windowed reads (from the hourly rollup, never the presses)
@@ -122,47 +121,73 @@ extension HubDatabase {
     ) throws(HubError) -> [HourCount] {
         try storage {
             try writer.read { db in
-                // The whole centre from centre_hour, a range of its primary key holding integers;
-                // one device from hourly_rollup.
-                if let device {
-                    let rows = try Row.fetchCursor(
-                        db,
-                        sql: """
-                            SELECT local_hour, answer, SUM(count) AS count FROM hourly_rollup
-                            WHERE centre_id = ? AND question = ? AND local_hour >= ? AND local_hour < ?
-                              AND device_id = ?
-                            GROUP BY local_hour, answer
-                            """,
-                        arguments: [
-                            centre.rawValue, question.rawValue, from.description, to.adding(days: 1).description,
-                            device.rawValue,
-                        ])
-                    var counts: [HourCount] = []
-                    while let row = try rows.next() {
-                        let key: String = row["local_hour"]
-                        guard let (date, hour) = Self.parseLocalHour(key),
-                            let answer = try? Answer.parse(row["answer"], of: question)
-                        else { continue }
-                        counts.append(HourCount(date: date, hour: hour, score: answer.score, count: row["count"]))
-                    }
-                    return counts
-                }
-                let rows = try Row.fetchCursor(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT day, hour, score, count FROM centre_hour
-                            WHERE centre_id = ? AND question = ? AND day BETWEEN ? AND ?
-                            """),
-                    arguments: [centre.rawValue, question.rawValue, from.daysSinceEpoch, to.daysSinceEpoch])
-                var counts: [HourCount] = []
-                while let row = try rows.next() {
-                    counts.append(
-                        HourCount(
-                            date: LocalDate(daysSinceEpoch: row[0]), hour: row[1], score: row[2], count: row[3]))
-                }
-                return counts
+                try Self.hourCounts(db, centre: centre, question: question, from: from, to: to, device: device)
             }
         }
+    }
+
+    /// What the overview reads of many centres, in one read transaction: each centre's opening calendar
+    /// and both questions' rollup rows from `from` to `to`. One trip to the database for the whole page,
+    /// not three per centre, each of which would wait its turn for a reader on a busy machine.
+    public func overviewRows(
+        _ requests: [(centre: CentreID, from: LocalDate, to: LocalDate)]
+    ) throws(HubError) -> [(calendar: OpeningCalendar, satisfaction: [HourCount], accessibility: [HourCount])] {
+        try storage {
+            try writer.read { db in
+                try requests.map { request in
+                    (
+                        calendar: try Self.openingCalendar(db, centre: request.centre),
+                        satisfaction: try Self.hourCounts(
+                            db, centre: request.centre, question: .satisfaction, from: request.from, to: request.to),
+                        accessibility: try Self.hourCounts(
+                            db, centre: request.centre, question: .accessibility, from: request.from, to: request.to)
+                    )
+                }
+            }
+        }
+    }
+
+    /// The whole centre from centre_hour, a range of its primary key holding integers; one device from
+    /// hourly_rollup.
+    static func hourCounts(
+        _ db: Database, centre: CentreID, question: Question, from: LocalDate, to: LocalDate, device: DeviceID? = nil
+    ) throws -> [HourCount] {
+        if let device {
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT local_hour, answer, SUM(count) AS count FROM hourly_rollup
+                    WHERE centre_id = ? AND question = ? AND local_hour >= ? AND local_hour < ?
+                      AND device_id = ?
+                    GROUP BY local_hour, answer
+                    """,
+                arguments: [
+                    centre.rawValue, question.rawValue, from.description, to.adding(days: 1).description,
+                    device.rawValue,
+                ])
+            var counts: [HourCount] = []
+            while let row = try rows.next() {
+                let key: String = row["local_hour"]
+                guard let (date, hour) = Self.parseLocalHour(key),
+                    let answer = try? Answer.parse(row["answer"], of: question)
+                else { continue }
+                counts.append(HourCount(date: date, hour: hour, score: answer.score, count: row["count"]))
+            }
+            return counts
+        }
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT day, hour, score, count FROM centre_hour
+                    WHERE centre_id = ? AND question = ? AND day BETWEEN ? AND ?
+                    """),
+            arguments: [centre.rawValue, question.rawValue, from.daysSinceEpoch, to.daysSinceEpoch])
+        var counts: [HourCount] = []
+        while let row = try rows.next() {
+            counts.append(
+                HourCount(date: LocalDate(daysSinceEpoch: row[0]), hour: row[1], score: row[2], count: row[3]))
+        }
+        return counts
     }
 
     /// Export rows of the given centres in the window, ordered by centre, device, hour, question, answer.
