@@ -46,14 +46,11 @@ extension Optional: TemplateOptional {
 
 extension OverviewPage: TemplateValue {}
 extension OverviewPage.Header: TemplateValue {}
-extension OverviewPage.CentreRow: TemplateValue {}
 extension CentrePage: TemplateValue {}
-extension CentrePage.Cell: TemplateValue {}
 extension CentrePage.Row: TemplateValue {}
 extension CentrePage.AnswerBar: TemplateValue {}
 extension CentrePage.TrendDot: TemplateValue {}
 extension CentrePage.GridLine: TemplateValue {}
-extension CentrePage.DayRow: TemplateValue {}
 extension CentrePage.TrendMarker: TemplateValue {}
 extension CentrePage.QuestionSection: TemplateValue {}
 extension CentrePage.AlertRow: TemplateValue {}
@@ -67,3 +64,57 @@ extension WindowNavigation: TemplateValue {}
 extension WindowNavigation.Link: TemplateValue {}
 extension WindowNavigation.Hidden: TemplateValue {}
 extension AccountBar: TemplateValue {}
+
+// The values drawn most often (200 overview rows, 91 days and up to 168 cells a question) answer
+// by name directly, without reflection; TemplateValueTests checks they answer every field.
+
+extension OverviewPage.CentreRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "rank": rank
+        case "id": id
+        case "name": self.name
+        case "href": href
+        case "presses": presses
+        case "indexText": indexText
+        case "intervalText": intervalText
+        case "rankedText": rankedText
+        case "changeText": changeText
+        case "verdict": verdict
+        case "verdictText": verdictText
+        case "accessibilityText": accessibilityText
+        case "accessibilityPresses": accessibilityPresses
+        case "window": window
+        default: nil
+        }
+    }
+}
+
+extension CentrePage.Cell: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "weekday": weekday
+        case "hour": hour
+        case "count": count
+        case "cellIndex": cellIndex
+        case "cls": cls
+        case "style": style
+        case "title": title
+        default: nil
+        }
+    }
+}
+
+extension CentrePage.DayRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "date": date
+        case "weekday": weekday
+        case "count": count
+        case "indexText": indexText
+        case "intervalText": intervalText
+        case "dayActions": dayActions
+        default: nil
+        }
+    }
+}
