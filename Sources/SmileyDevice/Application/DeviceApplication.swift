@@ -131,7 +131,7 @@ public struct DeviceApplication: Sendable {
             settings: configuration.upload, client: client, clock: SystemClock(),
             storageBudget: configuration.storage.maximumPresses, token: token, signal: uploadSignal, logger: logger)
         let control = ControlSocketServer(path: configuration.controlSocketPath, testMode: testMode, logger: logger)
-        try control.start()
+        try await control.start()
         let heartbeat = HeartbeatService(
             configuration: configuration, store: store, health: health, client: client, clock: SystemClock(),
             boot: BootIdentity.current(), token: token, logger: logger)
