@@ -68,7 +68,7 @@ import Testing
             ended.append("other")
         }
         sleeper.cancel()
-        await sleeper.value
+        try await sleeper.value
         #expect(ended.all == ["cancelled"])
         // Past both deadlines: only the sleep that was not cancelled ends.
         await loop.advanceTime(by: .seconds(7200))
