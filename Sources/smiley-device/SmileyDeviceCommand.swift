@@ -4,7 +4,6 @@ import Logging
 import SmileyCore
 import SmileyDevice
 
-@main
 struct SmileyDeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smiley-device",

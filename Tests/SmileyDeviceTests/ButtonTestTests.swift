@@ -22,7 +22,7 @@ import Testing
         let app = try DeviceApplication(configuration: configuration, logger: Logger(label: "test"))
         let server = ControlSocketServer(
             path: configuration.controlSocketPath, testMode: app.testMode, logger: Logger(label: "control"))
-        try server.start()
+        try await server.start()
         // Root and the daemon's group only: the socket 0660 in a directory of its own, 0750.
         let attributes = try FileManager.default.attributesOfItem(atPath: configuration.controlSocketPath)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o660)
@@ -79,7 +79,7 @@ import Testing
         let server = ControlSocketServer(
             path: configuration.controlSocketPath, testMode: app.testMode, access: access,
             logger: Logger(label: "control"))
-        try server.start()
+        try await server.start()
         let group = ServiceGroup(services: [server], logger: Logger(label: "control"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

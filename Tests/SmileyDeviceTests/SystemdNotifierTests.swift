@@ -9,7 +9,7 @@ import Testing
 
 @Suite(.serialized) struct SystemdNotifierTests {
     /// A datagram socket standing in for systemd's notification socket.
-    func withNotifySocket(_ body: (Int32) throws -> Void) throws {
+    func withNotifySocket(_ body: (Int32) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "notify-\(UUID().uuidString.prefix(8))"
         ).path
@@ -32,7 +32,7 @@ import Testing
         }
         #expect(bound == 0)
         setenv("NOTIFY_SOCKET", path, 1)
-        try body(fd)
+        try await body(fd)
     }
 
     /// The path a bound Unix socket listens on.
@@ -51,8 +51,8 @@ import Testing
         return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
     }
 
-    @Test func readinessAndWatchdogPingsReachTheNotifySocket() throws {
-        try withNotifySocket { fd in
+    @Test func readinessAndWatchdogPingsReachTheNotifySocket() async throws {
+        try await withNotifySocket { fd in
             let notifier = SystemdNotifier(logger: Logger(label: "test"))
             notifier.ready()
             #expect(receive(fd) == "READY=1")
@@ -61,8 +61,8 @@ import Testing
         }
     }
 
-    @Test func withoutSystemdNothingIsSent() throws {
-        try withNotifySocket { fd in
+    @Test func withoutSystemdNothingIsSent() async throws {
+        try await withNotifySocket { fd in
             let messages = RecordedLog()
             let notifier = SystemdNotifier(logger: Logger(label: "test") { _ in RecordingLogHandler(log: messages) })
             // Not started by systemd: no variable, or an empty one. Nothing reaches the socket, nothing is logged.
@@ -79,12 +79,39 @@ import Testing
         }
     }
 
+    @Test func theWatchdogPingsOnlyAfterTheButtonLoopAnsweredAndWaitsOnItsClock() async throws {
+        try await withNotifySocket { fd in
+            let answers = Answers([true, false, true, true])
+            let clock = TestClock(cancelAfterSleeps: 4)
+            let log = RecordedLog()
+            let watchdog = WatchdogService(
+                interval: .seconds(15), notifier: SystemdNotifier(logger: Logger(label: "test")),
+                logger: Logger(label: "test") { _ in RecordingLogHandler(log: log) }, clock: clock
+            ) { answers.next() }
+            try await watchdog.run()
+            var received: [String] = []
+            while case let message = receive(fd), !message.isEmpty { received.append(message) }
+            // Asked at 0, 15, 30 and 45 s; the loop did not answer at 15 s, so no ping then.
+            #expect(received == ["WATCHDOG=1", "WATCHDOG=1", "WATCHDOG=1"])
+            #expect(log.lines == ["error: button loop did not answer: withholding the watchdog ping"])
+            #expect(clock.sleeps.map(\.offset) == [15, 30, 45, 60].map { Duration.seconds($0) })
+        }
+    }
+
     @Test func theWatchdogIntervalIsHalfOfWatchdogSec() {
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000"]) == .seconds(15))
         #expect(SystemdNotifier.watchdogInterval(environment: [:]) == nil)
         #expect(
             SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"]) == nil)
     }
+}
+
+/// The button loop's answers to the watchdog, one per question.
+final class Answers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: [Bool]
+    init(_ answers: [Bool]) { remaining = answers }
+    func next() -> Bool { lock.withLock { remaining.isEmpty ? false : remaining.removeFirst() } }
 }
 
 /// Log lines kept for a test to read.

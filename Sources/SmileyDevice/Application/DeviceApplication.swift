@@ -109,19 +109,21 @@ public struct DeviceApplication: Sendable {
         let notifier = SystemdNotifier(logger: logger)
         let phases: [ButtonService.Phase]
         var extraServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // A simulated device has no button thread that could wedge: it answers the watchdog always.
+        var isResponsive: @Sendable () async -> Bool = { true }
         if let simulation = configuration.simulation {
             phases = try simulatedPhases(simulation)
             notifier.ready()
         } else {
             let (phase, source) = try gpioPhase(notifier: notifier)
             phases = [phase]
-            if let interval = SystemdNotifier.watchdogInterval() {
-                extraServices.append(
-                    .init(
-                        service: WatchdogService(interval: interval, notifier: notifier, logger: logger) {
-                            await source.isResponsive()
-                        }))
-            }
+            isResponsive = { await source.isResponsive() }
+        }
+        if let interval = SystemdNotifier.watchdogInterval() {
+            extraServices.append(
+                .init(
+                    service: WatchdogService(
+                        interval: interval, notifier: notifier, logger: logger, isResponsive: isResponsive)))
         }
         let client = try configuration.makeHubClient()
         let uploader = Uploader(
@@ -129,7 +131,7 @@ public struct DeviceApplication: Sendable {
             settings: configuration.upload, client: client, clock: SystemClock(),
             storageBudget: configuration.storage.maximumPresses, token: token, signal: uploadSignal, logger: logger)
         let control = ControlSocketServer(path: configuration.controlSocketPath, testMode: testMode, logger: logger)
-        try control.start()
+        try await control.start()
         let heartbeat = HeartbeatService(
             configuration: configuration, store: store, health: health, client: client, clock: SystemClock(),
             boot: BootIdentity.current(), token: token, logger: logger)

@@ -51,8 +51,9 @@ public final class ControlSocketServer: Service, Sendable {
         self.logger = logger
     }
 
-    /// Binds the socket, replacing a stale one from an earlier run.
-    public func start() throws {
+    /// Binds the socket, replacing a stale one from an earlier run. Awaits the bind rather than
+    /// blocking on it: with NIO as the concurrency executor, this may run on an event loop thread.
+    public func start() async throws {
         let directory = (path as NSString).deletingLastPathComponent
         if mkdir(directory, 0o750) != 0, errno != EEXIST {
             throw SystemError(operation: "create the control socket's directory \(directory)", errno: errno)
@@ -61,31 +62,27 @@ public final class ControlSocketServer: Service, Sendable {
         guard chmod(directory, 0o750) == 0 else {
             throw SystemError(operation: "chmod 750 \(directory)", errno: errno)
         }
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 8)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ControlConnectionHandler(server: self))
                 }
             }
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         guard chmod(path, 0o660) == 0 else {
             let error = errno
-            try? channel.close().wait()
+            try? await channel.close().get()
             throw SystemError(operation: "chmod 660 \(path)", errno: error)
         }
         listener.withLock { $0 = channel }
     }
 
     public func run() async throws {
-        if listener.withLock({ $0 }) == nil { try start() }
-        // A test whose time is up ends even while no one presses.
-        try? await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: .seconds(1))
-                self.testMode.expireIfDue()
-            }
-        }
+        if listener.withLock({ $0 }) == nil { try await start() }
+        // Nothing to do until the daemon stops: connections live on the event loop, and a test whose
+        // time is up is ended by a timer there (`ControlConnectionHandler`), so no one polls.
+        try? await gracefulShutdown()
         try? await listener.withLock({ $0 })?.close().get()
         testMode.closeAll()
         unlink(path)
@@ -119,6 +116,8 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     private var pending: [UInt8] = []
     private var technician: Int?
     private var commandTimeout: Scheduled<Void>?
+    /// Ends the test at its deadline even while no one presses.
+    private var testExpiry: Scheduled<Void>?
 
     init(server: ControlSocketServer) { self.server = server }
 
@@ -177,11 +176,17 @@ final class ControlConnectionHandler: ChannelInboundHandler {
             return
         }
         commandTimeout?.cancel()
-        technician = server.testMode.join(ChannelClient(channel: context.channel), seconds: seconds)
+        let testMode = server.testMode
+        technician = testMode.join(ChannelClient(channel: context.channel), seconds: seconds)
+        if let endsAt = testMode.endsAtNanos {
+            let remaining = max(0, endsAt - testMode.clock.monotonicNanos())
+            testExpiry = context.eventLoop.scheduleTask(in: .nanoseconds(remaining)) { testMode.expireIfDue() }
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         commandTimeout?.cancel()
+        testExpiry?.cancel()
         if let technician { server.testMode.leave(technician) }
         technician = nil
         if admitted { server.release() }

@@ -13,8 +13,8 @@ public protocol ButtonTestClient: AnyObject, Sendable {
 
 /// While a technician's `smileyctl buttons test` runs, presses are test presses: shown to the
 /// technician, kept apart from citizens' presses, never uploaded. The test is explicit and bounded
-/// (`ButtonTestSession`): it ends at its deadline, read from `clock` at every press and by the
-/// control socket's timer, or when the last technician hangs up. Its start and end are announced on
+/// (`ButtonTestSession`): it ends at its deadline, read from `clock` at every press and by a timer
+/// the control socket sets for the deadline, or when the last technician hangs up. Its start and end are announced on
 /// the LEDs and in the log. Nothing here waits for a client: the press path never stalls on one.
 public final class TestMode: Sendable {
     private struct State {
@@ -85,7 +85,7 @@ public final class TestMode: Sendable {
         perform(action)
     }
 
-    /// Ends a test whose time is up (the control socket calls it every second).
+    /// Ends a test whose time is up (the control socket calls it at the test's deadline).
     public func expireIfDue() { _ = isActive }
 
     /// Ends any test and hangs up on every technician (the daemon is stopping).

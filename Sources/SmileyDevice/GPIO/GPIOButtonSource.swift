@@ -31,8 +31,11 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
     deinit { close(ping) }
 
     /// Whether the loop thread answers a ping within `timeout` (for the systemd watchdog). Waits
-    /// without polling, so an idle device wakes only for the watchdog.
-    public func isResponsive(timeout: Duration = .seconds(2)) async -> Bool {
+    /// without polling, and times out on `clock` (an event loop timer, removed once the loop answered),
+    /// so an idle device wakes only for the watchdog.
+    public func isResponsive(timeout: Duration = .seconds(2), clock: any Clock<Duration> = EventLoopClock()) async
+        -> Bool
+    {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in
@@ -42,7 +45,7 @@ public final class GPIOButtonSource: ButtonSource, @unchecked Sendable {
                 return true
             }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                try? await clock.sleep(for: timeout)
                 return false
             }
             let answered = await group.next() ?? false

@@ -8,21 +8,25 @@ import ServiceLifecycle
 import SmileyCore
 
 /// Sends the device's health and a clock reading to the hub every `upload.heartbeatSeconds`, so the
-/// hub sees a silent device is alive (or not), and can date presses of a boot without NTP.
+/// hub sees a silent device is alive (or not), and can date presses of a boot without NTP. Waits on
+/// `waitClock` (an `EventLoopClock`: no wake-ups between beats).
 public struct HeartbeatService: Service {
     let configuration: DeviceConfiguration
     let store: DeviceStore
     let health: DeviceHealth
     let client: HTTPClient
     let clock: any DeviceClock
+    let waitClock: any Clock<Duration>
     let boot: String
     let token: String
     let logger: Logger
 
     public init(
         configuration: DeviceConfiguration, store: DeviceStore, health: DeviceHealth, client: HTTPClient,
-        clock: any DeviceClock, boot: String, token: String, logger: Logger
+        clock: any DeviceClock, boot: String, token: String, logger: Logger,
+        waitClock: any Clock<Duration> = EventLoopClock()
     ) {
+        self.waitClock = waitClock
         self.token = token
         self.configuration = configuration
         self.store = store
@@ -47,7 +51,7 @@ public struct HeartbeatService: Service {
                     } catch {
                         logger.info("heartbeat not delivered: \(error)")
                     }
-                    try await Task.sleep(for: .seconds(configuration.upload.heartbeatSeconds))
+                    try await waitClock.sleep(for: .seconds(configuration.upload.heartbeatSeconds))
                 }
             }
         } catch is CancellationError {}

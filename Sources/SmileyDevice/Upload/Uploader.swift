@@ -34,7 +34,7 @@ public final class Uploader: Service {
     public init(
         store: DeviceStore, device: DeviceID, centre: CentreID, hub: URL, settings: UploadSettings,
         client: HTTPClient, clock: any DeviceClock, boot: String = BootIdentity.current(), storageBudget: Int? = nil,
-        token: String, signal: UploadSignal, logger: Logger, retryClock: any Clock<Duration> = ContinuousClock(),
+        token: String, signal: UploadSignal, logger: Logger, retryClock: any Clock<Duration> = EventLoopClock(),
         random: @escaping @Sendable () -> any RandomNumberGenerator = { SystemRandomNumberGenerator() }
     ) {
         self.retryClock = retryClock
