@@ -47,6 +47,7 @@ benchmark-smoke: build
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 20 --seconds 4 --batch-seconds 2 --heartbeat-seconds 4
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 2 --mode saturate --workers 4
 	bash -n Benchmarks/device-in-vm/run.sh && bash -n Benchmarks/device-in-vm/guest.sh
+	python3 Benchmarks/device-idle/idle-wakeups.py $(BIN)/smiley-device --seconds 3 --settle 2 --watchdog-usec 2000000
 
 # smiley-device built against libgpiod 2.x (Debian's bookworm-backports, unpacked into a private prefix).
 build-gpiod2: deps
@@ -75,6 +76,8 @@ benchmarks: deps
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 10000 --seconds 120
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 30 --mode saturate
+	$(SWIFT) build -c release --product smiley-device
+	python3 Benchmarks/device-idle/idle-wakeups.py .build/release/smiley-device --runs 2
 
 # Coverage-guided fuzzing of the decoders (scripts/fuzz.sh): FUZZ_SECONDS per target, corpus in Fuzz/corpus.
 FUZZ_SECONDS ?= 60
