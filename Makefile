@@ -15,10 +15,11 @@ build: deps
 demo: build
 	@scripts/demo.sh "$(BIN)"
 
-# The alert delivery tests talk to a real SMTP server (aiosmtpd) from the Python environment.
+# The alert delivery tests talk to a real SMTP server (aiosmtpd) from the Python environment; the storage
+# tests run on SQLite and on a throwaway PostgreSQL server of their own (scripts/with-postgres.sh).
 unit-tests: build
 	@scripts/python-env.sh >/dev/null
-	$(SWIFT) test --skip-build
+	scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 system-tests: build
 	@scripts/install-deps.sh chromium chromium-driver
