@@ -154,6 +154,17 @@ let package = Package(
             path: "Benchmarks/HeatmapWindow",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "PostgresIngest",
+            dependencies: [
+                "SmileyHub",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Benchmarks/PostgresIngest",
+            swiftSettings: strictSettings
+        ),
         // N simulated devices against a real smiley-hub process: paced at the real rate or saturating.
         .executableTarget(
             name: "LoadGenerator",

@@ -30,7 +30,7 @@ public struct PostgresPressStore: PressStore {
         }
     }
 
-    /// One statement outside a transaction, its rows collected by `body`.
+    /// Statements outside a transaction, on one connection of the pool, their rows collected by `body`.
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(HubError) -> T {
         do {
             return try await client.withConnection { connection in try await body(connection) }
