@@ -15,10 +15,11 @@ build: deps
 demo: build
 	@scripts/demo.sh "$(BIN)"
 
-# The alert delivery tests talk to a real SMTP server (aiosmtpd) from the Python environment.
+# The alert delivery tests talk to a real SMTP server (aiosmtpd) from the Python environment; the storage
+# tests run on SQLite and on a throwaway PostgreSQL server of their own (scripts/with-postgres.sh).
 unit-tests: build
 	@scripts/python-env.sh >/dev/null
-	$(SWIFT) test --skip-build
+	scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 system-tests: build
 	@scripts/install-deps.sh chromium chromium-driver
@@ -44,6 +45,7 @@ benchmark-smoke: build
 	$(BIN)/DebouncerThroughput 20000 1
 	$(BIN)/IngestThroughput 200 1
 	$(BIN)/HeatmapWindow 2000 4
+	scripts/with-postgres.sh $(BIN)/PostgresIngest 1000 1
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 20 --seconds 4 --batch-seconds 2 --heartbeat-seconds 4
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 2 --mode saturate --workers 4
 	bash -n Benchmarks/device-in-vm/run.sh && bash -n Benchmarks/device-in-vm/guest.sh
@@ -71,6 +73,8 @@ benchmarks: deps
 	.build/release/IngestThroughput
 	$(SWIFT) build -c release --product HeatmapWindow
 	.build/release/HeatmapWindow
+	$(SWIFT) build -c release --product PostgresIngest
+	scripts/with-postgres.sh .build/release/PostgresIngest
 	$(SWIFT) build -c release --product LoadGenerator
 	$(SWIFT) build -c release --product smiley-hub
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120

@@ -3,44 +3,12 @@ import GRDB
 import SmileyCore
 
 extension HubDatabase {
-    /// How far ahead of the hub's clock a synchronised press may claim to be before it is refused.
-    static var futureToleranceMillis: Int64 { 24 * 3_600_000 }
-
     /// Stores a device's batch whole or not at all. Presses already held are counted as duplicates;
     /// a press that reuses a held sequence number with other content is refused, batch and all.
     /// Presses are dated per `PressPlacement`; those of a boot whose clock becomes known here (from
     /// this batch's synchronised presses or its clock sample) are placed now, earlier ones included.
     public func ingest(_ batch: IngestBatch, receivedMillis: Int64) throws(HubError) -> IngestReceipt {
-        guard batch.presses.count <= IngestBatch.maximumPresses else {
-            throw .tooLarge(
-                "a batch may carry at most \(IngestBatch.maximumPresses) presses, got \(batch.presses.count)")
-        }
-        for (index, press) in batch.presses.enumerated() {
-            if index > 0 {
-                let previous = batch.presses[index - 1].sequence
-                guard press.sequence > previous else {
-                    throw .unprocessable(
-                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must be in increasing order"
-                    )
-                }
-                guard press.sequence == previous + 1 else {
-                    throw .unprocessable(
-                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must not skip sequence numbers"
-                    )
-                }
-            }
-            guard press.device == batch.device else {
-                throw .forbidden(
-                    "presses[\(index)].device '\(press.device)' is not the batch's device '\(batch.device)'")
-            }
-            if press.clockSynchronised {
-                try Self.checkSynchronisedTime(
-                    press.wallClockMillis, field: "presses[\(index)].wallClockMillis", receivedMillis)
-            }
-        }
-        if let sample = batch.clock, sample.synchronised {
-            try Self.checkSynchronisedTime(sample.wallClockMillis, field: "clock.wallClockMillis", receivedMillis)
-        }
+        try IngestRules.check(batch, receivedMillis: receivedMillis)
         return try storage {
             try writer.write { db in try store(db, batch, receivedMillis: receivedMillis) }
         }
@@ -55,23 +23,8 @@ extension HubDatabase {
         var hours = LocalHourMemo(bucketer: registered.bucketer)
 
         // Clocks: what the batch reveals about its boots, folded into the best reading of each.
-        var boots = Set(batch.presses.map(\.boot))
-        if let sample = batch.clock { boots.insert(sample.boot) }
-        var clocks = BootClockPlan(held: try heldClocks(db, batch.device, boots: boots))
-        for press in batch.presses {
-            if let offset = PressPlacement.offset(of: press) {
-                clocks.offer(boot: press.boot, BootClockReading(offsetMillis: offset, source: .synchronised))
-            }
-        }
-        if let sample = batch.clock,
-            let offset = sample.synchronised
-                ? PressPlacement.offset(ofSynchronised: sample)
-                : PressPlacement.offset(of: sample, receivedAtHubMillis: receivedMillis)
-        {
-            clocks.offer(
-                boot: sample.boot,
-                BootClockReading(offsetMillis: offset, source: sample.synchronised ? .synchronised : .hubExchange))
-        }
+        var clocks = BootClockPlan(held: try heldClocks(db, batch.device, boots: BootClockPlan.boots(of: batch)))
+        clocks.offer(batch, receivedMillis: receivedMillis)
         try writeClocks(db, batch.device, clocks, receivedMillis)
 
         // Presses: which of this batch's sequence numbers are held already, in one query.
@@ -79,13 +32,8 @@ extension HubDatabase {
         var tally = IngestTally()
         for (index, press) in batch.presses.enumerated() {
             guard let existing = held[press.sequence] else { continue }
-            guard existing.matches(press) else {
-                throw HubError.conflict(
-                    "presses[\(index)]: sequence \(press.sequence) of device '\(batch.device)' is already held with other content (a replaced store must resume after GET /api/v1/devices/\(batch.device))"
-                )
-            }
-            tally.duplicates += 1
-            if existing.timeStatus == PressPlacement.uncertain.status { tally.uncertain.insert(press.sequence) }
+            guard existing.matches(press) else { throw IngestRules.conflict(index: index, press, of: batch.device) }
+            tally.countDuplicate(existing, sequence: press.sequence)
         }
         var rollup = RollupDelta()
         let insert = try db.cachedStatement(
@@ -96,21 +44,13 @@ extension HubDatabase {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for press in batch.presses where held[press.sequence] == nil {
-            let placement = PressPlacement.place(press, bootOffsetMillis: clocks.offset(of: press.boot))
-            let hour = placement.millis.map { hours.localHour(ofMillis: $0) }
+            let row = PressRow(press, clocks: clocks, hours: &hours)
             try insert.execute(arguments: [
                 press.device.rawValue, press.sequence, press.boot, press.question.rawValue, press.answer.name,
                 press.answer.score, press.monotonicNanos, press.wallClockMillis, press.clockSynchronised,
-                press.suppressed, placement.status, placement.millis, hour?.key, receivedMillis,
+                press.suppressed, row.placement.status, row.placement.millis, row.hour?.key, receivedMillis,
             ])
-            tally.accepted += 1
-            if let hour {
-                if !press.suppressed {
-                    rollup.add(device: press.device, answer: press.answer, hour: hour.hour, hourKey: hour.key)
-                }
-            } else {
-                tally.uncertain.insert(press.sequence)
-            }
+            tally.countStored(row, into: &rollup)
         }
 
         // Presses of a boot stored before its clock was known are placed now, this batch's included.
@@ -128,25 +68,7 @@ extension HubDatabase {
             try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT MAX(sequence) FROM press WHERE device_id = ?"),
                 arguments: [batch.device.rawValue]) ?? 0
-        return IngestReceipt(
-            accepted: tally.accepted, duplicates: tally.duplicates, highestSequence: highest,
-            highestContiguousSequence: contiguous, timeUncertain: tally.uncertain.count,
-            hubTimeMillis: receivedMillis)
-    }
-
-    /// A synchronised clock's reading must be a plausible date and not far ahead of the hub's clock:
-    /// a clock that claims to be synchronised at 1970 (or 1938) is broken, and its date is refused.
-    static func checkSynchronisedTime(_ millis: Int64, field: String, _ receivedMillis: Int64) throws(HubError) {
-        guard WireLimits.plausibleMillis.contains(millis) else {
-            let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
-            throw .unprocessable(
-                "\(field) \(millis) (\(date)) is not a plausible time for a synchronised clock: expected 2000-01-01 to 2100-01-01"
-            )
-        }
-        if millis > receivedMillis + Self.futureToleranceMillis {
-            throw .unprocessable(
-                "\(field) \(millis) is more than a day ahead of the hub's clock (\(receivedMillis))")
-        }
+        return tally.receipt(highest: highest, contiguous: contiguous, receivedMillis: receivedMillis)
     }
 
     /// Checks that the device was added to the hub, under the batch's centre; notes it was seen.
@@ -248,24 +170,18 @@ extension HubDatabase {
                     """), arguments: [device.rawValue, boot])
         var placed: Set<Int64> = []
         for row in rows {
-            // A placement that overflows or is implausible (a row an older hub stored) stays uncertain.
-            guard
-                let millis = PressPlacement.correctedMillis(
-                    monotonicNanos: row["monotonic_nanos"], offsetMillis: offset)
-            else { continue }
-            let hour = hours.localHour(ofMillis: millis)
-            let sequence: Int64 = row["sequence"]
+            let press = UncertainPress(
+                sequence: row["sequence"], question: row["question"], answer: row["answer"],
+                monotonicNanos: row["monotonic_nanos"], suppressed: row["suppressed"])
+            guard let place = press.placed(offsetMillis: offset, hours: &hours) else { continue }
             try db.cachedStatement(
                 sql: """
                     UPDATE press SET time_status = 'corrected', placed_millis = ?, local_hour = ?
                     WHERE device_id = ? AND sequence = ?
                     """
-            ).execute(arguments: [millis, hour.key, device.rawValue, sequence])
-            placed.insert(sequence)
-            if !(row["suppressed"] as Bool) {
-                let answer = try Answer.parse(row["answer"], of: Question.parse(row["question"]))
-                rollup.add(device: device, answer: answer, hour: hour.hour, hourKey: hour.key)
-            }
+            ).execute(arguments: [place.millis, place.key, device.rawValue, press.sequence])
+            placed.insert(press.sequence)
+            try press.count(device: device, hour: place.hour, key: place.key, into: &rollup)
         }
         return placed
     }
@@ -306,12 +222,7 @@ extension HubDatabase {
     private func advanceContiguousSequence(
         _ db: Database, device: DeviceID, from held: Int64, batch: IngestBatch
     ) throws -> Int64 {
-        var contiguous = held
-        if let first = batch.presses.first?.sequence, let last = batch.presses.last?.sequence,
-            first <= contiguous + 1, last > contiguous
-        {
-            contiguous = last
-        }
+        var contiguous = IngestRules.contiguousAfter(batch, held: held)
         let following = try Int64.fetchCursor(
             db.cachedStatement(
                 sql: "SELECT sequence FROM press WHERE device_id = ? AND sequence > ? ORDER BY sequence"),
@@ -328,32 +239,11 @@ extension HubDatabase {
     }
 }
 
-/// A press as the hub holds it, to tell a harmless retry from a conflicting reuse of a sequence.
-struct HeldPress {
-    var boot: String
-    var question: String
-    var answer: String
-    var monotonicNanos: Int64
-    var wallClockMillis: Int64
-    var clockSynchronised: Bool
-    var suppressed: Bool
-    /// `PressPlacement.status` as stored.
-    var timeStatus: String
-
+extension HeldPress {
     init(_ row: Row) {
-        boot = row["boot"]
-        question = row["question"]
-        answer = row["answer"]
-        monotonicNanos = row["monotonic_nanos"]
-        wallClockMillis = row["wall_clock_millis"]
-        clockSynchronised = row["clock_synchronised"]
-        suppressed = row["suppressed"]
-        timeStatus = row["time_status"]
-    }
-
-    func matches(_ press: Press) -> Bool {
-        boot == press.boot && question == press.question.rawValue && answer == press.answer.name
-            && monotonicNanos == press.monotonicNanos && wallClockMillis == press.wallClockMillis
-            && clockSynchronised == press.clockSynchronised && suppressed == press.suppressed
+        self.init(
+            boot: row["boot"], question: row["question"], answer: row["answer"],
+            monotonicNanos: row["monotonic_nanos"], wallClockMillis: row["wall_clock_millis"],
+            clockSynchronised: row["clock_synchronised"], suppressed: row["suppressed"], timeStatus: row["time_status"])
     }
 }

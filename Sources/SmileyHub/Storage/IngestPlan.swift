@@ -1,3 +1,4 @@
+import Foundation
 import SmileyCore
 
 /// What one batch adds to `hourly_rollup`, summed in memory so that each (device, question, answer,
@@ -159,4 +160,193 @@ struct IngestTally: Sendable, Hashable {
     var duplicates = 0
     /// Sequences of this batch left without a trustworthy time (stored so now or held so before).
     var uncertain: Set<Int64> = []
+}
+
+// MARK: What every storage backend decides the same way
+
+/// The checks a batch passes before any backend touches storage: what a device may send, refused by
+/// name (nothing is stored when one fails).
+enum IngestRules {
+    /// How far ahead of the hub's clock a synchronised press may claim to be before it is refused.
+    static var futureToleranceMillis: Int64 { 24 * 3_600_000 }
+
+    /// Size, order, device and plausible synchronised times, in that order.
+    static func check(_ batch: IngestBatch, receivedMillis: Int64) throws(HubError) {
+        guard batch.presses.count <= IngestBatch.maximumPresses else {
+            throw .tooLarge(
+                "a batch may carry at most \(IngestBatch.maximumPresses) presses, got \(batch.presses.count)")
+        }
+        for (index, press) in batch.presses.enumerated() {
+            if index > 0 {
+                let previous = batch.presses[index - 1].sequence
+                guard press.sequence > previous else {
+                    throw .unprocessable(
+                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must be in increasing order"
+                    )
+                }
+                guard press.sequence == previous + 1 else {
+                    throw .unprocessable(
+                        "presses[\(index)]: sequence \(press.sequence) after \(previous): a batch must not skip sequence numbers"
+                    )
+                }
+            }
+            guard press.device == batch.device else {
+                throw .forbidden(
+                    "presses[\(index)].device '\(press.device)' is not the batch's device '\(batch.device)'")
+            }
+            if press.clockSynchronised {
+                try checkSynchronisedTime(
+                    press.wallClockMillis, field: "presses[\(index)].wallClockMillis", receivedMillis)
+            }
+        }
+        if let sample = batch.clock, sample.synchronised {
+            try checkSynchronisedTime(sample.wallClockMillis, field: "clock.wallClockMillis", receivedMillis)
+        }
+    }
+
+    /// A synchronised clock's reading must be a plausible date and not far ahead of the hub's clock:
+    /// a clock that claims to be synchronised at 1970 (or 1938) is broken, and its date is refused.
+    static func checkSynchronisedTime(_ millis: Int64, field: String, _ receivedMillis: Int64) throws(HubError) {
+        guard WireLimits.plausibleMillis.contains(millis) else {
+            let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+            throw .unprocessable(
+                "\(field) \(millis) (\(date)) is not a plausible time for a synchronised clock: expected 2000-01-01 to 2100-01-01"
+            )
+        }
+        if millis > receivedMillis + futureToleranceMillis {
+            throw .unprocessable(
+                "\(field) \(millis) is more than a day ahead of the hub's clock (\(receivedMillis))")
+        }
+    }
+
+    /// The refusal of a press that reuses a held sequence number with other content.
+    static func conflict(index: Int, _ press: Press, of device: DeviceID) -> HubError {
+        .conflict(
+            "presses[\(index)]: sequence \(press.sequence) of device '\(device)' is already held with other content (a replaced store must resume after GET /api/v1/devices/\(device))"
+        )
+    }
+
+    /// The device's "held without gaps up to" mark once the batch is held: past the whole batch when the
+    /// batch reaches the mark; the caller then steps over whatever was held beyond, up to the first gap.
+    static func contiguousAfter(_ batch: IngestBatch, held: Int64) -> Int64 {
+        if let first = batch.presses.first?.sequence, let last = batch.presses.last?.sequence,
+            first <= held + 1, last > held
+        {
+            return last
+        }
+        return held
+    }
+}
+
+extension BootClockPlan {
+    /// The boots a batch speaks of: its presses' and its clock reading's.
+    static func boots(of batch: IngestBatch) -> Set<String> {
+        var boots = Set(batch.presses.map(\.boot))
+        if let sample = batch.clock { boots.insert(sample.boot) }
+        return boots
+    }
+
+    /// Folds in what the batch reveals: each synchronised press, then its clock reading (synchronised,
+    /// or the hub's own clock at receipt).
+    mutating func offer(_ batch: IngestBatch, receivedMillis: Int64) {
+        for press in batch.presses {
+            if let offset = PressPlacement.offset(of: press) {
+                offer(boot: press.boot, BootClockReading(offsetMillis: offset, source: .synchronised))
+            }
+        }
+        if let sample = batch.clock,
+            let offset = sample.synchronised
+                ? PressPlacement.offset(ofSynchronised: sample)
+                : PressPlacement.offset(of: sample, receivedAtHubMillis: receivedMillis)
+        {
+            offer(
+                boot: sample.boot,
+                BootClockReading(offsetMillis: offset, source: sample.synchronised ? .synchronised : .hubExchange))
+        }
+    }
+}
+
+/// A press of the batch as it is stored: where in time it is placed and in which local hour (none
+/// while its boot's clock is unknown).
+struct PressRow {
+    var press: Press
+    var placement: PressPlacement
+    var hour: (hour: LocalHour, key: String)?
+
+    init(_ press: Press, clocks: BootClockPlan, hours: inout LocalHourMemo) {
+        self.press = press
+        placement = PressPlacement.place(press, bootOffsetMillis: clocks.offset(of: press.boot))
+        hour = placement.millis.map { hours.localHour(ofMillis: $0) }
+    }
+}
+
+extension IngestTally {
+    /// Counts a press stored for the first time: accepted, and into the rollup when it has an hour and
+    /// is not suppressed; without an hour it is time-uncertain.
+    mutating func countStored(_ row: PressRow, into rollup: inout RollupDelta) {
+        accepted += 1
+        if let hour = row.hour {
+            if !row.press.suppressed {
+                rollup.add(device: row.press.device, answer: row.press.answer, hour: hour.hour, hourKey: hour.key)
+            }
+        } else {
+            uncertain.insert(row.press.sequence)
+        }
+    }
+
+    /// Counts a press the hub held already (the caller checked it matches).
+    mutating func countDuplicate(_ held: HeldPress, sequence: Int64) {
+        duplicates += 1
+        if held.timeStatus == PressPlacement.uncertain.status { uncertain.insert(sequence) }
+    }
+
+    func receipt(highest: Int64, contiguous: Int64, receivedMillis: Int64) -> IngestReceipt {
+        IngestReceipt(
+            accepted: accepted, duplicates: duplicates, highestSequence: highest,
+            highestContiguousSequence: contiguous, timeUncertain: uncertain.count, hubTimeMillis: receivedMillis)
+    }
+}
+
+/// A press as the hub holds it, to tell a harmless retry from a conflicting reuse of a sequence.
+struct HeldPress: Sendable, Hashable {
+    var boot: String
+    var question: String
+    var answer: String
+    var monotonicNanos: Int64
+    var wallClockMillis: Int64
+    var clockSynchronised: Bool
+    var suppressed: Bool
+    /// `PressPlacement.status` as stored.
+    var timeStatus: String
+
+    func matches(_ press: Press) -> Bool {
+        boot == press.boot && question == press.question.rawValue && answer == press.answer.name
+            && monotonicNanos == press.monotonicNanos && wallClockMillis == press.wallClockMillis
+            && clockSynchronised == press.clockSynchronised && suppressed == press.suppressed
+    }
+}
+
+/// A press stored while its boot's clock was unknown, as read back to place it once it is known.
+struct UncertainPress: Sendable, Hashable {
+    var sequence: Int64
+    var question: String
+    var answer: String
+    var monotonicNanos: Int64
+    var suppressed: Bool
+
+    /// Where it lands with the boot's offset, or nil when that placement overflows or is implausible
+    /// (a row an older hub stored): it then stays uncertain.
+    func placed(offsetMillis: Int64, hours: inout LocalHourMemo) -> (millis: Int64, hour: LocalHour, key: String)? {
+        guard let millis = PressPlacement.correctedMillis(monotonicNanos: monotonicNanos, offsetMillis: offsetMillis)
+        else { return nil }
+        let hour = hours.localHour(ofMillis: millis)
+        return (millis, hour.hour, hour.key)
+    }
+
+    /// Adds the press, now placed in `hour`, to the rollup unless it is suppressed.
+    func count(device: DeviceID, hour: LocalHour, key: String, into rollup: inout RollupDelta) throws {
+        guard !suppressed else { return }
+        let answer = try Answer.parse(answer, of: Question.parse(question))
+        rollup.add(device: device, answer: answer, hour: hour, hourKey: key)
+    }
 }

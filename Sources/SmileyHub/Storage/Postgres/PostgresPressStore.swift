@@ -1,0 +1,375 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SmileyCore
+
+/// The hub's device-facing storage on PostgreSQL, for several hub processes on one database.
+///
+/// Works through a pooled `PostgresClient`, which someone must be running (`client.run()`: a `Service`
+/// in the application's `ServiceGroup`, or a task in a test). Each write is one transaction; a batch is
+/// stored whole or not at all. Exactly once holds across processes by the database's own keys, never by
+/// a read then a write (docs/postgresql.md).
+public struct PostgresPressStore: PressStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger = Logger(label: "smiley.hub.postgres")) {
+        self.client = client
+        self.logger = logger
+    }
+
+    // MARK: Running statements
+
+    /// One transaction: committed when `body` returns, rolled back when it throws. A `HubError` thrown
+    /// inside comes out as itself; anything else becomes `.storage` (logged, never shown to a client).
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(HubError) -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch {
+            throw Self.hubError(error)
+        }
+    }
+
+    /// Statements outside a transaction, on one connection of the pool, their rows collected by `body`.
+    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(HubError) -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw Self.hubError(error)
+        }
+    }
+
+    /// What went wrong, in words: the server's message, SQLSTATE and constraint, or the client's reason.
+    static func hubError(_ error: any Error) -> HubError {
+        switch error {
+        case let error as HubError:
+            return error
+        case let error as PostgresTransactionError:
+            if let inner = error.closureError ?? error.beginError ?? error.commitError {
+                return hubError(inner)
+            }
+            return .storage("PostgreSQL transaction failed")
+        case let error as PSQLError:
+            var parts = ["PostgreSQL \(error.code)"]
+            if let info = error.serverInfo {
+                if let message = info[.message] { parts.append(message) }
+                if let state = info[.sqlState] { parts.append("SQLSTATE \(state)") }
+                if let constraint = info[.constraintName] { parts.append("constraint \(constraint)") }
+                if let detail = info[.detail] { parts.append(detail) }
+            }
+            if let underlying = error.underlying { parts.append("\(underlying)") }
+            return .storage(parts.joined(separator: ": "))
+        default:
+            return .storage("\(error)")
+        }
+    }
+
+    // MARK: Schema
+
+    public func migrate() async throws(HubError) {
+        do {
+            try await PostgresSchema.migrate(client, logger: logger)
+        } catch {
+            throw Self.hubError(error)
+        }
+    }
+
+    // MARK: Centres
+
+    public func addCentre(_ centre: Centre) async throws(HubError) {
+        do {
+            _ = try HourBucketer(timeZoneIdentifier: centre.timeZone)
+        } catch {
+            throw .invalid(error.description)
+        }
+        try await transaction { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO centre (id, name, time_zone) VALUES (\(centre.id.rawValue), \(centre.name), \(centre.timeZone))
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, logger: logger
+            ).collect()
+            guard !inserted.isEmpty else { throw HubError.conflict("centre '\(centre.id)' already exists") }
+        }
+    }
+
+    public func centres() async throws -> [Centre] {
+        try await read { connection in
+            var centres: [Centre] = []
+            let rows = try await connection.query("SELECT id, name, time_zone FROM centre ORDER BY id", logger: logger)
+            for try await (id, name, zone) in rows.decode((String, String, String).self) {
+                guard let id = CentreID(rawValue: id) else {
+                    throw HubError.storage("table centre holds an id that is not a valid centre id: '\(id)'")
+                }
+                centres.append(Centre(id: id, name: name, timeZone: zone))
+            }
+            return centres
+        }
+    }
+
+    public func setOpeningHours(_ hours: OpeningHours?, centre: CentreID) async throws(HubError) {
+        try await transaction { connection in
+            let updated = try await connection.query(
+                "UPDATE centre SET opening_hours = \(hours?.description) WHERE id = \(centre.rawValue) RETURNING id",
+                logger: logger
+            ).collect()
+            guard updated.count == 1 else { throw HubError.notFound("unknown centre '\(centre)'") }
+        }
+    }
+
+    public func updateHolidays(centre: CentreID, adding: [LocalDate], removing: [LocalDate]) async throws(HubError) {
+        try await transaction { connection in
+            let found = try await connection.query(
+                "SELECT 1 FROM centre WHERE id = \(centre.rawValue) FOR SHARE", logger: logger
+            ).collect()
+            guard !found.isEmpty else { throw HubError.notFound("unknown centre '\(centre)'") }
+            let added = adding.map(\.description)
+            let removed = removing.map(\.description)
+            try await connection.query(
+                """
+                INSERT INTO centre_holiday (centre_id, date)
+                SELECT \(centre.rawValue), day::date FROM unnest(\(added)::text[]) AS day
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            try await connection.query(
+                """
+                DELETE FROM centre_holiday
+                WHERE centre_id = \(centre.rawValue) AND date = ANY (\(removed)::text[]::date[])
+                """, logger: logger)
+        }
+    }
+
+    public func openingCalendar(centre: CentreID) async throws(HubError) -> OpeningCalendar {
+        try await read { connection in
+            var text: String?
+            for try await hours in try await connection.query(
+                "SELECT opening_hours FROM centre WHERE id = \(centre.rawValue)", logger: logger
+            ).decode(String?.self) {
+                text = hours
+            }
+            let hours = try text.map { text in
+                do { return try OpeningHours.parse(text) } catch {
+                    throw HubError.storage("centre '\(centre)' holds unreadable opening hours: \(error)")
+                }
+            }
+            var holidays: Set<LocalDate> = []
+            for try await day in try await connection.query(
+                """
+                SELECT to_char(date, 'YYYY-MM-DD') FROM centre_holiday WHERE centre_id = \(centre.rawValue)
+                ORDER BY date
+                """, logger: logger
+            ).decode(String.self) {
+                if let date = try? LocalDate.parse(day) { holidays.insert(date) }
+            }
+            return OpeningCalendar(hours: hours, holidays: holidays)
+        }
+    }
+
+    // MARK: Devices and their tokens
+
+    public func addDevice(
+        _ device: DeviceID, centre: CentreID, publicKey: String? = nil, nowMillis: Int64
+    ) async throws(HubError) -> DeviceToken {
+        let token = DeviceToken.generate()
+        if let publicKey { try HubDatabase.checkPublicKey(publicKey) }
+        try await transaction { connection in
+            let centres = try await connection.query(
+                "SELECT 1 FROM centre WHERE id = \(centre.rawValue) FOR SHARE", logger: logger
+            ).collect()
+            guard !centres.isEmpty else {
+                throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add")
+            }
+            let inserted = try await connection.query(
+                """
+                INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis, signing_public_key)
+                VALUES (\(device.rawValue), \(centre.rawValue), \(nowMillis), \(nowMillis), \(publicKey))
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, logger: logger
+            ).collect()
+            guard !inserted.isEmpty else {
+                throw HubError.conflict(
+                    "device '\(device)' already exists: revoke it and add the replacement under a new id")
+            }
+            try await connection.query(
+                """
+                INSERT INTO device_token (device_id, token_sha256, created_millis)
+                VALUES (\(device.rawValue), \(token.sha256), \(nowMillis))
+                """, logger: logger)
+        }
+        return token
+    }
+
+    public func revokeDevice(_ device: DeviceID, nowMillis: Int64) async throws(HubError) {
+        try await transaction { connection in
+            let revoked = try await connection.query(
+                """
+                UPDATE device_token SET revoked_millis = \(nowMillis)
+                WHERE device_id = \(device.rawValue) AND revoked_millis IS NULL RETURNING device_id
+                """, logger: logger
+            ).collect()
+            guard revoked.count == 1 else { throw HubError.notFound("no device '\(device)' with a valid token") }
+        }
+    }
+
+    public func authenticate(token: String?, nowMillis: Int64) async throws(HubError) -> DeviceAuthentication {
+        guard let token, !token.isEmpty else {
+            throw .unauthorized("missing device token: send 'Authorization: Bearer <token>'")
+        }
+        let hash = DeviceToken.sha256(token)
+        let found = try await read { connection in
+            var found: (device: String, centre: String, revoked: Int64?, firstUsed: Int64?)?
+            for try await row in try await connection.query(
+                """
+                SELECT t.device_id, d.centre_id, t.revoked_millis, t.first_used_millis FROM device_token t
+                JOIN device d ON d.id = t.device_id WHERE t.token_sha256 = \(hash)
+                """, logger: logger
+            ).decode((String, String, Int64?, Int64?).self) {
+                found = (row.0, row.1, row.2, row.3)
+            }
+            return found
+        }
+        guard let found else { throw .unauthorized("unknown device token") }
+        guard let device = DeviceID(rawValue: found.device), let centre = CentreID(rawValue: found.centre) else {
+            throw .storage("device_token names a device or centre that is not a valid id: '\(found.device)'")
+        }
+        if found.revoked != nil {
+            throw .unauthorized("the token of device '\(device)' was revoked")
+        }
+        if found.firstUsed == nil {
+            // From now on the device holds this token: its enrollment code cannot issue another.
+            try await transaction { connection in
+                try await Self.markTokenUsed(connection, device, nowMillis: nowMillis, logger: logger)
+            }
+        }
+        return .device(device, centre: centre)
+    }
+
+    static func markTokenUsed(
+        _ connection: PostgresConnection, _ device: DeviceID, nowMillis: Int64, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE device_token SET first_used_millis = \(nowMillis)
+            WHERE device_id = \(device.rawValue) AND first_used_millis IS NULL
+            """, logger: logger)
+    }
+
+    // MARK: Heartbeats
+
+    public func recordHeartbeat(_ heartbeat: Heartbeat, receivedMillis: Int64) async throws(HubError) {
+        do { try heartbeat.validate() } catch { throw .unprocessable(error.description) }
+        let batch = IngestBatch(
+            device: heartbeat.device, centre: heartbeat.centre, presses: [], clock: heartbeat.clock)
+        try IngestRules.check(batch, receivedMillis: receivedMillis)
+        let body: String
+        do {
+            body = String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self)
+        } catch {
+            throw .storage("cannot encode the heartbeat of device '\(heartbeat.device)': \(error)")
+        }
+        // The clock reading and the heartbeat itself in one transaction.
+        try await transaction { connection in
+            _ = try await store(connection, batch, receivedMillis: receivedMillis)
+            try await connection.query(
+                """
+                INSERT INTO device_heartbeat (device_id, received_millis, body, clock_unsynchronised_since_millis)
+                VALUES (\(heartbeat.device.rawValue), \(receivedMillis), \(body),
+                    CASE WHEN \(heartbeat.clock.synchronised) THEN NULL ELSE \(receivedMillis) END)
+                ON CONFLICT (device_id) DO UPDATE SET
+                    received_millis = EXCLUDED.received_millis, body = EXCLUDED.body,
+                    clock_unsynchronised_since_millis = CASE WHEN \(heartbeat.clock.synchronised) THEN NULL
+                        ELSE COALESCE(device_heartbeat.clock_unsynchronised_since_millis, EXCLUDED.received_millis) END
+                """, logger: logger)
+        }
+    }
+
+    public func lastHeartbeat(_ device: DeviceID) async throws -> (heartbeat: Heartbeat, receivedMillis: Int64)? {
+        let row = try await read { connection in
+            var found: (Int64, String)?
+            for try await row in try await connection.query(
+                "SELECT received_millis, body FROM device_heartbeat WHERE device_id = \(device.rawValue)",
+                logger: logger
+            ).decode((Int64, String).self) {
+                found = row
+            }
+            return found
+        }
+        guard let (received, body) = row,
+            let heartbeat = try? JSONDecoder().decode(Heartbeat.self, from: Data(body.utf8))
+        else { return nil }
+        return (heartbeat, received)
+    }
+
+    // MARK: Reads
+
+    public func hourCounts(
+        centre: CentreID, question: Question, from: LocalDate, to: LocalDate, device: DeviceID? = nil
+    ) async throws(HubError) -> [HourCount] {
+        let rows = try await read { connection in
+            var rows: [(String, String, Int64)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT local_hour, answer, SUM(count)::bigint FROM hourly_rollup
+                WHERE centre_id = \(centre.rawValue) AND question = \(question.rawValue)
+                    AND local_hour >= \(from.description) AND local_hour < \(to.adding(days: 1).description)
+                    AND (\(device?.rawValue)::text IS NULL OR device_id = \(device?.rawValue))
+                GROUP BY local_hour, answer
+                """, logger: logger
+            ).decode((String, String, Int64).self) {
+                rows.append(row)
+            }
+            return rows
+        }
+        return rows.compactMap { key, answer, count -> HourCount? in
+            guard let (date, hour) = HubDatabase.parseLocalHour(key),
+                let answer = try? Answer.parse(answer, of: question)
+            else { return nil }
+            return HourCount(date: date, hour: hour, score: answer.score, count: Int(count))
+        }
+    }
+
+    public func pressCount(device: DeviceID? = nil) async throws -> Int {
+        try await read { connection in
+            var count: Int64 = 0
+            for try await value in try await connection.query(
+                """
+                SELECT COUNT(*) FROM press WHERE \(device?.rawValue)::text IS NULL OR device_id = \(device?.rawValue)
+                """, logger: logger
+            ).decode(Int64.self) {
+                count = value
+            }
+            return Int(count)
+        }
+    }
+
+    public func uncertainCount(centre: CentreID) async throws -> Int {
+        try await read { connection in
+            var count: Int64 = 0
+            for try await value in try await connection.query(
+                """
+                SELECT COUNT(*) FROM press p JOIN device d ON d.id = p.device_id
+                WHERE d.centre_id = \(centre.rawValue) AND p.time_status = 'uncertain'
+                """, logger: logger
+            ).decode(Int64.self) {
+                count = value
+            }
+            return Int(count)
+        }
+    }
+
+    public func placement(device: DeviceID, sequence: Int64) async throws -> (status: String, millis: Int64?)? {
+        let found = try await read { connection in
+            var found: (String, Int64?)?
+            for try await row in try await connection.query(
+                """
+                SELECT time_status, placed_millis FROM press
+                WHERE device_id = \(device.rawValue) AND sequence = \(sequence)
+                """, logger: logger
+            ).decode((String, Int64?).self) {
+                found = row
+            }
+            return found
+        }
+        return found.map { (status: $0.0, millis: $0.1) }
+    }
+}

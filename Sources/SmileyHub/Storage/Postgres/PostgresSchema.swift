@@ -1,0 +1,157 @@
+import Logging
+import PostgresNIO
+
+/// One named step of the PostgreSQL schema. Steps are append-only: a shipped step is never edited,
+/// a change is a new step at the end (as GRDB's migrations are on SQLite).
+struct PostgresMigration: Sendable {
+    var name: String
+    /// Run in order, in the migration's transaction (the extended protocol takes one statement at a time).
+    var statements: [String]
+}
+
+/// The hub's PostgreSQL schema and the runner that brings a database up to it.
+///
+/// Types are PostgreSQL's own: `bigint` for ids, sequences, milliseconds and counts, `boolean` for flags,
+/// `date` for holidays, `timestamptz` where a person reads the time (when a migration ran). Keys and
+/// hour labels compare bytewise (`COLLATE "C"`), as SQLite compares them, whatever the server's locale.
+/// Every constraint the SQLite schema has is here too: NOT NULL, UNIQUE, CHECK and foreign keys.
+enum PostgresSchema {
+    /// The advisory lock migrations hold (`pg_advisory_xact_lock`): two hubs starting together take
+    /// turns, and the second finds the work done. The bytes spell "smileydb".
+    static let migrationLockKey: Int64 = 0x736D_696C_6579_6462
+
+    static let migrations: [PostgresMigration] = [
+        PostgresMigration(
+            name: "pg-1: centres, devices, tokens, presses, hourly rollup, heartbeats",
+            statements: [
+                """
+                CREATE TABLE centre (
+                    id text COLLATE "C" PRIMARY KEY,
+                    name text NOT NULL,
+                    time_zone text NOT NULL,
+                    -- Canonical text of OpeningHours; NULL means every hour counts as open.
+                    opening_hours text
+                )
+                """,
+                """
+                CREATE TABLE centre_holiday (
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    date date NOT NULL,
+                    PRIMARY KEY (centre_id, date)
+                )
+                """,
+                """
+                CREATE TABLE device (
+                    id text COLLATE "C" PRIMARY KEY,
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    first_seen_millis bigint NOT NULL,
+                    last_seen_millis bigint NOT NULL,
+                    -- Every press from 1 up to this sequence number is held.
+                    contiguous_sequence bigint NOT NULL DEFAULT 0,
+                    -- Base64 of the device's Ed25519 public key: checks its export files' signatures.
+                    signing_public_key text
+                )
+                """,
+                """
+                CREATE TABLE device_token (
+                    device_id text COLLATE "C" PRIMARY KEY REFERENCES device(id),
+                    token_sha256 text NOT NULL UNIQUE,
+                    created_millis bigint NOT NULL,
+                    revoked_millis bigint,
+                    first_used_millis bigint
+                )
+                """,
+                """
+                CREATE TABLE boot_clock (
+                    device_id text COLLATE "C" NOT NULL REFERENCES device(id),
+                    boot text COLLATE "C" NOT NULL,
+                    offset_millis bigint NOT NULL,
+                    source text NOT NULL CHECK (source IN ('synchronised', 'hub-exchange')),
+                    updated_millis bigint NOT NULL,
+                    PRIMARY KEY (device_id, boot)
+                )
+                """,
+                """
+                CREATE TABLE press (
+                    device_id text COLLATE "C" NOT NULL REFERENCES device(id),
+                    sequence bigint NOT NULL CHECK (sequence >= 1),
+                    boot text COLLATE "C" NOT NULL,
+                    question text NOT NULL,
+                    answer text NOT NULL,
+                    score integer NOT NULL,
+                    monotonic_nanos bigint NOT NULL,
+                    wall_clock_millis bigint NOT NULL,
+                    clock_synchronised boolean NOT NULL,
+                    suppressed boolean NOT NULL,
+                    time_status text NOT NULL CHECK (time_status IN ('device-clock', 'corrected', 'uncertain')),
+                    placed_millis bigint,
+                    local_hour text COLLATE "C",
+                    received_millis bigint NOT NULL,
+                    PRIMARY KEY (device_id, sequence),
+                    CHECK ((time_status = 'uncertain') = (placed_millis IS NULL))
+                )
+                """,
+                "CREATE INDEX press_uncertain ON press (device_id, boot) WHERE time_status = 'uncertain'",
+                """
+                CREATE TABLE hourly_rollup (
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    device_id text COLLATE "C" NOT NULL REFERENCES device(id),
+                    question text COLLATE "C" NOT NULL,
+                    answer text COLLATE "C" NOT NULL,
+                    local_hour text COLLATE "C" NOT NULL,
+                    weekday smallint NOT NULL CHECK (weekday BETWEEN 1 AND 7),
+                    hour smallint NOT NULL CHECK (hour BETWEEN 0 AND 23),
+                    count bigint NOT NULL,
+                    score_sum bigint NOT NULL,
+                    PRIMARY KEY (centre_id, device_id, question, answer, local_hour)
+                )
+                """,
+                "CREATE INDEX hourly_rollup_heatmap ON hourly_rollup (centre_id, question, weekday, hour)",
+                "CREATE INDEX hourly_rollup_window ON hourly_rollup (centre_id, question, local_hour)",
+                """
+                CREATE TABLE device_heartbeat (
+                    device_id text COLLATE "C" PRIMARY KEY REFERENCES device(id),
+                    received_millis bigint NOT NULL,
+                    -- The latest heartbeat as sent (JSON text, kept byte for byte).
+                    body text NOT NULL,
+                    clock_unsynchronised_since_millis bigint
+                )
+                """,
+            ])
+    ]
+
+    /// Applies the steps this database lacks, in one transaction under the migration lock. A database
+    /// holding a step this hub does not know was migrated by a newer hub: refused, nothing changed.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLockKey))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS smiley_migration (
+                    name text PRIMARY KEY,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM smiley_migration", logger: logger)
+                .decode(String.self)
+            {
+                applied.insert(name)
+            }
+            let known = Set(migrations.map(\.name))
+            if let unknown = applied.subtracting(known).sorted().first {
+                throw HubError.storage(
+                    "the PostgreSQL database holds migration '\(unknown)', which this hub does not know: a newer hub migrated it; run that version"
+                )
+            }
+            for migration in migrations where !applied.contains(migration.name) {
+                logger.info("applying PostgreSQL migration", metadata: ["migration": "\(migration.name)"])
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO smiley_migration (name) VALUES (\(migration.name))", logger: logger)
+            }
+        }
+    }
+}

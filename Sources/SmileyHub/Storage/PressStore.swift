@@ -1,0 +1,58 @@
+import GRDB
+import SmileyCore
+
+/// The device-facing half of the hub's storage: centres and their calendars, devices and their tokens,
+/// every press once, heartbeats, and the hourly rollup the heatmaps read.
+///
+/// Two backends hold it: `HubDatabase` (SQLite through GRDB, the embedded default) and
+/// `PostgresPressStore` (PostgreSQL, for several hub processes on one database). Both decide what to
+/// store with the same pure pieces (`IngestRules`, `BootClockPlan`, `PressRow`, `RollupDelta`), so a
+/// batch gives the same receipt, placements and rollup on either.
+public protocol PressStore: Sendable {
+    /// Brings the schema up to date; safe to call again, and (on PostgreSQL) from several hubs at once.
+    func migrate() async throws(HubError)
+
+    /// Adds a centre; its zone decides which local hour a press falls in. An existing id is a conflict.
+    func addCentre(_ centre: Centre) async throws(HubError)
+    /// Every centre, by id.
+    func centres() async throws -> [Centre]
+    /// Sets (or, with nil, clears) a centre's opening hours.
+    func setOpeningHours(_ hours: OpeningHours?, centre: CentreID) async throws(HubError)
+    /// Adds and removes holidays (whole days closed) of a centre.
+    func updateHolidays(centre: CentreID, adding: [LocalDate], removing: [LocalDate]) async throws(HubError)
+    /// A centre's opening hours and holidays.
+    func openingCalendar(centre: CentreID) async throws(HubError) -> OpeningCalendar
+
+    /// Adds a device to a centre and returns its token (shown once; only its SHA-256 is kept).
+    func addDevice(_ device: DeviceID, centre: CentreID, publicKey: String?, nowMillis: Int64) async throws(HubError)
+        -> DeviceToken
+    /// Revokes a device's token: its requests are refused from now on; its presses stay.
+    func revokeDevice(_ device: DeviceID, nowMillis: Int64) async throws(HubError)
+    /// The device a bearer token belongs to (found by the token's hash); the error says why one is refused.
+    func authenticate(token: String?, nowMillis: Int64) async throws(HubError) -> DeviceAuthentication
+
+    /// Stores a batch whole or not at all and says what it did (accepted, duplicates, time-uncertain).
+    func ingest(_ batch: IngestBatch, receivedMillis: Int64) async throws(HubError) -> IngestReceipt
+    /// Records a heartbeat: its clock reading dates presses as a batch's would; the latest is kept.
+    func recordHeartbeat(_ heartbeat: Heartbeat, receivedMillis: Int64) async throws(HubError)
+    /// The latest heartbeat of a device and when it arrived.
+    func lastHeartbeat(_ device: DeviceID) async throws -> (heartbeat: Heartbeat, receivedMillis: Int64)?
+
+    /// The rollup rows of one centre and question from `from` to `to` (local dates, both included),
+    /// summed over devices unless one is named: what a heatmap window reads.
+    func hourCounts(centre: CentreID, question: Question, from: LocalDate, to: LocalDate, device: DeviceID?)
+        async throws(HubError) -> [HourCount]
+    /// Presses held in all (counted or not), of one device or of all.
+    func pressCount(device: DeviceID?) async throws -> Int
+    /// Presses of a centre held without a trustworthy time (left out of its heatmaps).
+    func uncertainCount(centre: CentreID) async throws -> Int
+    /// The stored placement of one press (`PressPlacement.status` and its time), for tests and diagnosis.
+    func placement(device: DeviceID, sequence: Int64) async throws -> (status: String, millis: Int64?)?
+}
+
+extension HubDatabase: PressStore {
+    /// Runs the migrations `init` ran already: nothing to do unless another process added some.
+    public func migrate() throws(HubError) {
+        try storage { try Self.migrator.migrate(writer) }
+    }
+}
