@@ -101,6 +101,7 @@ struct PostgresPressStoreTests {
                     #expect(receipts.reduce(0) { $0 + $1.accepted } == expected.count)
                     #expect(receipts.reduce(0) { $0 + $1.accepted + $1.duplicates } == offered)
                     #expect(try await probe.rollup() == probe.recount())
+                    #expect(try await probe.centreHour() == probe.centreHourFromRollup())
                     #expect(try await hubs[1].uncertainCount(centre: Self.centre) == 0)
                     let last = try await hubs[0].ingest(
                         Self.batch(Self.devices[0], (rounds * 40)...(rounds * 40), withClock: false),

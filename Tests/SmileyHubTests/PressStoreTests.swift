@@ -127,6 +127,7 @@ import Testing
                     HourCount(date: Self.monday, hour: 11, score: 4, count: 1),
                 ])
             #expect(try await subject.probe.rollup() == subject.probe.recount())
+            #expect(try await subject.probe.centreHour() == subject.probe.centreHourFromRollup())
         }
     }
 
@@ -148,6 +149,7 @@ import Testing
             #expect(before == [HourCount(date: Self.monday, hour: 10, score: 3, count: 6)])
             #expect(try await Self.counts(store) == [HourCount(date: Self.monday, hour: 10, score: 3, count: 9)])
             #expect(try await subject.probe.rollup() == subject.probe.recount())
+            #expect(try await subject.probe.centreHour() == subject.probe.centreHourFromRollup())
         }
     }
 
@@ -251,6 +253,7 @@ import Testing
             _ = try await store.ingest(Self.batch([], clock: later), receivedMillis: Self.mondayTen + 99_000)
             #expect(try await Self.counts(store) == [HourCount(date: Self.monday, hour: 9, score: 4, count: 2)])
             #expect(try await subject.probe.rollup() == subject.probe.recount())
+            #expect(try await subject.probe.centreHour() == subject.probe.centreHourFromRollup())
         }
     }
 
@@ -286,6 +289,7 @@ import Testing
                 let rollup = try await subject.probe.rollup()
                 #expect(!rollup.isEmpty)
                 #expect(rollup == (try await subject.probe.recount()), "seed \(seed)")
+                #expect(try await subject.probe.centreHour() == subject.probe.centreHourFromRollup(), "seed \(seed)")
             }
         }
     }

@@ -118,6 +118,51 @@ enum StoreProbe: Sendable {
         GROUP BY device_id, question, answer, local_hour ORDER BY device_id, question, answer, local_hour
         """
 
+    /// One row of `centre_hour` as text: question, local date, hour, answer, score, count.
+    typealias CentreHourRow = String
+
+    /// `centre_hour` as it is.
+    func centreHour() async throws -> [CentreHourRow] {
+        let sql = "SELECT question, day, hour, answer, score, count FROM centre_hour"
+        var rows: [CentreHourRow] = []
+        switch self {
+        case .sqlite(let database):
+            rows = try await database.writer.read { db in
+                try Row.fetchAll(db, sql: sql).map { row in
+                    Self.centreHourRow(row[0], row[1], row[2], row[3], row[4], row[5])
+                }
+            }
+        case .postgres(let client):
+            for try await row in try await client.query(
+                PostgresQuery(unsafeSQL: sql.replacingOccurrences(of: "day, hour", with: "day::bigint, hour::bigint"))
+            ).decode((String, Int64, Int64, String, Int64, Int64).self) {
+                rows.append(Self.centreHourRow(row.0, Int(row.1), Int(row.2), row.3, Int(row.4), row.5))
+            }
+        }
+        return rows.sorted()
+    }
+
+    /// `centre_hour` as it must be: `hourly_rollup` summed over the centre's devices.
+    func centreHourFromRollup() async throws -> [CentreHourRow] {
+        var summed: [String: (day: Int, hour: Int, question: String, answer: String, count: Int64, scoreSum: Int64)] =
+            [:]
+        for row in try await rollup() where row.count > 0 {
+            let (date, hour) = try #require(HubDatabase.parseLocalHour(row.localHour))
+            let key = "\(row.question) \(row.localHour) \(row.answer)"
+            summed[key, default: (date.daysSinceEpoch, hour, row.question, row.answer, 0, 0)].count += row.count
+            summed[key]!.scoreSum += row.scoreSum
+        }
+        return summed.values.map {
+            Self.centreHourRow($0.question, $0.day, $0.hour, $0.answer, Int($0.scoreSum / $0.count), $0.count)
+        }.sorted()
+    }
+
+    static func centreHourRow(
+        _ question: String, _ day: Int, _ hour: Int, _ answer: String, _ score: Int, _ count: Int64
+    ) -> CentreHourRow {
+        "\(question) \(LocalDate(daysSinceEpoch: day)) \(hour) \(answer) \(score) \(count)"
+    }
+
     func rollup() async throws -> [RollupRow] { try await rows(Self.rollupSQL) }
     func recount() async throws -> [RollupRow] { try await rows(Self.recountSQL) }
 

@@ -304,5 +304,18 @@ extension PostgresPressStore {
             ON CONFLICT (centre_id, device_id, question, answer, local_hour) DO UPDATE SET
                 count = hourly_rollup.count + EXCLUDED.count, score_sum = hourly_rollup.score_sum + EXCLUDED.score_sum
             """, logger: logger)
+        // The same changes summed over devices, in centre_hour's key order.
+        let centreRows = rollup.centreRows
+        try await connection.query(
+            """
+            INSERT INTO centre_hour (centre_id, question, day, hour, answer, score, count)
+            SELECT \(centre.rawValue), r.question, r.day, r.hour, r.answer, r.score, r.count
+            FROM unnest(\(centreRows.map(\.key.question))::text[], \(centreRows.map { Int64($0.key.day) })::bigint[],
+                \(centreRows.map { Int64($0.key.hour) })::bigint[], \(centreRows.map(\.key.answer))::text[],
+                \(centreRows.map { Int64($0.change.score) })::bigint[], \(centreRows.map { Int64($0.change.count) })::bigint[])
+                WITH ORDINALITY AS r(question, day, hour, answer, score, count, position)
+            ORDER BY r.position
+            ON CONFLICT (centre_id, question, day, hour, answer) DO UPDATE SET count = centre_hour.count + EXCLUDED.count
+            """, logger: logger)
     }
 }

@@ -305,6 +305,25 @@ public struct PostgresPressStore: PressStore {
     public func hourCounts(
         centre: CentreID, question: Question, from: LocalDate, to: LocalDate, device: DeviceID? = nil
     ) async throws(HubError) -> [HourCount] {
+        guard let device else {
+            // The whole centre from centre_hour: a range of its primary key, integers only.
+            return try await read { connection in
+                var counts: [HourCount] = []
+                for try await (day, hour, score, count) in try await connection.query(
+                    """
+                    SELECT day::bigint, hour::bigint, score::bigint, count FROM centre_hour
+                    WHERE centre_id = \(centre.rawValue) AND question = \(question.rawValue)
+                        AND day BETWEEN \(Int64(from.daysSinceEpoch)) AND \(Int64(to.daysSinceEpoch))
+                    """, logger: logger
+                ).decode((Int64, Int64, Int64, Int64).self) {
+                    counts.append(
+                        HourCount(
+                            date: LocalDate(daysSinceEpoch: Int(day)), hour: Int(hour), score: Int(score),
+                            count: Int(count)))
+                }
+                return counts
+            }
+        }
         let rows = try await read { connection in
             var rows: [(String, String, Int64)] = []
             for try await row in try await connection.query(
@@ -312,7 +331,7 @@ public struct PostgresPressStore: PressStore {
                 SELECT local_hour, answer, SUM(count)::bigint FROM hourly_rollup
                 WHERE centre_id = \(centre.rawValue) AND question = \(question.rawValue)
                     AND local_hour >= \(from.description) AND local_hour < \(to.adding(days: 1).description)
-                    AND (\(device?.rawValue)::text IS NULL OR device_id = \(device?.rawValue))
+                    AND device_id = \(device.rawValue)
                 GROUP BY local_hour, answer
                 """, logger: logger
             ).decode((String, String, Int64).self) {

@@ -117,7 +117,32 @@ enum PostgresSchema {
                     clock_unsynchronised_since_millis bigint
                 )
                 """,
-            ])
+            ]),
+        PostgresMigration(
+            name: "pg-2: centre hourly rollup",
+            statements: [
+                // hourly_rollup summed over the centre's devices, clustered the way windows are read:
+                // one centre, one question, a range of local dates (days since 1970-01-01).
+                """
+                CREATE TABLE centre_hour (
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    question text COLLATE "C" NOT NULL,
+                    day integer NOT NULL,
+                    hour smallint NOT NULL CHECK (hour BETWEEN 0 AND 23),
+                    answer text COLLATE "C" NOT NULL,
+                    score smallint NOT NULL CHECK (score BETWEEN 1 AND 5),
+                    count bigint NOT NULL CHECK (count >= 0),
+                    PRIMARY KEY (centre_id, question, day, hour, answer)
+                )
+                """,
+                """
+                INSERT INTO centre_hour (centre_id, question, day, hour, answer, score, count)
+                SELECT centre_id, question, substr(local_hour, 1, 10)::date - date '1970-01-01', MIN(hour), answer,
+                    SUM(score_sum) / SUM(count), SUM(count)
+                FROM hourly_rollup WHERE count > 0
+                GROUP BY centre_id, question, local_hour, answer
+                """,
+            ]),
     ]
 
     /// Applies the steps this database lacks, in one transaction under the migration lock. A database
