@@ -52,7 +52,7 @@ systemd-analyze time >>"$RESULTS/notes" 2>&1
 check "systemd is PID 1" [ "$(cat /proc/1/comm)" = systemd ]
 check "multi-user.target was reached" [ "$(systemctl is-active multi-user.target)" = active ]
 check "the hub's unit is active (running) after boot" [ "$(prop smiley-hub ActiveState)/$(prop smiley-hub SubState)" = active/running ]
-check "the hub serves /healthz on 127.0.0.1:8080" wait_until 'curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1' 300
+check "the hub serves /healthz on 127.0.0.1:8080" wait_until 'curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1' 1800
 check "the device's unit is active (running) after boot" [ "$(prop smiley-device ActiveState)/$(prop smiley-device SubState)" = active/running ]
 check "the device's unit is Type=notify with a 30 s watchdog" \
     [ "$(prop smiley-device Type) $(prop smiley-device WatchdogUSec)" = "notify 30s" ]
@@ -167,6 +167,6 @@ systemctl stop smiley-hub
 check "the hub stopped cleanly (Result=success, exit 0)" \
     [ "$(prop smiley-hub ActiveState) $(prop smiley-hub Result) $(prop smiley-hub ExecMainStatus)" = "inactive success 0" ]
 systemctl start smiley-hub
-check "the hub starts again and serves" wait_until 'curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1' 600
+check "the hub starts again and serves" wait_until 'curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1' 1800
 journalctl -u smiley-hub --no-pager -o short-monotonic >"$RESULTS/hub-journal.txt" 2>&1
 finish
