@@ -95,6 +95,8 @@ check "/var/lib/smiley-hub 0700 smiley-hub:smiley-hub" mode_owner /var/lib/smile
 check "the hub runs as its user against its state directory" \
     in_root setpriv --reuid=smiley-hub --regid=smiley-hub --init-groups /usr/bin/smiley-hub centre add paro-dcrc \
     --state-directory /var/lib/smiley-hub --name Paro --time-zone Asia/Thimphu
+check "the hub's lobby strings are installed (serve refuses to start without them)" \
+    test -s "${root}/usr/share/smiley-hub/dz.json"
 check "the default device configuration is refused clearly (no token yet)" \
     sh -c "chroot '${root}' setpriv --reuid=smiley --regid=smiley --init-groups /usr/bin/smiley-device run --config /etc/smiley/device.json 2>&1 | grep -q 'no device token'"
 
