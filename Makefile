@@ -4,7 +4,7 @@ BIN := $(shell pwd)/.build/debug
 # Debian's multiarch triplet of this machine (x86_64-linux-gnu, aarch64-linux-gnu, ...): nothing assumes x86_64.
 MULTIARCH := $(shell gcc -print-multiarch)
 
-.PHONY: demo test lint deps build build-gpiod2 unit-tests benchmark-smoke system-tests screenshots hil benchmarks fuzz manuals clean deb deb-test
+.PHONY: demo test lint deps build build-gpiod2 unit-tests benchmark-smoke system-tests screenshots hil benchmarks fuzz manuals clean deb deb-test systemd-test
 
 deps:
 	@scripts/install-deps.sh
@@ -25,6 +25,7 @@ system-tests: build
 	@scripts/install-deps.sh chromium chromium-driver
 	@Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)"
 	@"$$(scripts/python-env.sh)" Tests/system/metrics_scrape.py "$(BIN)"
+	@Tests/system/arguments-without-proc.sh "$(BIN)"
 
 # Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
 screenshots: build
@@ -109,6 +110,12 @@ deb: deps
 deb-test: deb
 	@scripts/install-deps.sh debootstrap
 	packaging/deb-test.sh "$$(pwd)/.build/deb"
+
+# The shipped units under systemd as PID 1: both packages installed with apt into a Debian root booted
+# in the hardware-in-the-loop kernel (docs/packaging.md, "Under systemd"). As root; not part of `make test`.
+systemd-test: deb
+	@scripts/install-deps.sh debootstrap qemu-system-x86 e2fsprogs
+	packaging/systemd-test.sh "$$(pwd)/.build/deb"
 
 clean:
 	rm -rf .build .demo-state

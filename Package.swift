@@ -41,6 +41,9 @@ let package = Package(
         ),
         // C: Linux calls the Glibc module does not expose (adjtimex, timerfd, eventfd).
         .target(name: "CSmileyLinux"),
+        // C: hands the process's arguments to Swift's CommandLine at start-up, so the commands parse them
+        // even where /proc is not mounted (a chroot, an image build); see its header.
+        .target(name: "CSmileyArguments"),
         // Pure Swift: model, debouncer, hour buckets, heatmap math, wire types. No I/O.
         .target(
             name: "SmileyCore",
@@ -98,6 +101,7 @@ let package = Package(
             name: "smiley-device",
             dependencies: [
                 "SmileyDevice",
+                "CSmileyArguments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,6 +112,7 @@ let package = Package(
             name: "smiley-hub",
             dependencies: [
                 "SmileyHub",
+                "CSmileyArguments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -116,6 +121,7 @@ let package = Package(
             name: "smileyctl",
             dependencies: [
                 "SmileyDevice",
+                "CSmileyArguments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -86,6 +86,9 @@ control smiley-device "$(printf '%s\n %s\n %s' \
 stage smiley-hub smiley-hub
 install -d "${work}/smiley-hub/etc/smiley"
 install -m 0644 "${here}/hub.env" "${work}/smiley-hub/etc/smiley/hub.env"
+# The lobby screen's Dzongkha strings: `smiley-hub serve` refuses to start without them
+# (LobbyStrings looks in /usr/share/smiley-hub/).
+install -D -m 0644 "${root}/Sources/SmileyHub/Resources/dz.json" "${work}/smiley-hub/usr/share/smiley-hub/dz.json"
 echo /etc/smiley/hub.env >"${work}/smiley-hub/DEBIAN/conffiles"
 control smiley-hub "$(printf '%s\n %s\n %s' \
     "Smiley feedback hub: ingest, heatmaps, dashboards and alerts" \

@@ -40,6 +40,7 @@ listing() {
         -path ./var/log -o -path ./tmp -o -path ./proc -o -path ./run \) -prune -o -print | sort)
 }
 finish() {
+    umount "${root}/proc" 2>/dev/null
     echo "package tests: ${passed} passed, ${failed} failed"
     [ "${failed}" -eq 0 ] && rm -rf "${root}"
     [ "${failed}" -eq 0 ] || echo "kept ${root}"
@@ -47,6 +48,10 @@ finish() {
 }
 
 cp -a "${cached}/." "${root}/"
+# /proc as on any running system: Swift's runtime finds argv through /proc/self/maps (the commands no
+# longer depend on that, Sources/CSmileyArguments), and libdispatch's worker-pool monitor reads
+# /proc/PID/task/*/stat and traps (SIGILL) within about a second where it cannot, whatever the command.
+mount -t proc proc "${root}/proc" || { echo "cannot mount /proc in ${root}"; exit 1; }
 cp /etc/resolv.conf "${root}/etc/resolv.conf"
 cp "${device_deb}" "${hub_deb}" "${root}/tmp/"
 # The packages' library dependencies first, so the listing before and after covers only the packages.
@@ -90,6 +95,8 @@ check "/var/lib/smiley-hub 0700 smiley-hub:smiley-hub" mode_owner /var/lib/smile
 check "the hub runs as its user against its state directory" \
     in_root setpriv --reuid=smiley-hub --regid=smiley-hub --init-groups /usr/bin/smiley-hub centre add paro-dcrc \
     --state-directory /var/lib/smiley-hub --name Paro --time-zone Asia/Thimphu
+check "the hub's lobby strings are installed (serve refuses to start without them)" \
+    test -s "${root}/usr/share/smiley-hub/dz.json"
 check "the default device configuration is refused clearly (no token yet)" \
     sh -c "chroot '${root}' setpriv --reuid=smiley --regid=smiley --init-groups /usr/bin/smiley-device run --config /etc/smiley/device.json 2>&1 | grep -q 'no device token'"
 
