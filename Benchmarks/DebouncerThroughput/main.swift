@@ -11,18 +11,6 @@
 
 import SmileyCore
 
-/// SplitMix64: small, fast, deterministic.
-struct BenchmarkRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 // Optional arguments (a smoke run uses tiny ones): EDGES RUNS.
 let benchmarkArguments = CommandLine.arguments.dropFirst().compactMap { Int(String($0.filter { $0 != "_" })) }
 let targetEdges = benchmarkArguments.first ?? 1_000_000
@@ -32,7 +20,7 @@ let ms: Int64 = 1_000_000
 
 /// A contact moving to `level` at `start`, bouncing for up to 10 ms (an even number of extra toggles).
 func transition(
-    button: Int, to level: Bool, at start: Int64, into edges: inout [Edge], using random: inout BenchmarkRandom
+    button: Int, to level: Bool, at start: Int64, into edges: inout [Edge], using random: inout SplitMix64
 ) {
     edges.append(Edge(button: button, active: level, timestampNanos: start))
     let toggles = 2 * Int.random(in: 0...5, using: &random)
@@ -46,7 +34,7 @@ func transition(
 }
 
 func generateEdges() -> [Edge] {
-    var random = BenchmarkRandom(state: 0x5EED)
+    var random = SplitMix64(seed: 0x5EED)
     var edges: [Edge] = []
     edges.reserveCapacity(targetEdges + 64)
     var freeAt = Array(repeating: Int64(1_000_000_000_000), count: buttons.count)

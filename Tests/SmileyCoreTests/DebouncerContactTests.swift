@@ -171,7 +171,7 @@ struct DebouncerContactTests {
         arguments: [1, 2, 3, 42, 2024] as [UInt64]
     )
     func randomisedPresses(seed: UInt64) {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         // Every button on its own panel and no response interval, so every press must count.
         let buttons = (0..<7).map { ButtonSpec(panel: $0) }
         let configuration = DebounceConfiguration(responseIntervalNanos: 0)

@@ -49,7 +49,7 @@ import Testing
     /// The overview's totals count by the same rule as the full report, on every kind of row: open,
     /// closed, on a holiday, in the window before, outside both, empty, or of an impossible score.
     @Test func theTotalsAgreeWithTheReport() throws {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let window = WindowPreset.last13Weeks.window(today: try LocalDate.parse("2026-11-29"))
         let holidays: Set<LocalDate> = [try LocalDate.parse("2026-10-02"), try LocalDate.parse("2026-07-14")]
         for hours in [try OpeningHours.parse("Mon-Fri 09:00-17:00, Sat 09:00-13:00"), nil] {

@@ -128,21 +128,9 @@ import Testing
 
     // MARK: Ingest as a whole, against its invariants
 
-    /// SplitMix64: small and deterministic, so a failing history can be replayed.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A device's whole history: boots started at known instants, some presses taken with the clock
     /// synchronised, others with it at 1970; some suppressed.
-    static func history(_ random: inout Random, count: Int) -> [Press] {
+    static func history(_ random: inout SplitMix64, count: Int) -> [Press] {
         let answers = Question.satisfaction.answers + Question.accessibility.answers
         var presses: [Press] = []
         var boot = 0
@@ -169,7 +157,7 @@ import Testing
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
     func randomHistoriesKeepTheRollupTheReceiptAndTheMarksTrue(seed: UInt64) throws {
-        var random = Random(state: seed)
+        var random = SplitMix64(seed: seed)
         let queue = try DatabaseQueue()
         let database = try HubDatabase(writer: queue)
         let centre = CentreID(rawValue: "punakha-dcrc")!

@@ -347,7 +347,7 @@ struct StoreHistory {
     var seed: UInt64
 
     func batches() -> [IngestBatch] {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let presses = (Int64(1)...Self.length).map { sequence -> Press in
             let answer = Question.satisfaction.answers[Int.random(in: 0..<4, using: &random)]
             let suppressed = Int.random(in: 0..<8, using: &random) == 0
@@ -404,19 +404,6 @@ struct StoreHistory {
             receipts.append(try await store.ingest(batch, receivedMillis: Self.receivedMillis(of: batch)))
         }
         return receipts
-    }
-}
-
-/// SplitMix64: a small repeatable generator for seeded histories.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
