@@ -59,6 +59,15 @@ struct Serve: AsyncParsableCommand {
             "File holding a token (first line, 16 characters or more) that /metrics then asks for from any address.",
             discussion: "Without it, /metrics answers only clients on the hub's own machine (loopback)."))
     var metricsTokenFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "Keep presses in PostgreSQL instead of the state directory's SQLite file: postgres://USER@HOST[:PORT]/DATABASE or postgres://USER@/DATABASE?host=/SOCKET/DIRECTORY.",
+            discussion:
+                "Only the device routes are served from PostgreSQL yet (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
+        ))
+    var database: String?
+    @Option(help: "File whose first line is the PostgreSQL password (with --database).")
+    var databasePasswordFile: String?
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -87,6 +96,23 @@ struct Serve: AsyncParsableCommand {
         }
         if let metricsTokenFile {
             try await refusing { configuration.metricsAccess = try MetricsAccess.tokenFile(metricsTokenFile) }
+        }
+        if let database {
+            let location: PostgresLocation
+            let password: String?
+            do {
+                location = try PostgresLocation.parse(database)
+                password = try PostgresLocation.password(
+                    file: databasePasswordFile, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            try await runPostgresHub(
+                configuration: configuration, location: location, password: password, logger: logger)
+            return
+        }
+        guard databasePasswordFile == nil else {
+            throw ValidationError("--database-password-file goes with --database postgres://…")
         }
         let database = try state.open()
         try await runHub(configuration: configuration, database: database, logger: logger)

@@ -98,7 +98,8 @@ public func buildRouter(
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
-    IngestController(database: database, clock: clock, feed: feed, metrics: metrics).addRoutes(to: router)
+    IngestController(database: database, enrollment: database, clock: clock, feed: feed, metrics: metrics).addRoutes(
+        to: router)
     // Before the people's middleware: a scraper is not a person, and its token is not a personal one.
     MetricsController(metrics: metrics, database: database, clock: clock, access: metricsAccess).addRoutes(to: router)
     let templates = try Templates.library()
@@ -136,21 +137,9 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     let feed = PressFeed()
     let limits = configuration.connections
-    let http1 = HTTPServerBuilder.http1(
-        configuration: .init(
-            additionalChannelHandlers: [
-                ConnectionCountingHandler(metrics: metrics),
-                RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout)),
-            ],
-            idleTimeout: TimeAmount(limits.idleTimeout)))
-    let server: HTTPServerBuilder
+    let (server, secure) = try httpServer(configuration: configuration, metrics: metrics)
     var access = access
-    if let tls = try configuration.tlsConfiguration() {
-        server = try .tls(http1, tlsConfiguration: tls)
-        access.secureCookies = true
-    } else {
-        server = http1
-    }
+    if secure { access.secureCookies = true }
     var app = Application(
         router: try buildRouter(
             database: database, clock: clock, settings: ReportSettings(minimumCount: configuration.minimumCellCount),
@@ -184,6 +173,22 @@ public func buildApplication(
         logger.notice("weekly reports are not mailed: no SMTP server is configured (smiley-hub serve --smtp-host)")
     }
     return app
+}
+
+/// HTTP/1 with the connection limits, over TLS when a certificate is configured (then `secure` is true).
+func httpServer(configuration: HubConfiguration, metrics: HubMetrics) throws -> (HTTPServerBuilder, secure: Bool) {
+    let limits = configuration.connections
+    let http1 = HTTPServerBuilder.http1(
+        configuration: .init(
+            additionalChannelHandlers: [
+                ConnectionCountingHandler(metrics: metrics),
+                RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout)),
+            ],
+            idleTimeout: TimeAmount(limits.idleTimeout)))
+    if let tls = try configuration.tlsConfiguration() {
+        return (try .tls(http1, tlsConfiguration: tls), true)
+    }
+    return (http1, false)
 }
 
 /// Runs the hub until SIGTERM or SIGINT.

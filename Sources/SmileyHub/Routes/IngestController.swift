@@ -6,7 +6,10 @@ import SmileyCore
 
 /// `POST /api/v1/ingest`: devices deliver batches of presses here (see docs/protocol.md).
 struct IngestController<Context: RequestContext>: Sendable {
-    let database: HubDatabase
+    /// The device-facing storage: SQLite (`HubDatabase`) or PostgreSQL (`PostgresPressStore`).
+    let database: any PressStore
+    /// Where enrollment codes are redeemed; nil where they are not kept (PostgreSQL, docs/postgresql.md).
+    let enrollment: HubDatabase?
     let clock: HubClock
     /// Told of every batch that added presses, for live pages.
     let feed: PressFeed
@@ -35,6 +38,13 @@ struct IngestController<Context: RequestContext>: Sendable {
                 .tooManyRequests, headers: [.retryAfter: "\(seconds)"],
                 message: "too many enrollment attempts from this address: retry in \(seconds) s")
         }
+        guard let codes = self.enrollment else {
+            throw HTTPError(
+                .serviceUnavailable,
+                message:
+                    "enrollment codes are not kept on PostgreSQL yet: add the device on the SQLite hub and migrate it (docs/postgresql.md)"
+            )
+        }
         let body = try await request.body.collect(upTo: 1 << 12)
         let enrollment: EnrollmentRequest
         do {
@@ -44,14 +54,14 @@ struct IngestController<Context: RequestContext>: Sendable {
         }
         do {
             return JSONResponse(
-                value: try database.redeem(enrollment, nowMillis: clock.nowMillis()))
+                value: try codes.redeem(enrollment, nowMillis: clock.nowMillis()))
         } catch {
             throw error.httpError
         }
     }
 
     @Sendable func heartbeat(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {
-        let device = try authenticatedDevice(request)
+        let device = try await authenticatedDevice(request)
         let body = try await request.body.collect(upTo: 1 << 16)
         let heartbeat: Heartbeat
         do {
@@ -61,19 +71,19 @@ struct IngestController<Context: RequestContext>: Sendable {
         }
         try requireSameDevice(heartbeat.device, device)
         let now = clock.nowMillis()
-        do { try database.recordHeartbeat(heartbeat, receivedMillis: now) } catch { throw error.httpError }
-        guard let status = try database.deviceStatus(heartbeat.device, nowMillis: now) else {
+        do { try await database.recordHeartbeat(heartbeat, receivedMillis: now) } catch { throw error.httpError }
+        guard let status = try await database.deviceStatus(heartbeat.device, nowMillis: now, sequence: nil) else {
             throw HTTPError(.internalServerError, message: "device '\(heartbeat.device)' vanished")
         }
         return JSONResponse(value: status)
     }
 
     /// The device the request's bearer token belongs to; 401 with the reason otherwise.
-    func authenticatedDevice(_ request: Request) throws -> DeviceID {
+    func authenticatedDevice(_ request: Request) async throws -> DeviceID {
         let header = request.headers[.authorization] ?? ""
         let token = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
         do {
-            let authentication = try database.authenticate(token: token, nowMillis: clock.nowMillis())
+            let authentication = try await database.authenticate(token: token, nowMillis: clock.nowMillis())
             switch authentication {
             case .device(let device, _): return device
             }
@@ -91,11 +101,11 @@ struct IngestController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func status(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {
-        let device = try authenticatedDevice(request)
+        let device = try await authenticatedDevice(request)
         let text = context.parameters.get("device") ?? ""
         try requireSameDevice(DeviceID(rawValue: text) ?? device, device)
         guard DeviceID(rawValue: text) != nil,
-            let status = try database.deviceStatus(
+            let status = try await database.deviceStatus(
                 device, nowMillis: clock.nowMillis(),
                 sequence: request.uri.queryParameters.get("sequence").flatMap { Int64($0) })
         else {
@@ -105,7 +115,7 @@ struct IngestController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func ingest(_ request: Request, context: Context) async throws -> JSONResponse<IngestReceipt> {
-        let device = try authenticatedDevice(request)
+        let device = try await authenticatedDevice(request)
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Self.maximumBodyBytes)
@@ -120,7 +130,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         }
         try requireSameDevice(batch.device, device)
         do {
-            let receipt = try database.ingest(batch, receivedMillis: clock.nowMillis())
+            let receipt = try await database.ingest(batch, receivedMillis: clock.nowMillis())
             if receipt.accepted > 0 { await feed.publish(batch.centre) }
             return JSONResponse(value: receipt)
         } catch {

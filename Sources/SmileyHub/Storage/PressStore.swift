@@ -37,6 +37,9 @@ public protocol PressStore: Sendable {
     func recordHeartbeat(_ heartbeat: Heartbeat, receivedMillis: Int64) async throws(HubError)
     /// The latest heartbeat of a device and when it arrived.
     func lastHeartbeat(_ device: DeviceID) async throws -> (heartbeat: Heartbeat, receivedMillis: Int64)?
+    /// What the hub holds of one device (`GET /api/v1/devices/{id}`), with the press at `sequence` if
+    /// asked for; nil when there is no such device.
+    func deviceStatus(_ device: DeviceID, nowMillis: Int64, sequence: Int64?) async throws -> DeviceStatus?
 
     /// The rollup rows of one centre and question from `from` to `to` (local dates, both included),
     /// summed over devices unless one is named: what a heatmap window reads.

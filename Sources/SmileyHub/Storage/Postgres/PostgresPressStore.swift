@@ -392,3 +392,36 @@ public struct PostgresPressStore: PressStore {
         return found.map { (status: $0.0, millis: $0.1) }
     }
 }
+
+extension PostgresPressStore {
+    public func deviceStatus(_ device: DeviceID, nowMillis: Int64, sequence: Int64?) async throws -> DeviceStatus? {
+        try await read { connection in
+            var fingerprint: PressFingerprint?
+            if let sequence {
+                for try await (boot, nanos) in try await connection.query(
+                    """
+                    SELECT boot, monotonic_nanos FROM press WHERE device_id = \(device.rawValue) AND sequence = \(sequence)
+                    """, logger: logger
+                ).decode((String, Int64).self) {
+                    fingerprint = PressFingerprint(sequence: sequence, boot: boot, monotonicNanos: nanos)
+                }
+            }
+            var status: DeviceStatus?
+            for try await (centre, contiguous, highest) in try await connection.query(
+                """
+                SELECT centre_id, contiguous_sequence,
+                    (SELECT MAX(sequence) FROM press WHERE device_id = device.id)
+                FROM device WHERE id = \(device.rawValue)
+                """, logger: logger
+            ).decode((String, Int64, Int64?).self) {
+                guard let centre = CentreID(rawValue: centre) else {
+                    throw HubError.storage("device '\(device)' names a centre that is not a valid id: '\(centre)'")
+                }
+                status = DeviceStatus(
+                    device: device, centre: centre, highestSequence: highest ?? 0,
+                    highestContiguousSequence: contiguous, hubTimeMillis: nowMillis, pressAtSequence: fingerprint)
+            }
+            return status
+        }
+    }
+}

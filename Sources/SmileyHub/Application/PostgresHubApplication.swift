@@ -1,0 +1,94 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import PostgresNIO
+import SmileyCore
+
+/// What a hub on PostgreSQL serves today: the device-facing routes only (docs/postgresql.md).
+enum PostgresServedRoutes {
+    /// Paths served from PostgreSQL; every other path answers 503 (`PeopleSideUnavailableMiddleware`).
+    static func isServed(_ path: String) -> Bool {
+        path == "/healthz" || path == "/api/v1/ingest" || path == "/api/v1/heartbeat" || path == "/api/v1/enroll"
+            || (path.hasPrefix("/api/v1/devices/") && path.dropFirst("/api/v1/devices/".count).contains("/") == false)
+    }
+
+    static let unavailableMessage =
+        "this hub runs on PostgreSQL, where only the device routes (ingest, heartbeat, device status) are served yet: "
+        + "pages, accounts, alerts, reports, the lobby screen, exports and metrics need a hub on SQLite (docs/postgresql.md)"
+}
+
+/// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
+/// storage is reached: the people's side is never served from an SQLite file a PostgreSQL hub happens to have.
+struct PeopleSideUnavailableMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard PostgresServedRoutes.isServed(request.uri.path) else {
+            throw HTTPError(.serviceUnavailable, message: PostgresServedRoutes.unavailableMessage)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// The routes of a hub whose storage is a `PressStore` alone (PostgreSQL): health, ingest, heartbeat
+/// and device status; enrollment and everything for people answer 503.
+public func buildDeviceRouter(
+    store: any PressStore, clock: HubClock = .system, metrics: HubMetrics = HubMetrics()
+) -> Router<HubRequestContext> {
+    let router = Router(context: HubRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: PeopleSideUnavailableMiddleware())
+    router.get("healthz") { _, _ in "ok" }
+    IngestController(database: store, enrollment: nil, clock: clock, feed: PressFeed(), metrics: metrics)
+        .addRoutes(to: router)
+    return router
+}
+
+/// A hub on PostgreSQL: the pool (a `Service`) runs first, the schema is migrated before the server
+/// binds, and no periodic service runs (alerts, deliveries, weekly reports stay on SQLite hubs).
+public func buildPostgresApplication(
+    configuration: HubConfiguration, location: PostgresLocation, password: String?, logger: Logger,
+    clock: HubClock = .system, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    var clientConfiguration = location.clientConfiguration(password: password)
+    clientConfiguration.options.maximumConnections = 16
+    let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+    let store = PostgresPressStore(client: client, logger: logger)
+    let metrics = HubMetrics()
+    let (server, _) = try httpServer(configuration: configuration, metrics: metrics)
+    var app = Application(
+        router: buildDeviceRouter(store: store, clock: clock, metrics: metrics),
+        server: server,
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
+            availableConnectionsDelegate: MaximumAvailableConnections(
+                configuration.connections.maximumConnections, logger: logger)),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+    app.addServices(client)
+    app.beforeServerStarts {
+        do {
+            try await store.migrate()
+        } catch {
+            logger.critical("cannot migrate the PostgreSQL database \(location): \(error)")
+            throw error
+        }
+    }
+    return app
+}
+
+/// Runs a hub on PostgreSQL until SIGTERM or SIGINT; the log says at start what it does not serve.
+public func runPostgresHub(
+    configuration: HubConfiguration, location: PostgresLocation, password: String?, logger: Logger
+) async throws {
+    let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
+    logger.notice(
+        "storage: PostgreSQL \(location); serving ingest, heartbeat and device status only. Pages, accounts, alerts, reports, the lobby screen, exports, metrics and enrollment answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
+    )
+    let app = try buildPostgresApplication(
+        configuration: configuration, location: location, password: password, logger: logger
+    ) { port in
+        logger.notice("listening on \(scheme)://\(configuration.host):\(port)/")
+    }
+    try await app.runService()
+}

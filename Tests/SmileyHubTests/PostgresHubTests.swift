@@ -1,0 +1,137 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SmileyCore
+import Testing
+
+@testable import SmileyHub
+
+/// `--database postgres://…`: the URL's forms and refusals (plain data, no server).
+@Suite struct PostgresLocationTests {
+    @Test func aHostAPortAndADatabase() throws {
+        let location = try PostgresLocation.parse("postgres://smiley@db.example:6543/hub")
+        #expect(
+            location
+                == PostgresLocation(user: "smiley", database: "hub", endpoint: .tcp(host: "db.example", port: 6543)))
+        #expect(try PostgresLocation.parse("postgresql://smiley@db/hub").endpoint == .tcp(host: "db", port: 5432))
+    }
+
+    @Test func aSocketDirectory() throws {
+        let location = try PostgresLocation.parse("postgres://smiley@/hub?host=/run/postgresql")
+        #expect(location.endpoint == .socketDirectory("/run/postgresql", port: 5432))
+        #expect(location.user == "smiley" && location.database == "hub")
+    }
+
+    @Test func aPasswordInTheURLIsRefusedAndNotRepeated() {
+        #expect {
+            try PostgresLocation.parse("postgres://smiley:s3cret@db/hub")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("--database-password-file") && text.contains("PGPASSWORD") && !text.contains("s3cret")
+        }
+    }
+
+    @Test(arguments: [
+        ("mysql://smiley@db/hub", "scheme"), ("postgres://db/hub", "user"), ("postgres://smiley@db/", "database name"),
+        ("postgres://smiley@/hub", "no host"), ("postgres://smiley@db/hub?host=/run", "both"),
+        ("postgres://smiley@/hub?host=relative", "absolute"), ("postgres://smiley@db/hub?sslmode=require", "sslmode"),
+    ])
+    func badURLsAreRefusedByName(_ url: String, _ named: String) {
+        #expect {
+            try PostgresLocation.parse(url)
+        } throws: { error in "\(error)".contains(named) }
+    }
+
+    @Test func thePasswordComesFromAFileOrTheEnvironment() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "from-file\nignored\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try PostgresLocation.password(file: file, environment: ["PGPASSWORD": "env"]) == "from-file")
+        #expect(try PostgresLocation.password(file: nil, environment: ["PGPASSWORD": "env"]) == "env")
+        #expect(try PostgresLocation.password(file: nil, environment: [:]) == nil)
+        #expect(throws: HubError.self) { try PostgresLocation.password(file: file + ".missing", environment: [:]) }
+    }
+
+    @Test func theServedPathsAreTheDeviceRoutesOnly() {
+        for path in [
+            "/healthz", "/api/v1/ingest", "/api/v1/heartbeat", "/api/v1/devices/paro-exit-1", "/api/v1/enroll",
+        ] {
+            #expect(PostgresServedRoutes.isServed(path), "\(path)")
+        }
+        for path in [
+            "/", "/login", "/centres/paro-dcrc", "/api/v1/centres", "/metrics", "/lobby/x", "/events",
+            "/api/v1/devices/a/b", "/export.csv",
+        ] {
+            #expect(!PostgresServedRoutes.isServed(path), "\(path)")
+        }
+    }
+}
+
+extension PressStoreTests {
+    /// `GET /api/v1/devices/{id}` reads the same on both backends.
+    @Test(arguments: StoreBackend.available)
+    func theDeviceStatusSaysWhatIsHeld(_ backend: StoreBackend) async throws {
+        try await backend.withStore { subject in
+            let store = subject.store
+            try await Self.prepare(store)
+            #expect(try await store.deviceStatus(Self.device, nowMillis: 5, sequence: nil)?.highestSequence == 0)
+            _ = try await store.ingest(Self.batch([Self.press(1), Self.press(2)]), receivedMillis: Self.mondayTen)
+            _ = try await store.ingest(Self.batch([Self.press(4)]), receivedMillis: Self.mondayTen)
+            let status = try #require(try await store.deviceStatus(Self.device, nowMillis: 9, sequence: 4))
+            #expect(status.centre == Self.centre && status.hubTimeMillis == 9)
+            #expect(status.highestSequence == 4 && status.highestContiguousSequence == 2)
+            #expect(status.pressAtSequence == PressFingerprint(Self.press(4)))
+            #expect(try await store.deviceStatus(Self.device, nowMillis: 9, sequence: 3)?.pressAtSequence == nil)
+            #expect(try await store.deviceStatus(DeviceID(rawValue: "nobody")!, nowMillis: 9, sequence: nil) == nil)
+        }
+    }
+}
+
+/// The hub's device routes served from PostgreSQL, and the people's side refused by name.
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "needs the server of scripts/with-postgres.sh"))
+struct PostgresDeviceRouterTests {
+    @Test func devicesUploadAndPeopleAreToldThePagesAreNotHere() async throws {
+        try await StoreBackend.postgres.withStore { subject in
+            let token = try #require(try await PressStoreTests.prepare(subject.store).first)
+            let app = Application(router: buildDeviceRouter(store: subject.store, clock: .fixed(1_793_592_100_000)))
+            try await app.test(.router) { client in
+                let clock = ClockSample(
+                    boot: "boot-a", monotonicNanos: 2_000_000_000_000, wallClockMillis: 1_793_592_100_000,
+                    synchronised: true)
+                let batch = PressStoreTests.batch([PressStoreTests.press(1), PressStoreTests.press(2)], clock: clock)
+                let body = ByteBuffer(bytes: try JSONEncoder().encode(batch))
+                let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+                let ingest = try await client.execute(
+                    uri: "/api/v1/ingest", method: .post, headers: headers, body: body)
+                #expect(ingest.status == .ok)
+                let receipt = try JSONDecoder().decode(IngestReceipt.self, from: Data(ingest.body.readableBytesView))
+                #expect(receipt.accepted == 2)
+                let again = try await client.execute(uri: "/api/v1/ingest", method: .post, headers: headers, body: body)
+                #expect(
+                    try JSONDecoder().decode(IngestReceipt.self, from: Data(again.body.readableBytesView)).duplicates
+                        == 2)
+                let status = try await client.execute(
+                    uri: "/api/v1/devices/\(PressStoreTests.device)", method: .get, headers: headers)
+                #expect(status.status == .ok)
+                #expect(
+                    try JSONDecoder().decode(DeviceStatus.self, from: Data(status.body.readableBytesView))
+                        .highestSequence == 2)
+                let stranger = try await client.execute(
+                    uri: "/api/v1/ingest", method: .post, headers: [.authorization: "Bearer smiley_nope"], body: body)
+                #expect(stranger.status == .unauthorized)
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+                for path in ["/", "/login", "/api/v1/centres", "/metrics", "/centres/wangdue-dcrc"] {
+                    let reply = try await client.execute(uri: path, method: .get)
+                    #expect(reply.status == .serviceUnavailable, "\(path)")
+                    #expect(String(buffer: reply.body).contains("this hub runs on PostgreSQL"), "\(path)")
+                }
+                let enroll = try await client.execute(
+                    uri: "/api/v1/enroll", method: .post, body: ByteBuffer(string: "{}"))
+                #expect(enroll.status == .serviceUnavailable)
+                #expect(String(buffer: enroll.body).contains("enrollment codes are not kept on PostgreSQL"))
+            }
+            #expect(try await subject.store.pressCount(device: PressStoreTests.device) == 2)
+        }
+    }
+}
