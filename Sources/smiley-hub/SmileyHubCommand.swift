@@ -14,7 +14,7 @@ struct SmileyHubCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, CentreCommand.self, GroupCommand.self, DeviceCommand.self, Enroll.self, Import.self,
             UserCommand.self, TokenCommand.self, AuditCommand.self, ActionCommand.self, ReportCommand.self,
-            DisplayCommand.self, AlertCommand.self, Backup.self,
+            DisplayCommand.self, AlertCommand.self, Backup.self, Migrate.self,
         ],
         defaultSubcommand: Serve.self)
 }

@@ -173,13 +173,13 @@ _smiley-hub() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|backup|help)
+    serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|backup|migrate|help)
         # Offer subcommand argument completions
         "_smiley-hub_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit action report display alert backup help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'serve centre group device enroll import user token audit action report display alert backup migrate help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _smiley-hub_serve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--alert-mail-to)
-    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --lobby-font --lobby-strings --lobby-refresh --alert-interval --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url --metrics-token-file)
+    non_repeating_options=(--state-directory --host --port --log-level --tls-certificate --tls-key --minimum-count --maximum-connections --idle-timeout --request-timeout --lobby-font --lobby-strings --lobby-refresh --alert-interval --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url --metrics-token-file --database --database-password-file)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
@@ -269,6 +269,12 @@ _smiley-hub_serve() {
         return
         ;;
     '--metrics-token-file')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -1241,6 +1247,27 @@ _smiley-hub_backup() {
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    esac
+}
+
+_smiley-hub_migrate() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--from --to --database-password-file)
+    __smiley-hub_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac

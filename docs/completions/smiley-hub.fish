@@ -23,7 +23,7 @@ function __smiley-hub_parse_tokens -S
         __smiley-hub_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'serve'
-            __smiley-hub_parse_subcommand 0 'state-directory=' 'host=' 'port=' 'log-level=' 'tls-certificate=' 'tls-key=' 'minimum-count=' 'maximum-connections=' 'idle-timeout=' 'request-timeout=' 'lobby-font=' 'lobby-strings=' 'lobby-refresh=' 'alert-interval=' 'alert-webhook-url=' 'alert-webhook-secret-file=' 'smtp-host=' 'smtp-port=' 'smtp-from=' 'smtp-user=' 'smtp-password-file=' 'smtp-security=' 'smtp-ca-file=' 'alert-mail-to=+' 'hub-url=' 'metrics-token-file=' 'version' 'h/help'
+            __smiley-hub_parse_subcommand 0 'state-directory=' 'host=' 'port=' 'log-level=' 'tls-certificate=' 'tls-key=' 'minimum-count=' 'maximum-connections=' 'idle-timeout=' 'request-timeout=' 'lobby-font=' 'lobby-strings=' 'lobby-refresh=' 'alert-interval=' 'alert-webhook-url=' 'alert-webhook-secret-file=' 'smtp-host=' 'smtp-port=' 'smtp-from=' 'smtp-user=' 'smtp-password-file=' 'smtp-security=' 'smtp-ca-file=' 'alert-mail-to=+' 'hub-url=' 'metrics-token-file=' 'database=' 'database-password-file=' 'version' 'h/help'
         case 'centre'
             __smiley-hub_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -140,6 +140,8 @@ function __smiley-hub_parse_tokens -S
             end
         case 'backup'
             __smiley-hub_parse_subcommand 1 'state-directory=' 'version' 'h/help'
+        case 'migrate'
+            __smiley-hub_parse_subcommand 0 'from=' 'to=' 'database-password-file=' 'version' 'h/help'
         case 'help'
             __smiley-hub_parse_subcommand -r 1 'version'
         end
@@ -211,6 +213,7 @@ complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positiona
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'display' -d 'Addresses of the public results screen in a centre\'s lobby.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'alert' -d 'Alerts: their history, acknowledgements, each centre\'s rules and deliveries.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'backup' -d 'Copy the hub\'s database to a file while the hub keeps running (one consistent snapshot).'
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'migrate' -d 'Copy an SQLite hub\'s centres, devices and presses into PostgreSQL, then compare both sides.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" state-directory' -l 'state-directory' -d 'Directory holding hub.sqlite.' -rfka ''
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" host' -l 'host' -d 'Address to listen on.' -rfka ''
@@ -238,6 +241,8 @@ complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve"' -l 'alert-mail-to' -d 'An address that receives every centre\'s alert mail too; repeat for several.' -rfka ''
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" hub-url' -l 'hub-url' -d 'The hub\'s address as managers reach it, for links in alert notifications.' -rfka ''
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" metrics-token-file' -l 'metrics-token-file' -d 'File holding a token (first line, 16 characters or more) that /metrics then asks for from any address.' -rfka ''
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" database' -l 'database' -d 'Keep presses in PostgreSQL instead of the state directory\'s SQLite file: postgres://USER@HOST[:PORT]/DATABASE or postgres://USER@/DATABASE?host=/SOCKET/DIRECTORY.' -rfka ''
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" database-password-file' -l 'database-password-file' -d 'File whose first line is the PostgreSQL password (with --database).' -rfka ''
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" version' -l 'version' -d 'Show the version.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub centre" version' -l 'version' -d 'Show the version.'
@@ -475,4 +480,9 @@ complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub backup" state-directory' -l 'state-directory' -d 'Directory holding hub.sqlite.' -rfka ''
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub backup" version' -l 'version' -d 'Show the version.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub backup" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub migrate" from' -l 'from' -d 'The SQLite hub: sqlite:PATH to its hub.sqlite.' -rfka ''
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub migrate" to' -l 'to' -d 'The PostgreSQL database: postgres://USER@HOST[:PORT]/DATABASE or postgres://USER@/DATABASE?host=/DIR.' -rfka ''
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub migrate" database-password-file' -l 'database-password-file' -d 'File whose first line is the PostgreSQL password.' -rfka ''
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub migrate" version' -l 'version' -d 'Show the version.'
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub migrate" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub help" version' -l 'version' -d 'Show the version.'

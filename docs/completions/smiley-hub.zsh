@@ -64,13 +64,14 @@ _smiley-hub() {
             'display:Addresses of the public results screen in a centre'\''s lobby.'
             'alert:Alerts: their history, acknowledgements, each centre'\''s rules and deliveries.'
             'backup:Copy the hub'\''s database to a file while the hub keeps running (one consistent snapshot).'
+            'migrate:Copy an SQLite hub'\''s centres, devices and presses into PostgreSQL, then compare both sides.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|backup|help)
+        serve|centre|group|device|enroll|import|user|token|audit|action|report|display|alert|backup|migrate|help)
             "_smiley-hub_${words[1]}" && ret=0
             ;;
         esac
@@ -109,6 +110,8 @@ _smiley-hub_serve() {
         '*--alert-mail-to[An address that receives every centre'\''s alert mail too; repeat for several.]:alert-mail-to:'
         '--hub-url[The hub'\''s address as managers reach it, for links in alert notifications.]:hub-url:'
         '--metrics-token-file[File holding a token (first line, 16 characters or more) that /metrics then asks for from any address.]:metrics-token-file:'
+        '--database[Keep presses in PostgreSQL instead of the state directory'\''s SQLite file\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -962,6 +965,20 @@ _smiley-hub_backup() {
     local -ar arg_specs=(
         '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':destination:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_smiley-hub_migrate() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--from[The SQLite hub\: sqlite\:PATH to its hub.sqlite.]:from:'
+        '--to[The PostgreSQL database\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/DIR.]:to:'
+        '--database-password-file[File whose first line is the PostgreSQL password.]:database-password-file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SmileyHub
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy an SQLite hub's centres, devices and presses into PostgreSQL, then compare both sides.",
+        discussion: """
+            Copies centres (zone, opening hours, holidays), devices (token hashes, revocations, signing keys), \
+            presses, boots' clock offsets and the latest heartbeats; each copied press is added to the rollups on \
+            the PostgreSQL side. Safe to run again: nothing is doubled. A target holding other data under the same \
+            key is refused and left unchanged. Ends by printing presses and rollups on both sides; exits 1 when \
+            they differ. The people's side (accounts, alerts, reports, lobby, enrollment codes) is not copied.
+            The password comes from --database-password-file or PGPASSWORD.
+            Example: smiley-hub migrate --from sqlite:/var/lib/smiley-hub/hub.sqlite --to postgres://smiley@/smiley?host=/run/postgresql
+            """)
+
+    @Option(help: "The SQLite hub: sqlite:PATH to its hub.sqlite.") var from: String
+    @Option(
+        help: "The PostgreSQL database: postgres://USER@HOST[:PORT]/DATABASE or postgres://USER@/DATABASE?host=/DIR.")
+    var to: String
+    @Option(help: "File whose first line is the PostgreSQL password.") var databasePasswordFile: String?
+
+    func run() async throws {
+        guard from.hasPrefix("sqlite:"), from.count > "sqlite:".count else {
+            throw ValidationError("--from '\(from)': expected sqlite:PATH, the SQLite hub's hub.sqlite")
+        }
+        let path = String(from.dropFirst("sqlite:".count))
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("--from \(path): no such file (the SQLite hub's state directory holds hub.sqlite)")
+        }
+        let location: PostgresLocation
+        let password: String?
+        do {
+            location = try PostgresLocation.parse(to)
+            password = try PostgresLocation.password(
+                file: databasePasswordFile, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let source: HubDatabase
+        do { source = try HubDatabase(path: path) } catch { throw Failure("cannot open \(path): \(error)") }
+        var logger = Logger(label: "smiley-hub.migrate")
+        logger.logLevel = .warning
+        let differ = try await PostgresPressStore.with(location, password: password, logger: logger) { store in
+            do {
+                let outcome = try await PostgresCopy.copy(from: source, to: store)
+                print(
+                    "copied into \(location): \(outcome.centres) centres, \(outcome.holidays) holidays, "
+                        + "\(outcome.devices) devices, \(outcome.presses) presses (\(outcome.pressesAlreadyHeld) already held), "
+                        + "\(outcome.bootClocks) boot clocks, \(outcome.heartbeats) heartbeats")
+                let comparison = StoreFigures.comparison(
+                    sqlite: try StoreFigures.read(source), postgres: try await StoreFigures.read(store))
+                for line in comparison.lines { print(line) }
+                print("not copied (not on PostgreSQL yet): \(PostgresCopy.tablesNotCopied.joined(separator: ", "))")
+                return comparison.differ
+            } catch {
+                throw Failure("migrate: \(error)")
+            }
+        }
+        if differ {
+            FileHandle.standardError.write(Data("smiley-hub: the two sides differ (lines marked DIFFERENT)\n".utf8))
+            throw ExitCode.failure
+        }
+        print("both sides agree")
+    }
+}
+
+/// A runtime failure: its message, no usage (that is for bad arguments).
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
