@@ -26,6 +26,7 @@ system-tests: build
 	@Tests/system/demo-smoke.sh "$(BIN)" "$$(scripts/python-env.sh)"
 	@"$$(scripts/python-env.sh)" Tests/system/metrics_scrape.py "$(BIN)"
 	@Tests/system/arguments-without-proc.sh "$(BIN)"
+	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_two_hubs.py "$(BIN)"
 
 # Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
 screenshots: build

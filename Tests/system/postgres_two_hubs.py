@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""End-to-end test of the hub on PostgreSQL: two `smiley-hub serve --database postgres://…` processes on one
+throwaway server (run under scripts/with-postgres.sh), provisioned by `smiley-hub migrate` from an SQLite hub
+made with the CLI. Three devices (this test's own client, real batches over HTTP with the devices' tokens)
+upload through both hubs in turns. One hub is killed with SIGKILL while a 5,000-press batch is on the wire,
+and later again right after such a batch was sent whole (its fate unknown); each time the device sends the
+same batch to the other hub. Afterwards every acknowledged press is held exactly once, the rollups equal a
+recount from the presses and the test's own tally, and the pages answer 503.
+
+usage: scripts/with-postgres.sh python3 Tests/system/postgres_two_hubs.py BIN_DIRECTORY
+"""
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BIN = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
+SOCKET = os.environ.get("SMILEY_TEST_POSTGRES_SOCKET") or sys.exit("run under scripts/with-postgres.sh")
+PG_USER = os.environ["SMILEY_TEST_POSTGRES_USER"]
+DATABASE = "smiley_two_hubs"
+URL = f"postgres://{PG_USER}@/{DATABASE}?host={SOCKET}"
+WORK = tempfile.mkdtemp(prefix="smiley-two-hubs-")
+SQLITE_STATE = os.path.join(WORK, "sqlite-hub")
+CENTRE = "tsirang-dcrc"
+DEVICES = ["tsirang-exit-1", "tsirang-exit-2", "tsirang-lobby-1"]
+ANSWERS = ["very-unhappy", "unhappy", "happy", "very-happy"]
+processes = []
+passed = failed = 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"✔ {name}")
+    else:
+        failed += 1
+        print(f"✘ {name} {detail}")
+
+
+def run(*args, expect=0):
+    result = subprocess.run([os.path.join(BIN, args[0]), *args[1:]], capture_output=True, text=True)
+    if result.returncode != expect:
+        raise SystemExit(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result.stdout + result.stderr
+
+
+def psql(sql):
+    result = subprocess.run(["psql", "-h", SOCKET, "-U", PG_USER, "-d", DATABASE, "-XAt", "-v", "ON_ERROR_STOP=1",
+                             "-c", sql], capture_output=True, text=True, check=True)
+    return [line.split("|") for line in result.stdout.splitlines() if line]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what, predicate, process=None, attempts=600):
+    """Polls without a wall-clock bound on the thing itself: up to `attempts` tries, 0.2 s apart."""
+    for _ in range(attempts):
+        value = predicate()
+        if value:
+            return value
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"{what}: the process ended ({process.returncode}); see {WORK}")
+        time.sleep(0.2)
+    raise SystemExit(f"gave up waiting for {what}: see {WORK}")
+
+
+def request(url, method="GET", body=None, headers=None):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+        return None, ""
+
+
+class Hub:
+    def __init__(self, name, args, state=None):
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = os.path.join(WORK, f"{name}.log")
+        state = state or os.path.join(WORK, f"{name}-state")
+        os.makedirs(state, exist_ok=True)
+        self.process = subprocess.Popen(
+            [os.path.join(BIN, "smiley-hub"), "serve", "--port", str(self.port), "--state-directory", state, *args],
+            stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
+        processes.append(self.process)
+        wait_for(f"hub {name}", lambda: request(self.url + "/healthz")[0] == 200, self.process)
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=60)
+        processes.remove(self.process)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        processes.remove(self.process)
+
+
+class Device:
+    """One device's presses, numbered from 1, and what the hubs acknowledged."""
+
+    def __init__(self, name, token, seed):
+        self.name = name
+        self.token = token
+        self.random = random.Random(seed)
+        self.next = 1
+        self.boot = f"boot-{name}"
+        self.acknowledged = set()
+        self.last_reply = None
+        self.counted = {}  # answer -> presses that must be in the rollup (placed, not suppressed)
+
+    def batch(self, size):
+        now = int(time.time() * 1000)
+        presses = []
+        for _ in range(size):
+            sequence = self.next
+            self.next += 1
+            answer = self.random.choice(ANSWERS)
+            presses.append({
+                "device": self.name, "boot": self.boot, "sequence": sequence, "question": "satisfaction",
+                "answer": answer, "monotonicNanos": 10 ** 12 + sequence * 10 ** 6,
+                "wallClockMillis": now - 3_600_000 + sequence, "clockSynchronised": True,
+                "suppressed": self.random.random() < 0.1})
+        clock = {"boot": self.boot, "monotonicNanos": 10 ** 12 + self.next * 10 ** 6, "wallClockMillis": now,
+                 "synchronised": True}
+        return presses, json.dumps({"device": self.name, "centre": CENTRE, "presses": presses,
+                                    "clock": clock}).encode()
+
+    def headers(self):
+        return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+
+    def acknowledge(self, presses, reply):
+        status, text = reply
+        self.last_reply = reply
+        if status != 200:
+            return None
+        receipt = json.loads(text)
+        if receipt["accepted"] + receipt["duplicates"] != len(presses):
+            raise SystemExit(f"{self.name}: a receipt that does not add up: {receipt} for {len(presses)} presses")
+        for press in presses:
+            if press["sequence"] not in self.acknowledged:
+                self.acknowledged.add(press["sequence"])
+                if not press["suppressed"]:
+                    self.counted[press["answer"]] = self.counted.get(press["answer"], 0) + 1
+        return receipt
+
+    def upload(self, hub, presses, body):
+        return self.acknowledge(presses, request(hub.url + "/api/v1/ingest", "POST", body, self.headers()))
+
+
+def send_then_kill(hub, device, body, whole):
+    """Sends a batch to `hub` and kills it with SIGKILL: half-way through the body, or right after its last
+    byte. Returns what the device learnt (None: no answer)."""
+    connection = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=60)
+    connection.putrequest("POST", "/api/v1/ingest")
+    for key, value in device.headers().items():
+        connection.putheader(key, value)
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders()
+    cut = len(body) if whole else len(body) // 2
+    connection.send(body[:cut])
+    hub.kill()
+    try:
+        if not whole:
+            connection.send(body[cut:])
+        response = connection.getresponse()
+        return response.status
+    except (ConnectionError, http.client.HTTPException, OSError):
+        return None
+    finally:
+        connection.close()
+
+
+def main():
+    subprocess.run(["createdb", "-h", SOCKET, "-U", PG_USER, DATABASE], check=True)
+    os.makedirs(SQLITE_STATE)
+    run("smiley-hub", "centre", "add", CENTRE, "--state-directory", SQLITE_STATE, "--name", "Tsirang DCRC",
+        "--time-zone", "Asia/Thimphu")
+    run("smiley-hub", "centre", "set", CENTRE, "--state-directory", SQLITE_STATE, "--hours", "Mon-Sat 08:00-18:00",
+        "--holiday", "2026-12-17")
+    devices = []
+    for index, name in enumerate(DEVICES):
+        token_file = os.path.join(WORK, f"{name}.token")
+        run("smiley-hub", "device", "add", name, "--centre", CENTRE, "--state-directory", SQLITE_STATE,
+            "--token-file", token_file)
+        devices.append(Device(name, open(token_file).read().strip(), seed=index + 1))
+
+    # Some presses reach the SQLite hub first: migrate carries them over.
+    sqlite_hub = Hub("sqlite-hub", [], state=SQLITE_STATE)
+    for device in devices:
+        presses, body = device.batch(40)
+        check(f"{device.name}: a first batch stored on SQLite", device.upload(sqlite_hub, presses, body) is not None,
+              device.last_reply)
+    sqlite_hub.stop()
+
+    source = "sqlite:" + os.path.join(SQLITE_STATE, "hub.sqlite")
+    output = run("smiley-hub", "migrate", "--from", source, "--to", URL)
+    print(output)
+    check("migrate copies 120 presses and finds both sides equal",
+          "120 presses (0 already held)" in output and "both sides agree" in output, output)
+    output = run("smiley-hub", "migrate", "--from", source, "--to", URL)
+    check("migrate again copies nothing twice", "0 presses (120 already held)" in output
+          and "both sides agree" in output, output)
+    with_password = run("smiley-hub", "serve", "--database", f"postgres://{PG_USER}:secret@/{DATABASE}?host={SOCKET}",
+                        expect=64)
+    check("a database URL carrying a password is refused", "--database-password-file" in with_password,
+          with_password)
+
+    hubs = [Hub("hub-a", ["--database", URL]), Hub("hub-b", ["--database", URL])]
+    check("the log says what is not on PostgreSQL", "not on PostgreSQL yet" in open(hubs[0].log).read())
+    for path in ["/", "/login", "/api/v1/centres", "/metrics"]:
+        status, text = request(hubs[0].url + path)
+        check(f"{path} answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))
+
+    restarts = 0
+    for round_number in range(8):
+        for index, device in enumerate(devices):
+            hub = hubs[(round_number + index) % 2]
+            other = hubs[(round_number + index + 1) % 2]
+            if (round_number, index) in [(2, 0), (5, 1)]:
+                # A big batch, and the hub dies under it: half-way through the body the first time, after
+                # the whole body the second (stored or not: only the other hub's receipt tells).
+                presses, body = device.batch(5000)
+                status = send_then_kill(hub, device, body, whole=(round_number == 5))
+                check(f"{device.name}: no receipt from the killed {hub.name}", status is None, status)
+                receipt = device.upload(other, presses, body)
+                check(f"{device.name}: the same batch stored through {other.name}", receipt is not None)
+                restarts += 1
+                hubs[hubs.index(hub)] = Hub(f"{hub.name}-{restarts}", ["--database", URL])
+                continue
+            presses, body = device.batch(random.Random(round_number * 7 + index).randint(20, 300))
+            receipt = device.upload(hub, presses, body)
+            check(f"round {round_number}: {device.name} through {hub.name}", receipt is not None, device.last_reply)
+            if round_number % 3 == 1:
+                # A retry whose first receipt was lost, to the other hub: all duplicates.
+                again = device.upload(other, presses, body)
+                check(f"round {round_number}: {device.name}'s resend through {other.name} is all duplicates",
+                      again is not None and again["duplicates"] == len(presses) and again["accepted"] == 0, again)
+
+    for device in devices:
+        status, text = request(f"{hubs[1].url}/api/v1/devices/{device.name}", headers=device.headers())
+        held = json.loads(text) if status == 200 else {}
+        check(f"{device.name}: the hub holds 1…{device.next - 1} without a gap",
+              held.get("highestContiguousSequence") == device.next - 1 == held.get("highestSequence"), (status, text))
+
+    # Exactly once, from the database itself.
+    for device in devices:
+        [(count, distinct, low, high)] = psql(
+            f"SELECT COUNT(*), COUNT(DISTINCT sequence), MIN(sequence), MAX(sequence) FROM press "
+            f"WHERE device_id = '{device.name}'")
+        expected = len(device.acknowledged)
+        check(f"{device.name}: every acknowledged press held once ({expected})",
+              int(count) == int(distinct) == expected and int(low) == 1 and int(high) == expected
+              and device.acknowledged == set(range(1, expected + 1)), (count, distinct, low, high, expected))
+        rolled = {answer: int(total) for answer, total in psql(
+            f"SELECT answer, SUM(count) FROM hourly_rollup WHERE device_id = '{device.name}' GROUP BY answer")}
+        check(f"{device.name}: the rollup counts each press once (the test's own tally)", rolled == device.counted,
+              (rolled, device.counted))
+    recount = """SELECT device_id, question, answer, local_hour, COUNT(*), SUM(score) FROM press
+                 WHERE time_status <> 'uncertain' AND NOT suppressed GROUP BY 1, 2, 3, 4"""
+    rollup = "SELECT device_id, question, answer, local_hour, count, score_sum FROM hourly_rollup WHERE count > 0"
+    differ = psql(f"SELECT COUNT(*) FROM (({recount}) EXCEPT ({rollup})) a") + \
+        psql(f"SELECT COUNT(*) FROM (({rollup}) EXCEPT ({recount})) b")
+    check("hourly_rollup equals a recount of the presses", differ == [["0"], ["0"]], differ)
+    summed = """SELECT centre_id, question, substr(local_hour, 1, 10)::date - date '1970-01-01', hour, answer,
+                       SUM(count) FROM hourly_rollup WHERE count > 0 GROUP BY 1, 2, 3, 4, 5"""
+    heatmap = "SELECT centre_id, question, day, hour, answer, count FROM centre_hour WHERE count > 0"
+    differ = psql(f"SELECT COUNT(*) FROM (({summed}) EXCEPT ({heatmap})) a") + \
+        psql(f"SELECT COUNT(*) FROM (({heatmap}) EXCEPT ({summed})) b")
+    check("centre_hour (what the heatmaps read) equals the rollup summed over devices", differ == [["0"], ["0"]],
+          differ)
+    [[total]] = psql("SELECT COUNT(*) FROM press")
+    print(f"{total} presses held from {sum(len(d.acknowledged) for d in devices)} acknowledged")
+
+    for hub in hubs:
+        hub.stop()
+
+
+try:
+    main()
+finally:
+    for process in processes:
+        process.kill()
+    if failed == 0:
+        shutil.rmtree(WORK, ignore_errors=True)
+    else:
+        print(f"logs kept in {WORK}")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
