@@ -98,6 +98,12 @@ struct Serve: AsyncParsableCommand {
             try await refusing { configuration.metricsAccess = try MetricsAccess.tokenFile(metricsTokenFile) }
         }
         if let database {
+            // Options for what a hub on PostgreSQL does not run are refused, not silently ignored.
+            guard configuration.delivery == nil, metricsTokenFile == nil else {
+                throw ValidationError(
+                    "with --database postgres://… the hub serves only the device routes: alert delivery, weekly "
+                        + "reports (--alert-*, --smtp-*) and /metrics (--metrics-token-file) are not on PostgreSQL yet")
+            }
             let location: PostgresLocation
             let password: String?
             do {

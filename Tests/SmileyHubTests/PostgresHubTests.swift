@@ -117,6 +117,18 @@ struct PostgresDeviceRouterTests {
                 #expect(
                     try JSONDecoder().decode(DeviceStatus.self, from: Data(status.body.readableBytesView))
                         .highestSequence == 2)
+                let heartbeat = Heartbeat(
+                    device: PressStoreTests.device, centre: PressStoreTests.centre, firmwareVersion: "0.1.0",
+                    uptimeSeconds: 1200, backlog: 0, oldestUnsentMillis: nil, lastPressMillis: nil, clock: clock,
+                    stuckLines: [], lostGPIOEvents: 0, freeDiskBytes: 1 << 30, storageWarning: nil)
+                let beat = try await client.execute(
+                    uri: "/api/v1/heartbeat", method: .post, headers: headers,
+                    body: ByteBuffer(bytes: try JSONEncoder().encode(heartbeat)))
+                #expect(beat.status == .ok)
+                #expect(
+                    try JSONDecoder().decode(DeviceStatus.self, from: Data(beat.body.readableBytesView))
+                        .highestContiguousSequence == 2)
+                #expect(try await subject.store.lastHeartbeat(PressStoreTests.device)?.heartbeat == heartbeat)
                 let stranger = try await client.execute(
                     uri: "/api/v1/ingest", method: .post, headers: [.authorization: "Bearer smiley_nope"], body: body)
                 #expect(stranger.status == .unauthorized)
