@@ -147,3 +147,42 @@ struct PostgresDeviceRouterTests {
         }
     }
 }
+
+/// What `smiley-hub migrate` prints and decides from both sides' figures (plain data).
+@Suite struct StoreFiguresComparisonTests {
+    static func figures(presses: Int64, rollupCount: Int64) -> StoreFigures {
+        var figures = StoreFigures()
+        figures.presses = ["paro-exit-1": presses]
+        figures.uncertain = ["paro-exit-1": 1]
+        figures.rollup = ["paro-dcrc paro-exit-1 satisfaction happy 2026-11-02T10 \(rollupCount) \(3 * rollupCount)"]
+        figures.centreHours = ["paro-dcrc satisfaction 20394 10 happy 3 \(rollupCount)"]
+        return figures
+    }
+
+    @Test func equalSidesAgree() {
+        let result = StoreFiguresComparisonTests.figures(presses: 5, rollupCount: 4)
+        let comparison = StoreFigures.comparison(sqlite: result, postgres: result)
+        #expect(!comparison.differ)
+        #expect(comparison.lines.contains("presses of paro-exit-1: sqlite 5, postgresql 5"))
+        #expect(comparison.lines.contains("presses in hourly_rollup: sqlite 4, postgresql 4"))
+        #expect(!comparison.lines.joined().contains("DIFFERENT"))
+    }
+
+    @Test func aDoubledRollupRowIsADifferenceEvenWithEqualPressCounts() {
+        let comparison = StoreFigures.comparison(
+            sqlite: Self.figures(presses: 5, rollupCount: 4), postgres: Self.figures(presses: 5, rollupCount: 8))
+        #expect(comparison.differ)
+        #expect(comparison.lines.contains("presses in hourly_rollup: sqlite 4, postgresql 8  DIFFERENT"))
+        #expect(
+            comparison.lines.contains { $0.hasPrefix("  hourly_rollup only in postgresql: ") && $0.hasSuffix(" 8 24") })
+        #expect(comparison.lines.contains { $0.hasPrefix("  centre_hour differs: ") })
+    }
+
+    @Test func aMissingDeviceIsADifference() {
+        var postgres = Self.figures(presses: 5, rollupCount: 4)
+        postgres.presses = [:]
+        let comparison = StoreFigures.comparison(sqlite: Self.figures(presses: 5, rollupCount: 4), postgres: postgres)
+        #expect(comparison.differ)
+        #expect(comparison.lines.contains("presses of paro-exit-1: sqlite 5, postgresql 0  DIFFERENT"))
+    }
+}
