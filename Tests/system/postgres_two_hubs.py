@@ -290,6 +290,14 @@ def main():
     [[total]] = psql("SELECT COUNT(*) FROM press")
     print(f"{total} presses held from {sum(len(d.acknowledged) for d in devices)} acknowledged")
 
+    # The SQLite hub is behind now: migrate again doubles nothing, and says the sides differ (exit 1).
+    rollup_before = psql("SELECT SUM(count) FROM hourly_rollup")
+    output = run("smiley-hub", "migrate", "--from", source, "--to", URL, expect=1)
+    check("migrate against a database that moved on copies nothing and exits 1 naming the difference",
+          "0 presses (120 already held)" in output and "DIFFERENT" in output, output)
+    check("… and changes nothing", psql("SELECT COUNT(*) FROM press") == [[total]]
+          and psql("SELECT SUM(count) FROM hourly_rollup") == rollup_before)
+
     for hub in hubs:
         hub.stop()
 
