@@ -11,7 +11,7 @@ struct Migrate: AsyncParsableCommand {
             presses, boots' clock offsets and the latest heartbeats; each copied press is added to the rollups on \
             the PostgreSQL side. Safe to run again: nothing is doubled. A target holding other data under the same \
             key is refused and left unchanged. Ends by printing presses and rollups on both sides; exits 1 when \
-            they differ. The people's side (accounts, alerts, reports, lobby, enrollment codes) is not copied.
+            they differ. The people's side (accounts, alerts, reports, lobby) and enrollment codes are not copied.
             The password comes from --database-password-file or PGPASSWORD.
             Example: smiley-hub migrate --from sqlite:/var/lib/smiley-hub/hub.sqlite --to postgres://smiley@/smiley?host=/run/postgresql
             """)
@@ -54,6 +54,7 @@ struct Migrate: AsyncParsableCommand {
                     sqlite: try StoreFigures.read(source), postgres: try await StoreFigures.read(store))
                 for line in comparison.lines { print(line) }
                 print("not copied (not on PostgreSQL yet): \(PostgresCopy.tablesNotCopied.joined(separator: ", "))")
+                print("not copied: unredeemed enrollment codes; issue new ones with smiley-hub enroll --database")
                 return comparison.differ
             } catch {
                 throw Failure("migrate: \(error)")

@@ -140,7 +140,7 @@ struct CentreCommand: AsyncParsableCommand {
                 Example: smiley-hub centre set thimphu-dcrc --hours "Mon-Fri 09:00-17:00, Sat 09:00-13:00" --holiday 2026-12-17
                 """#)
 
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Centre id.") var id: String
         @Option(help: #"Opening hours, for example "Mon-Fri 09:00-17:00, Sat 09:00-13:00"."#) var hours: String?
         @Flag(help: "Forget the opening hours: every hour counts as open.") var clearHours = false
@@ -171,27 +171,36 @@ struct CentreCommand: AsyncParsableCommand {
                 throw ValidationError(
                     "nothing to set: give --hours, --clear-hours, --holiday, --remove-holiday, --group or --no-group")
             }
-            let database = try state.open()
+            if store.onPostgres, group != nil || noGroup {
+                throw ValidationError(
+                    "--group and --no-group: centre groups are not kept on PostgreSQL yet; leave out --database (docs/postgresql.md)"
+                )
+            }
             do {
-                if let opening {
-                    try database.setOpeningHours(opening, centre: centreID)
-                } else if clearHours {
-                    try database.setOpeningHours(nil, centre: centreID)
+                let calendar = try await store.withStore { database in
+                    if let opening {
+                        try await database.setOpeningHours(opening, centre: centreID)
+                    } else if clearHours {
+                        try await database.setOpeningHours(nil, centre: centreID)
+                    }
+                    if !adding.isEmpty || !removing.isEmpty {
+                        try await database.updateHolidays(centre: centreID, adding: adding, removing: removing)
+                    }
+                    if group != nil || noGroup, let sqlite = database as? HubDatabase {
+                        try sqlite.setGroup(group, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
+                        print("\(centreID): \(group.map { "in group \($0)" } ?? "in no group")")
+                        if !calendarChange { return OpeningCalendar?.none }
+                    }
+                    return try await database.openingCalendar(centre: centreID)
                 }
-                if !adding.isEmpty || !removing.isEmpty {
-                    try database.updateHolidays(centre: centreID, adding: adding, removing: removing)
-                }
-                if group != nil || noGroup {
-                    try database.setGroup(group, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
-                    print("\(centreID): \(group.map { "in group \($0)" } ?? "in no group")")
-                    if !calendarChange { return }
-                }
-                let calendar = try database.openingCalendar(centre: centreID)
+                guard let calendar else { return }
                 print(
                     "\(centreID): \(calendar.hours.map { "open \($0)" } ?? "every hour open")"
                         + (calendar.holidays.isEmpty
                             ? "" : "; holidays \(calendar.holidays.sorted().map(\.description).joined(separator: " "))")
                 )
+            } catch let error as ValidationError {
+                throw error
             } catch {
                 FileHandle.standardError.write(Data("smiley-hub: \(error)\n".utf8))
                 throw ExitCode.failure
@@ -204,7 +213,7 @@ struct CentreCommand: AsyncParsableCommand {
             abstract: "Add a centre.",
             discussion: #"Example: smiley-hub centre add thimphu-dcrc --name "Thimphu DCRC" --time-zone Asia/Thimphu"#)
 
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Centre id: a-z, 0-9, '-' and '_'.") var id: String
         @Option(help: "Name managers read.") var name: String
         @Option(help: "IANA time zone of the centre.") var timeZone = "Asia/Thimphu"
@@ -213,7 +222,9 @@ struct CentreCommand: AsyncParsableCommand {
             let centreID: CentreID
             do { centreID = try CentreID.parse(id) } catch { throw ValidationError(error.description) }
             do {
-                try state.open().addCentre(Centre(id: centreID, name: name, timeZone: timeZone))
+                try await store.withStore { database in
+                    try await database.addCentre(Centre(id: centreID, name: name, timeZone: timeZone))
+                }
             } catch let error as HubError {
                 throw ValidationError(error.description)
             }
@@ -225,10 +236,10 @@ struct CentreCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List centres.",
             discussion: "Example: smiley-hub centre list --state-directory /var/lib/smiley-hub")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            for centre in try state.open().centres() {
+            for centre in try await store.withStore({ database in try await database.centres() }) {
                 print("\(centre.id)\t\(centre.timeZone)\t\(centre.name)")
             }
         }
@@ -247,7 +258,7 @@ struct DeviceCommand: AsyncParsableCommand {
             discussion:
                 "Example: smiley-hub device add thimphu-exit-1 --centre thimphu-dcrc --token-file ./device-token")
 
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Device id: a-z, 0-9, '-' and '_'.") var id: String
         @Option(help: "Centre the device belongs to.") var centre: String
         @Option(help: "Write the token to this file (mode 0600) instead of printing it.") var tokenFile: String?
@@ -266,9 +277,11 @@ struct DeviceCommand: AsyncParsableCommand {
             }
             let token: DeviceToken
             do {
-                token = try state.open().addDevice(
-                    device, centre: centreID, publicKey: publicKey,
-                    nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                token = try await store.withStore { database in
+                    try await database.addDevice(
+                        device, centre: centreID, publicKey: publicKey,
+                        nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                }
             } catch let error as HubError {
                 throw ValidationError(error.description)
             }
@@ -320,13 +333,15 @@ struct DeviceCommand: AsyncParsableCommand {
             abstract: "Revoke a device's token: its requests are refused; its presses stay.",
             discussion: "Example: smiley-hub device revoke thimphu-exit-1")
 
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Device id.") var id: String
 
         func run() async throws {
             do {
-                try state.open().revokeDevice(
-                    try DeviceID.parse(id), nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                let device = try DeviceID.parse(id)
+                try await store.withStore { database in
+                    try await database.revokeDevice(device, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                }
             } catch let error as HubError {
                 throw ValidationError(error.description)
             } catch let error as ModelError {
@@ -340,10 +355,11 @@ struct DeviceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List devices with their press counts and last heartbeat.",
             discussion: "Example: smiley-hub device list --state-directory /var/lib/smiley-hub")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            for line in try state.open().deviceListing(nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for line in try await store.withStore({ database in try await database.deviceLines(nowMillis: now) }) {
                 print(line)
             }
         }
@@ -355,7 +371,7 @@ struct Enroll: AsyncParsableCommand {
         abstract: "Print a one-time code a technician redeems with smileyctl provision to add a device to a centre.",
         discussion: "Example: smiley-hub enroll --centre thimphu-dcrc --expires 24h")
 
-    @OptionGroup var state: StateOptions
+    @OptionGroup var store: StoreOptions
     @Option(help: "Centre the device will belong to.") var centre: String
     @Option(help: "How long the code works: minutes (30m), hours (24h) or days (7d).") var expires = "24h"
 
@@ -368,8 +384,10 @@ struct Enroll: AsyncParsableCommand {
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do {
-            let code = try state.open().issueEnrollmentCode(
-                centre: centreID, expiresMillis: now + seconds * 1000, nowMillis: now)
+            let code = try await store.withStore { database in
+                try await database.createEnrollmentCode(
+                    centre: centreID, expiresMillis: now + seconds * 1000, nowMillis: now)
+            }
             print(code)
         } catch let error as HubError {
             throw ValidationError(error.description)

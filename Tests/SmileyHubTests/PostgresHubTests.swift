@@ -138,10 +138,27 @@ struct PostgresDeviceRouterTests {
                     #expect(reply.status == .serviceUnavailable, "\(path)")
                     #expect(String(buffer: reply.body).contains("this hub runs on PostgreSQL"), "\(path)")
                 }
+                // Enrollment is served: a code issued on PostgreSQL adds a device whose token then works,
+                // and adds no second one.
+                let code = try await subject.store.createEnrollmentCode(
+                    centre: PressStoreTests.centre, expiresMillis: 1_793_592_100_000 + 3_600_000, nowMillis: 0)
+                let newcomer = DeviceID(rawValue: "wangdue-entrance-2")!
                 let enroll = try await client.execute(
-                    uri: "/api/v1/enroll", method: .post, body: ByteBuffer(string: "{}"))
-                #expect(enroll.status == .serviceUnavailable)
-                #expect(String(buffer: enroll.body).contains("enrollment codes are not kept on PostgreSQL"))
+                    uri: "/api/v1/enroll", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(bytes: try JSONEncoder().encode(EnrollmentRequest(code: code, device: newcomer))))
+                #expect(enroll.status == .ok)
+                let grant = try JSONDecoder().decode(EnrollmentGrant.self, from: Data(enroll.body.readableBytesView))
+                #expect(grant.device == newcomer && grant.centre == PressStoreTests.centre)
+                let newcomerStatus = try await client.execute(
+                    uri: "/api/v1/devices/\(newcomer)", method: .get, headers: [.authorization: "Bearer \(grant.token)"]
+                )
+                #expect(newcomerStatus.status == .ok)
+                let other = DeviceID(rawValue: "wangdue-entrance-3")!
+                let spent = try await client.execute(
+                    uri: "/api/v1/enroll", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(bytes: try JSONEncoder().encode(EnrollmentRequest(code: code, device: other))))
+                #expect(spent.status == .conflict)
+                #expect(String(buffer: spent.body).contains("already used by device 'wangdue-entrance-2'"))
             }
             #expect(try await subject.store.pressCount(device: PressStoreTests.device) == 2)
         }

@@ -112,6 +112,53 @@ struct PostgresPressStoreTests {
         }
     }
 
+    @Test func twoPoolsRedeemingOneCodeAtTheSameMomentAddExactlyOneDevice() async throws {
+        let rounds = 40
+        try await PostgresTestServer.withFreshDatabase { name in
+            try await PostgresTestServer.withClient(database: name) { first in
+                try await PostgresTestServer.withClient(database: name) { second in
+                    let hubs = [PostgresPressStore.quiet(first), PostgresPressStore.quiet(second)]
+                    try await hubs[0].migrate()
+                    try await hubs[0].addCentre(Centre(id: Self.centre, name: "Trongsa", timeZone: "Asia/Thimphu"))
+                    var winners: [Int] = []
+                    for round in 0..<rounds {
+                        let code = try await hubs[round % 2].createEnrollmentCode(
+                            centre: Self.centre, expiresMillis: Self.mondayTen + 60_000, nowMillis: Self.mondayTen)
+                        // Each hub redeems the same code for a device of its own, both at once.
+                        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                            for hub in 0..<2 {
+                                let store = hubs[hub]
+                                let device = DeviceID(rawValue: "trongsa-\(round)-hub-\(hub)")!
+                                group.addTask {
+                                    do {
+                                        _ = try await store.redeem(
+                                            EnrollmentRequest(code: code, device: device), nowMillis: Self.mondayTen)
+                                        return (hub, true)
+                                    } catch let error as HubError {
+                                        guard case .conflict(let message) = error,
+                                            message.contains("was already used by device 'trongsa-\(round)-hub-")
+                                        else { throw error }
+                                        return (hub, false)
+                                    }
+                                }
+                            }
+                            var outcomes: [(Int, Bool)] = []
+                            for try await outcome in group { outcomes.append(outcome) }
+                            return outcomes
+                        }
+                        let won = outcomes.filter(\.1).map(\.0)
+                        #expect(won.count == 1, "round \(round): \(outcomes)")
+                        winners += won
+                    }
+                    // One device per code, each the winner's; the loser's device was never added.
+                    let devices = try await hubs[1].devices().map(\.id.rawValue)
+                    #expect(devices.count == rounds)
+                    #expect(Set(devices) == Set(winners.enumerated().map { "trongsa-\($0.offset)-hub-\($0.element)" }))
+                }
+            }
+        }
+    }
+
     @Test func twoHubsMigratingAFreshDatabaseTogetherBothSucceed() async throws {
         for _ in 0..<3 {
             try await PostgresTestServer.withFreshDatabase { name in

@@ -101,6 +101,90 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreBackend.available)
+    func deviceListingCountsPressesOnEitherBackend(_ backend: StoreBackend) async throws {
+        try await backend.withStore { subject in
+            let store = subject.store
+            let other = DeviceID(rawValue: "wangdue-entrance-2")!
+            try await Self.prepare(store, devices: [Self.device, other])
+            _ = try await store.ingest(
+                Self.batch([Self.press(1), Self.press(2), Self.press(3)]), receivedMillis: Self.mondayTen)
+            let summaries = try await store.devices()
+            #expect(summaries.map(\.id) == [other, Self.device])
+            #expect(summaries.map(\.presses) == [0, 3])
+            #expect(summaries.map(\.highestSequence) == [0, 3])
+            let lines = try await store.deviceLines(nowMillis: Self.mondayTen)
+            #expect(
+                lines == [
+                    "wangdue-entrance-2\twangdue-dcrc\t0 presses\thighest sequence 0\tno heartbeat yet",
+                    "wangdue-exit-1\twangdue-dcrc\t3 presses\thighest sequence 3\tno heartbeat yet",
+                ])
+        }
+    }
+
+    // MARK: Enrollment
+
+    @Test(arguments: StoreBackend.available)
+    func anEnrollmentCodeAddsOneDeviceOnceAndIsRepeatableByItUntilItsTokenIsUsed(_ backend: StoreBackend)
+        async throws
+    {
+        try await backend.withStore { subject in
+            let store = subject.store
+            try await Self.prepare(store, devices: [])
+            let now = Self.mondayTen
+            await #expect(
+                throws: HubError.unprocessable("unknown centre 'nowhere': add it first with smiley-hub centre add")
+            ) {
+                try await store.createEnrollmentCode(
+                    centre: CentreID(rawValue: "nowhere")!, expiresMillis: now + 60_000, nowMillis: now)
+            }
+            let code = try await store.createEnrollmentCode(
+                centre: Self.centre, expiresMillis: now + 60_000, nowMillis: now)
+            #expect(code.count == 14 && code.filter { $0 == "-" }.count == 2)
+            await #expect(throws: HubError.self) {
+                try await store.redeem(EnrollmentRequest(code: "ABCD-EFGH-JKLM", device: Self.device), nowMillis: now)
+            }
+            // A device id already in use: refused, and the code stays unused.
+            let taken = DeviceID(rawValue: "wangdue-taken")!
+            _ = try await store.addDevice(taken, centre: Self.centre, publicKey: nil, nowMillis: now)
+            await #expect(throws: HubError.self) {
+                try await store.redeem(EnrollmentRequest(code: code, device: taken), nowMillis: now)
+            }
+            // Lower case and without dashes is the same code.
+            let plain = code.lowercased().filter { $0 != "-" }
+            let grant = try await store.redeem(EnrollmentRequest(code: plain, device: Self.device), nowMillis: now + 1)
+            #expect(grant.device == Self.device && grant.centre == Self.centre && grant.hubTimeMillis == now + 1)
+            // The reply was lost: the same device redeems again and only the newest token works.
+            let again = try await store.redeem(EnrollmentRequest(code: code, device: Self.device), nowMillis: now + 2)
+            #expect(again.token != grant.token)
+            await #expect(throws: HubError.unauthorized("unknown device token")) {
+                try await store.authenticate(token: grant.token, nowMillis: now + 3)
+            }
+            #expect(
+                try await store.authenticate(token: again.token, nowMillis: now + 3)
+                    == .device(Self.device, centre: Self.centre))
+            // Another device: the code is spent. The same device, now that its token was used: spent too.
+            let other = DeviceID(rawValue: "wangdue-entrance-2")!
+            await #expect(
+                throws: HubError.conflict(
+                    "enrollment code '\(code)' was already used by device 'wangdue-exit-1': ask for a new one")
+            ) {
+                try await store.redeem(EnrollmentRequest(code: code, device: other), nowMillis: now + 4)
+            }
+            await #expect(throws: HubError.self) {
+                try await store.redeem(EnrollmentRequest(code: code, device: Self.device), nowMillis: now + 4)
+            }
+            #expect(try await store.devices().map(\.id) == [Self.device, taken])
+            // An expired code adds nothing.
+            let late = try await store.createEnrollmentCode(
+                centre: Self.centre, expiresMillis: now + 10, nowMillis: now)
+            await #expect(throws: HubError.self) {
+                try await store.redeem(EnrollmentRequest(code: late, device: other), nowMillis: now + 10)
+            }
+            #expect(try await store.devices().count == 2)
+        }
+    }
+
     // MARK: Ingest
 
     @Test(arguments: StoreBackend.available)

@@ -98,7 +98,7 @@ public func buildRouter(
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in "ok" }
-    IngestController(database: database, enrollment: database, clock: clock, feed: feed, metrics: metrics).addRoutes(
+    IngestController(database: database, clock: clock, feed: feed, metrics: metrics).addRoutes(
         to: router)
     // Before the people's middleware: a scraper is not a person, and its token is not a personal one.
     MetricsController(metrics: metrics, database: database, clock: clock, access: metricsAccess).addRoutes(to: router)

@@ -13,7 +13,7 @@ enum PostgresServedRoutes {
     }
 
     static let unavailableMessage =
-        "this hub runs on PostgreSQL, where only the device routes (ingest, heartbeat, device status) are served yet: "
+        "this hub runs on PostgreSQL, where only the device routes (ingest, heartbeat, device status, enrollment) are served yet: "
         + "pages, accounts, alerts, reports, the lobby screen, exports and metrics need a hub on SQLite (docs/postgresql.md)"
 }
 
@@ -30,8 +30,8 @@ struct PeopleSideUnavailableMiddleware<Context: RequestContext>: RouterMiddlewar
     }
 }
 
-/// The routes of a hub whose storage is a `PressStore` alone (PostgreSQL): health, ingest, heartbeat
-/// and device status; enrollment and everything for people answer 503.
+/// The routes of a hub whose storage is a `PressStore` alone (PostgreSQL): health, ingest, heartbeat,
+/// device status and enrollment; everything for people answers 503.
 public func buildDeviceRouter(
     store: any PressStore, clock: HubClock = .system, metrics: HubMetrics = HubMetrics()
 ) -> Router<HubRequestContext> {
@@ -39,7 +39,7 @@ public func buildDeviceRouter(
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: PeopleSideUnavailableMiddleware())
     router.get("healthz") { _, _ in "ok" }
-    IngestController(database: store, enrollment: nil, clock: clock, feed: PressFeed(), metrics: metrics)
+    IngestController(database: store, clock: clock, feed: PressFeed(), metrics: metrics)
         .addRoutes(to: router)
     return router
 }
@@ -83,7 +83,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat and device status only. Pages, accounts, alerts, reports, the lobby screen, exports, metrics and enrollment answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status and enrollment only. Pages, accounts, alerts, reports, the lobby screen, exports and metrics answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

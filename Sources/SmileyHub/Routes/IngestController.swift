@@ -8,8 +8,6 @@ import SmileyCore
 struct IngestController<Context: RequestContext>: Sendable {
     /// The device-facing storage: SQLite (`HubDatabase`) or PostgreSQL (`PostgresPressStore`).
     let database: any PressStore
-    /// Where enrollment codes are redeemed; nil where they are not kept (PostgreSQL, docs/postgresql.md).
-    let enrollment: HubDatabase?
     let clock: HubClock
     /// Told of every batch that added presses, for live pages.
     let feed: PressFeed
@@ -38,13 +36,6 @@ struct IngestController<Context: RequestContext>: Sendable {
                 .tooManyRequests, headers: [.retryAfter: "\(seconds)"],
                 message: "too many enrollment attempts from this address: retry in \(seconds) s")
         }
-        guard let codes = self.enrollment else {
-            throw HTTPError(
-                .serviceUnavailable,
-                message:
-                    "enrollment codes are not kept on PostgreSQL yet: add the device on the SQLite hub and migrate it (docs/postgresql.md)"
-            )
-        }
         let body = try await request.body.collect(upTo: 1 << 12)
         let enrollment: EnrollmentRequest
         do {
@@ -54,7 +45,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         }
         do {
             return JSONResponse(
-                value: try codes.redeem(enrollment, nowMillis: clock.nowMillis()))
+                value: try await database.redeem(enrollment, nowMillis: clock.nowMillis()))
         } catch {
             throw error.httpError
         }

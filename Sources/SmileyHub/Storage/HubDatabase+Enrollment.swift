@@ -7,10 +7,7 @@ extension HubDatabase {
     /// Only a hash of the code is kept.
     public func issueEnrollmentCode(centre: CentreID, expiresMillis: Int64, nowMillis: Int64) throws(HubError) -> String
     {
-        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")  // no 0/O, 1/I
-        var generator = SystemRandomNumberGenerator()
-        let letters = (0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
-        let code = stride(from: 0, to: 12, by: 4).map { String(letters[$0..<$0 + 4]) }.joined(separator: "-")
+        let code = EnrollmentCode.generate()
         try write { db in
             guard
                 try String.fetchOne(db, sql: "SELECT id FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
@@ -38,16 +35,12 @@ extension HubDatabase {
                     db,
                     sql: "SELECT centre_id, expires_millis, redeemed_by FROM enrollment_code WHERE code_sha256 = ?",
                     arguments: [Self.codeHash(request.code)])
-            else { throw HubError.notFound("enrollment code '\(request.code)' is not known to this hub: check it") }
+            else { throw EnrollmentCode.unknown(request.code) }
             let expires: Int64 = row["expires_millis"]
-            guard nowMillis < expires else {
-                let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(expires) / 1000))
-                throw HubError.expired("enrollment code '\(request.code)' expired at \(date): ask for a new one")
-            }
+            guard nowMillis < expires else { throw EnrollmentCode.expired(request.code, at: expires) }
             let centre = CentreID(rawValue: row["centre_id"])!
             if let usedBy = row["redeemed_by"] as String? {
-                let spent = HubError.conflict(
-                    "enrollment code '\(request.code)' was already used by device '\(usedBy)': ask for a new one")
+                let spent = EnrollmentCode.spent(request.code, by: usedBy)
                 guard usedBy == request.device.rawValue else { throw spent }
                 // A repeat by the same device: only while no token of it has been used or revoked.
                 try db.execute(
@@ -72,7 +65,41 @@ extension HubDatabase {
         return EnrollmentGrant(device: request.device, centre: centre, token: token.value, hubTimeMillis: nowMillis)
     }
 
-    static func codeHash(_ code: String) -> String {
+    /// `issueEnrollmentCode` under `PressStore`'s name.
+    public func createEnrollmentCode(centre: CentreID, expiresMillis: Int64, nowMillis: Int64) throws(HubError)
+        -> String
+    {
+        try issueEnrollmentCode(centre: centre, expiresMillis: expiresMillis, nowMillis: nowMillis)
+    }
+
+    static func codeHash(_ code: String) -> String { EnrollmentCode.hash(code) }
+}
+
+/// One-time enrollment codes: what both backends issue and how they find one again.
+enum EnrollmentCode {
+    /// Twelve letters from 32 (no 0/O, 1/I) in groups of four: `ABCD-EFGH-JKLM`.
+    static func generate() -> String {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        let letters = (0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+        return stride(from: 0, to: 12, by: 4).map { String(letters[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
+    /// The SHA-256 kept in place of a code, of its letters in upper case without dashes or spaces.
+    static func hash(_ code: String) -> String {
         DeviceToken.sha256(code.uppercased().filter { $0 != "-" && $0 != " " })
+    }
+
+    static func expired(_ code: String, at expires: Int64) -> HubError {
+        let date = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(expires) / 1000))
+        return .expired("enrollment code '\(code)' expired at \(date): ask for a new one")
+    }
+
+    static func unknown(_ code: String) -> HubError {
+        .notFound("enrollment code '\(code)' is not known to this hub: check it")
+    }
+
+    static func spent(_ code: String, by device: String) -> HubError {
+        .conflict("enrollment code '\(code)' was already used by device '\(device)': ask for a new one")
     }
 }

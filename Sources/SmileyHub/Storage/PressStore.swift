@@ -26,10 +26,20 @@ public protocol PressStore: Sendable {
     /// Adds a device to a centre and returns its token (shown once; only its SHA-256 is kept).
     func addDevice(_ device: DeviceID, centre: CentreID, publicKey: String?, nowMillis: Int64) async throws(HubError)
         -> DeviceToken
+    /// Every device with its press count and highest sequence, by id.
+    func devices() async throws -> [DeviceSummary]
     /// Revokes a device's token: its requests are refused from now on; its presses stay.
     func revokeDevice(_ device: DeviceID, nowMillis: Int64) async throws(HubError)
     /// The device a bearer token belongs to (found by the token's hash); the error says why one is refused.
     func authenticate(token: String?, nowMillis: Int64) async throws(HubError) -> DeviceAuthentication
+
+    /// Issues a one-time code that enrolls one device into `centre` until `expiresMillis`; only its hash is kept.
+    func createEnrollmentCode(centre: CentreID, expiresMillis: Int64, nowMillis: Int64) async throws(HubError)
+        -> String
+    /// Redeems a code: adds the device to the code's centre and returns its token, in one transaction.
+    /// A code adds one device, once, even when several hubs redeem it at the same moment; the same device
+    /// may redeem it again (its reply was lost) until the code expires or its token is first used.
+    func redeem(_ request: EnrollmentRequest, nowMillis: Int64) async throws(HubError) -> EnrollmentGrant
 
     /// Stores a batch whole or not at all and says what it did (accepted, duplicates, time-uncertain).
     func ingest(_ batch: IngestBatch, receivedMillis: Int64) async throws(HubError) -> IngestReceipt

@@ -26,10 +26,11 @@ public enum PostgresCopy {
         public var heartbeats = 0
     }
 
-    /// The SQLite tables a copy leaves behind: the people's side, not on PostgreSQL yet.
+    /// The SQLite tables a copy leaves behind: the people's side, not on PostgreSQL yet. (Enrollment codes
+    /// are on PostgreSQL but not copied: only their hashes are kept, so a code is issued again there.)
     public static let tablesNotCopied = [
         "person", "person_scope", "password_link", "session", "api_token", "audit", "hub_secret", "centre_group",
-        "enrollment_code", "alert", "alert_rule_setting", "alert_delivery", "weekly_report_sending",
+        "alert", "alert_rule_setting", "alert_delivery", "weekly_report_sending",
         "centre_action", "display_token",
     ]
 

@@ -179,24 +179,59 @@ public struct PostgresPressStore: PressStore {
             guard !centres.isEmpty else {
                 throw HubError.unprocessable("unknown centre '\(centre)': add it first with smiley-hub centre add")
             }
-            let inserted = try await connection.query(
-                """
-                INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis, signing_public_key)
-                VALUES (\(device.rawValue), \(centre.rawValue), \(nowMillis), \(nowMillis), \(publicKey))
-                ON CONFLICT (id) DO NOTHING RETURNING id
-                """, logger: logger
-            ).collect()
-            guard !inserted.isEmpty else {
-                throw HubError.conflict(
-                    "device '\(device)' already exists: revoke it and add the replacement under a new id")
-            }
-            try await connection.query(
-                """
-                INSERT INTO device_token (device_id, token_sha256, created_millis)
-                VALUES (\(device.rawValue), \(token.sha256), \(nowMillis))
-                """, logger: logger)
+            try await Self.insertDevice(
+                connection, device, centre: centre, token: token, publicKey: publicKey, nowMillis: nowMillis,
+                logger: logger)
         }
         return token
+    }
+
+    /// Inserts a device and its token's hash; an existing device id is a conflict (nothing inserted).
+    static func insertDevice(
+        _ connection: PostgresConnection, _ device: DeviceID, centre: CentreID, token: DeviceToken, publicKey: String?,
+        nowMillis: Int64, logger: Logger
+    ) async throws {
+        let inserted = try await connection.query(
+            """
+            INSERT INTO device (id, centre_id, first_seen_millis, last_seen_millis, signing_public_key)
+            VALUES (\(device.rawValue), \(centre.rawValue), \(nowMillis), \(nowMillis), \(publicKey))
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """, logger: logger
+        ).collect()
+        guard !inserted.isEmpty else {
+            throw HubError.conflict(
+                "device '\(device)' already exists: revoke it and add the replacement under a new id")
+        }
+        try await connection.query(
+            """
+            INSERT INTO device_token (device_id, token_sha256, created_millis)
+            VALUES (\(device.rawValue), \(token.sha256), \(nowMillis))
+            """, logger: logger)
+    }
+
+    public func devices() async throws -> [DeviceSummary] {
+        let rows = try await read { connection in
+            var rows: [(String, String, Int64, Int64, Int64, Int64)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT d.id, d.centre_id, d.first_seen_millis, d.last_seen_millis,
+                       (SELECT COUNT(*) FROM press p WHERE p.device_id = d.id),
+                       COALESCE((SELECT MAX(sequence) FROM press p WHERE p.device_id = d.id), 0)
+                FROM device d ORDER BY d.id
+                """, logger: logger
+            ).decode((String, String, Int64, Int64, Int64, Int64).self) {
+                rows.append(row)
+            }
+            return rows
+        }
+        return try rows.map { id, centre, firstSeen, lastSeen, presses, highest throws(HubError) in
+            guard let device = DeviceID(rawValue: id), let centre = CentreID(rawValue: centre) else {
+                throw .storage("device '\(id)' or its centre '\(centre)' is not a valid id")
+            }
+            return DeviceSummary(
+                id: device, centre: centre, firstSeenMillis: firstSeen, lastSeenMillis: lastSeen,
+                presses: Int(presses), highestSequence: highest)
+        }
     }
 
     public func revokeDevice(_ device: DeviceID, nowMillis: Int64) async throws(HubError) {

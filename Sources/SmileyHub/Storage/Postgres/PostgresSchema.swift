@@ -143,6 +143,23 @@ enum PostgresSchema {
                 GROUP BY centre_id, question, local_hour, answer
                 """,
             ]),
+        PostgresMigration(
+            name: "pg-3: one-time enrollment codes",
+            statements: [
+                // Only the code's SHA-256 is kept. redeemed_by is set once, by the one UPDATE … WHERE
+                // redeemed_by IS NULL that finds it unset: a code adds one device whichever hub redeems it.
+                """
+                CREATE TABLE enrollment_code (
+                    code_sha256 text COLLATE "C" PRIMARY KEY,
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    created_millis bigint NOT NULL,
+                    expires_millis bigint NOT NULL,
+                    redeemed_by text COLLATE "C",
+                    redeemed_millis bigint,
+                    CHECK ((redeemed_by IS NULL) = (redeemed_millis IS NULL))
+                )
+                """
+            ]),
     ]
 
     /// Applies the steps this database lacks, in one transaction under the migration lock. A database
