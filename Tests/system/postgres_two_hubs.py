@@ -5,7 +5,8 @@ made with the CLI. Three devices (this test's own client, real batches over HTTP
 upload through both hubs in turns. One hub is killed with SIGKILL while a 5,000-press batch is on the wire,
 and later again right after such a batch was sent whole (its fate unknown); each time the device sends the
 same batch to the other hub. Afterwards every acknowledged press is held exactly once, the rollups equal a
-recount from the presses and the test's own tally, and the pages answer 503.
+recount from the presses and the test's own tally, and the pages answer 503. Last, centres and devices are
+provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled through one hub.
 
 usage: scripts/with-postgres.sh python3 Tests/system/postgres_two_hubs.py BIN_DIRECTORY
 """
@@ -298,8 +299,62 @@ def main():
     check("… and changes nothing", psql("SELECT COUNT(*) FROM press") == [[total]]
           and psql("SELECT SUM(count) FROM hourly_rollup") == rollup_before)
 
+    provision_on_postgres(hubs)
     for hub in hubs:
         hub.stop()
+
+
+def provision_on_postgres(hubs):
+    """Centres and devices added straight on PostgreSQL with the CLI, and a device enrolled through a hub."""
+    db = ["--database", URL]
+    output = run("smiley-hub", "centre", "add", "paro-dcrc", *db, "--name", "Paro DCRC")
+    check("centre add --database adds a centre on PostgreSQL", "added centre paro-dcrc" in output
+          and psql("SELECT name, time_zone FROM centre WHERE id = 'paro-dcrc'") == [["Paro DCRC", "Asia/Thimphu"]],
+          output)
+    output = run("smiley-hub", "centre", "set", "paro-dcrc", *db, "--hours", "Mon-Fri 09:00-17:00",
+                 "--holiday", "2026-12-17")
+    check("centre set --database sets hours and holidays on PostgreSQL", "open Mon-Fri 09:00-17:00" in output
+          and psql("SELECT date FROM centre_holiday WHERE centre_id = 'paro-dcrc'") == [["2026-12-17"]], output)
+    output = run("smiley-hub", "centre", "set", "paro-dcrc", *db, "--group", "west", expect=64)
+    check("centre set --group --database is refused by name", "not kept on PostgreSQL" in output, output)
+    output = run("smiley-hub", "centre", "list", *db)
+    check("centre list --database lists both centres", "paro-dcrc\t" in output and CENTRE + "\t" in output, output)
+
+    token = run("smiley-hub", "device", "add", "tsirang-exit-9", "--centre", CENTRE, *db).strip()
+    added = Device("tsirang-exit-9", token, seed=9)
+    presses, body = added.batch(30)
+    receipt = added.upload(hubs[0], presses, body)
+    check("device add --database: its printed token uploads through a hub", receipt is not None
+          and receipt["accepted"] == 30, added.last_reply)
+    output = run("smiley-hub", "device", "add", "tsirang-exit-9", "--centre", CENTRE, *db, expect=64)
+    check("device add --database of an existing id is refused", "already exists" in output, output)
+
+    code = run("smiley-hub", "enroll", "--centre", CENTRE, *db).strip()
+    enroll = lambda hub, name: request(hub.url + "/api/v1/enroll", "POST",
+                                       json.dumps({"code": code, "device": name}).encode(),
+                                       {"Content-Type": "application/json"})
+    status, text = enroll(hubs[1], "tsirang-entrance-1")
+    check("enroll --database: the code redeemed through a hub", status == 200, (status, text))
+    enrolled = Device("tsirang-entrance-1", json.loads(text)["token"] if status == 200 else "", seed=10)
+    status, text = enroll(hubs[0], "tsirang-entrance-2")
+    check("… and refused through the other hub for another device", status == 409 and "already used" in text,
+          (status, text))
+    presses, body = enrolled.batch(10)
+    receipt = enrolled.upload(hubs[0], presses, body)
+    check("the enrolled device uploads through the other hub", receipt is not None and receipt["accepted"] == 10,
+          enrolled.last_reply)
+
+    output = run("smiley-hub", "device", "list", *db)
+    check("device list --database shows the new devices with their presses",
+          "tsirang-exit-9\ttsirang-dcrc\t30 presses\thighest sequence 30" in output
+          and "tsirang-entrance-1\ttsirang-dcrc\t10 presses" in output, output)
+    output = run("smiley-hub", "device", "revoke", "tsirang-exit-9", *db)
+    presses, body = added.batch(5)
+    check("device revoke --database: the hubs refuse its token",
+          "revoked device" in output and added.upload(hubs[1], presses, body) is None
+          and added.last_reply[0] == 401, (output, added.last_reply))
+    output = run("smiley-hub", "device", "set-key", "tsirang-exit-9", *db, "--public-key", "x", expect=64)
+    check("a command with no PostgreSQL side does not take --database", "--database" in output, output)
 
 
 try:
