@@ -307,12 +307,18 @@ _smiley-hub_centre_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --name --time-zone)
+    non_repeating_options=(--state-directory --database --database-password-file --name --time-zone)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--name')
@@ -328,12 +334,18 @@ _smiley-hub_centre_set() {
     repeating_flags=()
     non_repeating_flags=(--clear-hours --no-group --version -h --help)
     repeating_options=(--holiday --remove-holiday)
-    non_repeating_options=(--state-directory --hours --group)
+    non_repeating_options=(--state-directory --database --database-password-file --hours --group)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--hours')
@@ -355,12 +367,18 @@ _smiley-hub_centre_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -446,12 +464,18 @@ _smiley-hub_device_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre --token-file --public-key)
+    non_repeating_options=(--state-directory --database --database-password-file --centre --token-file --public-key)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--centre')
@@ -470,12 +494,18 @@ _smiley-hub_device_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -485,12 +515,18 @@ _smiley-hub_device_revoke() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -518,12 +554,18 @@ _smiley-hub_enroll() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre --expires)
+    non_repeating_options=(--state-directory --database --database-password-file --centre --expires)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--centre')

@@ -153,7 +153,9 @@ _smiley-hub_centre() {
 _smiley-hub_centre_add() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':id:'
         '--name[Name managers read.]:name:'
         '--time-zone[IANA time zone of the centre.]:time-zone:'
@@ -168,7 +170,9 @@ _smiley-hub_centre_add() {
 _smiley-hub_centre_set() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':id:'
         '--hours[Opening hours, for example "Mon-Fri 09\:00-17\:00, Sat 09\:00-13\:00".]:hours:'
         '--clear-hours[Forget the opening hours\: every hour counts as open.]'
@@ -187,7 +191,9 @@ _smiley-hub_centre_set() {
 _smiley-hub_centre_list() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -284,7 +290,9 @@ _smiley-hub_device() {
 _smiley-hub_device_add() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':id:'
         '--centre[Centre the device belongs to.]:centre:'
         '--token-file[Write the token to this file (mode 0600) instead of printing it.]:token-file:'
@@ -300,7 +308,9 @@ _smiley-hub_device_add() {
 _smiley-hub_device_list() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -312,7 +322,9 @@ _smiley-hub_device_list() {
 _smiley-hub_device_revoke() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':id:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -339,7 +351,9 @@ _smiley-hub_device_set-key() {
 _smiley-hub_enroll() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--centre[Centre the device will belong to.]:centre:'
         '--expires[How long the code works\: minutes (30m), hours (24h) or days (7d).]:expires:'
         '--version[Show the version.]'
