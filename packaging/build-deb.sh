@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds smiley-device_VERSION_ARCH.deb and smiley-hub_VERSION_ARCH.deb with dpkg-deb from release
-# binaries already built (make deb builds them with --static-swift-stdlib), the units in systemd/, the
+# Builds smiley-device_VERSION_ARCH.deb and smiley-hub_VERSION_ARCH.deb with dpkg-deb from binaries
+# already built with the Swift runtime linked in (make deb: a release build with --static-swift-stdlib;
+# make package-tests: the debug build linked again by link-static.py), the units in systemd/, the
 # man pages and completions in docs/, and the maintainer scripts beside this file.
 #
 # usage: build-deb.sh BIN_DIRECTORY OUTPUT_DIRECTORY
+# The binaries may be of a release or a debug build (make package-tests packs the debug build of make test):
+# they are stripped either way. SMILEY_DEB_COMPRESSION, if set, is given to dpkg-deb (e.g. "-Zgzip -z1":
+# seconds instead of minutes with xz, dpkg-deb's default, for packages that only a test installs).
 set -euo pipefail
 bin="${1:?usage: build-deb.sh BIN_DIRECTORY OUTPUT_DIRECTORY}"
 out="${2:?usage: build-deb.sh BIN_DIRECTORY OUTPUT_DIRECTORY}"
@@ -69,7 +73,8 @@ Description: ${description}
 CONTROL
     (cd "${tree}" && find . -path ./DEBIAN -prune -o -type f -printf '%P\n' | sort | xargs md5sum) \
         >"${tree}/DEBIAN/md5sums"
-    dpkg-deb --root-owner-group --build "${tree}" "${out}/${package}_${version}_${arch}.deb" >/dev/null
+    # shellcheck disable=SC2086
+    dpkg-deb --root-owner-group ${SMILEY_DEB_COMPRESSION:-} --build "${tree}" "${out}/${package}_${version}_${arch}.deb" >/dev/null
     echo "${out}/${package}_${version}_${arch}.deb"
 }
 

@@ -100,8 +100,48 @@ check "the hub's lobby strings are installed (serve refuses to start without the
 check "the default device configuration is refused clearly (no token yet)" \
     sh -c "chroot '${root}' setpriv --reuid=smiley --regid=smiley --init-groups /usr/bin/smiley-device run --config /etc/smiley/device.json 2>&1 | grep -q 'no device token'"
 
-# An administrator's change to a conffile survives removal; purge takes it and the state away.
+# --- upgrade: the same packages rebuilt at a higher version, as the next release arrives ------------
+# An administrator has changed both conffiles and the packages hold data; the upgrade keeps all of it.
+upgrade_version="${version}+upgrade1"
+# upgrade_of DEB: DEB repacked with Version: ${upgrade_version} into the root's /tmp; prints its name there.
+upgrade_of() {
+    local tree package
+    tree="$(mktemp -d /tmp/smiley-deb-upgrade.XXXXXX)"
+    package="$(dpkg-deb -f "$1" Package)"
+    dpkg-deb -R "$1" "${tree}/p" &&
+        sed -i "s/^Version: .*/Version: ${upgrade_version}/" "${tree}/p/DEBIAN/control" &&
+        dpkg-deb --root-owner-group -Zgzip -z1 --build "${tree}/p" \
+            "${root}/tmp/${package}_${upgrade_version}_${arch}.deb" >/dev/null &&
+        echo "/tmp/${package}_${upgrade_version}_${arch}.deb"
+    local status=$?
+    rm -rf "${tree}"
+    return ${status}
+}
 echo '{"edited": true}' >"${root}/etc/smiley/device.json"
+echo 'SMILEY_HUB_OPTIONS="--host 127.0.0.1 --port 8081" # edited' >"${root}/etc/smiley/hub.env"
+in_root setpriv --reuid=smiley --regid=smiley --init-groups sh -c 'echo kept >/var/lib/smiley-device/upgrade-marker'
+users_before="$(chroot "${root}" id smiley; chroot "${root}" id smiley-hub)"
+device_upgrade="$(upgrade_of "${device_deb}")" && hub_upgrade="$(upgrade_of "${hub_deb}")"
+check "the packages repacked at ${upgrade_version}" [ -n "${hub_upgrade:-}" ]
+in_root apt-get install -y -qq --no-install-recommends "${device_upgrade:-missing}" "${hub_upgrade:-missing}" \
+    >"${root}/tmp/upgrade.log" 2>&1
+check "upgrade: apt-get installs both at ${upgrade_version} without a question" [ $? -eq 0 ]
+check "upgrade: both are installed at ${upgrade_version}" \
+    [ "$(in_root dpkg-query -W -f='${Version} ' smiley-device smiley-hub)" = "${upgrade_version} ${upgrade_version} " ]
+check "upgrade: the edited conffiles are kept, no .dpkg-new/-dist/-old beside them" \
+    sh -c "grep -q edited '${root}/etc/smiley/device.json' && grep -q edited '${root}/etc/smiley/hub.env' && [ \"\$(ls '${root}/etc/smiley')\" = \"\$(printf 'device.json\nhub.env')\" ]"
+check "upgrade: the hub's database keeps its centre" \
+    sh -c "chroot '${root}' setpriv --reuid=smiley-hub --regid=smiley-hub --init-groups /usr/bin/smiley-hub centre list --state-directory /var/lib/smiley-hub | grep -q '^paro-dcrc'"
+check "upgrade: the device's state directory keeps its files" \
+    sh -c "[ \"\$(cat '${root}/var/lib/smiley-device/upgrade-marker')\" = kept ]"
+check "upgrade: /var/lib/smiley-device still 0750 smiley:smiley" mode_owner /var/lib/smiley-device "750 smiley:smiley"
+check "upgrade: /var/lib/smiley-hub still 0700 smiley-hub:smiley-hub" mode_owner /var/lib/smiley-hub "700 smiley-hub:smiley-hub"
+check "upgrade: the users are the same (ids and groups)" \
+    [ "$(chroot "${root}" id smiley; chroot "${root}" id smiley-hub)" = "${users_before}" ]
+check "upgrade: the hub is still enabled for boot" test -L "${root}/etc/systemd/system/multi-user.target.wants/smiley-hub.service"
+check "upgrade: smiley-hub --version runs from the upgraded package" [ "$(in_root timeout 20 /usr/bin/smiley-hub --version </dev/null)" = "${version}" ]
+
+# An administrator's change to a conffile survives removal; purge takes it and the state away.
 in_root apt-get remove -y -qq smiley-device smiley-hub >/dev/null 2>&1
 check "remove: the binaries are gone" test ! -e "${root}/usr/bin/smiley-device" -a ! -e "${root}/usr/bin/smiley-hub"
 check "remove: the edited conffile and the state stay" \

@@ -60,6 +60,20 @@ JSON
 
 fixtures="${here}/systemd-test"
 install -d "${root}/usr/local/lib/smiley-test"
+# The same packages at a higher version, for the guest's upgrade under the running systemd (the
+# maintainer scripts' daemon-reload and restart).
+upgrade_version="$(dpkg-deb -f "${hub_deb}" Version)+upgrade1"
+install -d "${root}/usr/local/lib/smiley-test/upgrade"
+for deb in "${device_deb}" "${hub_deb}"; do
+    package="$(dpkg-deb -f "${deb}" Package)"
+    rm -rf "${work}/repack"
+    dpkg-deb -R "${deb}" "${work}/repack" || die "cannot unpack ${deb}"
+    sed -i "s/^Version: .*/Version: ${upgrade_version}/" "${work}/repack/DEBIAN/control"
+    dpkg-deb --root-owner-group -Zgzip -z1 --build "${work}/repack" \
+        "${root}/usr/local/lib/smiley-test/upgrade/${package}_${upgrade_version}_${arch}.deb" >/dev/null \
+        || die "cannot repack ${deb} at ${upgrade_version}"
+done
+rm -rf "${work}/repack"
 install -m 0755 "${fixtures}/guest.sh" "${fixtures}/sim-chip.sh" "${root}/usr/local/lib/smiley-test/"
 cc -O2 -Wall -o "${root}/usr/local/lib/smiley-test/thread-stall" "${sim}/thread-stall.c" || die "cannot build thread-stall"
 install -m 0644 "${fixtures}/60-smiley-gpio.rules" "${root}/etc/udev/rules.d/"
