@@ -96,9 +96,9 @@ func runHub(_ work: [IngestBatch]) async throws -> Double {
 func runBare(_ work: [IngestBatch]) async throws -> Double {
     let directory = freshDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-    let pool = try DatabasePool(path: directory + "/bare.sqlite", configuration: configuration)
+    let pool = try DatabasePool(path: directory + "/bare.sqlite")
+    // After opening: GRDB sets synchronous = NORMAL when it turns on WAL, after `prepareDatabase`.
+    try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     try await pool.write { db in
         try db.execute(
             sql: """
