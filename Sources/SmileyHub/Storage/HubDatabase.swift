@@ -189,6 +189,7 @@ public struct HubDatabase: Sendable {
         registerDeliveryMigrations(&migrator)
         registerWeeklyReportSendingMigrations(&migrator)
         registerReadSideMigrations(&migrator)
+        registerIngestMigrations(&migrator)
         return migrator
     }
 
