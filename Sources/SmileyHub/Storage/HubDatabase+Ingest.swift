@@ -217,7 +217,8 @@ extension HubDatabase {
     /// `centre_hour` (the same summed over devices), in the batch's transaction.
     private func writeRollup(_ db: Database, centre: CentreID, _ rollup: RollupDelta) throws {
         guard !rollup.isEmpty else { return }
-        let upsert = try db.cachedStatement(
+        let upsert = try BoundStatement(
+            db,
             sql: """
                 INSERT INTO hourly_rollup (centre_id, device_id, question, answer, local_hour, weekday, hour, count, score_sum)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -226,21 +227,35 @@ extension HubDatabase {
                 """)
         let writes = rollup.writes
         for (key, change) in writes.rows {
-            try upsert.execute(arguments: [
-                centre.rawValue, key.device, key.question, key.answer, key.localHour, change.weekday, change.hour,
-                change.count, change.scoreSum,
-            ])
+            try upsert.execute { values in
+                try values.text(1, centre.rawValue)
+                try values.text(2, key.device)
+                try values.text(3, key.question)
+                try values.text(4, key.answer)
+                try values.text(5, key.localHour)
+                try values.integer(6, change.weekday)
+                try values.integer(7, change.hour)
+                try values.integer(8, change.count)
+                try values.integer(9, change.scoreSum)
+            }
         }
-        let centreUpsert = try db.cachedStatement(
+        let centreUpsert = try BoundStatement(
+            db,
             sql: """
                 INSERT INTO centre_hour (centre_id, question, day, hour, answer, score, count)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (centre_id, question, day, hour, answer) DO UPDATE SET count = count + excluded.count
                 """)
         for (key, change) in writes.centreRows {
-            try centreUpsert.execute(arguments: [
-                centre.rawValue, key.question, key.day, key.hour, key.answer, change.score, change.count,
-            ])
+            try centreUpsert.execute { values in
+                try values.text(1, centre.rawValue)
+                try values.text(2, key.question)
+                try values.integer(3, key.day)
+                try values.integer(4, key.hour)
+                try values.text(5, key.answer)
+                try values.integer(6, change.score)
+                try values.integer(7, change.count)
+            }
         }
     }
 
@@ -264,55 +279,55 @@ extension HubDatabase {
     }
 }
 
-/// The press insert of `HubDatabase.ingest`: one cached prepared statement whose fourteen values are
-/// bound one by one with `sqlite3_bind_*` (no `StatementArguments` of boxed values per press), then
-/// run through GRDB so that its transaction bookkeeping and observers see the change as usual.
-struct PressInsert {
+/// A cached prepared statement whose values are bound one by one with `sqlite3_bind_*` (no
+/// `StatementArguments` of boxed values per row), then run through GRDB so that its transaction
+/// bookkeeping and observers see the change as usual. For the statements ingest runs once a press or
+/// once a rollup row.
+struct BoundStatement {
     private let statement: Statement
     private let db: Database
 
-    init(_ db: Database) throws {
+    init(_ db: Database, sql: String) throws {
         self.db = db
-        statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO press (device_id, sequence, boot, question, answer, score, monotonic_nanos,
-                    wall_clock_millis, clock_synchronised, suppressed, time_status, placed_millis, local_hour,
-                    received_millis)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        statement = try db.cachedStatement(sql: sql)
         // A failed earlier run of this cached statement would make the reset below report its error.
         sqlite3_reset(statement.sqliteStatement)
         // Marks the (empty) arguments as bound: `execute()` then runs the values bound here.
         statement.setUncheckedArguments(StatementArguments())
     }
 
-    func execute(_ row: PressRow, receivedMillis: Int64) throws {
-        let sqlite = statement.sqliteStatement
-        let press = row.press
-        sqlite3_reset(sqlite)
-        try check(bind(sqlite, 1, press.device.rawValue))
-        try check(sqlite3_bind_int64(sqlite, 2, press.sequence))
-        try check(bind(sqlite, 3, press.boot))
-        try check(bind(sqlite, 4, press.question.rawValue))
-        try check(bind(sqlite, 5, press.answer.name))
-        try check(sqlite3_bind_int64(sqlite, 6, Int64(press.answer.score)))
-        try check(sqlite3_bind_int64(sqlite, 7, press.monotonicNanos))
-        try check(sqlite3_bind_int64(sqlite, 8, press.wallClockMillis))
-        try check(sqlite3_bind_int64(sqlite, 9, press.clockSynchronised ? 1 : 0))
-        try check(sqlite3_bind_int64(sqlite, 10, press.suppressed ? 1 : 0))
-        try check(bind(sqlite, 11, row.placement.status))
-        if let millis = row.placement.millis {
-            try check(sqlite3_bind_int64(sqlite, 12, millis))
-        } else {
-            try check(sqlite3_bind_null(sqlite, 12))
-        }
-        if let hour = row.hour {
-            try check(bind(sqlite, 13, hour.key))
-        } else {
-            try check(sqlite3_bind_null(sqlite, 13))
-        }
-        try check(sqlite3_bind_int64(sqlite, 14, receivedMillis))
+    /// Binds the values of one run (`bind` calls `text`, `integer` and `null` with 1-based indexes) and runs it.
+    func execute(_ bind: (BoundStatement) throws -> Void) throws {
+        sqlite3_reset(statement.sqliteStatement)
+        try bind(self)
         try statement.execute()
+    }
+
+    func integer(_ index: CInt, _ value: Int64) throws {
+        try check(sqlite3_bind_int64(statement.sqliteStatement, index, value))
+    }
+
+    func integer(_ index: CInt, _ value: Int) throws {
+        try check(sqlite3_bind_int64(statement.sqliteStatement, index, Int64(value)))
+    }
+
+    func null(_ index: CInt) throws {
+        try check(sqlite3_bind_null(statement.sqliteStatement, index))
+    }
+
+    /// Binds text, copied by SQLite (an empty string binds as empty text, not NULL).
+    func text(_ index: CInt, _ value: String) throws {
+        let sqlite = statement.sqliteStatement
+        var value = value
+        let code = value.withUTF8 { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                return sqlite3_bind_text(sqlite, index, "", 0, Self.transient)
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { characters in
+                sqlite3_bind_text(sqlite, index, characters, CInt(bytes.count), Self.transient)
+            }
+        }
+        try check(code)
     }
 
     private func check(_ code: CInt) throws {
@@ -322,22 +337,45 @@ struct PressInsert {
         }
     }
 
-    /// Binds text, copied by SQLite (an empty string binds as empty text, not NULL).
-    private func bind(_ sqlite: SQLiteStatement, _ index: CInt, _ text: String) -> CInt {
-        var text = text
-        return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                return sqlite3_bind_text(sqlite, index, "", 0, Self.transient)
-            }
-            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { characters in
-                sqlite3_bind_text(sqlite, index, characters, CInt(bytes.count), Self.transient)
-            }
-        }
-    }
-
     /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the call returns.
     private static var transient: sqlite3_destructor_type {
         unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    }
+}
+
+/// The press insert of `HubDatabase.ingest`, through one `BoundStatement`.
+struct PressInsert {
+    private let statement: BoundStatement
+
+    init(_ db: Database) throws {
+        statement = try BoundStatement(
+            db,
+            sql: """
+                INSERT INTO press (device_id, sequence, boot, question, answer, score, monotonic_nanos,
+                    wall_clock_millis, clock_synchronised, suppressed, time_status, placed_millis, local_hour,
+                    received_millis)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+    }
+
+    func execute(_ row: PressRow, receivedMillis: Int64) throws {
+        let press = row.press
+        try statement.execute { values in
+            try values.text(1, press.device.rawValue)
+            try values.integer(2, press.sequence)
+            try values.text(3, press.boot)
+            try values.text(4, press.question.rawValue)
+            try values.text(5, press.answer.name)
+            try values.integer(6, press.answer.score)
+            try values.integer(7, press.monotonicNanos)
+            try values.integer(8, press.wallClockMillis)
+            try values.integer(9, press.clockSynchronised ? 1 : 0)
+            try values.integer(10, press.suppressed ? 1 : 0)
+            try values.text(11, row.placement.status)
+            if let millis = row.placement.millis { try values.integer(12, millis) } else { try values.null(12) }
+            if let hour = row.hour { try values.text(13, hour.key) } else { try values.null(13) }
+            try values.integer(14, receivedMillis)
+        }
     }
 }
 

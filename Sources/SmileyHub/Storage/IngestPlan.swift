@@ -102,11 +102,20 @@ struct RollupDelta: Sendable, Hashable {
     var centreRows: [(key: CentreKey, change: CentreChange)] { writes.centreRows }
 
     /// Both: the rows by device and the rows summed over devices, each in key order, built in one pass.
+    /// Sorted by integers that order as the text keys do: the device's text (one device a batch), the
+    /// answer's place in `answerOrder` (question, then answer name), the local hour as a number.
     var writes: (rows: [(key: Key, change: Change)], centreRows: [(key: CentreKey, change: CentreChange)]) {
+        var entries = tallies.map { (slot: $0.key, tally: $0.value, order: Self.order($0.key)) }
+        entries.sort { lhs, rhs in
+            if lhs.slot.device != rhs.slot.device { return devices[lhs.slot.device] < devices[rhs.slot.device] }
+            if lhs.order != rhs.order { return lhs.order < rhs.order }
+            return lhs.slot.localHour < rhs.slot.localHour
+        }
         var rows: [(key: Key, change: Change)] = []
-        rows.reserveCapacity(tallies.count)
-        var summed: [CentreKey: CentreChange] = [:]
-        for (slot, tally) in tallies {
+        rows.reserveCapacity(entries.count)
+        /// Centre rows by (answer order, local hour): one slot per answer and hour summed over devices.
+        var summed: [Int: (key: CentreKey, change: CentreChange)] = [:]
+        for (slot, tally, order) in entries {
             let question = slot.question.rawValue
             rows.append(
                 (
@@ -115,12 +124,27 @@ struct RollupDelta: Sendable, Hashable {
                         localHour: tally.hourKey),
                     change: tally.change
                 ))
-            let centreKey = CentreKey(
-                question: question, day: tally.change.day, hour: tally.change.hour, answer: tally.answer)
-            summed[centreKey, default: CentreChange(score: slot.score, count: 0)].count += tally.change.count
+            summed[
+                slot.localHour &* 64 &+ order,
+                default: (
+                    key: CentreKey(
+                        question: question, day: tally.change.day, hour: tally.change.hour, answer: tally.answer),
+                    change: CentreChange(score: slot.score, count: 0)
+                )
+            ].change.count += tally.change.count
         }
-        rows.sort { $0.key < $1.key }
-        return (rows, summed.sorted { $0.key < $1.key }.map { (key: $0.key, change: $0.value) })
+        let centreRows = summed.values.sorted { $0.key < $1.key }
+        return (rows, centreRows)
+    }
+
+    /// Every answer, ordered by question name then answer name (the order of the text keys).
+    private static let answerOrder: [Answer] = Question.allCases.flatMap(\.answers).sorted {
+        ($0.question.rawValue, $0.name) < ($1.question.rawValue, $1.name)
+    }
+
+    /// A slot's answer's place in `answerOrder`.
+    private static func order(_ slot: Slot) -> Int {
+        answerOrder.firstIndex { $0.question == slot.question && $0.score == slot.score } ?? answerOrder.count
     }
 }
 
@@ -183,6 +207,8 @@ struct BootClockPlan: Sendable, Hashable {
 struct LocalHourMemo {
     let bucketer: HourBucketer
     private var hours: [Int64: (hour: LocalHour, key: String)] = [:]
+    /// The quarter asked last and its hour: consecutive presses mostly share one.
+    private var last: (quarter: Int64, hour: LocalHour, key: String)?
 
     init(bucketer: HourBucketer) {
         self.bucketer = bucketer
@@ -192,10 +218,16 @@ struct LocalHourMemo {
 
     mutating func localHour(ofMillis millis: Int64) -> (hour: LocalHour, key: String) {
         let quarter = millis >= 0 ? millis / Self.quarterHourMillis : (millis + 1) / Self.quarterHourMillis - 1
-        if let known = hours[quarter] { return known }
-        let hour = bucketer.localHour(ofMillis: millis)
-        let entry = (hour: hour, key: hour.key)
-        hours[quarter] = entry
+        if let last, last.quarter == quarter { return (last.hour, last.key) }
+        let entry: (hour: LocalHour, key: String)
+        if let known = hours[quarter] {
+            entry = known
+        } else {
+            let hour = bucketer.localHour(ofMillis: millis)
+            entry = (hour: hour, key: hour.key)
+            hours[quarter] = entry
+        }
+        last = (quarter, entry.hour, entry.key)
         return entry
     }
 }
