@@ -26,6 +26,13 @@ import Testing
         #expect(level == 2)
     }
 
+    @Test func theTokenHashIsLowerCaseHexAsStoredBefore() {
+        // FIPS 180-2's example: SHA-256("abc"), the text `String(format: "%02x")` a byte wrote.
+        #expect(
+            DeviceToken.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(DeviceToken.sha256("").hasPrefix("e3b0c44298fc1c149afbf4c8996fb924"))
+    }
+
     static let rollupRows: [[DatabaseValue]] = [
         Self.rollupRow("paro-exit-1", "satisfaction", "happy", "2026-11-02T09", weekday: 1, hour: 9, count: 3, sum: 9),
         Self.rollupRow(
