@@ -33,6 +33,17 @@ import Testing
         #expect(DeviceToken.sha256("").hasPrefix("e3b0c44298fc1c149afbf4c8996fb924"))
     }
 
+    @Test func aBatchReadsOnlyTheWaitingPressesOfItsBootNotTheDevicesHistory() throws {
+        let queue = try DatabaseQueue()
+        _ = try HubDatabase(writer: queue)
+        let plan = try queue.read { db in
+            try Row.fetchAll(
+                db, sql: "EXPLAIN QUERY PLAN " + HubDatabase.uncertainPressesSQL, arguments: ["paro-exit-1", "boot"]
+            ).map { $0["detail"] as String }
+        }
+        #expect(plan == ["SEARCH press USING INDEX press_uncertain (device_id=? AND boot=?)"])
+    }
+
     static let rollupRows: [[DatabaseValue]] = [
         Self.rollupRow("paro-exit-1", "satisfaction", "happy", "2026-11-02T09", weekday: 1, hour: 9, count: 3, sum: 9),
         Self.rollupRow(

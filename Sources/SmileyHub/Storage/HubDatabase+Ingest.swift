@@ -184,17 +184,20 @@ extension HubDatabase {
         return held
     }
 
+    /// A boot's presses still waiting for its clock, through the partial index that holds only those:
+    /// left to itself the planner picks the primary key and reads every press of the device, each batch.
+    static let uncertainPressesSQL = """
+        SELECT sequence, question, answer, monotonic_nanos, suppressed FROM press INDEXED BY press_uncertain
+        WHERE device_id = ? AND boot = ? AND time_status = 'uncertain'
+        """
+
     /// Places the presses of a boot that were stored before its clock was known; returns their sequences.
     private func placeUncertainPresses(
         _ db: Database, device: DeviceID, boot: String, offset: Int64, hours: inout LocalHourMemo,
         rollup: inout RollupDelta
     ) throws -> Set<Int64> {
         let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT sequence, question, answer, monotonic_nanos, suppressed FROM press
-                    WHERE device_id = ? AND boot = ? AND time_status = 'uncertain'
-                    """), arguments: [device.rawValue, boot])
+            db.cachedStatement(sql: Self.uncertainPressesSQL), arguments: [device.rawValue, boot])
         var placed: Set<Int64> = []
         for row in rows {
             let press = UncertainPress(
