@@ -23,10 +23,24 @@ public struct HubDatabase: Sendable {
         var configuration = Configuration()
         // Another process (the CLI beside the daemon) may hold the write lock for a moment: wait for it.
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.makeCommitsDurable(pool)
+        try self.init(writer: pool)
+    }
+
+    /// `PRAGMA synchronous = FULL` on the pool's writing connection: every commit is synced to disk
+    /// before it returns, so a receipt is never sent for presses a power cut could still take away.
+    /// Set after the pool is open: GRDB turns on WAL after `prepareDatabase` and sets NORMAL with it
+    /// (which syncs only at checkpoints).
+    static func makeCommitsDurable(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            guard level == 2 else {
+                throw HubError.storage(
+                    "PRAGMA synchronous is \(level.map(String.init) ?? "unknown"), expected 2 (FULL)")
+            }
         }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration))
     }
 
     /// Creates the state directory 0700 and the database file 0600 before SQLite opens it, and
@@ -175,6 +189,7 @@ public struct HubDatabase: Sendable {
         registerDeliveryMigrations(&migrator)
         registerWeeklyReportSendingMigrations(&migrator)
         registerReadSideMigrations(&migrator)
+        registerIngestMigrations(&migrator)
         return migrator
     }
 

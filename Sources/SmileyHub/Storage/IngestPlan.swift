@@ -3,6 +3,10 @@ import SmileyCore
 
 /// What one batch adds to `hourly_rollup`, summed in memory so that each (device, question, answer,
 /// local hour) row is written once per batch however many presses fall in it.
+///
+/// A press is counted under a key of small integers (the device's place in this delta, the question,
+/// the answer's score, which is its place among the question's answers, and the local hour as hours
+/// since 1970-01-01 local): hashing it costs no string work. The text keys are built once per row.
 struct RollupDelta: Sendable, Hashable {
     struct Key: Sendable, Hashable, Comparable {
         var device: String
@@ -26,26 +30,54 @@ struct RollupDelta: Sendable, Hashable {
         var scoreSum: Int
     }
 
-    private(set) var changes: [Key: Change] = [:]
+    /// Where a press is counted: one (device, question, answer, local hour).
+    private struct Slot: Sendable, Hashable {
+        /// The device's place in `devices`.
+        var device: Int
+        var question: Question
+        /// The answer's score: its place among its question's answers, counting from 1.
+        var score: Int
+        /// The local date and hour as hours since 1970-01-01 00:00 local.
+        var localHour: Int
+    }
 
-    var isEmpty: Bool { changes.isEmpty }
+    /// A slot's sums and the text that names its row.
+    private struct Tally: Sendable, Hashable {
+        var answer: String
+        var hourKey: String
+        var change: Change
+    }
+
+    private var devices: [String] = []
+    private var tallies: [Slot: Tally] = [:]
+
+    var isEmpty: Bool { tallies.isEmpty }
 
     /// Counts one press of `answer` in `hour`.
     mutating func add(device: DeviceID, answer: Answer, hour: LocalHour, hourKey: String) {
-        let key = Key(
-            device: device.rawValue, question: answer.question.rawValue, answer: answer.name, localHour: hourKey)
-        changes[
-            key,
-            default: Change(
-                day: hour.date.daysSinceEpoch, weekday: hour.weekday, hour: hour.hour, count: 0, scoreSum: 0)
-        ].count += 1
-        changes[key]!.scoreSum += answer.score
+        let deviceIndex: Int
+        if let last = devices.indices.last, devices[last] == device.rawValue {
+            deviceIndex = last
+        } else if let known = devices.firstIndex(of: device.rawValue) {
+            deviceIndex = known
+        } else {
+            devices.append(device.rawValue)
+            deviceIndex = devices.count - 1
+        }
+        let day = hour.date.daysSinceEpoch
+        let slot = Slot(
+            device: deviceIndex, question: answer.question, score: answer.score, localHour: day * 24 + hour.hour)
+        tallies[
+            slot,
+            default: Tally(
+                answer: answer.name, hourKey: hourKey,
+                change: Change(day: day, weekday: hour.weekday, hour: hour.hour, count: 0, scoreSum: 0))
+        ].change.count += 1
+        tallies[slot]!.change.scoreSum += answer.score
     }
 
     /// The rows to add, in key order (a stable write order: the same batch writes the same way).
-    var rows: [(key: Key, change: Change)] {
-        changes.sorted { $0.key < $1.key }.map { (key: $0.key, change: $0.value) }
-    }
+    var rows: [(key: Key, change: Change)] { writes.rows }
 
     /// A row of `centre_hour`: the same counts summed over the centre's devices, keyed the way the
     /// heatmap, the trend and the overview read them: question, local date (days since 1970-01-01),
@@ -67,14 +99,52 @@ struct RollupDelta: Sendable, Hashable {
     }
 
     /// The changes summed over devices, in key order.
-    var centreRows: [(key: CentreKey, change: CentreChange)] {
-        var summed: [CentreKey: CentreChange] = [:]
-        for (key, change) in changes {
-            let centreKey = CentreKey(question: key.question, day: change.day, hour: change.hour, answer: key.answer)
-            summed[centreKey, default: CentreChange(score: change.scoreSum / change.count, count: 0)].count +=
-                change.count
+    var centreRows: [(key: CentreKey, change: CentreChange)] { writes.centreRows }
+
+    /// Both: the rows by device and the rows summed over devices, each in key order, built in one pass.
+    /// Sorted by integers that order as the text keys do: the device's text (one device a batch), the
+    /// answer's place in `answerOrder` (question, then answer name), the local hour as a number.
+    var writes: (rows: [(key: Key, change: Change)], centreRows: [(key: CentreKey, change: CentreChange)]) {
+        var entries = tallies.map { (slot: $0.key, tally: $0.value, order: Self.order($0.key)) }
+        entries.sort { lhs, rhs in
+            if lhs.slot.device != rhs.slot.device { return devices[lhs.slot.device] < devices[rhs.slot.device] }
+            if lhs.order != rhs.order { return lhs.order < rhs.order }
+            return lhs.slot.localHour < rhs.slot.localHour
         }
-        return summed.sorted { $0.key < $1.key }.map { (key: $0.key, change: $0.value) }
+        var rows: [(key: Key, change: Change)] = []
+        rows.reserveCapacity(entries.count)
+        /// Centre rows by (answer order, local hour): one slot per answer and hour summed over devices.
+        var summed: [Int: (key: CentreKey, change: CentreChange)] = [:]
+        for (slot, tally, order) in entries {
+            let question = slot.question.rawValue
+            rows.append(
+                (
+                    key: Key(
+                        device: devices[slot.device], question: question, answer: tally.answer,
+                        localHour: tally.hourKey),
+                    change: tally.change
+                ))
+            summed[
+                slot.localHour &* 64 &+ order,
+                default: (
+                    key: CentreKey(
+                        question: question, day: tally.change.day, hour: tally.change.hour, answer: tally.answer),
+                    change: CentreChange(score: slot.score, count: 0)
+                )
+            ].change.count += tally.change.count
+        }
+        let centreRows = summed.values.sorted { $0.key < $1.key }
+        return (rows, centreRows)
+    }
+
+    /// Every answer, ordered by question name then answer name (the order of the text keys).
+    private static let answerOrder: [Answer] = Question.allCases.flatMap(\.answers).sorted {
+        ($0.question.rawValue, $0.name) < ($1.question.rawValue, $1.name)
+    }
+
+    /// A slot's answer's place in `answerOrder`.
+    private static func order(_ slot: Slot) -> Int {
+        answerOrder.firstIndex { $0.question == slot.question && $0.score == slot.score } ?? answerOrder.count
     }
 }
 
@@ -137,6 +207,8 @@ struct BootClockPlan: Sendable, Hashable {
 struct LocalHourMemo {
     let bucketer: HourBucketer
     private var hours: [Int64: (hour: LocalHour, key: String)] = [:]
+    /// The quarter asked last and its hour: consecutive presses mostly share one.
+    private var last: (quarter: Int64, hour: LocalHour, key: String)?
 
     init(bucketer: HourBucketer) {
         self.bucketer = bucketer
@@ -146,10 +218,16 @@ struct LocalHourMemo {
 
     mutating func localHour(ofMillis millis: Int64) -> (hour: LocalHour, key: String) {
         let quarter = millis >= 0 ? millis / Self.quarterHourMillis : (millis + 1) / Self.quarterHourMillis - 1
-        if let known = hours[quarter] { return known }
-        let hour = bucketer.localHour(ofMillis: millis)
-        let entry = (hour: hour, key: hour.key)
-        hours[quarter] = entry
+        if let last, last.quarter == quarter { return (last.hour, last.key) }
+        let entry: (hour: LocalHour, key: String)
+        if let known = hours[quarter] {
+            entry = known
+        } else {
+            let hour = bucketer.localHour(ofMillis: millis)
+            entry = (hour: hour, key: hour.key)
+            hours[quarter] = entry
+        }
+        last = (quarter, entry.hour, entry.key)
         return entry
     }
 }
