@@ -21,7 +21,22 @@ public struct DeviceStore: Sendable {
         }
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.makeCommitsDurable(pool)
+        try self.init(writer: pool)
+    }
+
+    /// `PRAGMA synchronous = FULL` on the pool's writing connection. GRDB turns WAL on after
+    /// `prepareDatabase` and sets NORMAL with it (synced only at checkpoints), so the pragma above
+    /// holds for the readers only; set again here, and checked, it holds for every commit.
+    static func makeCommitsDurable(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            guard level == 2 else {
+                throw DeviceStoreDurabilityError(level: level)
+            }
+        }
     }
 
     /// A store over any GRDB writer (tests use an in-memory queue).
@@ -236,9 +251,10 @@ public struct DeviceStore: Sendable {
         return SetAsideReport(count: count, latest: try setAsidePresses(limit: SetAsideReport.maximumListed))
     }
 
-    /// The journal mode and `synchronous` level in force (`wal`, 2 = FULL), for checks and health.
+    /// The journal mode and `synchronous` level of the connection that commits (`wal`, 2 = FULL), for
+    /// checks and health.
     public func durability() throws -> (journalMode: String, synchronous: Int) {
-        try writer.read { db in
+        try writer.writeWithoutTransaction { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
                 try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
@@ -330,5 +346,13 @@ public struct StoreSummary: Sendable, Hashable, Codable {
         self.lastSequence = lastSequence
         self.lastUploadMillis = lastUploadMillis
         self.setAside = setAside
+    }
+}
+
+/// The store's writing connection would not take `synchronous = FULL`: commits could be lost on a power cut.
+struct DeviceStoreDurabilityError: Error, CustomStringConvertible {
+    let level: Int?
+    var description: String {
+        "the device store's commits are not synced: PRAGMA synchronous is \(level.map(String.init) ?? "unknown"), expected 2 (FULL)"
     }
 }
