@@ -1,10 +1,17 @@
 // libFuzzer target: an ingest batch as a device (or an attacker with a device token) sends it, decoded and
-// dated the way the hub dates it. Built with the SmileyCore sources by scripts/fuzz.sh.
+// dated the way the hub dates it. Built with the SmileyCore sources by scripts/fuzz.sh. The hub's fast
+// reader of the body is checked against JSONDecoder on every input: a batch it takes must be the batch
+// JSONDecoder decodes.
 import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard let batch = try? JSONDecoder().decode(IngestBatch.self, from: Data(bytes: data, count: size)) else {
+    let bytes = Data(bytes: data, count: size)
+    let decoded = try? JSONDecoder().decode(IngestBatch.self, from: bytes)
+    if let fast = bytes.withUnsafeBytes({ IngestBatch.fastDecoded(from: $0) }), fast != decoded {
+        fatalError("the fast reader decoded \(fast), JSONDecoder \(String(describing: decoded))")
+    }
+    guard let batch = decoded else {
         return 0
     }
     let hubNow: Int64 = 1_796_000_000_000

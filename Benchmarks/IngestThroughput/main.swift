@@ -181,6 +181,23 @@ func runHTTP(_ work: [IngestBatch], bodies: [ByteBuffer]) async throws -> Double
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
+/// Seconds to decode every body once, the way the hub did (`JSONDecoder`) or does (`IngestBatch.decodeWire`).
+func decodeSeconds(_ bodies: [ByteBuffer], fast: Bool) throws -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var presses = 0
+    for body in bodies {
+        let batch =
+            fast
+            ? try body.withUnsafeReadableBytes { try IngestBatch.decodeWire(bytes: $0) }
+            : try JSONDecoder().decode(IngestBatch.self, from: body)
+        presses += batch.presses.count
+    }
+    precondition(presses == pressesPerRun, "decoded \(presses) presses, sent \(pressesPerRun)")
+    let duration = clock.now - start
+    return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
 print(
     "\(pressesPerRun) presses per run, \(rounds) rounds, WAL, synchronous=\(synchronous)"
         + (synchronous == "FULL" ? " (durable commits)" : " (not durable: the code's cost only)"))
@@ -192,7 +209,11 @@ for batchSize in batchSizes {
     var bareRates: [Double] = []
     var hubRates: [Double] = []
     var httpRates: [Double] = []
+    var jsonDecoderSeconds: [Double] = []
+    var wireSeconds: [Double] = []
     for round in 1...rounds {
+        jsonDecoderSeconds.append(try decodeSeconds(bodies, fast: false))
+        wireSeconds.append(try decodeSeconds(bodies, fast: true))
         bareRates.append(presses / (try await runBare(work)))
         hubRates.append(presses / (try await runHub(work)))
         httpRates.append(presses / (try await runHTTP(work, bodies: bodies)))
@@ -206,5 +227,10 @@ for batchSize in batchSizes {
     summary.append(
         "batches of \(batchSize): median presses/s bare SQLite \(Int(bare)), hub storage \(Int(hub)), hub over HTTP \(Int(http)); "
             + String(format: "hub / bare = %.2f, HTTP / bare = %.2f", hub / bare, http / bare))
+    summary.append(
+        "batches of \(batchSize): decoding the bodies, median us a press: JSONDecoder "
+            + String(
+                format: "%.2f, IngestBatch.decodeWire %.2f", median(jsonDecoderSeconds) / presses * 1e6,
+                median(wireSeconds) / presses * 1e6))
 }
 for line in summary { print(line) }
