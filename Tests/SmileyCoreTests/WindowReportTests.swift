@@ -69,27 +69,9 @@ import Testing
                 #expect(totals.previousTotal == report.previousTotal)
                 #expect(totals.outsideOpeningHours == report.outsideOpeningHours)
                 #expect(totals.comparison == report.comparison)
-                let summed = WindowTotals(
-                    question: question, window: window,
-                    sums: PlacedSum.sums(of: rows, window: window, calendar: calendar), minimumCount: 5)
-                #expect(summed == totals)
                 #expect(totals.total.count > 0 && totals.previousTotal.count > 0)
                 #expect(hours == nil || totals.outsideOpeningHours > 0)
             }
         }
-    }
-
-    /// The weekday masks hold exactly the open hours of each weekday, and every hour without opening hours.
-    @Test func theWeekdayHourMasksAreTheOpenHours() throws {
-        let hours = try OpeningHours.parse("Mon-Fri 09:00-17:00, Sat 09:30-13:00")
-        let masks = OpeningCalendar(hours: hours).weekdayHourMasks
-        #expect(masks.count == 7)
-        for weekday in 1...7 {
-            for hour in 0..<24 {
-                #expect((masks[weekday - 1] >> hour) & 1 == (hours.isOpen(weekday: weekday, hour: hour) ? 1 : 0))
-            }
-        }
-        #expect(masks[0] == 0b1111_1111 << 9 && masks[5] == 0b1111 << 9 && masks[6] == 0)
-        #expect(OpeningCalendar().weekdayHourMasks == Array(repeating: (1 << 24) - 1, count: 7))
     }
 }

@@ -127,17 +127,6 @@ public struct OpeningCalendar: Sendable, Hashable {
         return hours.isOpen(weekday: date.weekday, hour: hour)
     }
 
-    /// The opening hours as seven integers, Monday first, bit `hour` (0...23) set when that hour of that
-    /// weekday is open (every bit without opening hours): the form a SQL query tests with `>>` and `&`.
-    /// Holidays are not in them (they are dates, not hours of the week).
-    public var weekdayHourMasks: [Int] {
-        (1...7).map { weekday in
-            (0..<24).reduce(0) { mask, hour in
-                (hours?.isOpen(weekday: weekday, hour: hour) ?? true) ? mask | 1 << hour : mask
-            }
-        }
-    }
-
     public func isOpenDay(_ date: LocalDate) -> Bool {
         if holidays.contains(date) { return false }
         guard let hours else { return true }

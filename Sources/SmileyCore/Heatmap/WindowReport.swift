@@ -207,67 +207,6 @@ public struct WindowTotals: Sendable, Hashable {
         self.comparison = PeriodComparison(current: total, previous: previousTotal, minimumCount: minimumCount)
     }
 
-    /// The same totals from rollup rows already summed by where they fall (`PlacedSum`), as a database
-    /// sums them: a handful of rows per centre and question instead of one per hour and answer.
-    public init(question: Question, window: DateWindow, sums: [PlacedSum], minimumCount: Int) {
-        var total = AnswerTally(question: question)
-        var previousTotal = AnswerTally(question: question)
-        var outside = 0
-        for sum in sums where sum.count > 0 && (1...question.maximumScore).contains(sum.score) {
-            switch (sum.period, sum.open) {
-            case (.window, true): total.add(score: sum.score, count: sum.count)
-            case (.window, false): outside += sum.count
-            case (.previous, true): previousTotal.add(score: sum.score, count: sum.count)
-            case (.previous, false), (.neither, _): break
-            }
-        }
-        self.question = question
-        self.window = window
-        self.total = total
-        self.previousTotal = previousTotal
-        self.outsideOpeningHours = outside
-        self.comparison = PeriodComparison(current: total, previous: previousTotal, minimumCount: minimumCount)
-    }
-
     /// The window's index with its interval, nil without presses.
     public var estimate: IndexEstimate? { total.estimate }
-}
-
-/// Presses of one score summed over the rollup rows that fall alike for a window: in the window, in the
-/// window before or in neither, and in an open hour of the centre's calendar or not. What the overview
-/// reads, so that the database sums the hours instead of handing each one over.
-public struct PlacedSum: Sendable, Hashable {
-    public enum Period: Int, Sendable, Hashable {
-        case window = 0
-        case previous = 1
-        case neither = 2
-    }
-
-    public var period: Period
-    public var open: Bool
-    public var score: Int
-    public var count: Int
-
-    public init(period: Period, open: Bool, score: Int, count: Int) {
-        self.period = period
-        self.open = open
-        self.score = score
-        self.count = count
-    }
-
-    /// The sums of plain rollup rows: what a database query grouping the same rows must return.
-    public static func sums(of rows: [HourCount], window: DateWindow, calendar: OpeningCalendar) -> [PlacedSum] {
-        let previous = window.previous
-        var counts: [PlacedSum: Int] = [:]
-        for row in rows where row.count > 0 {
-            let period: Period =
-                window.contains(row.date) ? .window : previous.contains(row.date) ? .previous : .neither
-            let key = PlacedSum(
-                period: period, open: calendar.isOpen(date: row.date, hour: row.hour), score: row.score, count: 0)
-            counts[key, default: 0] += row.count
-        }
-        return counts.map { key, count in
-            PlacedSum(period: key.period, open: key.open, score: key.score, count: count)
-        }
-    }
 }

@@ -85,15 +85,16 @@ public struct CentreReader: Sendable {
     public func totals(_ centres: [(centre: Centre, window: DateWindow)]) throws -> [(
         satisfaction: WindowTotals, accessibility: WindowTotals
     )] {
-        let read = try database.overviewSums(centres.map { (centre: $0.centre.id, window: $0.window) })
-        return zip(centres, read).map { request, sums in
+        let read = try database.overviewRows(
+            centres.map { (centre: $0.centre.id, from: $0.window.previous.from, to: $0.window.to) })
+        return zip(centres, read).map { request, rows in
             (
                 WindowTotals(
-                    question: .satisfaction, window: request.window, sums: sums.satisfaction,
+                    question: .satisfaction, window: request.window, rows: rows.satisfaction, calendar: rows.calendar,
                     minimumCount: settings.minimumCount),
                 WindowTotals(
-                    question: .accessibility, window: request.window, sums: sums.accessibility,
-                    minimumCount: settings.minimumCount)
+                    question: .accessibility, window: request.window, rows: rows.accessibility,
+                    calendar: rows.calendar, minimumCount: settings.minimumCount)
             )
         }
     }

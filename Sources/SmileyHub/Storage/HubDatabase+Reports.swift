@@ -126,74 +126,25 @@ extension HubDatabase {
         }
     }
 
-    /// What the overview reads of many centres, in one read transaction: each centre's rollup rows of
-    /// both questions for its window and the one before, summed in SQL by where they fall (`PlacedSum`:
-    /// window or the one before, open hour or not, score) under the centre's opening hours and holidays.
-    /// A handful of rows per centre and question, whatever the number of presses; one trip to the
-    /// database for the whole page.
-    public func overviewSums(
-        _ requests: [(centre: CentreID, window: DateWindow)]
-    ) throws(HubError) -> [(satisfaction: [PlacedSum], accessibility: [PlacedSum])] {
+    /// What the overview reads of many centres, in one read transaction: each centre's opening calendar
+    /// and both questions' rollup rows from `from` to `to`. One trip to the database for the whole page,
+    /// not three per centre, each of which would wait its turn for a reader on a busy machine.
+    public func overviewRows(
+        _ requests: [(centre: CentreID, from: LocalDate, to: LocalDate)]
+    ) throws(HubError) -> [(calendar: OpeningCalendar, satisfaction: [HourCount], accessibility: [HourCount])] {
         try storage {
             try writer.read { db in
                 try requests.map { request in
-                    let calendar = try Self.openingCalendar(db, centre: request.centre)
-                    return (
-                        satisfaction: try Self.placedSums(
-                            db, centre: request.centre, question: .satisfaction, window: request.window,
-                            calendar: calendar),
-                        accessibility: try Self.placedSums(
-                            db, centre: request.centre, question: .accessibility, window: request.window,
-                            calendar: calendar)
+                    (
+                        calendar: try Self.openingCalendar(db, centre: request.centre),
+                        satisfaction: try Self.hourCounts(
+                            db, centre: request.centre, question: .satisfaction, from: request.from, to: request.to),
+                        accessibility: try Self.hourCounts(
+                            db, centre: request.centre, question: .accessibility, from: request.from, to: request.to)
                     )
                 }
             }
         }
-    }
-
-    /// One centre's and question's `centre_hour` rows from the window before to the end of the window,
-    /// grouped by period, openness and score packed in one integer key (period * 16 + open * 8 + score:
-    /// one sort key is cheaper than three). Open means the hour's bit is set in the mask of its ISO
-    /// weekday (`OpeningCalendar.weekdayHourMasks`; `day` counts days since 1970-01-01, a Thursday) and
-    /// `day` is not one of the holidays, handed over as a JSON array of day numbers: the same rule as
-    /// `OpeningCalendar.isOpen`.
-    static func placedSums(
-        _ db: Database, centre: CentreID, question: Question, window: DateWindow, calendar: OpeningCalendar
-    ) throws -> [PlacedSum] {
-        let previous = window.previous
-        let holidays = "[" + calendar.holidays.map { String($0.daysSinceEpoch) }.sorted().joined(separator: ",") + "]"
-        let masks = calendar.weekdayHourMasks
-        let rows = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: """
-                    SELECT
-                        CASE WHEN day BETWEEN :from AND :to THEN 0
-                             WHEN day BETWEEN :previousFrom AND :previousTo THEN 1 ELSE 2 END * 16
-                        + ((CASE ((day + 3) % 7 + 7) % 7
-                                WHEN 0 THEN :mon WHEN 1 THEN :tue WHEN 2 THEN :wed WHEN 3 THEN :thu
-                                WHEN 4 THEN :fri WHEN 5 THEN :sat ELSE :sun END >> hour) & 1
-                           AND day NOT IN (SELECT value FROM json_each(:holidays))) * 8
-                        + score AS place,
-                        SUM(count)
-                    FROM centre_hour
-                    WHERE centre_id = :centre AND question = :question AND day BETWEEN :start AND :to
-                      AND count > 0
-                    GROUP BY place
-                    """),
-            arguments: [
-                "from": window.from.daysSinceEpoch, "to": window.to.daysSinceEpoch,
-                "previousFrom": previous.from.daysSinceEpoch, "previousTo": previous.to.daysSinceEpoch,
-                "mon": masks[0], "tue": masks[1], "wed": masks[2], "thu": masks[3], "fri": masks[4],
-                "sat": masks[5], "sun": masks[6], "holidays": holidays, "centre": centre.rawValue,
-                "question": question.rawValue, "start": min(previous.from, window.from).daysSinceEpoch,
-            ])
-        var sums: [PlacedSum] = []
-        while let row = try rows.next() {
-            let place: Int = row[0]
-            guard let period = PlacedSum.Period(rawValue: place >> 4) else { continue }
-            sums.append(PlacedSum(period: period, open: place & 8 != 0, score: place & 7, count: row[1]))
-        }
-        return sums
     }
 
     /// The whole centre from centre_hour, a range of its primary key holding integers; one device from
