@@ -102,6 +102,25 @@ def expected_window(preset):
     }[preset]
 
 
+def snapshot(selector):
+    """Every element matching selector as plain data (its data-* attributes, visible text, background
+    image and markup), read in one script: the live updates replace a centre page's figures in place
+    whenever a press arrives, so elements found one by one can go stale between two reads."""
+    return driver.execute_script(
+        """
+        return Array.from(document.querySelectorAll(arguments[0])).map(function (element) {
+          var data = {};
+          for (var i = 0; i < element.attributes.length; i++) {
+            data[element.attributes[i].name] = element.attributes[i].value;
+          }
+          return {attributes: data, text: element.innerText,
+                  background: getComputedStyle(element).backgroundImage, html: element.outerHTML};
+        });
+        """,
+        selector,
+    )
+
+
 def describe(window):
     start, end = window
     return str(start) if start == end else f"{start} to {end}"
@@ -149,9 +168,9 @@ try:
             current = driver.find_element(By.CSS_SELECTOR, "nav.windows a[aria-current]").text
             assert current == label, current
             # The comparison names the period before: the same weekdays, whole weeks earlier.
-            for comparison in driver.find_elements(By.CSS_SELECTOR, ".comparison"):
-                assert describe(previous(expected_window(preset))) in comparison.text, comparison.text
-                assert comparison.get_attribute("data-verdict") in (
+            for comparison in snapshot(".comparison"):
+                assert describe(previous(expected_window(preset))) in comparison["text"], comparison["text"]
+                assert comparison["attributes"].get("data-verdict") in (
                     "better", "worse", "no-clear-change", "too-few-presses")
 
     @check("chosen dates from the form show exactly that window, with its press count from the API")
@@ -175,23 +194,24 @@ try:
         seen_few = seen_scored = 0
         for preset in ("today", "yesterday", "this-week", "last-4-weeks"):
             driver.get(f"{hub}/centres/{CENTRE}?window={preset}")
-            for cell in driver.find_elements(By.CSS_SELECTOR, "table.heatmap td.few"):
+            for cell in snapshot("table.heatmap td.few"):
                 seen_few += 1
-                count = int(cell.get_attribute("data-count"))
-                assert 0 < count < MINIMUM and cell.get_attribute("data-index") is None, cell.get_attribute("outerHTML")
-                assert "gradient" in cell.value_of_css_property("background-image")
-                assert str(count) in cell.text
-            for cell in driver.find_elements(By.CSS_SELECTOR, "table.heatmap td.scored"):
+                count = int(cell["attributes"]["data-count"])
+                assert 0 < count < MINIMUM and "data-index" not in cell["attributes"], cell["html"]
+                assert "gradient" in cell["background"], cell["html"]
+                assert str(count) in cell["text"], cell["html"]
+            for cell in snapshot("table.heatmap td.scored"):
                 seen_scored += 1
-                assert int(cell.get_attribute("data-count")) >= MINIMUM
-                assert cell.get_attribute("data-index") in cell.text
+                assert int(cell["attributes"]["data-count"]) >= MINIMUM, cell["html"]
+                assert cell["attributes"]["data-index"] in cell["text"], cell["html"]
         assert seen_few > 0 and seen_scored > 0, (seen_few, seen_scored)
 
     @check("the heatmap draws only opening hours and no Sunday")
     def _():
         driver.get(f"{hub}/centres/{CENTRE}?window=last-4-weeks")
-        hours = {cell.get_attribute("data-hour") for cell in driver.find_elements(By.CSS_SELECTOR, "table.heatmap td")}
-        weekdays = {cell.get_attribute("data-weekday") for cell in driver.find_elements(By.CSS_SELECTOR, "table.heatmap td")}
+        cells = snapshot("table.heatmap td")
+        hours = {cell["attributes"].get("data-hour") for cell in cells}
+        weekdays = {cell["attributes"].get("data-weekday") for cell in cells}
         assert hours == {str(h) for h in range(9, 17)}, hours
         assert weekdays == {str(d) for d in range(1, 7)}, weekdays
 
