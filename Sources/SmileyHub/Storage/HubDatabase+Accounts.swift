@@ -125,10 +125,7 @@ extension HubDatabase {
     }
 
     func checkName(_ text: String, of what: String) throws(HubError) {
-        guard Self.validName(text) else {
-            throw .invalid(
-                "\(what) name '\(text)' is not valid: use lower-case letters, digits, '.', '-' and '_' (at most 64)")
-        }
+        try PeopleRules.checkName(text, of: what)
     }
 
     // MARK: Groups of centres
@@ -141,7 +138,7 @@ extension HubDatabase {
                     throw HubError.conflict("group '\(name)' already exists")
                 }
                 try db.execute(sql: "INSERT INTO centre_group (name) VALUES (?)", arguments: [name])
-                try Self.audit(db, actor: actor, action: "group-add", detail: "group \(name)", nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.groupAdd(name), actor: actor, nowMillis: nowMillis)
             }
         }
     }
@@ -197,10 +194,7 @@ extension HubDatabase {
                     arguments: [name, role.rawValue, passwordHash, nowMillis])
                 try Self.insertGrants(db, grants, person: name)
                 try Self.audit(
-                    db, actor: actor, action: "user-add",
-                    detail: "user \(name) as \(role.rawValue)"
-                        + (grants.isEmpty ? "" : " of \(grants.map(\.description).joined(separator: ", "))"),
-                    nowMillis: nowMillis)
+                    db, PeopleAudit.userAdd(name, role: role, grants: grants), actor: actor, nowMillis: nowMillis)
             }
         }
     }
@@ -217,7 +211,7 @@ extension HubDatabase {
                     arguments: [person, centre.rawValue])
             case .group(let group):
                 guard try Row.fetchOne(db, sql: "SELECT 1 FROM centre_group WHERE name = ?", arguments: [group]) != nil
-                else { throw HubError.notFound("unknown group '\(group)': add it first with smiley-hub group add") }
+                else { throw PeopleRules.unknownGroup(group) }
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO person_scope (person, kind, target) VALUES (?, 'group', ?)",
                     arguments: [person, group])
@@ -252,8 +246,7 @@ extension HubDatabase {
         try Row.fetchAll(
             db, sql: "SELECT kind, target FROM person_scope WHERE person = ? ORDER BY kind, target", arguments: [person]
         ).compactMap { row -> ScopeGrant? in
-            let target: String = row["target"]
-            return (row["kind"] as String) == "group" ? .group(target) : CentreID(rawValue: target).map { .centre($0) }
+            PeopleRules.grant(kind: row["kind"], target: row["target"])
         }
     }
 
@@ -262,10 +255,7 @@ extension HubDatabase {
             try writer.write { db in
                 try Self.requirePerson(db, name)
                 try Self.insertGrants(db, grants, person: name)
-                try Self.audit(
-                    db, actor: actor, action: "user-grant",
-                    detail: "user \(name) given \(grants.map(\.description).joined(separator: ", "))",
-                    nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.userGrant(name, grants), actor: actor, nowMillis: nowMillis)
             }
         }
     }
@@ -275,20 +265,13 @@ extension HubDatabase {
             try writer.write { db in
                 try Self.requirePerson(db, name)
                 for grant in grants {
-                    let (kind, target) =
-                        switch grant {
-                        case .centre(let centre): ("centre", centre.rawValue)
-                        case .group(let group): ("group", group)
-                        }
+                    let (kind, target) = PeopleRules.scopeRow(grant)
                     try db.execute(
                         sql: "DELETE FROM person_scope WHERE person = ? AND kind = ? AND target = ?",
                         arguments: [name, kind, target])
                     guard db.changesCount == 1 else { throw HubError.notFound("user '\(name)' does not have \(grant)") }
                 }
-                try Self.audit(
-                    db, actor: actor, action: "user-revoke",
-                    detail: "user \(name) no longer has \(grants.map(\.description).joined(separator: ", "))",
-                    nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.userRevoke(name, grants), actor: actor, nowMillis: nowMillis)
             }
         }
     }
@@ -302,7 +285,7 @@ extension HubDatabase {
                     try db.execute(sql: "DELETE FROM \(table) WHERE person = ?", arguments: [name])
                 }
                 try db.execute(sql: "DELETE FROM person WHERE name = ?", arguments: [name])
-                try Self.audit(db, actor: actor, action: "user-remove", detail: "user \(name)", nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.userRemove(name), actor: actor, nowMillis: nowMillis)
             }
         }
     }
@@ -316,9 +299,7 @@ extension HubDatabase {
                 try db.execute(
                     sql: "UPDATE session SET ended_millis = ? WHERE person = ? AND ended_millis IS NULL",
                     arguments: [nowMillis, name])
-                try Self.audit(
-                    db, actor: actor, action: hash == nil ? "user-reset-password" : "password-set",
-                    detail: "user \(name)", nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.passwordHash(hash, of: name), actor: actor, nowMillis: nowMillis)
             }
         }
     }
@@ -329,9 +310,7 @@ extension HubDatabase {
             try writer.write { db in
                 try Self.requirePerson(db, name)
                 try db.execute(sql: "UPDATE person SET totp_secret = ? WHERE name = ?", arguments: [secret, name])
-                try Self.audit(
-                    db, actor: actor, action: secret == nil ? "user-totp-off" : "user-totp-on", detail: "user \(name)",
-                    nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.totp(secret, of: name), actor: actor, nowMillis: nowMillis)
             }
         }
     }
@@ -391,7 +370,7 @@ extension HubDatabase {
                         INSERT INTO password_link (token_sha256, person, created_millis, expires_millis)
                         VALUES (?, ?, ?, ?)
                         """, arguments: [Secret.sha256(token), name, nowMillis, expiresMillis])
-                try Self.audit(db, actor: actor, action: "password-link", detail: "user \(name)", nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.passwordLink(name), actor: actor, nowMillis: nowMillis)
             }
         }
         return token
@@ -434,8 +413,7 @@ extension HubDatabase {
                     sql: "UPDATE session SET ended_millis = ? WHERE person = ? AND ended_millis IS NULL",
                     arguments: [nowMillis, person])
                 try Self.audit(
-                    db, actor: person, action: "password-set", detail: "user \(person) through a one-time link",
-                    address: address, nowMillis: nowMillis)
+                    db, PeopleAudit.passwordLinkRedeemed(person), actor: person, address: address, nowMillis: nowMillis)
                 return person
             }
         }

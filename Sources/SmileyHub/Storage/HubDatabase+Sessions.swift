@@ -84,8 +84,7 @@ extension HubDatabase {
                         INSERT INTO session (id_sha256, person, csrf, created_millis, last_seen_millis)
                         VALUES (?, ?, ?, ?, ?)
                         """, arguments: [Secret.sha256(grant.cookie), person, grant.csrf, nowMillis, nowMillis])
-                try Self.audit(
-                    db, actor: person, action: "login", detail: "signed in", address: address, nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.login, actor: person, address: address, nowMillis: nowMillis)
             }
         }
         return grant
@@ -109,7 +108,11 @@ extension HubDatabase {
                 else { return nil }
                 let created: Int64 = row["created_millis"]
                 let lastSeen: Int64 = row["last_seen_millis"]
-                guard nowMillis - lastSeen <= idleMillis, nowMillis - created <= absoluteMillis else {
+                guard
+                    PeopleRules.sessionIsLive(
+                        createdMillis: created, lastSeenMillis: lastSeen, nowMillis: nowMillis, idleMillis: idleMillis,
+                        absoluteMillis: absoluteMillis)
+                else {
                     try db.execute(
                         sql: "UPDATE session SET ended_millis = ? WHERE id_sha256 = ?", arguments: [nowMillis, hash])
                     return nil
@@ -133,8 +136,7 @@ extension HubDatabase {
                 try db.execute(
                     sql: "UPDATE session SET ended_millis = ? WHERE id_sha256 = ? AND ended_millis IS NULL",
                     arguments: [nowMillis, hash])
-                try Self.audit(
-                    db, actor: person, action: "logout", detail: "signed out", address: address, nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.logout, actor: person, address: address, nowMillis: nowMillis)
             }
         }
     }
@@ -146,20 +148,12 @@ extension HubDatabase {
         for person: String, name: String, expiresMillis: Int64?, by actor: String, address: String? = nil,
         nowMillis: Int64
     ) throws(HubError) -> (id: Int64, token: String) {
-        let token = Secret.random(prefix: "smiley_pat_")
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 100 else {
-            throw .invalid("a token needs a name of 1 to 100 characters that says what uses it")
-        }
+        let token = PeopleRules.newAPIToken()
+        let trimmed = try PeopleRules.tokenName(name)
         let id = try storage {
             try writer.write { db in
-                guard
-                    let role = try String.fetchOne(
-                        db, sql: "SELECT role FROM person WHERE name = ?", arguments: [person])
-                else { throw HubError.notFound("no user '\(person)'") }
-                guard Role(rawValue: role)?.mayCreateTokens == true else {
-                    throw HubError.forbidden("viewers cannot have API tokens: make '\(person)' a manager first")
-                }
+                let role = try String.fetchOne(db, sql: "SELECT role FROM person WHERE name = ?", arguments: [person])
+                if let refusal = PeopleRules.tokenRefusal(role: role, person: person) { throw refusal }
                 try db.execute(
                     sql: """
                         INSERT INTO api_token (person, name, token_sha256, created_millis, expires_millis)
@@ -167,10 +161,8 @@ extension HubDatabase {
                         """, arguments: [person, trimmed, Secret.sha256(token), nowMillis, expiresMillis])
                 let id = db.lastInsertedRowID
                 try Self.audit(
-                    db, actor: actor, action: "token-create",
-                    detail: "token \(id) '\(trimmed)' of user \(person)"
-                        + (expiresMillis.map { ", expires \(Self.utc($0))" } ?? ", never expires"),
-                    address: address, nowMillis: nowMillis)
+                    db, PeopleAudit.tokenCreate(id, name: trimmed, of: person, expiresMillis: expiresMillis),
+                    actor: actor, address: address, nowMillis: nowMillis)
                 return id
             }
         }
@@ -215,9 +207,7 @@ extension HubDatabase {
                 }
                 try db.execute(sql: sql, arguments: arguments)
                 guard db.changesCount == 1 else { throw HubError.notFound("no valid token \(id)") }
-                try Self.audit(
-                    db, actor: actor, action: "token-revoke", detail: "token \(id)", address: address,
-                    nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.tokenRevoke(id), actor: actor, address: address, nowMillis: nowMillis)
             }
         }
     }
@@ -261,6 +251,12 @@ extension HubDatabase {
         try db.execute(
             sql: "INSERT INTO audit (at_millis, actor, action, detail, address) VALUES (?, ?, ?, ?, ?)",
             arguments: [nowMillis, actor, action, detail, address])
+    }
+
+    static func audit(
+        _ db: Database, _ line: PeopleAudit.Line, actor: String, address: String? = nil, nowMillis: Int64
+    ) throws {
+        try audit(db, actor: actor, action: line.action, detail: line.detail, address: address, nowMillis: nowMillis)
     }
 
     /// The newest audit lines first.

@@ -160,6 +160,89 @@ enum PostgresSchema {
                 )
                 """
             ]),
+        PostgresMigration(
+            name: "pg-4: people, sessions, API tokens, audit (people-p1)",
+            statements: [
+                // The people's side, with SQLite's constraints ("v3: people, sessions, API tokens, audit" and
+                // the person's e-mail of "alerts-b2"). Secrets are kept only as their SHA-256: session
+                // cookies, API tokens, password links. Names compare bytewise, as on SQLite.
+                """
+                CREATE TABLE centre_group (name text COLLATE "C" PRIMARY KEY)
+                """,
+                """
+                ALTER TABLE centre ADD COLUMN group_name text COLLATE "C" REFERENCES centre_group(name)
+                """,
+                """
+                CREATE TABLE person (
+                    name text COLLATE "C" PRIMARY KEY,
+                    role text NOT NULL CHECK (role IN ('administrator', 'manager', 'viewer')),
+                    -- bcrypt; NULL until the person sets a password through a one-time link
+                    password_hash text,
+                    totp_secret text,
+                    created_millis bigint NOT NULL,
+                    email text
+                )
+                """,
+                """
+                CREATE TABLE person_scope (
+                    person text COLLATE "C" NOT NULL REFERENCES person(name) ON DELETE CASCADE,
+                    kind text NOT NULL CHECK (kind IN ('centre', 'group')),
+                    target text COLLATE "C" NOT NULL,
+                    PRIMARY KEY (person, kind, target)
+                )
+                """,
+                """
+                CREATE TABLE password_link (
+                    token_sha256 text COLLATE "C" PRIMARY KEY,
+                    person text COLLATE "C" NOT NULL REFERENCES person(name) ON DELETE CASCADE,
+                    created_millis bigint NOT NULL,
+                    expires_millis bigint NOT NULL,
+                    used_millis bigint
+                )
+                """,
+                """
+                CREATE TABLE session (
+                    id_sha256 text COLLATE "C" PRIMARY KEY,
+                    person text COLLATE "C" NOT NULL REFERENCES person(name) ON DELETE CASCADE,
+                    csrf text NOT NULL,
+                    created_millis bigint NOT NULL,
+                    last_seen_millis bigint NOT NULL,
+                    ended_millis bigint
+                )
+                """,
+                "CREATE INDEX session_person ON session(person)",
+                // Ids are never reused (SQLite's AUTOINCREMENT): an identity column.
+                """
+                CREATE TABLE api_token (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    person text COLLATE "C" NOT NULL REFERENCES person(name) ON DELETE CASCADE,
+                    name text NOT NULL,
+                    token_sha256 text COLLATE "C" NOT NULL UNIQUE,
+                    created_millis bigint NOT NULL,
+                    expires_millis bigint,
+                    revoked_millis bigint,
+                    last_used_millis bigint
+                )
+                """,
+                """
+                CREATE TABLE audit (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    at_millis bigint NOT NULL,
+                    actor text NOT NULL,
+                    action text NOT NULL,
+                    detail text NOT NULL,
+                    address text
+                )
+                """,
+                // Keys the hub signs with (the sign-in forms' tokens). The form-signing key is made by the
+                // first hub that needs it, from the system's random source (`formSigningKey`).
+                """
+                CREATE TABLE hub_secret (
+                    name text COLLATE "C" PRIMARY KEY,
+                    value text NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// Applies the steps this database lacks, in one transaction under the migration lock. A database
