@@ -85,6 +85,8 @@ enum StoreBackend: String, Sendable, CustomTestStringConvertible {
 struct StoreUnderTest: Sendable {
     var store: any PressStore
     var probe: StoreProbe
+    /// The same store's people's side.
+    var people: any SignInStore
 }
 
 enum StoreProbe: Sendable {
@@ -164,6 +166,26 @@ enum StoreProbe: Sendable {
     }
 
     func rollup() async throws -> [RollupRow] { try await rows(Self.rollupSQL) }
+
+    /// Every row of `table`, each as one text (all columns), to look for what must never be stored.
+    func rowsAsText(_ table: String) async throws -> [String] {
+        switch self {
+        case .sqlite(let database):
+            return try await database.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { row in
+                    row.databaseValues.map(\.description).joined(separator: " ")
+                }
+            }
+        case .postgres(let client):
+            var rows: [String] = []
+            for try await text in try await client.query(PostgresQuery(unsafeSQL: "SELECT t::text FROM \(table) t"))
+                .decode(String.self)
+            {
+                rows.append(text)
+            }
+            return rows
+        }
+    }
     func recount() async throws -> [RollupRow] { try await rows(Self.recountSQL) }
 
     /// Every press held, as (device, sequence).
@@ -220,13 +242,13 @@ extension StoreBackend {
                 "smiley-store-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = try HubDatabase(path: directory.appendingPathComponent("hub.sqlite").path)
-            return try await body(StoreUnderTest(store: database, probe: .sqlite(database)))
+            return try await body(StoreUnderTest(store: database, probe: .sqlite(database), people: database))
         case .postgres:
             return try await PostgresTestServer.withFreshDatabase { name in
                 try await PostgresTestServer.withClient(database: name) { client in
                     let store = PostgresPressStore.quiet(client)
                     try await store.migrate()
-                    return try await body(StoreUnderTest(store: store, probe: .postgres(client)))
+                    return try await body(StoreUnderTest(store: store, probe: .postgres(client), people: store))
                 }
             }
         }
