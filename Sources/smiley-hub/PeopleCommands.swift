@@ -46,12 +46,12 @@ struct LinkOptions: ParsableArguments {
     @Option(help: "How long the password-setting link works: minutes (30m), hours (24h) or days (7d).")
     var linkExpires = "24h"
 
-    func printLink(for name: String, database: HubDatabase) throws {
+    func printLink(for name: String, store: any PeopleStore) async throws {
         guard let seconds = Enroll.seconds(linkExpires) else {
             throw ValidationError("--link-expires '\(linkExpires)': expected a number followed by m, h or d")
         }
         let now = nowMillis()
-        let token = try database.issuePasswordLink(
+        let token = try await store.issuePasswordLink(
             for: name, expiresMillis: now + seconds * 1000, by: commandLineActor, nowMillis: now)
         let base = hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL
         print("\(name) sets a password once, within \(linkExpires), at:")
@@ -133,7 +133,7 @@ struct UserCommand: AsyncParsableCommand {
                 Example: smiley-hub user add dorji --role manager --centre thimphu-dcrc --hub-url https://hub.example:8080
                 Example: printf '%s\\n' "$PASSWORD" | smiley-hub user add admin --role administrator --password-stdin
                 """)
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "User name: a-z, 0-9, '.', '-' and '_'.") var name: String
         @Option(help: "administrator, manager or viewer.") var role: String
         @OptionGroup var scope: ScopeOptions
@@ -157,11 +157,13 @@ struct UserCommand: AsyncParsableCommand {
             var hash: String?
             if passwordStdin { hash = try await Passwords.hash(try passwordFromStandardInput(), cost: bcryptCost) }
             try await refusing {
-                let database = try state.open()
-                try database.addPerson(
-                    name, role: role, grants: grants, passwordHash: hash, by: commandLineActor, nowMillis: nowMillis())
-                print("added \(role.rawValue) \(name)")
-                if hash == nil { try link.printLink(for: name, database: database) }
+                try await store.withStore { store in
+                    try await store.addPerson(
+                        name, role: role, grants: grants, passwordHash: hash, by: commandLineActor,
+                        nowMillis: nowMillis())
+                    print("added \(role.rawValue) \(name)")
+                    if hash == nil { try await link.printLink(for: name, store: store) }
+                }
             }
         }
     }
@@ -169,11 +171,11 @@ struct UserCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List people with their roles and scopes.", discussion: "Example: smiley-hub user list")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
 
         func run() async throws {
             try await refusing {
-                for person in try state.open().people() {
+                for person in try await store.withStore({ store in try await store.people() }) {
                     let scope =
                         person.role == .administrator
                         ? "every centre" : person.grants.map(\.description).joined(separator: ", ")
@@ -191,7 +193,7 @@ struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Let a person see more centres or groups.",
             discussion: "Example: smiley-hub user grant dorji --group paro-dzongkhag")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "User name.") var name: String
         @OptionGroup var scope: ScopeOptions
 
@@ -199,7 +201,9 @@ struct UserCommand: AsyncParsableCommand {
             let grants = try scope.grants()
             guard !grants.isEmpty else { throw ValidationError("give at least one --centre or --group") }
             try await refusing {
-                try state.open().grant(grants, to: name, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { store in
+                    try await store.grant(grants, to: name, by: commandLineActor, nowMillis: nowMillis())
+                }
                 print("\(name) now also sees \(grants.map(\.description).joined(separator: ", "))")
             }
         }
@@ -209,7 +213,7 @@ struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Take centres or groups out of a person's scope.",
             discussion: "Example: smiley-hub user revoke dorji --centre thimphu-dcrc")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "User name.") var name: String
         @OptionGroup var scope: ScopeOptions
 
@@ -217,7 +221,9 @@ struct UserCommand: AsyncParsableCommand {
             let grants = try scope.grants()
             guard !grants.isEmpty else { throw ValidationError("give at least one --centre or --group") }
             try await refusing {
-                try state.open().revoke(grants, from: name, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { store in
+                    try await store.revoke(grants, from: name, by: commandLineActor, nowMillis: nowMillis())
+                }
                 print("\(name) no longer sees \(grants.map(\.description).joined(separator: ", "))")
             }
         }
@@ -227,12 +233,14 @@ struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a person, their sessions and API tokens (the audit log keeps their name).",
             discussion: "Example: smiley-hub user remove dorji")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "User name.") var name: String
 
         func run() async throws {
             try await refusing {
-                try state.open().removePerson(name, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { store in
+                    try await store.removePerson(name, by: commandLineActor, nowMillis: nowMillis())
+                }
                 print("removed \(name)")
             }
         }
@@ -243,7 +251,7 @@ struct UserCommand: AsyncParsableCommand {
             commandName: "reset-password",
             abstract: "Forget a person's password, end their sessions and print a one-time link to set a new one.",
             discussion: "Example: smiley-hub user reset-password dorji --hub-url https://hub.example:8080")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "User name.") var name: String
         @Flag(help: "Read the new password from standard input instead of printing a link.") var passwordStdin = false
         @OptionGroup var link: LinkOptions
@@ -254,12 +262,13 @@ struct UserCommand: AsyncParsableCommand {
             var hash: String?
             if passwordStdin { hash = try await Passwords.hash(try passwordFromStandardInput(), cost: bcryptCost) }
             try await refusing {
-                let database = try state.open()
-                try database.setPasswordHash(hash, of: name, by: commandLineActor, nowMillis: nowMillis())
-                if hash == nil {
-                    try link.printLink(for: name, database: database)
-                } else {
-                    print("set a new password for \(name)")
+                try await store.withStore { store in
+                    try await store.setPasswordHash(hash, of: name, by: commandLineActor, nowMillis: nowMillis())
+                    if hash == nil {
+                        try await link.printLink(for: name, store: store)
+                    } else {
+                        print("set a new password for \(name)")
+                    }
                 }
             }
         }
@@ -270,21 +279,22 @@ struct UserCommand: AsyncParsableCommand {
             commandName: "totp",
             abstract: "Turn on a second factor: prints the secret and otpauth URL for an authenticator app.",
             discussion: "The sign-in form then asks for the app's 6-digit code.\nExample: smiley-hub user totp dorji")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "User name.") var name: String
         @Flag(help: "Turn the second factor off instead.") var disable = false
 
         func run() async throws {
             try await refusing {
-                let database = try state.open()
-                if disable {
-                    try database.setTOTPSecret(nil, of: name, by: commandLineActor, nowMillis: nowMillis())
-                    print("\(name) signs in with a password only")
-                    return
+                try await store.withStore { store in
+                    if disable {
+                        try await store.setTOTPSecret(nil, of: name, by: commandLineActor, nowMillis: nowMillis())
+                        print("\(name) signs in with a password only")
+                        return
+                    }
+                    let secret = SecondFactor.newSecret()
+                    try await store.setTOTPSecret(secret, of: name, by: commandLineActor, nowMillis: nowMillis())
+                    print(SecondFactor.authenticatorURL(secret: secret, person: name))
                 }
-                let secret = SecondFactor.newSecret()
-                try database.setTOTPSecret(secret, of: name, by: commandLineActor, nowMillis: nowMillis())
-                print(SecondFactor.authenticatorURL(secret: secret, person: name))
             }
         }
     }
@@ -300,7 +310,7 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token for a person and print it (only its hash is kept).",
             discussion: "Example: smiley-hub token create dorji --name nightly-report --expires 90d")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Owner's user name.") var user: String
         @Option(help: "What uses the token.") var name: String
         @Option(help: "How long it works: minutes (30m), hours (24h) or days (90d); 'never' for no end.")
@@ -317,8 +327,11 @@ struct TokenCommand: AsyncParsableCommand {
                 expiresMillis = nowMillis() + seconds * 1000
             }
             try await refusing {
-                let created = try state.open().createAPIToken(
-                    for: user, name: name, expiresMillis: expiresMillis, by: commandLineActor, nowMillis: nowMillis())
+                let created = try await store.withStore { store in
+                    try await store.createAPIToken(
+                        for: user, name: name, expiresMillis: expiresMillis, by: commandLineActor, address: nil,
+                        nowMillis: nowMillis())
+                }
                 print(created.token)
             }
         }
@@ -327,13 +340,13 @@ struct TokenCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List tokens (never the tokens themselves).", discussion: "Example: smiley-hub token list")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Only this person's tokens.") var user: String?
 
         func run() async throws {
             try await refusing {
                 let now = nowMillis()
-                for token in try state.open().apiTokens(of: user) {
+                for token in try await store.withStore({ store in try await store.apiTokens(of: user) }) {
                     let state =
                         token.revokedMillis != nil
                         ? "revoked" : (token.expiresMillis.map { $0 <= now } ?? false) ? "expired" : "valid"
@@ -347,12 +360,15 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a token by its number (from token list).",
             discussion: "Example: smiley-hub token revoke 3")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Token number.") var id: Int64
 
         func run() async throws {
             try await refusing {
-                try state.open().revokeAPIToken(id, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { store in
+                    try await store.revokeAPIToken(
+                        id, owner: nil, by: commandLineActor, address: nil, nowMillis: nowMillis())
+                }
                 print("revoked token \(id)")
             }
         }
@@ -363,12 +379,12 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Print the audit log: sign-ins, people and token changes, exports.",
         discussion: "Example: smiley-hub audit --limit 50")
-    @OptionGroup var state: StateOptions
+    @OptionGroup var store: StoreOptions
     @Option(help: "How many of the newest entries.") var limit = 200
 
     func run() async throws {
         try await refusing {
-            for entry in try state.open().auditEntries(limit: limit).reversed() {
+            for entry in try await store.withStore({ store in try await store.auditEntries(limit: limit) }).reversed() {
                 print(entry.printableLine)
             }
         }

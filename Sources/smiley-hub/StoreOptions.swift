@@ -28,7 +28,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Runs `body` with the chosen store: the SQLite file, or a PostgreSQL pool (migrated first) that
     /// runs only while `body` does.
-    func withStore<T: Sendable>(_ body: (any PressStore) async throws -> T) async throws -> T {
+    func withStore<T: Sendable>(_ body: (any HubStore) async throws -> T) async throws -> T {
         guard let database else {
             guard databasePasswordFile == nil else {
                 throw ValidationError("--database-password-file goes with --database postgres://…")
