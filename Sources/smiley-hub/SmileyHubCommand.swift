@@ -101,7 +101,7 @@ struct Serve: AsyncParsableCommand {
             // Options for what a hub on PostgreSQL does not run are refused, not silently ignored.
             guard configuration.delivery == nil, metricsTokenFile == nil else {
                 throw ValidationError(
-                    "with --database postgres://… the hub serves only the device routes: alert delivery, weekly "
+                    "with --database postgres://… the hub serves only the device routes and signing in: alert delivery, weekly "
                         + "reports (--alert-*, --smtp-*) and /metrics (--metrics-token-file) are not on PostgreSQL yet")
             }
             let location: PostgresLocation

@@ -82,48 +82,64 @@ public enum SecondFactor {
 /// The people side of the hub shared by its middleware and controllers: who a cookie or token is,
 /// sign-in limits, signed forms.
 final class Access: Sendable {
-    let database: HubDatabase
+    /// Where people, sessions and tokens are kept: SQLite or PostgreSQL, read on every request (no cache).
+    let store: any SignInStore
     let clock: HubClock
     let settings: AccessSettings
     /// A bcrypt hash of nothing anyone knows, checked for unknown names so that they take as long as known ones.
     let dummyHash: String
-    private let formKey: SymmetricKey
+    /// The key the sign-in forms are signed with: read at start (`loadFormKey` on PostgreSQL).
+    private let formKey: Mutex<SymmetricKey?>
     private let throttle: Mutex<LoginThrottle>
 
     static let sessionCookie = "smiley_session"
     static let formCookie = "smiley_form"
     static let secondStepCookie = "smiley_second_step"
 
-    init(database: HubDatabase, clock: HubClock, settings: AccessSettings) throws {
-        self.database = database
+    /// An SQLite hub: the form key is read now.
+    convenience init(database: HubDatabase, clock: HubClock, settings: AccessSettings) throws {
+        let key = SymmetricKey(data: Data(try database.formSigningKey().utf8))
+        try self.init(store: database, clock: clock, settings: settings)
+        formKey.withLock { $0 = key }
+    }
+
+    /// Any store; call `loadFormKey()` before serving the sign-in forms.
+    init(store: any SignInStore, clock: HubClock, settings: AccessSettings) throws {
+        self.store = store
         self.clock = clock
         self.settings = settings
         self.dummyHash = Bcrypt.hash(Secret.random(), cost: settings.bcryptCost)
-        self.formKey = SymmetricKey(data: Data(try database.formSigningKey().utf8))
+        self.formKey = Mutex(nil)
         self.throttle = Mutex(LoginThrottle(limits: settings.throttle))
     }
 
+    /// Reads (on PostgreSQL, first makes) the key the sign-in forms are signed with.
+    func loadFormKey() async throws(HubError) {
+        let key = SymmetricKey(data: Data(try await store.formSigningKey().utf8))
+        formKey.withLock { $0 = key }
+    }
+
     /// The identity of a signed-in session cookie, or nil.
-    func identify(sessionCookie cookie: String) throws -> Identity? {
+    func identify(sessionCookie cookie: String) async throws -> Identity? {
         guard
-            let session = try database.liveSession(
+            let session = try await store.liveSession(
                 cookie, nowMillis: clock.nowMillis(), idleMillis: settings.sessionIdleMillis,
                 absoluteMillis: settings.sessionAbsoluteMillis),
-            let credentials = try database.credentials(of: session.person)
+            let credentials = try await store.credentials(of: session.person)
         else { return nil }
         return Identity(
-            name: credentials.name, role: credentials.role, scope: try database.readScope(of: credentials.name),
+            name: credentials.name, role: credentials.role, scope: try await store.readScope(of: credentials.name),
             credential: .session(cookie: cookie, csrf: session.csrf))
     }
 
     /// The identity of a personal API token, or nil (device tokens are not personal tokens).
-    func identify(apiToken token: String) throws -> Identity? {
-        guard token.hasPrefix("smiley_pat_"),
-            let person = try database.apiTokenOwner(token, nowMillis: clock.nowMillis()),
-            let credentials = try database.credentials(of: person)
+    func identify(apiToken token: String) async throws -> Identity? {
+        guard token.hasPrefix(PeopleRules.apiTokenPrefix),
+            let person = try await store.apiTokenOwner(token, nowMillis: clock.nowMillis()),
+            let credentials = try await store.credentials(of: person)
         else { return nil }
         return Identity(
-            name: credentials.name, role: credentials.role, scope: try database.readScope(of: credentials.name),
+            name: credentials.name, role: credentials.role, scope: try await store.readScope(of: credentials.name),
             credential: .apiToken)
     }
 
@@ -147,31 +163,32 @@ final class Access: Sendable {
 
     /// A token for a form shown before anyone signed in: a nonce and its HMAC under the hub's key, sent both
     /// as a cookie and in the form (signed double submit).
-    func formToken() -> String {
+    func formToken() throws -> String {
         let nonce = Secret.random(bytes: 16)
-        return nonce + "." + signature(nonce)
+        return nonce + "." + (try signature(nonce))
     }
 
     /// True when the form's token is one the hub signed and equals the cookie's.
     func checkFormToken(form: String?, cookie: String?) -> Bool {
         guard let form, let cookie, Secret.equal(form, cookie) else { return false }
         let parts = form.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return false }
-        return Secret.equal(String(parts[1]), signature(String(parts[0])))
+        guard parts.count == 2, let expected = try? signature(String(parts[0])) else { return false }
+        return Secret.equal(String(parts[1]), expected)
     }
 
     /// Who passed the first step of a sign-in with a second factor: their name (hex), an expiry 5 minutes
     /// ahead and an HMAC of both, so that the second step needs no password and no stored state.
-    func secondStepToken(for name: String) -> String {
+    func secondStepToken(for name: String) throws -> String {
         let hex = Data(name.utf8).map { String(format: "%02x", $0) }.joined()
         let payload = hex + "." + String(clock.nowMillis() + 300_000)
-        return payload + "." + signature("second-step:" + payload)
+        return payload + "." + (try signature("second-step:" + payload))
     }
 
     /// The name a second-step token holds while it is valid, or nil.
     func secondStepPerson(_ token: String?) -> String? {
         guard let parts = token?.split(separator: ".", omittingEmptySubsequences: false), parts.count == 3,
-            Secret.equal(String(parts[2]), signature("second-step:\(parts[0]).\(parts[1])")),
+            let expected = try? signature("second-step:\(parts[0]).\(parts[1])"),
+            Secret.equal(String(parts[2]), expected),
             let expires = Int64(parts[1]), expires > clock.nowMillis()
         else { return nil }
         var bytes: [UInt8] = []
@@ -183,8 +200,11 @@ final class Access: Sendable {
         return hex.isEmpty ? String(decoding: bytes, as: UTF8.self) : nil
     }
 
-    private func signature(_ nonce: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(nonce.utf8), using: formKey).map { String(format: "%02x", $0) }
+    private func signature(_ nonce: String) throws(HubError) -> String {
+        guard let key = formKey.withLock({ $0 }) else {
+            throw .storage("the sign-in forms' key was not read from the database before serving")
+        }
+        return HMAC<SHA256>.authenticationCode(for: Data(nonce.utf8), using: key).map { String(format: "%02x", $0) }
             .joined()
     }
 }

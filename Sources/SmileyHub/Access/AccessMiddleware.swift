@@ -12,7 +12,8 @@ struct IdentifyMiddleware: RouterMiddleware {
     {
         var context = context
         if let header = request.headers[.authorization] {
-            guard header.hasPrefix("Bearer "), let identity = try access.identify(apiToken: String(header.dropFirst(7)))
+            guard header.hasPrefix("Bearer "),
+                let identity = try await access.identify(apiToken: String(header.dropFirst(7)))
             else {
                 throw HTTPError(
                     .unauthorized, headers: [.wwwAuthenticate: "Bearer"],
@@ -20,7 +21,7 @@ struct IdentifyMiddleware: RouterMiddleware {
             }
             context.identity = identity
         } else if let cookie = request.cookies[Access.sessionCookie]?.value, !cookie.isEmpty {
-            context.identity = try access.identify(sessionCookie: cookie)
+            context.identity = try await access.identify(sessionCookie: cookie)
         }
         return try await next(request, context)
     }

@@ -30,13 +30,15 @@ struct AccountController: Sendable {
 
     @Sendable func tokens(_ request: Request, context: Context) async throws -> Response {
         let identity = try requireTokenOwner(context)
-        return try page(identity)
+        return try await page(identity)
     }
 
-    func page(_ identity: Identity, newToken: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+    func page(_ identity: Identity, newToken: String? = nil, status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
         try templates.page(
             TokensPage(
-                identity: identity, tokens: try access.database.apiTokens(of: identity.name),
+                identity: identity, tokens: try await access.store.apiTokens(of: identity.name),
                 nowMillis: access.clock.nowMillis(), newToken: newToken),
             template: "tokens", status: status)
     }
@@ -47,10 +49,10 @@ struct AccountController: Sendable {
         try checkCSRF(form.csrf, identity)
         let days = Int64(min(max(form.days ?? 90, 1), 365))
         let now = access.clock.nowMillis()
-        let created = try access.database.createAPIToken(
+        let created = try await access.store.createAPIToken(
             for: identity.name, name: form.name ?? "", expiresMillis: now + days * 86_400_000, by: identity.name,
             address: context.remoteAddress, nowMillis: now)
-        return try page(identity, newToken: created.token, status: .created)
+        return try await page(identity, newToken: created.token, status: .created)
     }
 
     @Sendable func revokeToken(_ request: Request, context: Context) async throws -> Response {
@@ -60,7 +62,7 @@ struct AccountController: Sendable {
         guard let id = context.parameters.get("id", as: Int64.self) else {
             throw HTTPError(.notFound, message: "no such token")
         }
-        try access.database.revokeAPIToken(
+        try await access.store.revokeAPIToken(
             id, owner: identity.name, by: identity.name, address: context.remoteAddress,
             nowMillis: access.clock.nowMillis())
         return Response(status: .seeOther, headers: [.location: "/account/tokens", .cacheControl: "no-store"])
@@ -71,7 +73,7 @@ struct AccountController: Sendable {
             throw HTTPError(.forbidden, message: "only administrators may read the audit log")
         }
         return try templates.page(
-            AuditPage(identity: identity, entries: try access.database.auditEntries(limit: 200)), template: "audit")
+            AuditPage(identity: identity, entries: try await access.store.auditEntries(limit: 200)), template: "audit")
     }
 
     func requireTokenOwner(_ context: Context) throws -> Identity {

@@ -46,7 +46,7 @@ struct LoginController: Sendable {
     }
 
     func loginForm(username: String, problem: String?, status: HTTPResponse.Status) throws -> Response {
-        let token = access.formToken()
+        let token = try access.formToken()
         var response = try templates.page(
             LoginPage(formToken: token, username: username, problem: problem), template: "login", status: status)
         response.setCookie(formCookie(token))
@@ -62,12 +62,12 @@ struct LoginController: Sendable {
         let name = (form.username ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form.password ?? ""
         let address = context.remoteAddress ?? "unknown"
-        let database = access.database
+        let store = access.store
         let now = access.clock.nowMillis()
         if let wait = access.throttleWait(account: name, address: address) {
-            return try throttled(name, address: address, wait: wait, nowMillis: now)
+            return try await throttled(name, address: address, wait: wait, nowMillis: now)
         }
-        let credentials = try database.credentials(of: name)
+        let credentials = try await store.credentials(of: name)
         // Unknown names and people without a password are checked against a dummy hash: the same work, the same answer.
         let passwordMatches = try await Passwords.verify(
             password, hash: credentials?.passwordHash ?? access.dummyHash)
@@ -80,11 +80,11 @@ struct LoginController: Sendable {
             accepted = SecondFactor.check(code, secret: secret, nowMillis: now)
         }
         guard accepted, let credentials else {
-            return try refuse(name, address: address, nowMillis: now) {
+            return try await refuse(name, address: address, nowMillis: now) {
                 try loginForm(username: form.username ?? "", problem: Self.refusal, status: .unauthorized)
             }
         }
-        return try signIn(credentials.name, address: address, nowMillis: now)
+        return try await signIn(credentials.name, address: address, nowMillis: now)
     }
 
     /// The second step: the code from the authenticator app, for the name the first step's signed cookie holds
@@ -100,45 +100,47 @@ struct LoginController: Sendable {
         let address = context.remoteAddress ?? "unknown"
         let now = access.clock.nowMillis()
         if let wait = access.throttleWait(account: name, address: address) {
-            return try throttled(name, address: address, wait: wait, nowMillis: now)
+            return try await throttled(name, address: address, wait: wait, nowMillis: now)
         }
-        guard let secret = try access.database.credentials(of: name)?.totpSecret,
+        guard let secret = try await access.store.credentials(of: name)?.totpSecret,
             SecondFactor.check(form.code ?? "", secret: secret, nowMillis: now)
         else {
-            return try refuse(name, address: address, nowMillis: now) {
+            return try await refuse(name, address: address, nowMillis: now) {
                 try secondStepForm(
                     for: name, problem: "That code is not the one your app shows now. Try the next one.",
                     status: .unauthorized)
             }
         }
-        var response = try signIn(name, address: address, nowMillis: now)
+        var response = try await signIn(name, address: address, nowMillis: now)
         response.setCookie(expired(Access.secondStepCookie))
         return response
     }
 
     func secondStepForm(for name: String, problem: String?, status: HTTPResponse.Status) throws -> Response {
-        let token = access.formToken()
+        let token = try access.formToken()
         var response = try templates.page(
             SecondStepPage(formToken: token, problem: problem), template: "login-code", status: status)
         response.setCookie(formCookie(token))
         response.setCookie(
             Cookie(
-                name: Access.secondStepCookie, value: access.secondStepToken(for: name), maxAge: 300, path: "/",
+                name: Access.secondStepCookie, value: try access.secondStepToken(for: name), maxAge: 300, path: "/",
                 secure: access.settings.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
     /// Counts and audits a failed sign-in, then answers with `page`.
-    func refuse(_ name: String, address: String, nowMillis: Int64, page: () throws -> Response) throws -> Response {
+    func refuse(_ name: String, address: String, nowMillis: Int64, page: () throws -> Response) async throws
+        -> Response
+    {
         access.recordFailure(account: name, address: address)
-        try access.database.audit(
+        try await access.store.audit(
             actor: Self.printable(name), action: "login-failed", detail: "wrong name, password or code",
             address: address, nowMillis: nowMillis)
         return try page()
     }
 
-    func throttled(_ name: String, address: String, wait: Int64, nowMillis: Int64) throws -> Response {
-        try access.database.audit(
+    func throttled(_ name: String, address: String, wait: Int64, nowMillis: Int64) async throws -> Response {
+        try await access.store.audit(
             actor: Self.printable(name), action: "login-refused", detail: "too many failed attempts",
             address: address, nowMillis: nowMillis)
         let minutes = (wait + 59_999) / 60_000
@@ -148,9 +150,9 @@ struct LoginController: Sendable {
             status: .tooManyRequests)
     }
 
-    func signIn(_ name: String, address: String, nowMillis: Int64) throws -> Response {
+    func signIn(_ name: String, address: String, nowMillis: Int64) async throws -> Response {
         access.recordSuccess(account: name)
-        let session = try access.database.startSession(for: name, address: address, nowMillis: nowMillis)
+        let session = try await access.store.startSession(for: name, address: address, nowMillis: nowMillis)
         var response = redirect("/")
         response.setCookie(sessionCookie(session.cookie))
         response.setCookie(expired(Access.formCookie))
@@ -166,7 +168,7 @@ struct LoginController: Sendable {
             throw HTTPError(
                 .forbidden, message: "the form's CSRF token is missing or wrong: reload the page and try again")
         }
-        try access.database.endSession(cookie, address: context.remoteAddress, nowMillis: access.clock.nowMillis())
+        try await access.store.endSession(cookie, address: context.remoteAddress, nowMillis: access.clock.nowMillis())
         var response = redirect("/login")
         response.setCookie(expired(Access.sessionCookie))
         return response
@@ -174,14 +176,14 @@ struct LoginController: Sendable {
 
     @Sendable func setPasswordPage(_ request: Request, context: Context) async throws -> Response {
         let link = request.uri.queryParameters.get("token") ?? ""
-        guard try access.database.passwordLinkPerson(link, nowMillis: access.clock.nowMillis()) != nil else {
+        guard try await access.store.passwordLinkPerson(link, nowMillis: access.clock.nowMillis()) != nil else {
             return try invalidLink()
         }
         return try setPasswordForm(link: link, problem: nil, status: .ok)
     }
 
     func setPasswordForm(link: String, problem: String?, status: HTTPResponse.Status) throws -> Response {
-        let token = access.formToken()
+        let token = try access.formToken()
         var response = try templates.page(
             SetPasswordPage(formToken: token, linkToken: link, problem: problem), template: "set-password",
             status: status)
@@ -207,7 +209,7 @@ struct LoginController: Sendable {
                 link: link, problem: "The form had expired. Please try again.", status: .forbidden)
         }
         let now = access.clock.nowMillis()
-        guard try access.database.passwordLinkPerson(link, nowMillis: now) != nil else { return try invalidLink() }
+        guard try await access.store.passwordLinkPerson(link, nowMillis: now) != nil else { return try invalidLink() }
         if let problem = AccessSettings.passwordProblem(password) {
             return try setPasswordForm(
                 link: link, problem: problem.prefix(1).uppercased() + problem.dropFirst() + ".", status: .badRequest)
@@ -217,7 +219,7 @@ struct LoginController: Sendable {
         }
         let hash = try await Passwords.hash(password, cost: access.settings.bcryptCost)
         guard
-            try access.database.redeemPasswordLink(
+            try await access.store.redeemPasswordLink(
                 link, passwordHash: hash, address: context.remoteAddress, nowMillis: now) != nil
         else { return try invalidLink() }
         return try templates.page(

@@ -4,17 +4,33 @@ import Logging
 import PostgresNIO
 import SmileyCore
 
-/// What a hub on PostgreSQL serves today: the device-facing routes only (docs/postgresql.md).
+/// What a hub on PostgreSQL serves today: the device-facing routes, and signing in with what needs no
+/// presses (accounts, API tokens, the audit log) (docs/postgresql.md).
 enum PostgresServedRoutes {
+    /// The people's routes served from PostgreSQL: sign-in and out, password links, a person's API
+    /// tokens, the audit log.
+    static let peoplePaths: Set<String> = [
+        "/login", "/login/code", "/logout", "/set-password", "/account/tokens", "/admin/audit",
+    ]
+
     /// Paths served from PostgreSQL; every other path answers 503 (`PeopleSideUnavailableMiddleware`).
     static func isServed(_ path: String) -> Bool {
         path == "/healthz" || path == "/api/v1/ingest" || path == "/api/v1/heartbeat" || path == "/api/v1/enroll"
             || (path.hasPrefix("/api/v1/devices/") && path.dropFirst("/api/v1/devices/".count).contains("/") == false)
+            || peoplePaths.contains(path) || isTokenRevocation(path)
+    }
+
+    /// `/account/tokens/{id}/revoke`.
+    static func isTokenRevocation(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 5 && parts[1] == "account" && parts[2] == "tokens" && !parts[3].isEmpty
+            && parts[4] == "revoke"
     }
 
     static let unavailableMessage =
-        "this hub runs on PostgreSQL, where only the device routes (ingest, heartbeat, device status, enrollment) are served yet: "
-        + "pages, accounts, alerts, reports, the lobby screen, exports and metrics need a hub on SQLite (docs/postgresql.md)"
+        "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment) and "
+        + "signing in (accounts, API tokens, the audit log) are served: the pages that read presses (dashboards, "
+        + "heatmaps, exports), alerts, reports, the lobby screen and metrics need a hub on SQLite (docs/postgresql.md)"
 }
 
 /// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
@@ -44,20 +60,44 @@ public func buildDeviceRouter(
     return router
 }
 
-/// A hub on PostgreSQL: the pool (a `Service`) runs first, the schema is migrated before the server
-/// binds, and no periodic service runs (alerts, deliveries, weekly reports stay on SQLite hubs).
+/// The routes of a hub on PostgreSQL: the device routes, and the people's sign-in routes (login, logout,
+/// password links, API tokens, the audit log) through `access`; every page that reads presses answers 503.
+/// `access` must have read its form key (`loadFormKey`) before the sign-in forms are served.
+func buildPostgresRouter(
+    store: any PressStore, access: Access, clock: HubClock = .system, metrics: HubMetrics = HubMetrics()
+) throws -> Router<HubRequestContext> {
+    let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics)
+    let templates = try Templates.library()
+    let people = router.group().add(middleware: IdentifyMiddleware(access: access))
+    LoginController(access: access, templates: templates).addRoutes(to: people)
+    let pages = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin))
+    let account = AccountController(access: access, templates: templates)
+    account.addRoutes(to: pages)
+    let administrators = people.group()
+        .add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin, role: .administrator))
+    account.addAdministratorRoutes(to: administrators)
+    return router
+}
+
+/// A hub on PostgreSQL: the pool (a `Service`) runs first, the schema is migrated and the sign-in forms'
+/// key read before the server binds, and no periodic service runs (alerts, deliveries, weekly reports
+/// stay on SQLite hubs).
 public func buildPostgresApplication(
     configuration: HubConfiguration, location: PostgresLocation, password: String?, logger: Logger,
-    clock: HubClock = .system, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    clock: HubClock = .system, access: AccessSettings = AccessSettings(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     var clientConfiguration = location.clientConfiguration(password: password)
     clientConfiguration.options.maximumConnections = 16
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     let store = PostgresPressStore(client: client, logger: logger)
     let metrics = HubMetrics()
-    let (server, _) = try httpServer(configuration: configuration, metrics: metrics)
+    let (server, secure) = try httpServer(configuration: configuration, metrics: metrics)
+    var settings = access
+    if secure { settings.secureCookies = true }
+    let gate = try Access(store: store, clock: clock, settings: settings)
     var app = Application(
-        router: buildDeviceRouter(store: store, clock: clock, metrics: metrics),
+        router: try buildPostgresRouter(store: store, access: gate, clock: clock, metrics: metrics),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
@@ -69,6 +109,7 @@ public func buildPostgresApplication(
     app.beforeServerStarts {
         do {
             try await store.migrate()
+            try await gate.loadFormKey()
         } catch {
             logger.critical("cannot migrate the PostgreSQL database \(location): \(error)")
             throw error
@@ -83,7 +124,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status and enrollment only. Pages, accounts, alerts, reports, the lobby screen, exports and metrics answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment and signing in (accounts, API tokens, the audit log). Pages that read presses (dashboards, heatmaps, exports), alerts, reports, the lobby screen and metrics answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""End-to-end test of signing in on PostgreSQL: people and tokens made with the CLI (`user`, `token`, `audit`
+with `--database`), then two `smiley-hub serve --database postgres://…` processes on one throwaway server
+(run under scripts/with-postgres.sh). A person signs in on one hub over HTTP, sees the account page on both,
+signs out on one and is signed out on both; a wrong password is refused with the same words; an API token
+revoked through one hub, or with the CLI, is refused by the other hub process at its next request; the
+database holds the session cookie, the token and the password link only as their hashes.
+
+usage: scripts/with-postgres.sh python3 Tests/system/postgres_people.py BIN_DIRECTORY
+"""
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+BIN = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
+SOCKET = os.environ.get("SMILEY_TEST_POSTGRES_SOCKET") or sys.exit("run under scripts/with-postgres.sh")
+PG_USER = os.environ["SMILEY_TEST_POSTGRES_USER"]
+DATABASE = "smiley_people"
+URL = f"postgres://{PG_USER}@/{DATABASE}?host={SOCKET}"
+WORK = tempfile.mkdtemp(prefix="smiley-people-")
+PASSWORD = "correct horse battery"
+REFUSAL = "That name, password and code do not match an account."
+processes = []
+passed = failed = 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"✔ {name}")
+    else:
+        failed += 1
+        print(f"✘ {name} {detail}")
+
+
+def run(*args, expect=0, stdin=None):
+    result = subprocess.run([os.path.join(BIN, args[0]), *args[1:]], capture_output=True, text=True, input=stdin)
+    if result.returncode != expect:
+        raise SystemExit(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result.stdout + result.stderr
+
+
+def psql(sql, database=DATABASE):
+    result = subprocess.run(["psql", "-h", SOCKET, "-U", PG_USER, "-d", database, "-XAt", "-v", "ON_ERROR_STOP=1",
+                             "-c", sql], capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
+def request(url, method="GET", form=None, cookies=None, bearer=None):
+    """(status, body, {cookie name: value set}, Location)."""
+    headers = {}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
+    data = None
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        response = OPENER.open(req, timeout=60)
+    except urllib.error.HTTPError as error:
+        response = error
+    except (urllib.error.URLError, ConnectionError):
+        return None, "", {}, None
+    set_cookies = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        set_cookies[name] = rest.split(";")[0]
+    return response.status, response.read().decode(), set_cookies, response.headers.get("Location")
+
+
+def csrf_field(body):
+    match = re.search(r'name="csrf" value="([^"]*)"', body)
+    return match.group(1) if match else None
+
+
+class Hub:
+    def __init__(self, name):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        state = os.path.join(WORK, f"{name}-state")
+        os.makedirs(state, exist_ok=True)
+        self.process = subprocess.Popen(
+            [os.path.join(BIN, "smiley-hub"), "serve", "--port", str(self.port), "--state-directory", state,
+             "--database", URL], stdout=open(os.path.join(WORK, f"{name}.log"), "a"), stderr=subprocess.STDOUT)
+        processes.append(self.process)
+        for _ in range(600):
+            if request(self.url + "/healthz")[0] == 200:
+                return
+            if self.process.poll() is not None:
+                raise SystemExit(f"hub {name} ended ({self.process.returncode}); see {WORK}")
+            time.sleep(0.2)
+        raise SystemExit(f"gave up waiting for hub {name}; see {WORK}")
+
+    def sign_in(self, name, password):
+        status, body, cookies, _ = request(self.url + "/login")
+        token = cookies.get("smiley_form")
+        status, body, cookies, location = request(
+            self.url + "/login", "POST", {"username": name, "password": password, "csrf": token},
+            cookies={"smiley_form": token})
+        return status, body, cookies.get("smiley_session"), location
+
+
+def main():
+    psql(f"CREATE DATABASE {DATABASE}", database="postgres")
+    db = ["--database", URL]
+    run("smiley-hub", "centre", "add", "paro-dcrc", *db, "--name", "Paro DCRC", "--time-zone", "Asia/Thimphu")
+    output = run("smiley-hub", "user", "add", "dorji", "--role", "manager", "--centre", "paro-dcrc", *db,
+                 "--password-stdin", "--bcrypt-cost", "4", stdin=PASSWORD + "\n")
+    check("user add --database adds a manager", "added manager dorji" in output, output)
+    output = run("smiley-hub", "user", "add", "pema", "--role", "viewer", "--centre", "paro-dcrc", *db,
+                 "--hub-url", "https://hub.example")
+    link = re.search(r"set-password\?token=([0-9a-f]+)", output)
+    check("user add --database prints a one-time link", link is not None, output)
+    output = run("smiley-hub", "user", "add", "dorji", "--role", "viewer", "--centre", "paro-dcrc", *db, expect=1)
+    check("the same name again is refused by name", "user 'dorji' already exists" in output, output)
+    output = run("smiley-hub", "user", "list", *db)
+    check("user list --database", "dorji\tmanager\tcentre paro-dcrc\t" in output
+          and "pema\tviewer\tcentre paro-dcrc\tno password yet" in output, output)
+    script_token = run("smiley-hub", "token", "create", "dorji", "--name", "nightly", *db).strip()
+    cli_token = run("smiley-hub", "token", "create", "dorji", "--name", "weekly", *db).strip()
+    check("token create --database prints a token", script_token.startswith("smiley_pat_"), script_token)
+
+    hubs = [Hub("a"), Hub("b")]
+    a, b = hubs
+    status, body, _, _ = a.sign_in("dorji", "not the password")
+    check("a wrong password is refused with the SQLite hub's words", status == 401 and REFUSAL in body,
+          (status, body[:300]))
+    status, body, _, _ = b.sign_in("nobody", PASSWORD)
+    check("an unknown name gets the same words", status == 401 and REFUSAL in body, status)
+    status, _, session, location = a.sign_in("dorji", PASSWORD)
+    check("dorji signs in on hub a", status == 303 and location == "/" and session, (status, location))
+    status, page, _, _ = request(a.url + "/account/tokens", cookies={"smiley_session": session})
+    check("the account page on hub a", status == 200 and "Signed in as <strong>dorji</strong>" in page
+          and "nightly" in page, status)
+    status, page_b, _, _ = request(b.url + "/account/tokens", cookies={"smiley_session": session})
+    check("the same session opens the account page on hub b", status == 200 and "nightly" in page_b, status)
+    status, body, _, _ = request(b.url + "/", cookies={"smiley_session": session})
+    check("the dashboard answers 503 on PostgreSQL", status == 503 and "runs on PostgreSQL" in body, status)
+    status, _, cookies, location = request(a.url + "/logout", "POST", {"csrf": csrf_field(page)},
+                                           cookies={"smiley_session": session})
+    check("signing out on hub a", status == 303 and location == "/login" and cookies.get("smiley_session") == "",
+          (status, location, cookies))
+    status, _, _, location = request(b.url + "/account/tokens", cookies={"smiley_session": session})
+    check("hub b knows the session ended", status == 303 and location == "/login", (status, location))
+
+    status, _, _, _ = request(b.url + "/account/tokens", bearer=script_token)
+    check("hub b takes the script's token", status == 200, status)
+    _, _, session, _ = a.sign_in("dorji", PASSWORD)
+    status, page, _, _ = request(a.url + "/account/tokens", cookies={"smiley_session": session})
+    token_id = psql("SELECT id FROM api_token WHERE name = 'nightly'").strip()
+    status, _, _, _ = request(a.url + f"/account/tokens/{token_id}/revoke", "POST", {"csrf": csrf_field(page)},
+                              cookies={"smiley_session": session})
+    check("revoking the token on hub a's page", status == 303, status)
+    status, body, _, _ = request(b.url + "/account/tokens", bearer=script_token)
+    check("hub b refuses the revoked token at once", status == 401 and "revoked API token" in body, (status, body))
+    cli_id = psql("SELECT id FROM api_token WHERE name = 'weekly'").strip()
+    status, _, _, _ = request(a.url + "/account/tokens", bearer=cli_token)
+    check("hub a takes the other token", status == 200, status)
+    output = run("smiley-hub", "token", "revoke", cli_id, *db)
+    status, _, _, _ = request(a.url + "/account/tokens", bearer=cli_token)
+    check("token revoke --database: hub a refuses it at once", "revoked token" in output and status == 401, status)
+
+    # pema's link: shown by one hub, redeemed through the other, then spent on both.
+    status, page, cookies, _ = request(a.url + f"/set-password?token={link.group(1)}")
+    check("the link's page on hub a", status == 200, status)
+    chosen = "a long passphrase for pema"
+    status, body, _, _ = request(
+        b.url + "/set-password", "POST",
+        {"token": link.group(1), "password": chosen, "confirm": chosen, "csrf": cookies.get("smiley_form")},
+        cookies={"smiley_form": cookies.get("smiley_form")})
+    check("the form signed by hub a is taken by hub b (one key in the database)",
+          status == 200 and "Password set" in body, (status, body[:300]))
+    check("the link is spent on both hubs", request(a.url + f"/set-password?token={link.group(1)}")[0] == 410
+          and request(b.url + f"/set-password?token={link.group(1)}")[0] == 410)
+    check("pema signs in with the new password", a.sign_in("pema", chosen)[2] is not None)
+
+    stored = psql("SELECT string_agg(t::text, ' ') FROM session t") + psql(
+        "SELECT string_agg(t::text, ' ') FROM api_token t") + psql("SELECT string_agg(t::text, ' ') FROM password_link t")
+    check("cookie, tokens and link are stored only as their SHA-256",
+          all(secret not in stored for secret in [session, script_token, cli_token, link.group(1)])
+          and hashlib.sha256(session.encode()).hexdigest() in stored
+          and hashlib.sha256(script_token.encode()).hexdigest() in stored)
+    output = run("smiley-hub", "audit", "--limit", "50", *db)
+    for action in ["user-add", "token-create", "login-failed", "login", "logout", "token-revoke", "password-set"]:
+        check(f"audit --database shows {action}", f"\t{action}\t" in output, output[-500:])
+    output = run("smiley-hub", "user", "email", "dorji", "d@example.bt", *db, expect=64)
+    check("user email does not take --database", "--database" in output, output)
+    for hub in hubs:
+        hub.process.send_signal(signal.SIGTERM)
+        hub.process.wait(timeout=60)
+        processes.remove(hub.process)
+
+
+try:
+    main()
+finally:
+    for process in processes:
+        process.kill()
+    if failed == 0:
+        shutil.rmtree(WORK, ignore_errors=True)
+    else:
+        print(f"logs kept in {WORK}")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
