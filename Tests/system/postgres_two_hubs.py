@@ -227,7 +227,7 @@ def main():
 
     hubs = [Hub("hub-a", ["--database", URL]), Hub("hub-b", ["--database", URL])]
     check("the log says what is not on PostgreSQL", "not on PostgreSQL yet" in open(hubs[0].log).read())
-    for path in ["/", "/login", "/api/v1/centres", "/metrics"]:
+    for path in ["/", "/centres/tsirang-dcrc", "/api/v1/centres", "/metrics"]:
         status, text = request(hubs[0].url + path)
         check(f"{path} answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))
 
