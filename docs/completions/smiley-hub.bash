@@ -619,12 +619,18 @@ _smiley-hub_user_add() {
     repeating_flags=()
     non_repeating_flags=(--password-stdin --version -h --help)
     repeating_options=(--centre --group)
-    non_repeating_options=(--state-directory --role --hub-url --link-expires --bcrypt-cost)
+    non_repeating_options=(--state-directory --database --database-password-file --role --hub-url --link-expires --bcrypt-cost)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--role')
@@ -652,12 +658,18 @@ _smiley-hub_user_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -667,12 +679,18 @@ _smiley-hub_user_grant() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--centre --group)
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--centre')
@@ -688,12 +706,18 @@ _smiley-hub_user_revoke() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--centre --group)
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--centre')
@@ -709,12 +733,18 @@ _smiley-hub_user_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -724,12 +754,18 @@ _smiley-hub_user_reset-password() {
     repeating_flags=()
     non_repeating_flags=(--password-stdin --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --hub-url --link-expires --bcrypt-cost)
+    non_repeating_options=(--state-directory --database --database-password-file --hub-url --link-expires --bcrypt-cost)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--hub-url')
@@ -748,12 +784,18 @@ _smiley-hub_user_totp() {
     repeating_flags=()
     non_repeating_flags=(--disable --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -801,12 +843,18 @@ _smiley-hub_token_create() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --name --expires)
+    non_repeating_options=(--state-directory --database --database-password-file --name --expires)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--name')
@@ -822,12 +870,18 @@ _smiley-hub_token_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -837,12 +891,18 @@ _smiley-hub_token_revoke() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -852,12 +912,18 @@ _smiley-hub_audit() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --limit)
+    non_repeating_options=(--state-directory --database --database-password-file --limit)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--limit')
