@@ -53,14 +53,15 @@ import Testing
         #expect(throws: HubError.self) { try PostgresLocation.password(file: file + ".missing", environment: [:]) }
     }
 
-    @Test func theServedPathsAreTheDeviceRoutesOnly() {
+    @Test func theServedPathsAreTheDeviceRoutesAndSigningIn() {
         for path in [
             "/healthz", "/api/v1/ingest", "/api/v1/heartbeat", "/api/v1/devices/paro-exit-1", "/api/v1/enroll",
+            "/login",
         ] {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
         }
         for path in [
-            "/", "/login", "/centres/paro-dcrc", "/api/v1/centres", "/metrics", "/lobby/x", "/events",
+            "/", "/centres/paro-dcrc", "/api/v1/centres", "/metrics", "/lobby/x", "/events",
             "/api/v1/devices/a/b", "/export.csv",
         ] {
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")
