@@ -53,7 +53,10 @@ struct Migrate: AsyncParsableCommand {
                 let comparison = StoreFigures.comparison(
                     sqlite: try StoreFigures.read(source), postgres: try await StoreFigures.read(store))
                 for line in comparison.lines { print(line) }
-                print("not copied (not on PostgreSQL yet): \(PostgresCopy.tablesNotCopied.joined(separator: ", "))")
+                print("not copied: \(PostgresCopy.tablesNotCopied.joined(separator: ", "))")
+                print(
+                    "not copied: people, their tokens and groups; add them on PostgreSQL with smiley-hub user add, token create and group add --database"
+                )
                 print("not copied: unredeemed enrollment codes; issue new ones with smiley-hub enroll --database")
                 return comparison.differ
             } catch {

@@ -69,12 +69,14 @@ struct GroupCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a group of centres.", discussion: "Example: smiley-hub group add paro-dzongkhag")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Group name: a-z, 0-9, '.', '-' and '_'.") var name: String
 
         func run() async throws {
             try await refusing {
-                try state.open().addGroup(name, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { store in
+                    try await store.addGroup(name, by: commandLineActor, nowMillis: nowMillis())
+                }
                 print("added group \(name)")
             }
         }
@@ -83,11 +85,11 @@ struct GroupCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List groups and their centres.", discussion: "Example: smiley-hub group list")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
 
         func run() async throws {
             try await refusing {
-                for group in try state.open().groups() {
+                for group in try await store.withStore({ store in try await store.groups() }) {
                     print("\(group.name)\t\(group.centres.map(\.rawValue).joined(separator: " "))")
                 }
             }

@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp(
             "Keep presses in PostgreSQL instead of the state directory's SQLite file: postgres://USER@HOST[:PORT]/DATABASE or postgres://USER@/DATABASE?host=/SOCKET/DIRECTORY.",
             discussion:
-                "Only the device routes are served from PostgreSQL yet (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
+                "Only the device routes and signing in (accounts, API tokens, the audit log) are served from PostgreSQL yet (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
         ))
     var database: String?
     @Option(help: "File whose first line is the PostgreSQL password (with --database).")
@@ -171,11 +171,6 @@ struct CentreCommand: AsyncParsableCommand {
                 throw ValidationError(
                     "nothing to set: give --hours, --clear-hours, --holiday, --remove-holiday, --group or --no-group")
             }
-            if store.onPostgres, group != nil || noGroup {
-                throw ValidationError(
-                    "--group and --no-group: centre groups are not kept on PostgreSQL yet; leave out --database (docs/postgresql.md)"
-                )
-            }
             do {
                 let calendar = try await store.withStore { database in
                     if let opening {
@@ -186,8 +181,9 @@ struct CentreCommand: AsyncParsableCommand {
                     if !adding.isEmpty || !removing.isEmpty {
                         try await database.updateHolidays(centre: centreID, adding: adding, removing: removing)
                     }
-                    if group != nil || noGroup, let sqlite = database as? HubDatabase {
-                        try sqlite.setGroup(group, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
+                    if group != nil || noGroup {
+                        try await database.setGroup(
+                            group, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
                         print("\(centreID): \(group.map { "in group \($0)" } ?? "in no group")")
                         if !calendarChange { return OpeningCalendar?.none }
                     }

@@ -16,8 +16,6 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "File whose first line is the PostgreSQL password (with --database).")
     var databasePasswordFile: String?
 
-    var onPostgres: Bool { database != nil }
-
     /// The SQLite hub, for what has no PostgreSQL side yet; `what` names it in the refusal.
     func sqlite(for what: String) throws -> HubDatabase {
         guard database == nil else {

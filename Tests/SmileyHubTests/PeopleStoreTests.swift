@@ -86,6 +86,45 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
+    func aGroupGivesItsCentresToThePeopleGivenIt(_ backend: StoreBackend) async throws {
+        try await backend.withStore { subject in
+            try await Self.prepare(subject)
+            let people = subject.people
+            try await people.addGroup("western", by: "t", nowMillis: 1)
+            await #expect(throws: HubError.conflict("group 'western' already exists")) {
+                try await people.addGroup("western", by: "t", nowMillis: 0)
+            }
+            await #expect(throws: HubError.self) { try await people.addGroup("West Side", by: "t", nowMillis: 0) }
+            await #expect(
+                throws: HubError.notFound("unknown group 'eastern': add it first with smiley-hub group add")
+            ) {
+                try await people.setGroup("eastern", centre: Self.paro, by: "t", nowMillis: 0)
+            }
+            await #expect(throws: HubError.notFound("unknown centre 'nowhere'")) {
+                try await people.setGroup("western", centre: CentreID(rawValue: "nowhere")!, by: "t", nowMillis: 0)
+            }
+            try await people.setGroup("western", centre: Self.paro, by: "t", nowMillis: 2)
+            try await people.addPerson(
+                "tashi", role: .viewer, grants: [.group("western")], passwordHash: nil, by: "t", nowMillis: 3)
+            #expect(try await people.readScope(of: "tashi") == .centres([Self.paro]))
+            // The scope follows the group as it changes.
+            try await people.setGroup("western", centre: Self.haa, by: "t", nowMillis: 4)
+            #expect(try await people.readScope(of: "tashi") == .centres([Self.paro, Self.haa]))
+            try await people.setGroup(nil, centre: Self.paro, by: "t", nowMillis: 5)
+            #expect(try await people.readScope(of: "tashi") == .centres([Self.haa]))
+            #expect(try await people.groups() == [CentreGroup(name: "western", centres: [Self.haa])])
+            #expect(try await people.people().first { $0.name == "tashi" }?.grants == [.group("western")])
+            let lines = try await people.auditEntries(limit: 10).reversed().map { "\($0.action) \($0.detail)" }
+            #expect(
+                Array(lines.suffix(5)) == [
+                    "group-add group western", "centre-group centre paro-dcrc in group western",
+                    "user-add user tashi as viewer of group western", "centre-group centre haa-dcrc in group western",
+                    "centre-group centre paro-dcrc in no group",
+                ])
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
     func passwordsAndSecondFactors(_ backend: StoreBackend) async throws {
         try await backend.withStore { subject in
             try await Self.prepare(subject)

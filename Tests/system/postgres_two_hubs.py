@@ -315,8 +315,14 @@ def provision_on_postgres(hubs):
                  "--holiday", "2026-12-17")
     check("centre set --database sets hours and holidays on PostgreSQL", "open Mon-Fri 09:00-17:00" in output
           and psql("SELECT date FROM centre_holiday WHERE centre_id = 'paro-dcrc'") == [["2026-12-17"]], output)
-    output = run("smiley-hub", "centre", "set", "paro-dcrc", *db, "--group", "west", expect=64)
-    check("centre set --group --database is refused by name", "not kept on PostgreSQL" in output, output)
+    output = run("smiley-hub", "centre", "set", "paro-dcrc", *db, "--group", "west", expect=1)
+    check("centre set --group --database of an unknown group is refused by name", "unknown group 'west'" in output,
+          output)
+    run("smiley-hub", "group", "add", "west", *db)
+    output = run("smiley-hub", "centre", "set", "paro-dcrc", *db, "--group", "west")
+    check("group add and centre set --group --database put the centre in the group on PostgreSQL",
+          "in group west" in output and psql("SELECT group_name FROM centre WHERE id = 'paro-dcrc'") == [["west"]]
+          and "west\tparo-dcrc" in run("smiley-hub", "group", "list", *db), output)
     output = run("smiley-hub", "centre", "list", *db)
     check("centre list --database lists both centres", "paro-dcrc\t" in output and CENTRE + "\t" in output, output)
 

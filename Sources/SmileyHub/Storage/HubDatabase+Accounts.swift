@@ -164,15 +164,12 @@ extension HubDatabase {
                 if let group,
                     try Row.fetchOne(db, sql: "SELECT 1 FROM centre_group WHERE name = ?", arguments: [group]) == nil
                 {
-                    throw HubError.notFound("unknown group '\(group)': add it first with smiley-hub group add")
+                    throw PeopleRules.unknownGroup(group)
                 }
                 try db.execute(
                     sql: "UPDATE centre SET group_name = ? WHERE id = ?", arguments: [group, centre.rawValue])
                 guard db.changesCount == 1 else { throw HubError.notFound("unknown centre '\(centre)'") }
-                try Self.audit(
-                    db, actor: actor, action: "centre-group",
-                    detail: "centre \(centre) in \(group.map { "group \($0)" } ?? "no group")",
-                    nowMillis: nowMillis)
+                try Self.audit(db, PeopleAudit.centreGroup(centre, group: group), actor: actor, nowMillis: nowMillis)
             }
         }
     }

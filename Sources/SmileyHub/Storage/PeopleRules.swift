@@ -114,4 +114,8 @@ enum PeopleAudit {
     static func tokenRevoke(_ id: Int64) -> Line { Line(action: "token-revoke", detail: "token \(id)") }
 
     static func groupAdd(_ name: String) -> Line { Line(action: "group-add", detail: "group \(name)") }
+
+    static func centreGroup(_ centre: CentreID, group: String?) -> Line {
+        Line(action: "centre-group", detail: "centre \(centre) in \(group.map { "group \($0)" } ?? "no group")")
+    }
 }

@@ -42,6 +42,13 @@ public protocol PeopleStore: Sendable {
     func revokeAPIToken(_ id: Int64, owner: String?, by actor: String, address: String?, nowMillis: Int64)
         async throws(HubError)
 
+    /// Adds a group of centres (a dzongkhag, a region) that people can be given as a whole.
+    func addGroup(_ name: String, by actor: String, nowMillis: Int64) async throws(HubError)
+    /// Every group with its centres, by name.
+    func groups() async throws(HubError) -> [CentreGroup]
+    /// Puts a centre in a group (or, with nil, in none); the people given the group see it from now on.
+    func setGroup(_ group: String?, centre: CentreID, by actor: String, nowMillis: Int64) async throws(HubError)
+
     /// Writes one audit line.
     func audit(actor: String, action: String, detail: String, address: String?, nowMillis: Int64)
         async throws(HubError)

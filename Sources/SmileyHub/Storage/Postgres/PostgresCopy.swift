@@ -26,8 +26,10 @@ public enum PostgresCopy {
         public var heartbeats = 0
     }
 
-    /// The SQLite tables a copy leaves behind: the people's side, not on PostgreSQL yet. (Enrollment codes
-    /// are on PostgreSQL but not copied: only their hashes are kept, so a code is issued again there.)
+    /// The SQLite tables a copy leaves behind: alerts, reports, actions and the lobby, not on PostgreSQL yet;
+    /// people, their sessions, tokens, groups and the audit log, on PostgreSQL since `pg-4` but not copied
+    /// (people are added again there). (Enrollment codes are on PostgreSQL but not copied either: only their
+    /// hashes are kept, so a code is issued again there.)
     public static let tablesNotCopied = [
         "person", "person_scope", "password_link", "session", "api_token", "audit", "hub_secret", "centre_group",
         "alert", "alert_rule_setting", "alert_delivery", "weekly_report_sending",

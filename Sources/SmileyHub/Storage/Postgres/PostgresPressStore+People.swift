@@ -191,6 +191,58 @@ extension PostgresPressStore: PeopleStore, SignInStore {
         }
     }
 
+    // MARK: Groups of centres
+
+    public func addGroup(_ name: String, by actor: String, nowMillis: Int64) async throws(HubError) {
+        try PeopleRules.checkName(name, of: "group")
+        try await transaction { connection in
+            let inserted = try await connection.query(
+                "INSERT INTO centre_group (name) VALUES (\(name)) ON CONFLICT (name) DO NOTHING RETURNING name",
+                logger: logger
+            ).collect()
+            guard !inserted.isEmpty else { throw HubError.conflict("group '\(name)' already exists") }
+            try await audit(connection, PeopleAudit.groupAdd(name), actor: actor, nowMillis: nowMillis)
+        }
+    }
+
+    public func groups() async throws(HubError) -> [CentreGroup] {
+        try await read { connection in
+            var groups: [CentreGroup] = []
+            for try await name in try await connection.query(
+                "SELECT name FROM centre_group ORDER BY name", logger: logger
+            ).decode(String.self) {
+                groups.append(CentreGroup(name: name, centres: []))
+            }
+            for try await (id, group) in try await connection.query(
+                "SELECT id, group_name FROM centre WHERE group_name IS NOT NULL ORDER BY id", logger: logger
+            ).decode((String, String).self) {
+                if let index = groups.firstIndex(where: { $0.name == group }), let id = CentreID(rawValue: id) {
+                    groups[index].centres.append(id)
+                }
+            }
+            return groups
+        }
+    }
+
+    public func setGroup(_ group: String?, centre: CentreID, by actor: String, nowMillis: Int64)
+        async throws(HubError)
+    {
+        try await transaction { connection in
+            if let group {
+                let found = try await connection.query(
+                    "SELECT 1 FROM centre_group WHERE name = \(group) FOR SHARE", logger: logger
+                ).collect()
+                guard !found.isEmpty else { throw PeopleRules.unknownGroup(group) }
+            }
+            let updated = try await connection.query(
+                "UPDATE centre SET group_name = \(group) WHERE id = \(centre.rawValue) RETURNING id", logger: logger
+            ).collect()
+            guard updated.count == 1 else { throw HubError.notFound("unknown centre '\(centre)'") }
+            try await audit(
+                connection, PeopleAudit.centreGroup(centre, group: group), actor: actor, nowMillis: nowMillis)
+        }
+    }
+
     // MARK: One-time password links
 
     public func issuePasswordLink(for name: String, expiresMillis: Int64, by actor: String, nowMillis: Int64)
