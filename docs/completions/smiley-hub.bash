@@ -411,12 +411,18 @@ _smiley-hub_group_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -426,12 +432,18 @@ _smiley-hub_group_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac

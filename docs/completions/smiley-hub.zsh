@@ -234,7 +234,9 @@ _smiley-hub_group() {
 _smiley-hub_group_add() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':name:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -247,7 +249,9 @@ _smiley-hub_group_add() {
 _smiley-hub_group_list() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
