@@ -385,6 +385,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "How many of the newest entries.") var limit = 200
 
     func run() async throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1, got \(limit)") }
         try await refusing {
             for entry in try await store.withStore({ store in try await store.auditEntries(limit: limit) }).reversed() {
                 print(entry.printableLine)
