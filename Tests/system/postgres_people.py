@@ -208,6 +208,14 @@ def main():
           all(secret not in stored for secret in [session, script_token, cli_token, link.group(1)])
           and hashlib.sha256(session.encode()).hexdigest() in stored
           and hashlib.sha256(script_token.encode()).hexdigest() in stored)
+    run("smiley-hub", "user", "add", "root", "--role", "administrator", *db, "--password-stdin", "--bcrypt-cost", "4",
+        stdin=PASSWORD + "\n")
+    _, _, admin, _ = b.sign_in("root", PASSWORD)
+    status, body, _, _ = request(b.url + "/admin/audit", cookies={"smiley_session": admin})
+    check("an administrator reads the audit log on hub b", status == 200 and "token-revoke" in body, status)
+    _, _, manager, _ = b.sign_in("dorji", PASSWORD)
+    status, _, _, _ = request(b.url + "/admin/audit", cookies={"smiley_session": manager})
+    check("a manager may not", status == 403, status)
     output = run("smiley-hub", "audit", "--limit", "50", *db)
     for action in ["user-add", "token-create", "login-failed", "login", "logout", "token-revoke", "password-set"]:
         check(f"audit --database shows {action}", f"\t{action}\t" in output, output[-500:])
