@@ -8,7 +8,11 @@
 // 5,000 (durable commits). Then, 30 times each, side by side: the heatmap read (CentreReader, hourly rollup),
 // the same counts grouped from the raw presses (one SQL GROUP BY over the centre's presses in the window),
 // and GET /api/v1/centres/{c}/heatmap, GET /centres/{c} and the overview of every centre (GET /) over
-// HTTP on loopback. Medians printed.
+// HTTP on loopback. Medians printed. Then the heatmap API 300 times idle and 300 times while another
+// task posts batches of 500 presses back to back to POST /api/v1/ingest: p50 and p99 side by side.
+//
+// HEATMAP_WINDOW_DATABASE=PATH keeps the loaded hub in PATH and, when PATH already holds one, reads it
+// instead of loading again (the loaded phase adds its presses to it, under a device of its own).
 
 import AsyncHTTPClient
 import Foundation
@@ -40,18 +44,29 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func milliseconds(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
 
-let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-heatmap-\(UUID().uuidString)")
-    .path
+let kept = ProcessInfo.processInfo.environment["HEATMAP_WINDOW_DATABASE"]
+let directory =
+    kept.map { ($0 as NSString).deletingLastPathComponent }
+    ?? FileManager.default.temporaryDirectory.appendingPathComponent("smiley-heatmap-\(UUID().uuidString)").path
+let databasePath = kept ?? directory + "/hub.sqlite"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-let database = try HubDatabase(path: directory + "/hub.sqlite")
+let reused = FileManager.default.fileExists(atPath: databasePath)
+let database = try HubDatabase(path: databasePath)
 let answers = Question.satisfaction.answers + Question.accessibility.answers
 var generator = SystemRandomNumberGenerator()
 
 // Load: every device gets the same number of presses, at random open hours of the last 52 weeks.
 let perDevice = max(1, totalPresses / (centreCount * 2))
-print("loading \(perDevice * centreCount * 2) presses: \(centreCount) centres x 2 devices x \(perDevice) presses...")
+if reused {
+    print(
+        "reading the hub in \(databasePath): \(try database.pressCount()) presses, \(try database.centres().count) centres"
+    )
+} else {
+    print(
+        "loading \(perDevice * centreCount * 2) presses: \(centreCount) centres x 2 devices x \(perDevice) presses...")
+}
 let loadSeconds = try await elapsed {
-    for c in 0..<centreCount {
+    for c in 0..<(reused ? 0 : centreCount) {
         let centre = CentreID(rawValue: "centre-\(c)")!
         try database.addCentre(Centre(id: centre, name: "Centre \(c)", timeZone: "Asia/Thimphu"))
         try database.setOpeningHours(try OpeningHours.parse("Mon-Sat 09:00-17:00"), centre: centre)
@@ -81,14 +96,18 @@ let loadSeconds = try await elapsed {
         }
     }
 }
-print(
-    String(format: "loaded in %.0f s (%.0f presses/s)", loadSeconds, Double(perDevice * centreCount * 2) / loadSeconds))
+if !reused {
+    print(
+        String(
+            format: "loaded in %.0f s (%.0f presses/s)", loadSeconds, Double(perDevice * centreCount * 2) / loadSeconds)
+    )
+}
 
 let centre = try database.centres().first!
 let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
 let window = WindowPreset.last13Weeks.window(today: reader.today(at: centre))
 let raw = try DatabaseQueue(
-    path: directory + "/hub.sqlite",
+    path: databasePath,
     configuration: {
         var c = Configuration()
         c.readonly = true
@@ -124,10 +143,15 @@ for _ in 0..<repetitions {
 }
 
 // Over HTTP: the API and the page, read with an administrator's personal API token.
-try database.addPerson("bench", role: .administrator, grants: [], passwordHash: nil, by: "bench", nowMillis: nowMillis)
+let person = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+try database.addPerson(person, role: .administrator, grants: [], passwordHash: nil, by: "bench", nowMillis: nowMillis)
 let readToken = try database.createAPIToken(
-    for: "bench", name: "benchmark", expiresMillis: nil, by: "bench", nowMillis: nowMillis
+    for: person, name: "benchmark", expiresMillis: nil, by: "bench", nowMillis: nowMillis
 ).token
+// The loaded phase's device, in another centre than the one read (when there is one).
+let loadCentre = try database.centres().dropFirst().first?.id ?? centre.id
+let loadDevice = DeviceID(rawValue: "load-\(UUID().uuidString.prefix(8).lowercased())")!
+let loadToken = try database.addDevice(loadDevice, centre: loadCentre, nowMillis: nowMillis).value
 var logger = Logger(label: "bench")
 logger.logLevel = .error
 let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -163,7 +187,8 @@ func measure(port: Int, centre: CentreID) async throws -> (api: Timings, page: T
     }
     func timings(_ path: String) async throws -> Timings {
         var result = Timings()
-        result.bytes = try await get(path)  // once before measuring: caches and prepared statements
+        // Ten times before measuring: caches, prepared statements, connections, the server's first seconds.
+        for _ in 0..<10 { result.bytes = try await get(path) }
         let cpuBefore = processCPUSeconds()
         for _ in 0..<repetitions {
             result.wall.append(try await elapsed { result.bytes = try await get(path) })
@@ -178,17 +203,94 @@ func measure(port: Int, centre: CentreID) async throws -> (api: Timings, page: T
     )
 }
 
+/// The heatmap API `count` times in a row: each request's wall time.
+func heatmapLatencies(port: Int, centre: CentreID, count: Int) async throws -> [Double] {
+    var request = HTTPClientRequest(
+        url: "http://127.0.0.1:\(port)/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks")
+    request.headers.add(name: "Authorization", value: "Bearer \(readToken)")
+    var times: [Double] = []
+    for _ in 0..<count {
+        times.append(
+            try await elapsed {
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                _ = try await response.body.collect(upTo: 64 << 20)
+                precondition(response.status == .ok, "the heatmap API answered \(response.status)")
+            })
+    }
+    return times
+}
+
+/// Posts batches of 500 presses of the load device back to back until cancelled; returns the presses stored.
+func ingestBackToBack(port: Int) async throws -> Int {
+    let loadStart = nowMillis - 30 * 86_400_000
+    var sequence: Int64 = 0
+    var stored = 0
+    var generator = SystemRandomNumberGenerator()
+    while !Task.isCancelled {
+        let presses = (0..<500).map { _ -> Press in
+            sequence += 1
+            // From 30 days before the hub's "now", one press every half second: open hours or not, as it falls.
+            return Press(
+                device: loadDevice, boot: "load", sequence: sequence,
+                answer: answers[Int.random(in: 0..<answers.count, using: &generator)],
+                monotonicNanos: sequence * 500_000_000, wallClockMillis: loadStart + sequence * 500,
+                clockSynchronised: true)
+        }
+        let clock = ClockSample(
+            boot: "load", monotonicNanos: sequence * 500_000_000, wallClockMillis: loadStart + sequence * 500,
+            synchronised: true)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/ingest")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(loadToken)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let body = try JSONEncoder().encode(
+            IngestBatch(device: loadDevice, centre: loadCentre, presses: presses, clock: clock))
+        request.body = .bytes(ByteBuffer(bytes: Array(body)))
+        let response: HTTPClientResponse
+        let reply: ByteBuffer
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            reply = try await response.body.collect(upTo: 1 << 20)
+        } catch  where Task.isCancelled {
+            break  // the batch in flight when the reads ended
+        }
+        guard response.status == .ok else { fatalError("ingest answered \(response.status): \(String(buffer: reply))") }
+        stored += presses.count
+    }
+    return stored
+}
+
+/// The heatmap API idle, then while ingest runs back to back: (idle, loaded, presses/s stored meanwhile).
+func measureUnderLoad(port: Int, centre: CentreID) async throws -> (idle: [Double], loaded: [Double], rate: Double) {
+    let idle = try await heatmapLatencies(port: port, centre: centre, count: 300)
+    let started = ContinuousClock.now
+    let ingest = Task { try await ingestBackToBack(port: port) }
+    // Let the writer get going before reading.
+    try await Task.sleep(for: .seconds(1))
+    let loaded = try await heatmapLatencies(port: port, centre: centre, count: 300)
+    ingest.cancel()
+    let stored = try await ingest.value
+    let seconds = (ContinuousClock.now - started) / .seconds(1)
+    return (idle, loaded, Double(stored) / seconds)
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
 let centreID = centre.id
 let overHTTP = try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
     var iterator = ports.makeAsyncIterator()
     let port = await iterator.next()!
     let result = try await measure(port: port, centre: centreID)
+    let underLoad = try await measureUnderLoad(port: port, centre: centreID)
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
-    return result
+    return (result, underLoad)
 }
-try? FileManager.default.removeItem(atPath: directory)
+if kept == nil { try? FileManager.default.removeItem(atPath: directory) }
 
 print(
     "13-week window of \(centre.id) (\(rollupTotal) presses in open hours; raw rows counted over both periods: \(rawTotal))"
@@ -197,10 +299,17 @@ print(
     "median of \(repetitions): rollup read \(milliseconds(median(rollupTimes))), raw GROUP BY \(milliseconds(median(rawTimes))), ratio raw / rollup = \(String(format: "%.1f", median(rawTimes) / median(rollupTimes)))"
 )
 for (name, timing) in [
-    ("heatmap API", overHTTP.api), ("centre page", overHTTP.page),
-    ("overview of \(centreCount) centres", overHTTP.overview),
+    ("heatmap API", overHTTP.0.api), ("centre page", overHTTP.0.page),
+    ("overview of \(centreCount) centres", overHTTP.0.overview),
 ] {
     print(
         "over HTTP, \(name): median \(milliseconds(median(timing.wall))), CPU \(milliseconds(timing.cpu)) per request (\(timing.bytes) bytes)"
     )
 }
+let (idle, loaded, rate) = overHTTP.1
+print(
+    "heatmap API idle: p50 \(milliseconds(percentile(idle, 0.5))), p99 \(milliseconds(percentile(idle, 0.99))); "
+        + "while ingest runs back to back (\(String(format: "%.0f", rate)) presses/s stored, batches of 500): "
+        + "p50 \(milliseconds(percentile(loaded, 0.5))), p99 \(milliseconds(percentile(loaded, 0.99))) "
+        + "(p99 \(String(format: "%.2f", percentile(loaded, 0.99) / percentile(idle, 0.99)))x idle)"
+)

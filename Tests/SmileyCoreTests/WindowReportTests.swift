@@ -69,6 +69,17 @@ import Testing
                 #expect(totals.previousTotal == report.previousTotal)
                 #expect(totals.outsideOpeningHours == report.outsideOpeningHours)
                 #expect(totals.comparison == report.comparison)
+                // The same totals from the rows summed by day (the hub's daily table), score 0 and 5 included.
+                let days = DayCount.summing(rows, calendar: calendar)
+                #expect(days.count < rows.count)
+                #expect(days.reduce(0) { $0 + $1.open + $1.closed } == rows.reduce(0) { $0 + $1.count })
+                #expect(
+                    WindowTotals(question: question, window: window, days: days, minimumCount: 5) == totals)
+                // The report from the window's hour rows and the window before's daily rows.
+                let split = WindowReport(
+                    question: question, window: window, rows: rows.filter { window.contains($0.date) },
+                    previousDays: days, calendar: calendar, minimumCount: 5)
+                #expect(split == report)
                 #expect(totals.total.count > 0 && totals.previousTotal.count > 0)
                 #expect(hours == nil || totals.outsideOpeningHours > 0)
             }

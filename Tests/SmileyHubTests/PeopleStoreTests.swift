@@ -359,6 +359,14 @@ import Testing
 
 /// The shared decisions, as plain data.
 @Suite struct PeopleRulesTests {
+    @Test func aUseIsNotedAtMostOnceAMinuteAndNeverLeftInTheFuture() {
+        #expect(PeopleRules.noteUse(lastMillis: nil, nowMillis: 5))
+        #expect(!PeopleRules.noteUse(lastMillis: 1_000, nowMillis: 1_000))
+        #expect(!PeopleRules.noteUse(lastMillis: 1_000, nowMillis: 60_999))
+        #expect(PeopleRules.noteUse(lastMillis: 1_000, nowMillis: 61_000))
+        #expect(PeopleRules.noteUse(lastMillis: 1_000, nowMillis: 999))
+    }
+
     @Test func aSessionLivesWhileUsedWithinItsIdleAndAbsoluteLimits() {
         func live(_ created: Int64, _ seen: Int64, _ now: Int64) -> Bool {
             PeopleRules.sessionIsLive(

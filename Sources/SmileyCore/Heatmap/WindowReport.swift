@@ -93,6 +93,20 @@ public struct WindowReport: Sendable, Hashable {
     public init(
         question: Question, window: DateWindow, rows: [HourCount], calendar: OpeningCalendar, minimumCount: Int
     ) {
+        self.init(
+            question: question, window: window, rows: rows, previousDays: nil, calendar: calendar,
+            minimumCount: minimumCount)
+    }
+
+    /// The same report from the hour rows of the window alone and the daily rows (`DayCount`) of the
+    /// window before, which is all the comparison needs of it: half the rows to read.
+    /// - Parameters:
+    ///   - rows: rollup rows of `question` for the window (rows of other dates are ignored).
+    ///   - previousDays: daily rows of `question` for `window.previous` (others are ignored).
+    public init(
+        question: Question, window: DateWindow, rows: [HourCount], previousDays: [DayCount]?,
+        calendar: OpeningCalendar, minimumCount: Int
+    ) {
         let previous = window.previous
         var byCell: [Int: AnswerTally] = [:]
         var byDate: [LocalDate: AnswerTally] = [:]
@@ -109,9 +123,16 @@ public struct WindowReport: Sendable, Hashable {
                 byDate[row.date, default: AnswerTally(question: question)].add(score: row.score, count: row.count)
                 total.add(score: row.score, count: row.count)
             case .closedInWindow: outside += row.count
-            case .openBefore: previousTotal.add(score: row.score, count: row.count)
+            case .openBefore: if previousDays == nil { previousTotal.add(score: row.score, count: row.count) }
             case .elsewhere: break
             }
+        }
+        if let previousDays {
+            previousTotal =
+                WindowTotals(
+                    question: question, window: previous, days: previousDays.filter { previous.contains($0.date) },
+                    minimumCount: minimumCount
+                ).total
         }
         let hours: [Int]
         let weekdays: [Int]
@@ -199,11 +220,20 @@ public struct WindowTotals: Sendable, Hashable {
             case .elsewhere: break
             }
         }
+        self.init(
+            question: question, window: window, total: total, previousTotal: previousTotal,
+            outsideOpeningHours: outside, minimumCount: minimumCount)
+    }
+
+    init(
+        question: Question, window: DateWindow, total: AnswerTally, previousTotal: AnswerTally,
+        outsideOpeningHours: Int, minimumCount: Int
+    ) {
         self.question = question
         self.window = window
         self.total = total
         self.previousTotal = previousTotal
-        self.outsideOpeningHours = outside
+        self.outsideOpeningHours = outsideOpeningHours
         self.comparison = PeriodComparison(current: total, previous: previousTotal, minimumCount: minimumCount)
     }
 

@@ -53,11 +53,11 @@ struct DashboardController: Sendable {
         let centre = try reader.centre(context.parameters.get("centre") ?? "")
         let choice = try Self.choice(request)
         let window = choice.window(today: reader.today(at: centre))
-        let reports = try Question.allCases.map { try reader.heatmap(centre: centre, question: $0, window: window) }
+        let read = try reader.windowReports(centre: centre, questions: Question.allCases, window: window)
         var page = CentrePage(
-            centre: centre, choice: choice, window: window, reports: reports,
-            calendar: try reader.openingCalendar(of: centre), devices: try reader.deviceHealth(of: centre),
-            uncertain: try reader.uncertainCount(of: centre), today: reader.today(at: centre),
+            centre: centre, choice: choice, window: window, reports: read.reports,
+            calendar: read.calendar, devices: try reader.deviceHealth(of: centre, calendar: read.calendar),
+            uncertain: read.uncertain, today: reader.today(at: centre),
             nowMillis: reader.nowMillis(), actions: try reader.actionReviews(of: centre))
         if let identity = context.identity, identity.role.mayRecordActions, let csrf = identity.csrf {
             page.actionForm = CentrePage.ActionForm(

@@ -81,20 +81,20 @@ public struct CentreReader: Sendable {
     }
 
     /// Each centre's totals and comparison in its window, for both questions, without heatmaps or
-    /// trends: the overview's rows, read in one trip to the database.
+    /// trends: the overview's rows, read from the daily table (`centre_day`) in one trip to the database.
     public func totals(_ centres: [(centre: Centre, window: DateWindow)]) throws -> [(
         satisfaction: WindowTotals, accessibility: WindowTotals
     )] {
-        let read = try database.overviewRows(
+        let read = try database.overviewDays(
             centres.map { (centre: $0.centre.id, from: $0.window.previous.from, to: $0.window.to) })
-        return zip(centres, read).map { request, rows in
+        return zip(centres, read).map { request, days in
             (
                 WindowTotals(
-                    question: .satisfaction, window: request.window, rows: rows.satisfaction, calendar: rows.calendar,
+                    question: .satisfaction, window: request.window, days: days.satisfaction,
                     minimumCount: settings.minimumCount),
                 WindowTotals(
-                    question: .accessibility, window: request.window, rows: rows.accessibility,
-                    calendar: rows.calendar, minimumCount: settings.minimumCount)
+                    question: .accessibility, window: request.window, days: days.accessibility,
+                    minimumCount: settings.minimumCount)
             )
         }
     }
@@ -103,11 +103,35 @@ public struct CentreReader: Sendable {
     public func heatmap(centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil) throws
         -> HeatmapResponse
     {
+        guard let device else { return try heatmaps(centre: centre, questions: [question], window: window)[0] }
         let calendar = try database.openingCalendar(centre: centre.id)
         let report = try report(centre: centre, question: question, window: window, device: device, calendar: calendar)
         return HeatmapResponse(
             centre: centre.id, timeZone: centre.timeZone, openingHours: calendar.hours?.description, report: report,
             timeUncertainPresses: try database.uncertainCount(centre: centre.id))
+    }
+
+    /// The whole centre's heatmaps of `questions`, in that order, from one read transaction: the hour
+    /// rows of the window, the daily rows of the window before, the calendar and the uncertain count.
+    public func heatmaps(centre: Centre, questions: [Question], window: DateWindow) throws -> [HeatmapResponse] {
+        try windowReports(centre: centre, questions: questions, window: window).reports
+    }
+
+    /// `heatmaps` with the calendar and the uncertain count they were read with, for the centre page.
+    func windowReports(centre: Centre, questions: [Question], window: DateWindow) throws -> (
+        reports: [HeatmapResponse], calendar: OpeningCalendar, uncertain: Int
+    ) {
+        let rows = try database.windowRows(centre: centre.id, questions: questions, window: window)
+        let reports = questions.map { question in
+            let report = WindowReport(
+                question: question, window: window, rows: rows.hours[question] ?? [],
+                previousDays: rows.previousDays[question] ?? [], calendar: rows.calendar,
+                minimumCount: settings.minimumCount)
+            return HeatmapResponse(
+                centre: centre.id, timeZone: centre.timeZone, openingHours: rows.calendar.hours?.description,
+                report: report, timeUncertainPresses: rows.uncertain)
+        }
+        return (reports, rows.calendar, rows.uncertain)
     }
 
     public func openingCalendar(of centre: Centre) throws -> OpeningCalendar {
@@ -132,9 +156,9 @@ public struct CentreReader: Sendable {
     }
 
     /// The centre's devices with their health as their last heartbeats tell it.
-    public func deviceHealth(of centre: Centre) throws -> [DeviceHealth] {
+    public func deviceHealth(of centre: Centre, calendar: OpeningCalendar? = nil) throws -> [DeviceHealth] {
         let now = clock.nowMillis()
-        let calendar = try database.openingCalendar(centre: centre.id)
+        let calendar = try calendar ?? database.openingCalendar(centre: centre.id)
         let bucketer = Self.bucketer(centre.timeZone)
         let lastPresses = try database.lastPressMillis(centre: centre.id)
         return try database.centreDevices(centre.id).map { device in

@@ -217,7 +217,7 @@ extension HubDatabase {
     }
 
     /// Adds the batch's summed rollup changes, one upsert per row of `hourly_rollup` (by device) and of
-    /// `centre_hour` (the same summed over devices), in the batch's transaction.
+    /// `centre_hour` (the same summed over devices), and their days to `centre_day`, in the batch's transaction.
     private func writeRollup(_ db: Database, centre: CentreID, _ rollup: RollupDelta) throws {
         guard !rollup.isEmpty else { return }
         let upsert = try BoundStatement(
@@ -260,6 +260,7 @@ extension HubDatabase {
                 try values.integer(7, change.count)
             }
         }
+        try Self.addToCentreDays(db, centre: centre, writes.centreRows)
     }
 
     /// Moves the device's "held without gaps up to" mark forward as far as the held presses allow:

@@ -60,7 +60,7 @@ extension HubDatabase {
 
     // MARK: Opening hours and holidays
 
-    /// Sets (or, with nil, clears) a centre's opening hours.
+    /// Sets (or, with nil, clears) a centre's opening hours, and counts its days' presses again under them.
     public func setOpeningHours(_ hours: OpeningHours?, centre: CentreID) throws(HubError) {
         try storage {
             try writer.write { db in
@@ -68,11 +68,12 @@ extension HubDatabase {
                     sql: "UPDATE centre SET opening_hours = ? WHERE id = ?",
                     arguments: [hours?.description, centre.rawValue])
                 guard db.changesCount == 1 else { throw HubError.notFound("unknown centre '\(centre)'") }
+                try Self.rebuildCentreDays(db, centre: centre)
             }
         }
     }
 
-    /// Adds and removes holidays (whole days closed) of a centre.
+    /// Adds and removes holidays (whole days closed) of a centre, and counts those days' presses again.
     public func updateHolidays(centre: CentreID, adding: [LocalDate], removing: [LocalDate]) throws(HubError) {
         try storage {
             try writer.write { db in
@@ -88,6 +89,9 @@ extension HubDatabase {
                     try db.execute(
                         sql: "DELETE FROM centre_holiday WHERE centre_id = ? AND date = ?",
                         arguments: [centre.rawValue, date.description])
+                }
+                for day in Set((adding + removing).map(\.daysSinceEpoch)) {
+                    try Self.rebuildCentreDays(db, centre: centre, days: day...day)
                 }
             }
         }
@@ -122,27 +126,6 @@ extension HubDatabase {
         try storage {
             try writer.read { db in
                 try Self.hourCounts(db, centre: centre, question: question, from: from, to: to, device: device)
-            }
-        }
-    }
-
-    /// What the overview reads of many centres, in one read transaction: each centre's opening calendar
-    /// and both questions' rollup rows from `from` to `to`. One trip to the database for the whole page,
-    /// not three per centre, each of which would wait its turn for a reader on a busy machine.
-    public func overviewRows(
-        _ requests: [(centre: CentreID, from: LocalDate, to: LocalDate)]
-    ) throws(HubError) -> [(calendar: OpeningCalendar, satisfaction: [HourCount], accessibility: [HourCount])] {
-        try storage {
-            try writer.read { db in
-                try requests.map { request in
-                    (
-                        calendar: try Self.openingCalendar(db, centre: request.centre),
-                        satisfaction: try Self.hourCounts(
-                            db, centre: request.centre, question: .satisfaction, from: request.from, to: request.to),
-                        accessibility: try Self.hourCounts(
-                            db, centre: request.centre, question: .accessibility, from: request.from, to: request.to)
-                    )
-                }
             }
         }
     }

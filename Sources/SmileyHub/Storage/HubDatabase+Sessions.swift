@@ -90,37 +90,47 @@ extension HubDatabase {
         return grant
     }
 
-    /// The person and CSRF token of a live session, which this use keeps alive; nil when the session is unknown,
-    /// ended, idle longer than `idleMillis` or older than `absoluteMillis` (it is ended then).
+    /// The person and CSRF token of a live session, which this use keeps alive (its use noted at most
+    /// once a minute, so the idle limit counts from a use at most a minute older than the last); nil
+    /// when the session is unknown, ended, idle longer than `idleMillis` or older than `absoluteMillis`
+    /// (it is ended then).
     func liveSession(_ cookie: String, nowMillis: Int64, idleMillis: Int64, absoluteMillis: Int64) throws(HubError)
         -> (person: String, csrf: String)?
     {
         let hash = Secret.sha256(cookie)
         return try storage {
-            try writer.write { db in
-                guard
-                    let row = try Row.fetchOne(
+            guard
+                let row = try writer.read({ db in
+                    try Row.fetchOne(
                         db,
                         sql: """
                             SELECT person, csrf, created_millis, last_seen_millis FROM session
                             WHERE id_sha256 = ? AND ended_millis IS NULL
                             """, arguments: [hash])
-                else { return nil }
-                let created: Int64 = row["created_millis"]
-                let lastSeen: Int64 = row["last_seen_millis"]
-                guard
-                    PeopleRules.sessionIsLive(
-                        createdMillis: created, lastSeenMillis: lastSeen, nowMillis: nowMillis, idleMillis: idleMillis,
-                        absoluteMillis: absoluteMillis)
-                else {
+                })
+            else { return nil }
+            let created: Int64 = row["created_millis"]
+            let lastSeen: Int64 = row["last_seen_millis"]
+            guard
+                PeopleRules.sessionIsLive(
+                    createdMillis: created, lastSeenMillis: lastSeen, nowMillis: nowMillis, idleMillis: idleMillis,
+                    absoluteMillis: absoluteMillis)
+            else {
+                try writer.write { db in
                     try db.execute(
-                        sql: "UPDATE session SET ended_millis = ? WHERE id_sha256 = ?", arguments: [nowMillis, hash])
-                    return nil
+                        sql: "UPDATE session SET ended_millis = ? WHERE id_sha256 = ? AND ended_millis IS NULL",
+                        arguments: [nowMillis, hash])
                 }
-                try db.execute(
-                    sql: "UPDATE session SET last_seen_millis = ? WHERE id_sha256 = ?", arguments: [nowMillis, hash])
-                return (row["person"], row["csrf"])
+                return nil
             }
+            if PeopleRules.noteUse(lastMillis: lastSeen, nowMillis: nowMillis) {
+                try writer.write { db in
+                    try db.execute(
+                        sql: "UPDATE session SET last_seen_millis = ? WHERE id_sha256 = ? AND ended_millis IS NULL",
+                        arguments: [nowMillis, hash])
+                }
+            }
+            return (row["person"], row["csrf"])
         }
     }
 
@@ -212,23 +222,29 @@ extension HubDatabase {
         }
     }
 
-    /// The owner of a valid personal API token (noting its use), or nil.
+    /// The owner of a valid personal API token (noting its use, at most once a minute), or nil.
     func apiTokenOwner(_ token: String, nowMillis: Int64) throws(HubError) -> String? {
-        try storage {
-            try writer.write { db in
-                guard
-                    let row = try Row.fetchOne(
+        let hash = Secret.sha256(token)
+        return try storage {
+            guard
+                let row = try writer.read({ db in
+                    try Row.fetchOne(
                         db,
                         sql: """
-                            SELECT id, person FROM api_token WHERE token_sha256 = ? AND revoked_millis IS NULL
-                            AND (expires_millis IS NULL OR expires_millis > ?)
-                            """, arguments: [Secret.sha256(token), nowMillis])
-                else { return nil }
-                try db.execute(
-                    sql: "UPDATE api_token SET last_used_millis = ? WHERE id = ?",
-                    arguments: [nowMillis, row["id"] as Int64])
-                return row["person"]
+                            SELECT id, person, last_used_millis FROM api_token WHERE token_sha256 = ?
+                            AND revoked_millis IS NULL AND (expires_millis IS NULL OR expires_millis > ?)
+                            """, arguments: [hash, nowMillis])
+                })
+            else { return nil }
+            let lastUsed: Int64? = row["last_used_millis"]
+            if PeopleRules.noteUse(lastMillis: lastUsed, nowMillis: nowMillis) {
+                try writer.write { db in
+                    try db.execute(
+                        sql: "UPDATE api_token SET last_used_millis = ? WHERE id = ?",
+                        arguments: [nowMillis, row["id"] as Int64])
+                }
             }
+            return row["person"]
         }
     }
 

@@ -190,6 +190,7 @@ public struct HubDatabase: Sendable {
         registerWeeklyReportSendingMigrations(&migrator)
         registerReadSideMigrations(&migrator)
         registerIngestMigrations(&migrator)
+        registerCentreDayMigrations(&migrator)
         return migrator
     }
 

@@ -36,6 +36,18 @@ enum PeopleRules {
         return nil
     }
 
+    /// How old the noted last use of a session or personal API token may be before a request notes it
+    /// again: reading with a session or token then costs a write (on SQLite a durable commit, which waits
+    /// its turn behind ingest's) at most once a minute, not on every request.
+    static let useNotingMillis: Int64 = 60_000
+
+    /// Whether a request should write its use of a session or token last noted at `lastMillis` (nil:
+    /// never); also when the clock went back, so a noted use is never in the future.
+    static func noteUse(lastMillis: Int64?, nowMillis: Int64) -> Bool {
+        guard let lastMillis else { return true }
+        return nowMillis - lastMillis >= useNotingMillis || nowMillis < lastMillis
+    }
+
     /// True while a session is used within `idleMillis` of its last use and `absoluteMillis` of its start.
     static func sessionIsLive(
         createdMillis: Int64, lastSeenMillis: Int64, nowMillis: Int64, idleMillis: Int64, absoluteMillis: Int64

@@ -370,9 +370,10 @@ extension PostgresPressStore: PeopleStore, SignInStore {
                     logger: logger)
                 return nil
             }
+            guard PeopleRules.noteUse(lastMillis: lastSeen, nowMillis: nowMillis) else { return (person, csrf) }
             let kept = try await connection.query(
                 """
-                UPDATE session SET last_seen_millis = GREATEST(last_seen_millis, \(nowMillis))
+                UPDATE session SET last_seen_millis = \(nowMillis)
                 WHERE id_sha256 = \(hash) AND ended_millis IS NULL RETURNING person
                 """, logger: logger
             ).collect()
@@ -473,7 +474,10 @@ extension PostgresPressStore: PeopleStore, SignInStore {
             var owner: String?
             for try await person in try await connection.query(
                 """
-                UPDATE api_token SET last_used_millis = \(nowMillis)
+                UPDATE api_token SET last_used_millis = CASE
+                    WHEN last_used_millis IS NULL OR last_used_millis > \(nowMillis)
+                        OR \(nowMillis) - last_used_millis >= \(PeopleRules.useNotingMillis) THEN \(nowMillis)
+                    ELSE last_used_millis END
                 WHERE token_sha256 = \(Secret.sha256(token)) AND revoked_millis IS NULL
                     AND (expires_millis IS NULL OR expires_millis > \(nowMillis))
                 RETURNING person
