@@ -34,7 +34,7 @@ public struct AlertEvaluator: Sendable {
     /// Evaluates every centre at `nowMillis`; returns the transitions carried out (not `.nothing`).
     @discardableResult
     public func evaluate(nowMillis: Int64) throws -> [Change] {
-        var changes: [Change] = []
+        var changes: [HubDatabase.AlertChange] = []
         let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
         let open = try database.openAlerts()
         for centre in try reader.centres() {
@@ -78,15 +78,19 @@ public struct AlertEvaluator: Sendable {
                 let current = mine.first { $0.kind == finding.kind && $0.subject == finding.subject }?.state
                 let transition = AlertTransition.next(current: current, finding: finding.evidence, nowMillis: nowMillis)
                 guard transition != .nothing else { continue }
-                let id = try database.apply(
-                    transition, centre: centre.id, kind: finding.kind, subject: finding.subject, deliverTo: channels)
                 changes.append(
-                    Change(
-                        alertID: id, centre: centre.id, kind: finding.kind, subject: finding.subject,
-                        transition: transition))
+                    HubDatabase.AlertChange(
+                        centre: centre.id, kind: finding.kind, subject: finding.subject, transition: transition))
             }
         }
-        return changes
+        // Every transition in one commit: one apiece held the writer, and the devices' batches, for seconds
+        // when thousands of devices changed state at once.
+        let ids = try database.apply(changes, deliverTo: channels)
+        return zip(ids, changes).map { id, change in
+            Change(
+                alertID: id, centre: change.centre, kind: change.kind, subject: change.subject,
+                transition: change.transition)
+        }
     }
 
     /// The drift rule on today's answers (the centre's local day up to now) against the centre's own history:
