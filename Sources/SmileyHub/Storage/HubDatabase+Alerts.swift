@@ -59,10 +59,10 @@ extension HubDatabase {
     }
 
     /// Open alerts (all centres, or one), oldest first.
-    public func openAlerts(centre: CentreID? = nil) throws(HubError) -> [StoredAlert] {
+    public func openAlerts(centre: CentreID? = nil, limit: Int = 10_000) throws(HubError) -> [StoredAlert] {
         try alerts(
             where: "resolved_millis IS NULL" + (centre == nil ? "" : " AND centre_id = ?"),
-            arguments: centre.map { [$0.rawValue] } ?? [], order: "opened_millis", limit: 10_000)
+            arguments: centre.map { [$0.rawValue] } ?? [], order: "opened_millis", limit: limit)
     }
 
     /// The latest alerts of a centre (or of all centres), open or resolved, newest first.
