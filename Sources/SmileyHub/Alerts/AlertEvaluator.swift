@@ -94,8 +94,8 @@ public struct AlertEvaluator: Sendable {
                         centre: centre.id, kind: finding.kind, subject: finding.subject, transition: transition))
             }
         }
-        // Every transition in one commit: one apiece held the writer, and the devices' batches, for seconds
-        // when thousands of devices changed state at once.
+        // A few hundred transitions a commit: one apiece held the writer, and the devices' batches, for
+        // seconds when thousands of devices changed state at once.
         let ids = try database.apply(changes, deliverTo: channels)
         return zip(ids, changes).map { id, change in
             Change(

@@ -100,23 +100,33 @@ extension HubDatabase {
         }
     }
 
-    /// Carries out every transition of one evaluation in one transaction (one durable commit, where one
-    /// each cost a commit apiece: 10,000 devices going offline at once held the writer for seconds);
-    /// returns the alerts' ids in order. All or nothing, as each alert with its deliveries was before.
+    /// Carries out the transitions of one evaluation a few hundred to a transaction (one durable commit
+    /// each, where one apiece held the writer for seconds when 10,000 devices changed state at once; one
+    /// transaction for all held the devices' batches back for as long as it took); returns the alerts' ids
+    /// in order. Each alert is stored with its deliveries, as by `apply(_:centre:kind:subject:deliverTo:)`.
     public func apply(_ changes: [AlertChange], deliverTo: [String] = []) throws(HubError) -> [Int64] {
-        guard !changes.isEmpty else { return [] }
-        return try write { db -> [Int64] in try changes.map { try Self.apply(db, $0, deliverTo) } }
+        var ids: [Int64] = []
+        ids.reserveCapacity(changes.count)
+        for start in stride(from: 0, to: changes.count, by: Self.alertChangesPerTransaction) {
+            let chunk = changes[start..<min(start + Self.alertChangesPerTransaction, changes.count)]
+            ids += try write { db -> [Int64] in try chunk.map { try Self.apply(db, $0, deliverTo) } }
+        }
+        return ids
     }
+
+    /// Transitions stored in one transaction: a few milliseconds of the writer's time.
+    static var alertChangesPerTransaction: Int { 200 }
 
     private static func apply(_ db: Database, _ change: AlertChange, _ deliverTo: [String]) throws -> Int64 {
         let (centre, kind, subject) = (change.centre, change.kind, change.subject)
         switch change.transition {
         case .nothing: return 0
         case .open(let state):
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO alert (centre_id, kind, subject, opened_millis, evidence) VALUES (?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     centre.rawValue, kind.rawValue, subject, state.openedMillis, try Self.json(state.evidence),
                 ])
@@ -127,16 +137,15 @@ extension HubDatabase {
         case .update(let state), .resolve(let state):
             guard
                 let id = try Int64.fetchOne(
-                    db,
-                    sql: """
-                        SELECT id FROM alert
-                        WHERE centre_id = ? AND kind = ? AND subject = ? AND resolved_millis IS NULL
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT id FROM alert
+                            WHERE centre_id = ? AND kind = ? AND subject = ? AND resolved_millis IS NULL
+                            """),
                     arguments: [centre.rawValue, kind.rawValue, subject])
             else { return 0 }
-            try db.execute(
-                sql: "UPDATE alert SET evidence = ?, resolved_millis = ? WHERE id = ?",
-                arguments: [try Self.json(state.evidence), state.resolvedMillis, id])
+            try db.cachedStatement(sql: "UPDATE alert SET evidence = ?, resolved_millis = ? WHERE id = ?")
+                .execute(arguments: [try Self.json(state.evidence), state.resolvedMillis, id])
             return id
         }
     }
