@@ -22,6 +22,12 @@ public struct AlertEvaluator: Sendable {
         var evidence: AlertEvidence?
     }
 
+    /// Which alert a finding is about: at most one is open per centre, kind and subject.
+    struct AlertKey: Hashable {
+        var kind: AlertKind
+        var subject: String
+    }
+
     /// One change carried out: the stored alert's id, and what happened to it.
     public struct Change: Sendable {
         public var alertID: Int64
@@ -34,9 +40,10 @@ public struct AlertEvaluator: Sendable {
     /// Evaluates every centre at `nowMillis`; returns the transitions carried out (not `.nothing`).
     @discardableResult
     public func evaluate(nowMillis: Int64) throws -> [Change] {
-        var changes: [Change] = []
+        var changes: [HubDatabase.AlertChange] = []
         let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
-        let open = try database.openAlerts()
+        // Every open alert: one left unread would be opened again (refused by the alert_open index).
+        let open = try database.openAlerts(limit: Int.max)
         for centre in try reader.centres() {
             let rules = try database.alertRules(centre: centre.id)
             var findings: [Finding] = []
@@ -54,6 +61,8 @@ public struct AlertEvaluator: Sendable {
                         evidence: try drift(centre: centre, question: question, rule: rules.drift, nowMillis: nowMillis)
                     ))
             }
+            // One read for the centre: one a device was 10,000 pooled reads a minute at 10,000 devices.
+            let unsynchronisedSince = try database.clockUnsynchronisedSince(centre: centre.id)
             for health in try reader.deviceHealth(of: centre) {
                 findings += Self.deviceFindings(health, rules: rules, nowMillis: nowMillis)
                 findings.append(
@@ -61,32 +70,40 @@ public struct AlertEvaluator: Sendable {
                         kind: .clockUnsynchronised, subject: health.device.rawValue,
                         evidence: rules.clockFinding(
                             device: health.device.rawValue,
-                            unsynchronisedSinceMillis: try database.clockUnsynchronisedSince(health.device),
+                            unsynchronisedSinceMillis: unsynchronisedSince[health.device],
                             nowMillis: nowMillis)))
             }
             // A kind switched off for the centre finds nothing: its open alerts resolve.
             for index in findings.indices where !rules.enabled(findings[index].kind) {
                 findings[index].evidence = nil
             }
-            // Open alerts whose rule found nothing this time are resolved too.
+            // Open alerts whose rule found nothing this time are resolved too. Looked up by kind and
+            // subject: with thousands of devices, four findings each, a scan per finding cost seconds.
             let mine = open.filter { $0.centre == centre.id }
-            for alert in mine where !findings.contains(where: { $0.kind == alert.kind && $0.subject == alert.subject })
-            {
+            let found = Set(findings.map { AlertKey(kind: $0.kind, subject: $0.subject) })
+            for alert in mine where !found.contains(AlertKey(kind: alert.kind, subject: alert.subject)) {
                 findings.append(Finding(kind: alert.kind, subject: alert.subject, evidence: nil))
             }
+            let openStates = Dictionary(
+                mine.map { (AlertKey(kind: $0.kind, subject: $0.subject), $0.state) },
+                uniquingKeysWith: { first, _ in first })
             for finding in findings {
-                let current = mine.first { $0.kind == finding.kind && $0.subject == finding.subject }?.state
+                let current = openStates[AlertKey(kind: finding.kind, subject: finding.subject)]
                 let transition = AlertTransition.next(current: current, finding: finding.evidence, nowMillis: nowMillis)
                 guard transition != .nothing else { continue }
-                let id = try database.apply(
-                    transition, centre: centre.id, kind: finding.kind, subject: finding.subject, deliverTo: channels)
                 changes.append(
-                    Change(
-                        alertID: id, centre: centre.id, kind: finding.kind, subject: finding.subject,
-                        transition: transition))
+                    HubDatabase.AlertChange(
+                        centre: centre.id, kind: finding.kind, subject: finding.subject, transition: transition))
             }
         }
-        return changes
+        // A few hundred transitions a commit: one apiece held the writer, and the devices' batches, for
+        // seconds when thousands of devices changed state at once.
+        let ids = try database.apply(changes, deliverTo: channels)
+        return zip(ids, changes).map { id, change in
+            Change(
+                alertID: id, centre: change.centre, kind: change.kind, subject: change.subject,
+                transition: change.transition)
+        }
     }
 
     /// The drift rule on today's answers (the centre's local day up to now) against the centre's own history:

@@ -52,21 +52,42 @@ struct IngestController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func heartbeat(_ request: Request, context: Context) async throws -> JSONResponse<DeviceStatus> {
-        let device = try await authenticatedDevice(request)
+        let token = try presentedToken(request)
         let body = try await request.body.collect(upTo: 1 << 16)
         let heartbeat: Heartbeat
         do {
             heartbeat = try JSONDecoder().decode(Heartbeat.self, from: body)
         } catch let error as DecodingError {
+            _ = try await authenticatedDevice(request)
             throw HTTPError(.badRequest, message: error.readableDescription)
         }
-        try requireSameDevice(heartbeat.device, device)
-        let now = clock.nowMillis()
-        do { try await database.recordHeartbeat(heartbeat, receivedMillis: now) } catch { throw error.httpError }
-        guard let status = try await database.deviceStatus(heartbeat.device, nowMillis: now, sequence: nil) else {
-            throw HTTPError(.internalServerError, message: "device '\(heartbeat.device)' vanished")
+        do {
+            return JSONResponse(
+                value: try await database.recordHeartbeat(heartbeat, token: token, receivedMillis: clock.nowMillis()))
+        } catch {
+            throw await refusal(error, token: token)
         }
-        return JSONResponse(value: status)
+    }
+
+    /// The bearer token a request presents; 401 at once when it presents none (the token itself is checked
+    /// with the request's write, or by `authenticatedDevice`).
+    func presentedToken(_ request: Request) throws -> String {
+        let header = request.headers[.authorization] ?? ""
+        let token = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : ""
+        do {
+            _ = try HubDatabase.tokenHash(token)
+        } catch {
+            throw error.httpError
+        }
+        return token
+    }
+
+    /// A refused device write as HTTP. A token refused by the write is refused first; any other refusal
+    /// still marks the token used, as authenticating before the write did (`authenticate` says why not).
+    func refusal(_ error: HubError, token: String) async -> HTTPError {
+        if case .unauthorized = error { return error.httpError }
+        _ = try? await database.authenticate(token: token, nowMillis: clock.nowMillis())
+        return error.httpError
     }
 
     /// The device the request's bearer token belongs to; 401 with the reason otherwise.
@@ -106,11 +127,12 @@ struct IngestController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func ingest(_ request: Request, context: Context) async throws -> JSONResponse<IngestReceipt> {
-        let device = try await authenticatedDevice(request)
+        let token = try presentedToken(request)
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Self.maximumBodyBytes)
         } catch is NIOTooManyBytesError {
+            _ = try await authenticatedDevice(request)
             throw HTTPError(.contentTooLarge, message: "body is larger than \(Self.maximumBodyBytes) bytes")
         }
         let batch: IngestBatch
@@ -118,15 +140,16 @@ struct IngestController<Context: RequestContext>: Sendable {
             // The common body is read by the fast reader; anything else, and every bad body, by JSONDecoder.
             batch = try body.withUnsafeReadableBytes { try IngestBatch.decodeWire(bytes: $0) }
         } catch let error as DecodingError {
+            _ = try await authenticatedDevice(request)
             throw HTTPError(.badRequest, message: error.readableDescription)
         }
-        try requireSameDevice(batch.device, device)
         do {
-            let receipt = try await database.ingest(batch, receivedMillis: clock.nowMillis())
+            // The token is checked in the batch's own write, committed with other devices' (group commit).
+            let receipt = try await database.ingest(batch, token: token, receivedMillis: clock.nowMillis())
             if receipt.accepted > 0 { await feed.publish(batch.centre) }
             return JSONResponse(value: receipt)
         } catch {
-            throw error.httpError
+            throw await refusal(error, token: token)
         }
     }
 }

@@ -48,6 +48,28 @@ extension HubDatabase {
         }
     }
 
+    /// Since when each device of a centre whose heartbeats report an unsynchronised clock has done so
+    /// (devices with a synchronised clock or no heartbeat are absent): one read for the whole centre.
+    public func clockUnsynchronisedSince(centre: CentreID) throws(HubError) -> [DeviceID: Int64] {
+        try storage {
+            try writer.read { db in
+                var since: [DeviceID: Int64] = [:]
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT h.device_id, h.clock_unsynchronised_since_millis FROM device_heartbeat h
+                        JOIN device d ON d.id = h.device_id
+                        WHERE d.centre_id = ? AND h.clock_unsynchronised_since_millis IS NOT NULL
+                        """, arguments: [centre.rawValue])
+                while let row = try rows.next() {
+                    guard let device = DeviceID(rawValue: row[0]) else { continue }
+                    since[device] = row[1]
+                }
+                return since
+            }
+        }
+    }
+
     /// Since when the device's heartbeats have reported an unsynchronised clock, or nil.
     public func clockUnsynchronisedSince(_ device: DeviceID) throws(HubError) -> Int64? {
         try storage {

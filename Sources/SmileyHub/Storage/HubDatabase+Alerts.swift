@@ -59,10 +59,10 @@ extension HubDatabase {
     }
 
     /// Open alerts (all centres, or one), oldest first.
-    public func openAlerts(centre: CentreID? = nil) throws(HubError) -> [StoredAlert] {
+    public func openAlerts(centre: CentreID? = nil, limit: Int = 10_000) throws(HubError) -> [StoredAlert] {
         try alerts(
             where: "resolved_millis IS NULL" + (centre == nil ? "" : " AND centre_id = ?"),
-            arguments: centre.map { [$0.rawValue] } ?? [], order: "opened_millis", limit: 10_000)
+            arguments: centre.map { [$0.rawValue] } ?? [], order: "opened_millis", limit: limit)
     }
 
     /// The latest alerts of a centre (or of all centres), open or resolved, newest first.
@@ -80,35 +80,73 @@ extension HubDatabase {
         _ transition: AlertTransition, centre: CentreID, kind: AlertKind, subject: String, deliverTo: [String] = []
     ) throws(HubError) -> Int64 {
         try write { db -> Int64 in
-            switch transition {
-            case .nothing: return 0
-            case .open(let state):
-                try db.execute(
-                    sql: """
-                        INSERT INTO alert (centre_id, kind, subject, opened_millis, evidence) VALUES (?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        centre.rawValue, kind.rawValue, subject, state.openedMillis, try Self.json(state.evidence),
-                    ])
-                let id = db.lastInsertedRowID
-                try Self.queueDeliveries(
-                    db, alertID: id, event: "opened", channels: deliverTo, nowMillis: state.openedMillis)
-                return id
-            case .update(let state), .resolve(let state):
-                guard
-                    let id = try Int64.fetchOne(
-                        db,
+            try Self.apply(
+                db, AlertChange(centre: centre, kind: kind, subject: subject, transition: transition), deliverTo)
+        }
+    }
+
+    /// One alert's transition, as `apply` takes it.
+    public struct AlertChange: Sendable {
+        public var centre: CentreID
+        public var kind: AlertKind
+        public var subject: String
+        public var transition: AlertTransition
+
+        public init(centre: CentreID, kind: AlertKind, subject: String, transition: AlertTransition) {
+            self.centre = centre
+            self.kind = kind
+            self.subject = subject
+            self.transition = transition
+        }
+    }
+
+    /// Carries out the transitions of one evaluation a few hundred to a transaction (one durable commit
+    /// each, where one apiece held the writer for seconds when 10,000 devices changed state at once; one
+    /// transaction for all held the devices' batches back for as long as it took); returns the alerts' ids
+    /// in order. Each alert is stored with its deliveries, as by `apply(_:centre:kind:subject:deliverTo:)`.
+    public func apply(_ changes: [AlertChange], deliverTo: [String] = []) throws(HubError) -> [Int64] {
+        var ids: [Int64] = []
+        ids.reserveCapacity(changes.count)
+        for start in stride(from: 0, to: changes.count, by: Self.alertChangesPerTransaction) {
+            let chunk = changes[start..<min(start + Self.alertChangesPerTransaction, changes.count)]
+            ids += try write { db -> [Int64] in try chunk.map { try Self.apply(db, $0, deliverTo) } }
+        }
+        return ids
+    }
+
+    /// Transitions stored in one transaction: a few milliseconds of the writer's time.
+    static var alertChangesPerTransaction: Int { 200 }
+
+    private static func apply(_ db: Database, _ change: AlertChange, _ deliverTo: [String]) throws -> Int64 {
+        let (centre, kind, subject) = (change.centre, change.kind, change.subject)
+        switch change.transition {
+        case .nothing: return 0
+        case .open(let state):
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO alert (centre_id, kind, subject, opened_millis, evidence) VALUES (?, ?, ?, ?, ?)
+                    """
+            ).execute(
+                arguments: [
+                    centre.rawValue, kind.rawValue, subject, state.openedMillis, try Self.json(state.evidence),
+                ])
+            let id = db.lastInsertedRowID
+            try Self.queueDeliveries(
+                db, alertID: id, event: "opened", channels: deliverTo, nowMillis: state.openedMillis)
+            return id
+        case .update(let state), .resolve(let state):
+            guard
+                let id = try Int64.fetchOne(
+                    db.cachedStatement(
                         sql: """
                             SELECT id FROM alert
                             WHERE centre_id = ? AND kind = ? AND subject = ? AND resolved_millis IS NULL
-                            """,
-                        arguments: [centre.rawValue, kind.rawValue, subject])
-                else { return 0 }
-                try db.execute(
-                    sql: "UPDATE alert SET evidence = ?, resolved_millis = ? WHERE id = ?",
-                    arguments: [try Self.json(state.evidence), state.resolvedMillis, id])
-                return id
-            }
+                            """),
+                    arguments: [centre.rawValue, kind.rawValue, subject])
+            else { return 0 }
+            try db.cachedStatement(sql: "UPDATE alert SET evidence = ?, resolved_millis = ? WHERE id = ?")
+                .execute(arguments: [try Self.json(state.evidence), state.resolvedMillis, id])
+            return id
         }
     }
 

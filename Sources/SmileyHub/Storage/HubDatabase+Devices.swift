@@ -114,29 +114,59 @@ extension HubDatabase {
 
     /// The device a bearer token belongs to; the error says why a request is refused.
     public func authenticate(token: String?, nowMillis: Int64) throws(HubError) -> DeviceAuthentication {
+        let hash = try Self.tokenHash(token)
+        let holder = try TokenHolder.valid(
+            try storage { try writer.read { db in try TokenHolder.find(db, hash: hash) } })
+        if !holder.used {
+            // From now on the device holds this token: its enrollment code cannot issue another.
+            try write { db in try Self.markTokenUsed(db, holder.device, nowMillis: nowMillis) }
+        }
+        return .device(holder.device, centre: holder.centre)
+    }
+
+    /// The SHA-256 a presented bearer token is looked up by; refuses a request that sent none.
+    static func tokenHash(_ token: String?) throws(HubError) -> String {
         guard let token, !token.isEmpty else {
             throw .unauthorized("missing device token: send 'Authorization: Bearer <token>'")
         }
-        let row = try storage {
-            try writer.read { db in
-                // Cached: every device request asks it (prepared anew it cost about 90 us more a request).
-                try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT t.device_id, t.revoked_millis, t.first_used_millis, d.centre_id FROM device_token t
-                            JOIN device d ON d.id = t.device_id WHERE t.token_sha256 = ?
-                            """), arguments: [DeviceToken.sha256(token)])
-            }
+        return DeviceToken.sha256(token)
+    }
+}
+
+/// What the hub holds of a device token, found by its hash.
+struct TokenHolder: Sendable {
+    var device: DeviceID
+    var centre: CentreID
+    var revoked: Bool
+    /// The device has used the token (see `HubDatabase.markTokenUsed`).
+    var used: Bool
+
+    static func find(_ db: Database, hash: String) throws -> TokenHolder? {
+        // Cached: every device request asks it (prepared anew it cost about 90 us more a request).
+        try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT t.device_id, t.revoked_millis, t.first_used_millis, d.centre_id FROM device_token t
+                    JOIN device d ON d.id = t.device_id WHERE t.token_sha256 = ?
+                    """), arguments: [hash]
+        ).map { row in
+            TokenHolder(
+                device: DeviceID(rawValue: row["device_id"])!, centre: CentreID(rawValue: row["centre_id"])!,
+                revoked: (row["revoked_millis"] as Int64?) != nil, used: (row["first_used_millis"] as Int64?) != nil)
         }
-        guard let row else { throw .unauthorized("unknown device token") }
-        let device = DeviceID(rawValue: row["device_id"])!
-        if (row["revoked_millis"] as Int64?) != nil {
-            throw .unauthorized("the token of device '\(device)' was revoked")
+    }
+
+    /// The holder of a token a request may use; refuses an unknown or revoked token by name.
+    static func valid(_ holder: TokenHolder?) throws(HubError) -> TokenHolder {
+        guard let holder else { throw .unauthorized("unknown device token") }
+        if holder.revoked { throw .unauthorized("the token of device '\(holder.device)' was revoked") }
+        return holder
+    }
+
+    /// Refuses a body that speaks for another device than the token's.
+    func require(_ claimed: DeviceID) throws(HubError) {
+        guard claimed == device else {
+            throw .forbidden("this token belongs to device '\(device)', not '\(claimed)'")
         }
-        if (row["first_used_millis"] as Int64?) == nil {
-            // From now on the device holds this token: its enrollment code cannot issue another.
-            try write { db in try Self.markTokenUsed(db, device, nowMillis: nowMillis) }
-        }
-        return .device(device, centre: CentreID(rawValue: row["centre_id"])!)
     }
 }

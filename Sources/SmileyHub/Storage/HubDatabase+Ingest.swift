@@ -36,6 +36,50 @@ extension HubDatabase {
                     CREATE INDEX hourly_rollup_window ON hourly_rollup(centre_id, question, local_hour);
                     """)
         }
+        migrator.registerMigration("ingest-i2: press time_status checked without an IN list") { db in
+            // SQLite 3.40 checks `x IN (three or more values)` by building a temporary index for every
+            // row inserted (up to 28% of a press insert); the same rule as comparisons costs nothing.
+            // The table is built again with every row; its indexes and triggers (whichever exist now,
+            // other migrations' included) are created again from their own SQL.
+            let dependents = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT sql FROM sqlite_master
+                    WHERE tbl_name = 'press' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE press_checked (
+                        device_id TEXT NOT NULL REFERENCES device(id),
+                        sequence INTEGER NOT NULL CHECK (sequence >= 1),
+                        boot TEXT NOT NULL,
+                        question TEXT NOT NULL,
+                        answer TEXT NOT NULL,
+                        score INTEGER NOT NULL,
+                        monotonic_nanos INTEGER NOT NULL,
+                        wall_clock_millis INTEGER NOT NULL,
+                        clock_synchronised INTEGER NOT NULL CHECK (clock_synchronised IN (0, 1)),
+                        suppressed INTEGER NOT NULL CHECK (suppressed IN (0, 1)),
+                        -- device-clock, corrected or uncertain (see PressPlacement)
+                        time_status TEXT NOT NULL CHECK (
+                            time_status = 'device-clock' OR time_status = 'corrected' OR time_status = 'uncertain'),
+                        placed_millis INTEGER,
+                        local_hour TEXT,
+                        received_millis INTEGER NOT NULL,
+                        PRIMARY KEY (device_id, sequence),
+                        CHECK ((time_status = 'uncertain') = (placed_millis IS NULL))
+                    ) WITHOUT ROWID;
+                    INSERT INTO press_checked (device_id, sequence, boot, question, answer, score, monotonic_nanos,
+                        wall_clock_millis, clock_synchronised, suppressed, time_status, placed_millis, local_hour,
+                        received_millis)
+                    SELECT device_id, sequence, boot, question, answer, score, monotonic_nanos, wall_clock_millis,
+                        clock_synchronised, suppressed, time_status, placed_millis, local_hour, received_millis
+                    FROM press ORDER BY device_id, sequence;
+                    DROP TABLE press;
+                    ALTER TABLE press_checked RENAME TO press;
+                    """)
+            for sql in dependents { try db.execute(sql: sql) }
+        }
     }
 
     /// Stores a device's batch whole or not at all. Presses already held are counted as duplicates;
@@ -49,12 +93,45 @@ extension HubDatabase {
         }
     }
 
+    /// Stores a batch a device sent with its bearer token in the next group commit (`WriteGroup`): the
+    /// token is looked up, the body's device checked against the token's and the batch stored in the
+    /// group's transaction (no reader checked out of the pool for the token), and the receipt returned
+    /// once that transaction committed. Refusals come in the order `authenticate`, device, `ingest`.
+    /// A refused request does not mark the token used (the caller does, as `authenticate` would).
+    public func ingest(_ batch: IngestBatch, token: String?, receivedMillis: Int64) async throws(HubError)
+        -> IngestReceipt
+    {
+        let hash = try Self.tokenHash(token)
+        return try await writeGroup.write { db in
+            try TokenHolder.valid(TokenHolder.find(db, hash: hash)).require(batch.device)
+            try IngestRules.check(batch, receivedMillis: receivedMillis)
+            return try store(db, batch, receivedMillis: receivedMillis)
+        }
+    }
+
+    /// Records a heartbeat a device sent with its bearer token, as `ingest(_:token:receivedMillis:)`
+    /// stores a batch, and returns the device's status as of that commit.
+    public func recordHeartbeat(_ heartbeat: Heartbeat, token: String?, receivedMillis: Int64) async throws(HubError)
+        -> DeviceStatus
+    {
+        let hash = try Self.tokenHash(token)
+        let body = try Self.body(of: heartbeat)
+        return try await writeGroup.write { db in
+            try TokenHolder.valid(TokenHolder.find(db, hash: hash)).require(heartbeat.device)
+            try Self.check(heartbeat, receivedMillis: receivedMillis)
+            try storeHeartbeat(db, heartbeat, body: body, receivedMillis: receivedMillis)
+            guard let status = try Self.deviceStatus(db, heartbeat.device, nowMillis: receivedMillis, sequence: nil)
+            else { throw HubError.storage("device '\(heartbeat.device)' vanished") }
+            return status
+        }
+    }
+
     /// One batch inside its transaction, at the cost it must have: the centre, the device, its token's
     /// first use and its highest held sequence read in one statement, its boots' clocks read once, one
     /// range query for the sequence numbers already held, inserts through one prepared statement bound
     /// value by value, the rollup changes summed in memory and written once per row, one clock write
     /// per boot whose reading changed, one device update, and the receipt counted from what was done.
-    private func store(_ db: Database, _ batch: IngestBatch, receivedMillis: Int64) throws -> IngestReceipt {
+    func store(_ db: Database, _ batch: IngestBatch, receivedMillis: Int64) throws -> IngestReceipt {
         let registered = try registerDevice(db, batch: batch, receivedMillis: receivedMillis)
         var hours = LocalHourMemo(bucketer: registered.bucketer)
 

@@ -15,6 +15,8 @@ import SmileyCore
 /// disagrees with the presses.
 public struct HubDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// The devices' writes over HTTP, committed in groups (`ingest(_:token:receivedMillis:)`).
+    let writeGroup: WriteGroup
 
     /// Opens (creating if needed) the hub database at `path` (WAL, durable commits). A directory it
     /// creates is 0700; the database file is 0600 (SQLite gives its -wal and -shm files the same mode).
@@ -82,6 +84,7 @@ public struct HubDatabase: Sendable {
 
     public init(writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.writeGroup = WriteGroup(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
@@ -267,24 +270,44 @@ public struct HubDatabase: Sendable {
     }
 
     /// Records a device's heartbeat: its clock reading dates presses like a batch's would, and the
-    /// latest heartbeat is kept for status pages.
+    /// latest heartbeat is kept for status pages. One transaction (one durable commit).
     public func recordHeartbeat(_ heartbeat: Heartbeat, receivedMillis: Int64) throws(HubError) {
+        try Self.check(heartbeat, receivedMillis: receivedMillis)
+        let body = try Self.body(of: heartbeat)
+        try write { db in try storeHeartbeat(db, heartbeat, body: body, receivedMillis: receivedMillis) }
+    }
+
+    /// Refuses a heartbeat `recordHeartbeat` would not store, by name.
+    static func check(_ heartbeat: Heartbeat, receivedMillis: Int64) throws(HubError) {
         do { try heartbeat.validate() } catch { throw .unprocessable(error.description) }
-        _ = try ingest(
-            IngestBatch(device: heartbeat.device, centre: heartbeat.centre, presses: [], clock: heartbeat.clock),
-            receivedMillis: receivedMillis)
-        let body = try storage { String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self) }
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)
-                    ON CONFLICT (device_id) DO UPDATE SET received_millis = excluded.received_millis, body = excluded.body
-                    """,
-                arguments: [heartbeat.device.rawValue, receivedMillis, body])
-            try noteClockState(
-                db, device: heartbeat.device, synchronised: heartbeat.clock.synchronised, receivedMillis: receivedMillis
-            )
+        try IngestRules.check(clockBatch(of: heartbeat), receivedMillis: receivedMillis)
+    }
+
+    /// The heartbeat as kept (JSON).
+    static func body(of heartbeat: Heartbeat) throws(HubError) -> String {
+        do {
+            return String(decoding: try JSONEncoder().encode(heartbeat), as: UTF8.self)
+        } catch {
+            throw .storage("cannot encode the heartbeat of '\(heartbeat.device)': \(error)")
         }
+    }
+
+    /// The heartbeat's clock reading as a batch without presses: it dates presses as a batch's would.
+    static func clockBatch(of heartbeat: Heartbeat) -> IngestBatch {
+        IngestBatch(device: heartbeat.device, centre: heartbeat.centre, presses: [], clock: heartbeat.clock)
+    }
+
+    /// A checked heartbeat (`heartbeatBody`), stored inside the caller's transaction.
+    func storeHeartbeat(_ db: Database, _ heartbeat: Heartbeat, body: String, receivedMillis: Int64) throws {
+        _ = try store(db, Self.clockBatch(of: heartbeat), receivedMillis: receivedMillis)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)
+                ON CONFLICT (device_id) DO UPDATE SET received_millis = excluded.received_millis, body = excluded.body
+                """
+        ).execute(arguments: [heartbeat.device.rawValue, receivedMillis, body])
+        try noteClockState(
+            db, device: heartbeat.device, synchronised: heartbeat.clock.synchronised, receivedMillis: receivedMillis)
     }
 
     /// The latest heartbeat of a device and when it arrived (nil also when an older hub stored one
@@ -304,26 +327,30 @@ public struct HubDatabase: Sendable {
 
     /// What the hub holds of one device, or nil when it has never heard from it.
     public func deviceStatus(_ device: DeviceID, nowMillis: Int64, sequence: Int64? = nil) throws -> DeviceStatus? {
-        try writer.read { db in
-            let fingerprint = try sequence.flatMap { sequence in
-                try Row.fetchOne(
-                    db, sql: "SELECT boot, monotonic_nanos FROM press WHERE device_id = ? AND sequence = ?",
-                    arguments: [device.rawValue, sequence]
-                ).map { PressFingerprint(sequence: sequence, boot: $0["boot"], monotonicNanos: $0["monotonic_nanos"]) }
-            }
-            return try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT centre_id, contiguous_sequence,
-                           (SELECT MAX(sequence) FROM press WHERE device_id = device.id) AS highest
-                    FROM device WHERE id = ?
-                    """, arguments: [device.rawValue]
-            ).map { row in
-                DeviceStatus(
-                    device: device, centre: CentreID(rawValue: row["centre_id"])!, highestSequence: row["highest"] ?? 0,
-                    highestContiguousSequence: row["contiguous_sequence"], hubTimeMillis: nowMillis,
-                    pressAtSequence: fingerprint)
-            }
+        try writer.read { db in try Self.deviceStatus(db, device, nowMillis: nowMillis, sequence: sequence) }
+    }
+
+    static func deviceStatus(_ db: Database, _ device: DeviceID, nowMillis: Int64, sequence: Int64?) throws
+        -> DeviceStatus?
+    {
+        let fingerprint = try sequence.flatMap { sequence in
+            try Row.fetchOne(
+                db, sql: "SELECT boot, monotonic_nanos FROM press WHERE device_id = ? AND sequence = ?",
+                arguments: [device.rawValue, sequence]
+            ).map { PressFingerprint(sequence: sequence, boot: $0["boot"], monotonicNanos: $0["monotonic_nanos"]) }
+        }
+        return try Row.fetchOne(
+            db,
+            sql: """
+                SELECT centre_id, contiguous_sequence,
+                       (SELECT MAX(sequence) FROM press WHERE device_id = device.id) AS highest
+                FROM device WHERE id = ?
+                """, arguments: [device.rawValue]
+        ).map { row in
+            DeviceStatus(
+                device: device, centre: CentreID(rawValue: row["centre_id"])!, highestSequence: row["highest"] ?? 0,
+                highestContiguousSequence: row["contiguous_sequence"], hubTimeMillis: nowMillis,
+                pressAtSequence: fingerprint)
         }
     }
 

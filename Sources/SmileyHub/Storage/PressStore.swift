@@ -43,8 +43,16 @@ public protocol PressStore: Sendable {
 
     /// Stores a batch whole or not at all and says what it did (accepted, duplicates, time-uncertain).
     func ingest(_ batch: IngestBatch, receivedMillis: Int64) async throws(HubError) -> IngestReceipt
+    /// Stores a batch a device sent with its bearer token: refused as `authenticate` refuses the token, then
+    /// when the body speaks for another device, then as `ingest` refuses the batch. On SQLite the token is
+    /// looked up in the batch's transaction, committed with other requests' writes (`WriteGroup`).
+    func ingest(_ batch: IngestBatch, token: String?, receivedMillis: Int64) async throws(HubError) -> IngestReceipt
     /// Records a heartbeat: its clock reading dates presses as a batch's would; the latest is kept.
     func recordHeartbeat(_ heartbeat: Heartbeat, receivedMillis: Int64) async throws(HubError)
+    /// Records a heartbeat a device sent with its bearer token (refused as the batch of `ingest(_:token:…)`)
+    /// and returns the device's status after it.
+    func recordHeartbeat(_ heartbeat: Heartbeat, token: String?, receivedMillis: Int64) async throws(HubError)
+        -> DeviceStatus
     /// The latest heartbeat of a device and when it arrived.
     func lastHeartbeat(_ device: DeviceID) async throws -> (heartbeat: Heartbeat, receivedMillis: Int64)?
     /// What the hub holds of one device (`GET /api/v1/devices/{id}`), with the press at `sequence` if
@@ -67,5 +75,40 @@ extension HubDatabase: PressStore {
     /// Runs the migrations `init` ran already: nothing to do unless another process added some.
     public func migrate() throws(HubError) {
         try storage { try Self.migrator.migrate(writer) }
+    }
+}
+
+extension PressStore {
+    /// The token authenticated (and its first use marked), the body's device checked, then `ingest`.
+    public func ingest(_ batch: IngestBatch, token: String?, receivedMillis: Int64) async throws(HubError)
+        -> IngestReceipt
+    {
+        try await requireDevice(batch.device, token: token, nowMillis: receivedMillis)
+        return try await ingest(batch, receivedMillis: receivedMillis)
+    }
+
+    /// The token authenticated, the body's device checked, then `recordHeartbeat` and `deviceStatus`.
+    public func recordHeartbeat(_ heartbeat: Heartbeat, token: String?, receivedMillis: Int64) async throws(HubError)
+        -> DeviceStatus
+    {
+        try await requireDevice(heartbeat.device, token: token, nowMillis: receivedMillis)
+        try await recordHeartbeat(heartbeat, receivedMillis: receivedMillis)
+        let status: DeviceStatus?
+        do {
+            status = try await deviceStatus(heartbeat.device, nowMillis: receivedMillis, sequence: nil)
+        } catch {
+            throw (error as? HubError) ?? .storage("\(error)")
+        }
+        guard let status else { throw .storage("device '\(heartbeat.device)' vanished") }
+        return status
+    }
+
+    private func requireDevice(_ claimed: DeviceID, token: String?, nowMillis: Int64) async throws(HubError) {
+        switch try await authenticate(token: token, nowMillis: nowMillis) {
+        case .device(let device, _):
+            guard claimed == device else {
+                throw .forbidden("this token belongs to device '\(device)', not '\(claimed)'")
+            }
+        }
     }
 }
