@@ -85,8 +85,8 @@ benchmarks: deps
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 10000 --seconds 120
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 30 --mode saturate
-	for hubs in 1 2 1 2; do scripts/with-postgres.sh Benchmarks/LoadGenerator/on-postgres.sh .build/release \
-		--devices 1000 --seconds 60 --hubs $$hubs; done
+	scripts/with-postgres.sh sh -c 'for hubs in 1 2 1 2; do \
+		Benchmarks/LoadGenerator/on-postgres.sh .build/release --devices 1000 --seconds 60 --hubs $$hubs; done'
 	$(SWIFT) build -c release --product smiley-device
 	python3 Benchmarks/device-idle/idle-wakeups.py .build/release/smiley-device --runs 2
 
