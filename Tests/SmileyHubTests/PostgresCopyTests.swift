@@ -218,7 +218,7 @@ struct PostgresPeopleCopyTests {
         }
     }
 
-    @Test func aTargetHoldingAnotherPersonOrTokenIsRefusedAndLeftUnchanged() async throws {
+    @Test func aTargetHoldingAnotherPersonTokenOrGroupIsRefusedAndLeftUnchanged() async throws {
         let (source, _, directory) = try await PostgresCopyTests.sqliteHub()
         defer { try? FileManager.default.removeItem(at: directory) }
         _ = try Self.addPeople(source)
@@ -255,6 +255,26 @@ struct PostgresPeopleCopyTests {
             }
             #expect(try await StoreFigures.read(target) == before)
             #expect(try await target.people().map(\.name) == ["sonam"])
+        }
+        // The centre is in another group there.
+        try await StoreBackend.postgres.withStore { subject in
+            let target = try #require(subject.store as? PostgresPressStore)
+            try await target.addCentre(
+                Centre(id: PressStoreTests.centre, name: "Wangdue DCRC", timeZone: "Asia/Thimphu"))
+            try await target.setOpeningHours(
+                try OpeningHours.parse("Mon-Fri 09:00-17:00"), centre: PressStoreTests.centre)
+            try await target.addGroup("punakha-region", by: "root", nowMillis: Self.now)
+            try await target.setGroup("punakha-region", centre: PressStoreTests.centre, by: "root", nowMillis: Self.now)
+            let before = try await StoreFigures.read(target)
+            await #expect {
+                _ = try await PostgresCopy.copy(from: source, to: target)
+            } throws: { error in
+                "\(error)".contains(
+                    "centre 'wangdue-dcrc' differs: PostgreSQL puts it in group 'punakha-region', SQLite in 'wangdue-region'"
+                )
+            }
+            #expect(try await StoreFigures.read(target) == before)
+            #expect(try await target.groups().map(\.name) == ["punakha-region"])
         }
     }
 
