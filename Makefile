@@ -51,6 +51,8 @@ benchmark-smoke: build
 	scripts/with-postgres.sh $(BIN)/PostgresIngest 1000 1
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 20 --seconds 4 --batch-seconds 2 --heartbeat-seconds 4
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 2 --mode saturate --workers 4
+	scripts/with-postgres.sh Benchmarks/LoadGenerator/on-postgres.sh $(BIN) --hubs 2 --devices 20 --seconds 4 \
+		--batch-seconds 2 --heartbeat-seconds 4
 	bash -n Benchmarks/device-in-vm/run.sh && bash -n Benchmarks/device-in-vm/guest.sh
 	python3 Benchmarks/device-idle/idle-wakeups.py $(BIN)/smiley-device --seconds 3 --settle 2 --watchdog-usec 2000000
 
@@ -83,6 +85,8 @@ benchmarks: deps
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 10000 --seconds 120
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 30 --mode saturate
+	scripts/with-postgres.sh sh -c 'for hubs in 1 2 1 2; do \
+		Benchmarks/LoadGenerator/on-postgres.sh .build/release --devices 1000 --seconds 60 --hubs $$hubs; done'
 	$(SWIFT) build -c release --product smiley-device
 	python3 Benchmarks/device-idle/idle-wakeups.py .build/release/smiley-device --runs 2
 

@@ -7,12 +7,15 @@
 //
 //     swift build -c release --product LoadGenerator --product smiley-hub
 //     .build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120 --mode paced
+//     .build/release/LoadGenerator --hub .build/release/smiley-hub --database 'postgres://USER@/DB?host=/DIR' --hubs 2
 //
-// It adds one centre and N devices to a fresh state directory through HubDatabase (as `smiley-hub
-// device add` does), starts the hub binary on a free port, and reports requests/s, latency p50/p99/max
-// (HdrHistogram), and the hub's CPU (utime + stime from /proc/PID/stat over the measured interval)
-// and resident memory (VmRSS and VmHWM from /proc/PID/status). Requests share a pool of keep-alive
-// connections (--connections), not one socket per device.
+// It adds one centre and N devices through the hub's storage (as `smiley-hub device add` does): to a
+// fresh SQLite state directory, or with --database to an empty PostgreSQL database. It starts the hub
+// binary on a free port (with --database, --hubs N processes on that database, each on its own port,
+// requests spread over them round-robin; Hubs.swift), and reports requests/s, latency p50/p99/max
+// (HdrHistogram), and the hubs' CPU (utime + stime from /proc/PID/stat over the measured interval)
+// and resident memory (VmRSS and VmHWM from /proc/PID/status), summed and per process. Requests share a
+// pool of keep-alive connections (--connections per hub), not one socket per device.
 
 import AsyncHTTPClient
 import Foundation
@@ -40,11 +43,14 @@ struct Options {
     var batchSeconds = 60.0
     var heartbeatSeconds = 300.0
     var keepState = false
+    var database: String?
+    var hubs = 1
 
     static let usage = """
         usage: LoadGenerator --hub PATH [--devices N] [--seconds S] [--mode paced|saturate] [--workers W]
                              [--connections C] [--presses-per-batch P] [--batch-seconds S] [--heartbeat-seconds S]
-                             [--keep-state]
+                             [--keep-state] [--database postgres://USER@HOST/DB | postgres://USER@/DB?host=DIR]
+                             [--hubs N (with --database)]
         """
 
     static func parse(_ arguments: [String]) -> Options {
@@ -81,11 +87,21 @@ struct Options {
             case "--batch-seconds": options.batchSeconds = number(flag)
             case "--heartbeat-seconds": options.heartbeatSeconds = number(flag)
             case "--keep-state": options.keepState = true
+            case "--database": options.database = value(flag)
+            case "--hubs": options.hubs = Int(number(flag))
             default: fail("unknown argument '\(flag)'")
             }
         }
         guard FileManager.default.isExecutableFile(atPath: options.hub) else {
             fail("--hub '\(options.hub)' is not an executable smiley-hub")
+        }
+        if let database = options.database, !database.hasPrefix("postgres://") {
+            fail(
+                "--database '\(database)': expected postgres://USER@HOST[:PORT]/DATABASE or "
+                    + "postgres://USER@/DATABASE?host=DIR")
+        }
+        guard options.hubs == 1 || options.database != nil else {
+            fail("--hubs \(options.hubs): several hubs share a PostgreSQL database; give --database")
         }
         return options
     }
@@ -149,30 +165,24 @@ struct SimulatedDevice: Sendable {
 
 let centre = CentreID(rawValue: "load-centre")!
 let state = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-load-\(UUID().uuidString)").path
-log("adding 1 centre and \(options.devices) devices to \(state) ...")
-let devices: [SimulatedDevice] = try {
-    let database = try HubDatabase(path: HubConfiguration(stateDirectory: state).databasePath)
-    try database.addCentre(Centre(id: centre, name: "Load", timeZone: "Asia/Thimphu"))
-    return try (0..<options.devices).map { index in
-        let id = DeviceID(rawValue: "load-\(index)")!
-        return SimulatedDevice(id: id, token: try database.addDevice(id, centre: centre, nowMillis: wallMillis()).value)
-    }
-}()
+log("adding 1 centre and \(options.devices) devices to \(options.database == nil ? state : "PostgreSQL") ...")
+let devices: [SimulatedDevice]
+do {
+    devices = try await provisionDevices(
+        count: options.devices, centre: centre, database: options.database, state: state, nowMillis: wallMillis())
+} catch {
+    log("cannot add the devices: \(error)")
+    exit(1)
+}
 
-let port = freePort()
-let hubProcess = Process()
-hubProcess.executableURL = URL(fileURLWithPath: options.hub)
-hubProcess.arguments = [
-    "serve", "--state-directory", state, "--host", "127.0.0.1", "--port", "\(port)", "--log-level", "error",
-    "--maximum-connections", "\(max(512, options.connections * 2))",
-]
-try hubProcess.run()
-let hubPID = hubProcess.processIdentifier
+let fleet = try HubFleet(
+    hub: options.hub, count: options.hubs, database: options.database, state: state,
+    maximumConnections: max(512, options.connections * 2))
+let hubPIDs = fleet.pids
 
-/// Stops the hub and removes its state (unless --keep-state), then exits with `code`.
+/// Stops the hubs and removes their state (unless --keep-state), then exits with `code`.
 func finish(_ code: Int32) -> Never {
-    hubProcess.terminate()
-    hubProcess.waitUntilExit()
+    fleet.terminate()
     if !options.keepState { try? FileManager.default.removeItem(atPath: state) }
     exit(code)
 }
@@ -181,22 +191,23 @@ var clientConfiguration = HTTPClient.Configuration()
 clientConfiguration.connectionPool = .init(
     idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.connections)
 let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-let base = "http://127.0.0.1:\(port)"
 
-// The hub is up once /healthz answers.
-var ready = false
-for _ in 0..<300 where !ready {
-    if let response = try? await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(2)),
-        response.status == .ok
-    {
-        ready = true
-    } else {
-        try await Task.sleep(for: .milliseconds(100))
+// Each hub is up once /healthz answers.
+for base in fleet.bases {
+    var ready = false
+    for _ in 0..<300 where !ready {
+        if let response = try? await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(2)),
+            response.status == .ok
+        {
+            ready = true
+        } else {
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
-}
-guard ready else {
-    log("the hub did not answer /healthz within 30 s")
-    finish(1)
+    guard ready else {
+        log("the hub at \(base) did not answer /healthz within 30 s")
+        finish(1)
+    }
 }
 
 // MARK: Requests
@@ -261,7 +272,8 @@ enum Outcome: Sendable {
 
 func send(_ kind: Kind, device index: Int, scheduled: ContinuousClock.Instant) async -> Outcome {
     do {
-        var request = HTTPClientRequest(url: base + (kind == .batch ? "/api/v1/ingest" : "/api/v1/heartbeat"))
+        let path = kind == .batch ? "/api/v1/ingest" : "/api/v1/heartbeat"
+        var request = HTTPClientRequest(url: fleet.nextBase() + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Authorization", value: "Bearer \(devices[index].token)")
@@ -330,7 +342,7 @@ final class Tally: @unchecked Sendable {
 // MARK: The run
 
 let duration = Duration.milliseconds(Int64(options.seconds * 1000))
-let before = ProcessSample.read(pid: hubPID)
+let before = fleet.samples()
 let start = ContinuousClock.now
 let deadline = start + duration
 let tally = Tally()
@@ -338,7 +350,7 @@ let tally = Tally()
 /// One line every five seconds while the run lasts.
 func progressLine() -> String {
     let now = tally.snapshot
-    let hub = ProcessSample.read(pid: hubPID)
+    let hub = fleet.samples().summed
     return String(
         format: "[%4.0f s] batches %d, heartbeats %d, failures %d, in flight %d, batch p99 %.1f ms, hub RSS %.1f MB",
         Double((ContinuousClock.now - start).components.seconds), now.completed[0], now.completed[1], now.failures,
@@ -351,7 +363,9 @@ let reporter = Task {
     }
 }
 
-log("\(options.mode): \(options.devices) devices, \(options.seconds) s, hub pid \(hubPID) on port \(port)")
+log(
+    "\(options.mode): \(options.devices) devices, \(options.seconds) s, hub pids \(hubPIDs) at \(fleet.bases)"
+        + (options.database == nil ? "" : " on PostgreSQL"))
 switch options.mode {
 case "paced":
     // Batches: device i sends at i/N of the minute, then every minute; heartbeats likewise over five
@@ -394,7 +408,7 @@ default:
     }
 }
 let elapsed = ContinuousClock.now - start
-let after = ProcessSample.read(pid: hubPID)
+let after = fleet.samples()
 reporter.cancel()
 log(progressLine())
 try await client.shutdown()
@@ -415,13 +429,21 @@ for (kind, name) in [(0, "batches"), (1, "heartbeats")] where result.completed[k
             + "max \(milliseconds(histogram.max))")
 }
 print("failures: \(result.failures)\(result.firstFailure.map { " (first: \($0))" } ?? "")")
-if let before, let after {
-    print(
-        String(
-            format: "hub: CPU %.1f%% of a core (%.2f s over %.1f s), RSS %.1f MB, peak RSS %.1f MB",
-            100 * (after.cpuSeconds - before.cpuSeconds) / seconds, after.cpuSeconds - before.cpuSeconds, seconds,
-            Double(after.rssKiB) / 1024, Double(after.peakRSSKiB) / 1024))
-} else {
-    print("hub: /proc/\(hubPID) could not be read (did the hub exit?)")
+// The hubs summed ("hub:"), then each process when there are several ("hub 1 of 2:").
+let hubLines =
+    [("hub", before.summed, after.summed)]
+    + (hubPIDs.count > 1
+        ? hubPIDs.indices.map { ("hub \($0 + 1) of \(hubPIDs.count)", before[$0], after[$0]) } : [])
+for (name, before, after) in hubLines {
+    if let before, let after {
+        print(
+            "\(name): "
+                + String(
+                    format: "CPU %.1f%% of a core (%.2f s over %.1f s), RSS %.1f MB, peak RSS %.1f MB",
+                    100 * (after.cpuSeconds - before.cpuSeconds) / seconds, after.cpuSeconds - before.cpuSeconds,
+                    seconds, Double(after.rssKiB) / 1024, Double(after.peakRSSKiB) / 1024))
+    } else {
+        print("\(name): /proc of \(hubPIDs) could not be read (did a hub exit?)")
+    }
 }
 finish(result.failures > 0 ? 1 : 0)

@@ -5,13 +5,15 @@ import SmileyHub
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy an SQLite hub's centres, devices and presses into PostgreSQL, then compare both sides.",
+        abstract: "Copy an SQLite hub's centres, devices, presses and people into PostgreSQL, then compare both sides.",
         discussion: """
             Copies centres (zone, opening hours, holidays), devices (token hashes, revocations, signing keys), \
             presses, boots' clock offsets and the latest heartbeats; each copied press is added to the rollups on \
-            the PostgreSQL side. Safe to run again: nothing is doubled. A target holding other data under the same \
-            key is refused and left unchanged. Ends by printing presses and rollups on both sides; exits 1 when \
-            they differ. The people's side (accounts, alerts, reports, lobby) and enrollment codes are not copied.
+            the PostgreSQL side. Copies the people too: groups and each centre's group, people (password hashes, \
+            TOTP secrets, e-mail), their scope grants, password links, sessions, API tokens (ids kept) and the \
+            audit log. Safe to run again: nothing is doubled. A target holding other data under the same key is \
+            refused and left unchanged. Ends by printing presses, rollups and the people's rows on both sides; \
+            exits 1 when they differ. Alerts, reports, actions, the lobby and enrollment codes are not copied.
             The password comes from --database-password-file or PGPASSWORD.
             Example: smiley-hub migrate --from sqlite:/var/lib/smiley-hub/hub.sqlite --to postgres://smiley@/smiley?host=/run/postgresql
             """)
@@ -49,14 +51,14 @@ struct Migrate: AsyncParsableCommand {
                 print(
                     "copied into \(location): \(outcome.centres) centres, \(outcome.holidays) holidays, "
                         + "\(outcome.devices) devices, \(outcome.presses) presses (\(outcome.pressesAlreadyHeld) already held), "
-                        + "\(outcome.bootClocks) boot clocks, \(outcome.heartbeats) heartbeats")
+                        + "\(outcome.bootClocks) boot clocks, \(outcome.heartbeats) heartbeats; "
+                        + "\(outcome.groups) groups, \(outcome.people) people, \(outcome.scopes) scope grants, "
+                        + "\(outcome.passwordLinks) password links, \(outcome.sessions) sessions, "
+                        + "\(outcome.apiTokens) API tokens, \(outcome.auditLines) audit lines")
                 let comparison = StoreFigures.comparison(
                     sqlite: try StoreFigures.read(source), postgres: try await StoreFigures.read(store))
                 for line in comparison.lines { print(line) }
                 print("not copied: \(PostgresCopy.tablesNotCopied.joined(separator: ", "))")
-                print(
-                    "not copied: people, their tokens and groups; add them on PostgreSQL with smiley-hub user add, token create and group add --database"
-                )
                 print("not copied: unredeemed enrollment codes; issue new ones with smiley-hub enroll --database")
                 return comparison.differ
             } catch {

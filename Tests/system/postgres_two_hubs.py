@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end test of the hub on PostgreSQL: two `smiley-hub serve --database postgres://…` processes on one
 throwaway server (run under scripts/with-postgres.sh), provisioned by `smiley-hub migrate` from an SQLite hub
-made with the CLI. Three devices (this test's own client, real batches over HTTP with the devices' tokens)
+made with the CLI (with a manager who signs in there and, after the copy, on PostgreSQL with the same
+password and the same session). Three devices (this test's own client, real batches over HTTP with the devices' tokens)
 upload through both hubs in turns. One hub is killed with SIGKILL while a 5,000-press batch is on the wire,
 and later again right after such a batch was sent whole (its fate unknown); each time the device sends the
 same batch to the other hub. Afterwards every acknowledged press is held exactly once, the rollups equal a
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
@@ -33,6 +35,7 @@ WORK = tempfile.mkdtemp(prefix="smiley-two-hubs-")
 SQLITE_STATE = os.path.join(WORK, "sqlite-hub")
 CENTRE = "tsirang-dcrc"
 DEVICES = ["tsirang-exit-1", "tsirang-exit-2", "tsirang-lobby-1"]
+PASSWORD = "correct horse battery"
 ANSWERS = ["very-unhappy", "unhappy", "happy", "very-happy"]
 processes = []
 passed = failed = 0
@@ -48,8 +51,8 @@ def check(name, condition, detail=""):
         print(f"✘ {name} {detail}")
 
 
-def run(*args, expect=0):
-    result = subprocess.run([os.path.join(BIN, args[0]), *args[1:]], capture_output=True, text=True)
+def run(*args, expect=0, stdin=None):
+    result = subprocess.run([os.path.join(BIN, args[0]), *args[1:]], capture_output=True, text=True, input=stdin)
     if result.returncode != expect:
         raise SystemExit(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     return result.stdout + result.stderr
@@ -88,6 +91,37 @@ def request(url, method="GET", body=None, headers=None):
         return error.code, error.read().decode()
     except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
         return None, ""
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def browse(url, form=None, cookies=None):
+    """A browser's request without following redirects: (status, body, {cookie set: value}, Location)."""
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())} if cookies else {}
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    if data is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        response = urllib.request.build_opener(NoRedirect).open(
+            urllib.request.Request(url, data=data, headers=headers), timeout=60)
+    except urllib.error.HTTPError as error:
+        response = error
+    set_cookies = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        set_cookies[name] = rest.split(";")[0]
+    return response.status, response.read().decode(), set_cookies, response.headers.get("Location")
+
+
+def sign_in(hub, name, password):
+    """(status, the session cookie, Location) of the login form sent as a browser would."""
+    form_cookie = browse(hub.url + "/login")[2].get("smiley_form")
+    status, _, cookies, location = browse(hub.url + "/login", {"username": name, "password": password,
+                                                               "csrf": form_cookie}, {"smiley_form": form_cookie})
+    return status, cookies.get("smiley_session"), location
 
 
 class Hub:
@@ -204,19 +238,26 @@ def main():
             "--token-file", token_file)
         devices.append(Device(name, open(token_file).read().strip(), seed=index + 1))
 
+    # A manager added on the SQLite hub, signed in there: migrate carries the password and the session over.
+    run("smiley-hub", "user", "add", "kinley", "--role", "manager", "--centre", CENTRE, "--state-directory",
+        SQLITE_STATE, "--password-stdin", "--bcrypt-cost", "4", stdin=PASSWORD + "\n")
+
     # Some presses reach the SQLite hub first: migrate carries them over.
     sqlite_hub = Hub("sqlite-hub", [], state=SQLITE_STATE)
     for device in devices:
         presses, body = device.batch(40)
         check(f"{device.name}: a first batch stored on SQLite", device.upload(sqlite_hub, presses, body) is not None,
               device.last_reply)
+    status, sqlite_session, location = sign_in(sqlite_hub, "kinley", PASSWORD)
+    check("kinley signs in on the SQLite hub", status == 303 and sqlite_session, (status, location))
     sqlite_hub.stop()
 
     source = "sqlite:" + os.path.join(SQLITE_STATE, "hub.sqlite")
     output = run("smiley-hub", "migrate", "--from", source, "--to", URL)
     print(output)
-    check("migrate copies 120 presses and finds both sides equal",
-          "120 presses (0 already held)" in output and "both sides agree" in output, output)
+    check("migrate copies 120 presses and kinley and finds both sides equal",
+          "120 presses (0 already held)" in output and " 1 people, " in output and "both sides agree" in output,
+          output)
     output = run("smiley-hub", "migrate", "--from", source, "--to", URL)
     check("migrate again copies nothing twice", "0 presses (120 already held)" in output
           and "both sides agree" in output, output)
@@ -227,6 +268,13 @@ def main():
 
     hubs = [Hub("hub-a", ["--database", URL]), Hub("hub-b", ["--database", URL])]
     check("the log says what is not on PostgreSQL", "not on PostgreSQL yet" in open(hubs[0].log).read())
+    status, page, _, _ = browse(hubs[0].url + "/account/tokens", cookies={"smiley_session": sqlite_session})
+    check("the session opened on the SQLite hub holds on a PostgreSQL hub",
+          status == 200 and "Signed in as <strong>kinley</strong>" in page, status)
+    status, session, location = sign_in(hubs[1], "kinley", PASSWORD)
+    check("kinley, added on SQLite before migrate, signs in on a PostgreSQL hub with the same password",
+          status == 303 and location == "/" and session, (status, location))
+    check("… and not with another", sign_in(hubs[0], "kinley", "not the password")[0] == 401)
     for path in ["/", "/centres/tsirang-dcrc", "/api/v1/centres", "/metrics"]:
         status, text = request(hubs[0].url + path)
         check(f"{path} answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))

@@ -213,7 +213,7 @@ complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positiona
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'display' -d 'Addresses of the public results screen in a centre\'s lobby.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'alert' -d 'Alerts: their history, acknowledgements, each centre\'s rules and deliveries.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'backup' -d 'Copy the hub\'s database to a file while the hub keeps running (one consistent snapshot).'
-complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'migrate' -d 'Copy an SQLite hub\'s centres, devices and presses into PostgreSQL, then compare both sides.'
+complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'migrate' -d 'Copy an SQLite hub\'s centres, devices, presses and people into PostgreSQL, then compare both sides.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_positional "smiley-hub" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" state-directory' -l 'state-directory' -d 'Directory holding hub.sqlite.' -rfka ''
 complete -c 'smiley-hub' -n '__smiley-hub_should_offer_completions_for_flags_or_options "smiley-hub serve" host' -l 'host' -d 'Address to listen on.' -rfka ''

@@ -64,7 +64,7 @@ _smiley-hub() {
             'display:Addresses of the public results screen in a centre'\''s lobby.'
             'alert:Alerts: their history, acknowledgements, each centre'\''s rules and deliveries.'
             'backup:Copy the hub'\''s database to a file while the hub keeps running (one consistent snapshot).'
-            'migrate:Copy an SQLite hub'\''s centres, devices and presses into PostgreSQL, then compare both sides.'
+            'migrate:Copy an SQLite hub'\''s centres, devices, presses and people into PostgreSQL, then compare both sides.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0

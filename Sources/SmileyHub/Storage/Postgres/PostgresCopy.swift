@@ -3,14 +3,15 @@ import Logging
 import PostgresNIO
 import SmileyCore
 
-/// Copies the device-facing data of an SQLite hub into PostgreSQL (`smiley-hub migrate`), then compares
-/// both sides.
+/// Copies an SQLite hub into PostgreSQL (`smiley-hub migrate`), then compares both sides.
 ///
-/// Copied: centres (zone, opening hours, holidays), devices (signing keys, token hashes, revocations),
-/// presses with their placements, boots' clock offsets and the latest heartbeats. The rollups are not
-/// copied row by row: each press the copy inserts is added to `hourly_rollup` and `centre_hour` on the
-/// PostgreSQL side, as an ingest would, so a rerun adds nothing twice. Everything runs in one PostgreSQL
-/// transaction: a refusal leaves the target as it was. Not copied: the people's side (docs/postgresql.md).
+/// Copied: centres (zone, opening hours, holidays, group), devices (signing keys, token hashes, revocations),
+/// presses with their placements, boots' clock offsets and the latest heartbeats; and the people's side:
+/// groups, people (password hashes, TOTP secrets, e-mail), scope grants, password links, sessions, API tokens
+/// (their ids kept) and the audit log (`PostgresCopy+People.swift`). The rollups are not copied row by row:
+/// each press the copy inserts is added to `hourly_rollup` and `centre_hour` on the PostgreSQL side, as an
+/// ingest would, so a rerun adds nothing twice. Everything runs in one PostgreSQL transaction: a refusal
+/// leaves the target as it was. Not copied: `tablesNotCopied` (docs/postgresql.md).
 public enum PostgresCopy {
     /// Presses offered to PostgreSQL per statement.
     static let chunkSize = 5000
@@ -24,21 +25,28 @@ public enum PostgresCopy {
         public var pressesAlreadyHeld = 0
         public var bootClocks = 0
         public var heartbeats = 0
+        public var groups = 0
+        public var people = 0
+        public var scopes = 0
+        public var passwordLinks = 0
+        public var sessions = 0
+        public var apiTokens = 0
+        public var auditLines = 0
     }
 
     /// The SQLite tables a copy leaves behind: alerts, reports, actions and the lobby, not on PostgreSQL yet;
-    /// people, their sessions, tokens, groups and the audit log, on PostgreSQL since `pg-4` but not copied
-    /// (people are added again there). (Enrollment codes are on PostgreSQL but not copied either: only their
+    /// `hub_secret`, the sign-in forms' key, which the PostgreSQL hubs make for themselves (a form opened on
+    /// the SQLite hub is sent again). (Enrollment codes are on PostgreSQL but not copied either: only their
     /// hashes are kept, so a code is issued again there.)
     public static let tablesNotCopied = [
-        "person", "person_scope", "password_link", "session", "api_token", "audit", "hub_secret", "centre_group",
-        "alert", "alert_rule_setting", "alert_delivery", "weekly_report_sending",
-        "centre_action", "display_token",
+        "hub_secret", "alert", "alert_rule_setting", "alert_delivery", "weekly_report_sending", "centre_action",
+        "display_token",
     ]
 
     /// Copies `source` into `target` (migrated first). A target holding other data under the same key
-    /// (a centre with another zone, a device in another centre, another token, a press with other content)
-    /// is refused with the key named, and nothing is written.
+    /// (a centre with another zone, a device in another centre, another token, a press with other content,
+    /// a person with another role or password hash, an API token id holding another token) is refused with
+    /// the key named, and nothing is written.
     public static func copy(
         from source: HubDatabase, to target: PostgresPressStore, progress: @Sendable (String) -> Void = { _ in }
     ) async throws(HubError) -> Outcome {
@@ -46,11 +54,15 @@ public enum PostgresCopy {
         let logger = target.logger
         let centres = try source.storage { try source.writer.read { db in try SourceCentre.all(db) } }
         let devices = try source.storage { try source.writer.read { db in try SourceDevice.all(db) } }
+        let people = try source.storage { try source.writer.read { db in try SourcePeople.read(db) } }
         return try await target.transaction { connection in
             var outcome = Outcome()
+            try await copyGroups(people, connection, logger, &outcome)
             for centre in centres {
                 try await copyCentre(centre, connection, logger, &outcome)
             }
+            try await copyPeople(people, connection, logger, &outcome)
+            progress("people: \(outcome.people) added, \(outcome.auditLines) audit lines")
             for device in devices {
                 try await copyDevice(device, connection, logger, &outcome)
                 var after: Int64 = 0
@@ -83,22 +95,31 @@ public enum PostgresCopy {
     ) async throws {
         let inserted = try await connection.query(
             """
-            INSERT INTO centre (id, name, time_zone, opening_hours)
-            VALUES (\(centre.id), \(centre.name), \(centre.timeZone), \(centre.openingHours))
+            INSERT INTO centre (id, name, time_zone, opening_hours, group_name)
+            VALUES (\(centre.id), \(centre.name), \(centre.timeZone), \(centre.openingHours), \(centre.group))
             ON CONFLICT (id) DO NOTHING RETURNING id
             """, logger: logger
         ).collect()
         if inserted.isEmpty {
-            for try await (name, zone, hours) in try await connection.query(
-                "SELECT name, time_zone, opening_hours FROM centre WHERE id = \(centre.id)", logger: logger
-            ).decode((String, String, String?).self) {
+            for try await (name, zone, hours, group) in try await connection.query(
+                "SELECT name, time_zone, opening_hours, group_name FROM centre WHERE id = \(centre.id) FOR UPDATE",
+                logger: logger
+            ).decode((String, String, String?, String?).self) {
                 guard name == centre.name, zone == centre.timeZone, hours == centre.openingHours else {
                     throw HubError.conflict(
                         "centre '\(centre.id)' differs: PostgreSQL holds name '\(name)', zone \(zone), hours \(hours ?? "none"); "
                             + "SQLite holds name '\(centre.name)', zone \(centre.timeZone), hours \(centre.openingHours ?? "none")"
                     )
                 }
+                if let group, let own = centre.group, group != own {
+                    throw HubError.conflict(
+                        "centre '\(centre.id)' differs: PostgreSQL puts it in group '\(group)', SQLite in '\(own)'")
+                }
             }
+            // A centre without a group on PostgreSQL takes SQLite's.
+            try await connection.query(
+                "UPDATE centre SET group_name = COALESCE(group_name, \(centre.group)) WHERE id = \(centre.id)",
+                logger: logger)
         } else {
             outcome.centres += 1
         }
@@ -287,13 +308,16 @@ struct SourceCentre: Sendable {
     var name: String
     var timeZone: String
     var openingHours: String?
+    var group: String?
     var holidays: [String]
 
     static func all(_ db: Database) throws -> [SourceCentre] {
-        try Row.fetchAll(db, sql: "SELECT id, name, time_zone, opening_hours FROM centre ORDER BY id").map { row in
+        try Row.fetchAll(db, sql: "SELECT id, name, time_zone, opening_hours, group_name FROM centre ORDER BY id").map {
+            row in
             let id: String = row["id"]
             return SourceCentre(
                 id: id, name: row["name"], timeZone: row["time_zone"], openingHours: row["opening_hours"],
+                group: row["group_name"],
                 holidays: try String.fetchAll(
                     db, sql: "SELECT date FROM centre_holiday WHERE centre_id = ? ORDER BY date", arguments: [id]))
         }

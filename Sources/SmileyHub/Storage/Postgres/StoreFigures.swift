@@ -3,7 +3,8 @@ import PostgresNIO
 import SmileyCore
 
 /// What `smiley-hub migrate` compares on both sides after a copy: presses per device (all, and those
-/// without a trustworthy time), every `hourly_rollup` row and every `centre_hour` row.
+/// without a trustworthy time), every `hourly_rollup` row and every `centre_hour` row, and every row of the
+/// people's tables (`PeopleTable`).
 public struct StoreFigures: Sendable, Equatable {
     public var presses: [String: Int64] = [:]
     public var uncertain: [String: Int64] = [:]
@@ -11,8 +12,78 @@ public struct StoreFigures: Sendable, Equatable {
     public var rollup: Set<String> = []
     /// "centre question day hour answer score count", one per row.
     public var centreHours: Set<String> = []
+    /// Per people's table: each row's printable key (a name, an id, a hash's first 12 digits) and its whole
+    /// content, secrets included (compared, never printed).
+    public var people: [PeopleTable: [String: String]] = [:]
 
     public init() {}
+
+    /// The people's tables compared, each by one query that both SQLite and PostgreSQL run: a text key and a
+    /// text content.
+    public enum PeopleTable: String, Sendable, CaseIterable {
+        case centreGroup = "centre_group"
+        case centreGroupMember = "centre group_name"
+        case person
+        case personScope = "person_scope"
+        case passwordLink = "password_link"
+        case session
+        case apiToken = "api_token"
+        case audit
+
+        var sql: String {
+            switch self {
+            case .centreGroup: "SELECT name, '' FROM centre_group"
+            case .centreGroupMember: "SELECT id, group_name FROM centre WHERE group_name IS NOT NULL"
+            case .person:
+                """
+                SELECT name, role || ' ' || COALESCE(password_hash, '-') || ' ' || COALESCE(totp_secret, '-') || ' '
+                    || CAST(created_millis AS TEXT) || ' ' || COALESCE(email, '-') FROM person
+                """
+            case .personScope: "SELECT person || ' ' || kind || ' ' || target, '' FROM person_scope"
+            case .passwordLink:
+                """
+                SELECT person || ' ' || substr(token_sha256, 1, 12), token_sha256 || ' ' || CAST(created_millis AS TEXT)
+                    || ' ' || CAST(expires_millis AS TEXT) || ' ' || COALESCE(CAST(used_millis AS TEXT), '-')
+                FROM password_link
+                """
+            case .session:
+                """
+                SELECT person || ' ' || substr(id_sha256, 1, 12), id_sha256 || ' ' || csrf || ' '
+                    || CAST(created_millis AS TEXT) || ' ' || CAST(last_seen_millis AS TEXT) || ' '
+                    || COALESCE(CAST(ended_millis AS TEXT), '-')
+                FROM session
+                """
+            case .apiToken:
+                """
+                SELECT CAST(id AS TEXT), person || ' ' || name || ' ' || token_sha256 || ' '
+                    || CAST(created_millis AS TEXT) || ' ' || COALESCE(CAST(expires_millis AS TEXT), '-') || ' '
+                    || COALESCE(CAST(revoked_millis AS TEXT), '-') || ' ' || COALESCE(CAST(last_used_millis AS TEXT), '-')
+                FROM api_token
+                """
+            // No key but the content: a line held n times is keyed "…", "… #2", … "… #n".
+            case .audit:
+                """
+                SELECT CAST(at_millis AS TEXT) || ' ' || actor || ' ' || action || ' ' || detail || ' '
+                    || COALESCE(address, '-'), '' FROM audit
+                """
+            }
+        }
+
+        /// Rows by key; a repeated key gets " #2", " #3", … (only the audit log repeats keys).
+        static func keyed(_ rows: [(String, String)]) -> [String: String] {
+            var keyed: [String: String] = [:]
+            for (key, content) in rows.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+                var unique = key
+                var occurrence = 1
+                while keyed[unique] != nil {
+                    occurrence += 1
+                    unique = "\(key) #\(occurrence)"
+                }
+                keyed[unique] = content
+            }
+            return keyed
+        }
+    }
 
     static let pressesSQL = "SELECT device_id, COUNT(*) FROM press GROUP BY device_id"
     static let uncertainSQL =
@@ -38,6 +109,10 @@ public struct StoreFigures: Sendable, Equatable {
                     figures.centreHours.insert(
                         "\(row[0] as String) \(row[1] as String) \(row[2] as Int64) \(row[3] as Int64) "
                             + "\(row[4] as String) \(row[5] as Int64) \(row[6] as Int64)")
+                }
+                for table in PeopleTable.allCases {
+                    figures.people[table] = PeopleTable.keyed(
+                        try Row.fetchAll(db, sql: table.sql).map { row in (row[0], row[1]) })
                 }
                 return figures
             }
@@ -71,6 +146,15 @@ public struct StoreFigures: Sendable, Equatable {
                 ), logger: logger
             ).decode((String, String, Int64, Int64, String, Int64, Int64).self) {
                 figures.centreHours.insert("\(centre) \(question) \(day) \(hour) \(answer) \(score) \(count)")
+            }
+            for table in PeopleTable.allCases {
+                var rows: [(String, String)] = []
+                for try await (key, content) in try await connection.query(
+                    PostgresQuery(unsafeSQL: table.sql), logger: logger
+                ).decode((String, String).self) {
+                    rows.append((key, content))
+                }
+                figures.people[table] = PeopleTable.keyed(rows)
             }
             return figures
         }
@@ -114,6 +198,17 @@ public struct StoreFigures: Sendable, Equatable {
         }
         for row in sqlite.centreHours.symmetricDifference(postgres.centreHours).sorted().prefix(5) {
             lines.append("  centre_hour differs: \(row)")
+        }
+        for table in PeopleTable.allCases {
+            let left = sqlite.people[table] ?? [:]
+            let right = postgres.people[table] ?? [:]
+            line("\(table.rawValue) rows", Int64(left.count), Int64(right.count), same: left == right)
+            // Keys only: the contents hold password hashes and secrets.
+            let keys = Set(left.keys).union(right.keys).filter { left[$0] != right[$0] }.sorted()
+            for key in keys.prefix(5) {
+                let side = left[key] == nil ? "only in postgresql" : right[key] == nil ? "only in sqlite" : "differs"
+                lines.append("  \(table.rawValue) \(side): \(key)")
+            }
         }
         return (lines, differ)
     }
