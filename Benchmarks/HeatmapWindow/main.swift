@@ -121,7 +121,7 @@ var rawTotal = 0
 for _ in 0..<repetitions {
     rollupTimes.append(
         try await elapsed {
-            rollupTotal = try reader.heatmap(centre: centre, question: .satisfaction, window: window).presses
+            rollupTotal = try await reader.heatmap(centre: centre, question: .satisfaction, window: window).presses
         })
     rawTimes.append(
         try await elapsed {

@@ -32,10 +32,15 @@ struct ReportCommand: AsyncParsableCommand {
             try await refusing {
                 let reader = CentreReader(
                     database: try state.open(), clock: .system, settings: ReportSettings(minimumCount: minimumCount))
-                let chosen = try reader.centre(centre)
-                let weekDay =
-                    try day ?? reader.weeklyReportSchedule(of: chosen).latestDueWeek(nowMillis: nowMillis()).week.from
-                let mail = try WeeklyReportMail(try reader.weeklyReport(of: chosen, weekOf: weekDay))
+                let chosen = try await reader.centre(centre)
+                var weekDay: LocalDate
+                if let day {
+                    weekDay = day
+                } else {
+                    weekDay = try await reader.weeklyReportSchedule(of: chosen).latestDueWeek(nowMillis: nowMillis())
+                        .week.from
+                }
+                let mail = try WeeklyReportMail(try await reader.weeklyReport(of: chosen, weekOf: weekDay))
                 do {
                     if let output { try mail.html.write(toFile: output, atomically: true, encoding: .utf8) }
                     if let textOutput { try mail.text.write(toFile: textOutput, atomically: true, encoding: .utf8) }
@@ -93,8 +98,10 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             try await refusing {
                 let database = try state.open()
-                let chosen = try centre.map {
-                    try CentreReader(database: database, clock: .system, settings: ReportSettings()).centre($0).id
+                var chosen: CentreID?
+                if let centre {
+                    chosen = try await CentreReader(database: database, clock: .system, settings: ReportSettings())
+                        .centre(centre).id
                 }
                 let rows = try database.weeklyReportSendings(centre: chosen)
                 if rows.isEmpty { print("No weekly report has fallen due yet.") }

@@ -15,7 +15,7 @@ import Testing
 
     /// A hub database with one centre, a manager with an e-mail address, and a dip opened at 10:00 and queued
     /// on both channels.
-    static func hubWithADip(_ directory: String) throws -> (HubDatabase, StoredAlert) {
+    static func hubWithADip(_ directory: String) async throws -> (HubDatabase, StoredAlert) {
         let database = try HubDatabase(path: directory + "/hub.sqlite")
         try database.addCentre(Centre(id: centre, name: "Paro <DCRC>", timeZone: "Asia/Thimphu"))
         _ = try database.addDevice(device, centre: centre, nowMillis: 0)
@@ -45,7 +45,7 @@ import Testing
                 clock: ClockSample(boot: "b", monotonicNanos: 9_000_000_000, wallClockMillis: ten, synchronised: true),
                 stuckLines: [], lostGPIOEvents: 0, freeDiskBytes: 1 << 30, storageWarning: nil),
             receivedMillis: ten)
-        try AlertEvaluator(database: database, channels: ["webhook", "email"]).evaluate(nowMillis: ten)
+        try await AlertEvaluator(database: database, channels: ["webhook", "email"]).evaluate(nowMillis: ten)
         let open = try database.openAlerts()
         #expect(open.map(\.kind) == [.dip])
         let alert = try #require(open.first)
@@ -67,7 +67,7 @@ import Testing
     func theWebhookIsRetriedAfterA500AndTheMailArrivesOverSTARTTLSWithAuthentication() async throws {
         let peers = try DeliveryPeers.start()
         defer { peers.stop() }
-        let (database, alert) = try Self.hubWithADip(peers.directory)
+        let (database, alert) = try await Self.hubWithADip(peers.directory)
         let deliverer = AlertDeliverer(
             database: database, configuration: Self.configuration(peers, caFile: peers.caFile),
             logger: Logger(label: "test-delivery"))
@@ -188,7 +188,7 @@ import Testing
         #expect(peers.mails.isEmpty)
 
         // Through the outbox: the failure is kept with its attempt count and next attempt.
-        let (database, _) = try Self.hubWithADip(peers.directory)
+        let (database, _) = try await Self.hubWithADip(peers.directory)
         let deliverer = AlertDeliverer(
             database: database, configuration: Self.configuration(peers, password: "wrong", caFile: peers.caFile),
             logger: Logger(label: "test-delivery"))

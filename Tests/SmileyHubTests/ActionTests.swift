@@ -132,18 +132,18 @@ import Testing
         }
     }
 
-    @Test func anActionTodayIsTooEarlyToJudge() throws {
+    @Test func anActionTodayIsTooEarlyToJudge() async throws {
         let (fixture, clock) = try hub()
         try fixture.database.addAction(
             centre: ReadSideFixture.centre, date: try LocalDate.parse("2026-11-25"), text: "New signs",
             target: nil, by: "test", nowMillis: 0)
         let reader = CentreReader(database: fixture.database, clock: clock.clock, settings: ReportSettings())
-        let centre = try reader.centre("paro-dcrc")
-        let reviews = try reader.actionReviews(of: centre)
+        let centre = try await reader.centre("paro-dcrc")
+        let reviews = try await reader.actionReviews(of: centre)
         #expect(reviews.count == 1 && reviews[0].effects.allSatisfy { $0.status == .tooEarly })
         let outside = CentreReader(
             database: fixture.database, clock: clock.clock, settings: ReportSettings(),
             scope: .centres([ReadSideFixture.other]))
-        #expect(try outside.actionReviews(of: centre).isEmpty)
+        #expect(try await outside.actionReviews(of: centre).isEmpty)
     }
 }

@@ -34,8 +34,8 @@ import Testing
             Application(router: try buildRouter(database: database, clock: clock.clock, access: .testing))
         }
 
-        func evaluate() throws -> [AlertEvaluator.Change] {
-            try AlertEvaluator(database: database).evaluate(nowMillis: clock.now)
+        func evaluate() async throws -> [AlertEvaluator.Change] {
+            try await AlertEvaluator(database: database).evaluate(nowMillis: clock.now)
         }
 
         func dip() throws -> StoredAlert? {
@@ -48,7 +48,7 @@ import Testing
         try setup.fixture.press(.veryUnhappy, 3, on: (2026, 11, 25), at: 9, minute: 52)
         try setup.fixture.press(.happy, 1, on: (2026, 11, 25), at: 9, minute: 53)
         let hub = setup
-        #expect(try hub.evaluate().contains { $0.kind == .dip })
+        #expect(try await hub.evaluate().contains { $0.kind == .dip })
         let alert = try #require(try hub.dip())
         try await hub.app().test(.router) { client in
             let session = try #require(try await client.signIn("dorji", Self.password).cookie)
@@ -97,14 +97,14 @@ import Testing
             #expect(twice.status == .conflict && twice.body.contains("already acknowledged by dorji"))
 
             // The condition still holds: the alert stays open and acknowledged, and does not open again.
-            let holding = try hub.evaluate().filter { $0.kind == .dip }
+            let holding = try await hub.evaluate().filter { $0.kind == .dip }
             #expect(holding.allSatisfy { if case .open = $0.transition { false } else { true } })
             #expect(try hub.database.openAlerts().filter { $0.kind == .dip }.map(\.id) == [alert.id])
             #expect(try hub.dip()?.state.acknowledgedBy == "dorji")
 
             // At 10:20 the window is empty: it resolves itself, and the history keeps who, when and the comment.
             hub.clock.advance(minutes: 19)
-            #expect(try hub.evaluate().contains { $0.kind == .dip && $0.alertID == alert.id })
+            #expect(try await hub.evaluate().contains { $0.kind == .dip && $0.alertID == alert.id })
             let resolved = try #require(try hub.dip())
             #expect(
                 resolved.state.resolvedMillis == hub.clock.now && resolved.state.comment?.hasPrefix("Second") == true)
@@ -161,7 +161,7 @@ import Testing
         }
         // Three unhappy answers are now enough for this centre (the default needs four).
         try hub.fixture.press(.veryUnhappy, 3, on: (2026, 11, 25), at: 9, minute: 55)
-        try hub.evaluate()
+        try await hub.evaluate()
         #expect(try hub.database.openAlerts().contains { $0.kind == .dip })
         // The other centre keeps the defaults.
         #expect(try hub.database.alertRules(centre: ReadSideFixture.other) == CentreAlertRules())

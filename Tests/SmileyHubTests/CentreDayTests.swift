@@ -51,7 +51,7 @@ import Testing
     /// Checks the whole daily table against the hour rows, and every window's totals both ways and
     /// through the overview's reader; returns the totals of the first window.
     @discardableResult
-    static func check(_ database: HubDatabase, _ step: String) throws -> [WindowTotals] {
+    static func check(_ database: HubDatabase, _ step: String) async throws -> [WindowTotals] {
         let calendar = try database.openingCalendar(centre: centre)
         for question in Question.allCases {
             let hours = try database.hourCounts(
@@ -63,7 +63,7 @@ import Testing
         }
         let reader = CentreReader(database: database, clock: .fixed(start), settings: ReportSettings())
         let haa = try #require(try database.centre(centre))
-        let overview = try reader.totals(windows.map { (centre: haa, window: $0) })
+        let overview = try await reader.totals(windows.map { (centre: haa, window: $0) })
         var first: [WindowTotals] = []
         for (window, read) in zip(windows, overview) {
             for (question, fromReader) in [
@@ -80,7 +80,7 @@ import Testing
                 #expect(fromReader == plain, "\(step): \(question) in \(window)")
                 // The heatmap reads the window before from the daily table too: the same answer as
                 // the report of every hour row of both windows.
-                let heatmap = try reader.heatmap(centre: haa, question: question, window: window)
+                let heatmap = try await reader.heatmap(centre: haa, question: question, window: window)
                 let whole = HeatmapResponse(
                     centre: centre, timeZone: "Asia/Thimphu", openingHours: calendar.hours?.description,
                     report: WindowReport(
@@ -107,7 +107,7 @@ import Testing
         }
     }
 
-    @Test func theDailyTableGivesTheTotalsOfTheHourRowsThroughEveryWriter() throws {
+    @Test func theDailyTableGivesTheTotalsOfTheHourRowsThroughEveryWriter() async throws {
         let directory = NSTemporaryDirectory() + "smiley-centre-day-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/hub.sqlite"
@@ -122,7 +122,7 @@ import Testing
             try Self.ingest(database, 1...1_400)
 
             // No opening hours: every hour open, nothing outside.
-            for totals in try Self.check(database, "no hours") {
+            for totals in try await Self.check(database, "no hours") {
                 #expect(totals.total.count > 0 && totals.previousTotal.count > 0)
                 #expect(totals.outsideOpeningHours == 0)
             }
@@ -136,17 +136,17 @@ import Testing
                     try LocalDate.parse("2026-10-02"), try LocalDate.parse("2026-09-14"), try .parse("2026-11-10"),
                 ],
                 removing: [])
-            let before = try Self.check(database, "hours and holidays set")
+            let before = try await Self.check(database, "hours and holidays set")
             for totals in before { #expect(totals.outsideOpeningHours > 0 && totals.total.count > 0) }
 
             // More presses under those hours, then the hours changed again and a holiday moved.
             try Self.ingest(database, 1_401...1_700)
-            try Self.check(database, "presses after the hours")
+            try await Self.check(database, "presses after the hours")
             try database.setOpeningHours(try OpeningHours.parse("Tue-Sun 07:00-22:00"), centre: Self.centre)
             try database.updateHolidays(
                 centre: Self.centre, adding: [try LocalDate.parse("2026-11-17")],
                 removing: [try LocalDate.parse("2026-10-02")])
-            let after = try Self.check(database, "hours changed, a holiday moved")
+            let after = try await Self.check(database, "hours changed, a holiday moved")
             for (old, new) in zip(before, after) {
                 #expect(new.total.count != old.total.count)
                 #expect(new.outsideOpeningHours > 0 && new.previousTotal.count > 0)
@@ -164,7 +164,7 @@ import Testing
             let stored = try database.ingest(
                 IngestBatch(device: device, centre: Self.centre, presses: uncertain), receivedMillis: Self.start)
             #expect(stored.timeUncertain == 60)
-            let unplaced = try Self.check(database, "uncertain presses held")
+            let unplaced = try await Self.check(database, "uncertain presses held")
             #expect(unplaced == after)
             let sample = ClockSample(
                 boot: "b2", monotonicNanos: 200_000 * 1_000_000_000, wallClockMillis: bootMillis + 200_000_000,
@@ -173,7 +173,7 @@ import Testing
                 IngestBatch(device: device, centre: Self.centre, presses: [], clock: sample),
                 receivedMillis: bootMillis + 200_000_000)
             #expect(placing.timeUncertain == 0)
-            let placed = try Self.check(database, "uncertain presses placed")
+            let placed = try await Self.check(database, "uncertain presses placed")
             #expect(
                 placed[0].total.count + placed[0].outsideOpeningHours > after[0].total.count
                     + after[0].outsideOpeningHours)
@@ -191,7 +191,7 @@ import Testing
                 ExportFile(device: Self.importer, payload: payload, signature: try key.signature(for: payload)))
             let imported = try database.importBacklog(file, nowMillis: Self.start + 1_000 * 97 * 60_000)
             #expect(imported.accepted == 900)
-            let afterImport = try Self.check(database, "backlog imported")
+            let afterImport = try await Self.check(database, "backlog imported")
             #expect(afterImport[0].total.count > placed[0].total.count)
 
             // Refused input changes nothing.
@@ -199,20 +199,20 @@ import Testing
                 try database.setOpeningHours(
                     try OpeningHours.parse("Mon 09:00-10:00"), centre: CentreID(rawValue: "nowhere")!)
             }
-            #expect(try Self.check(database, "after refused input") == afterImport)
+            #expect(try await Self.check(database, "after refused input") == afterImport)
         }
 
         // A hub from before the daily table: the migration fills it with the same rows.
         let rows = try Self.centreDayRows(path)
         #expect(rows.count > 500)
         let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(sql: "DROP TABLE centre_day")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'read-side r2:%'")
         }
         try queue.close()
         let reopened = try HubDatabase(path: path)
         #expect(try Self.centreDayRows(path) == rows)
-        try Self.check(reopened, "filled by the migration")
+        try await Self.check(reopened, "filled by the migration")
     }
 }

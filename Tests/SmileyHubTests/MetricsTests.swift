@@ -205,7 +205,7 @@ import Testing
         )
     }
 
-    @Test func aTokenFileIsCheckedAndItsProblemsNamed() throws {
+    @Test func aTokenFileIsCheckedAndItsProblemsNamed() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-token-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: HubError.self) { try MetricsAccess.tokenFile(path) }

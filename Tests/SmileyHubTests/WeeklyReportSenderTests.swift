@@ -155,7 +155,7 @@ struct RecordingTransport: MailTransport {
         #expect(stubbornSent == 0 && stubbornRefused == 2)
     }
 
-    @Test func withoutSMTPThereIsNoSender() throws {
+    @Test func withoutSMTPThereIsNoSender() async throws {
         #expect(
             WeeklyReportSender(
                 database: try HubDatabase(path: path), configuration: DeliveryConfiguration(),

@@ -30,14 +30,15 @@ import Testing
         return fixture
     }
 
-    func report(_ fixture: ReadSideFixture) throws -> WeeklyReport {
+    func report(_ fixture: ReadSideFixture) async throws -> WeeklyReport {
         let reader = CentreReader(
             database: fixture.database, clock: .fixed(fixture.nowMillis), settings: ReportSettings())
-        return try reader.weeklyReport(of: try reader.centre("paro-dcrc"), weekOf: try LocalDate.parse("2026-11-18"))
+        return try await reader.weeklyReport(
+            of: try await reader.centre("paro-dcrc"), weekOf: try LocalDate.parse("2026-11-18"))
     }
 
-    @Test func theWeeksFiguresRankedHoursAlertsAndActions() throws {
-        let report = try report(try hub())
+    @Test func theWeeksFiguresRankedHoursAlertsAndActions() async throws {
+        let report = try await report(try hub())
         #expect(report.week.from.description == "2026-11-16" && report.week.to.description == "2026-11-22")
         let satisfaction = try #require(report.questions.first { $0.question == .satisfaction })
         // 27 presses, score sum 6·4 + 9·1 + 5·3 + 5·2 + 2·3 = 64: index (64 − 27)/(27·3) = 45.68.
@@ -55,8 +56,8 @@ import Testing
         #expect(effect.beforeTally.count == 6 && effect.comparison.verdict == .better)
     }
 
-    @Test func theMailEscapesHTMLButNotTextAndLoadsNothingFromOutside() throws {
-        let mail = try WeeklyReportMail(try report(try hub()))
+    @Test func theMailEscapesHTMLButNotTextAndLoadsNothingFromOutside() async throws {
+        let mail = try WeeklyReportMail(try await report(try hub()))
         #expect(mail.subject == "Smiley weekly report: Paro <DCRC>, 2026-11-16 to 2026-11-22")
         #expect(mail.html.contains("Weekly report: Paro &lt;DCRC&gt;") && !mail.html.contains("Paro <DCRC>"))
         #expect(mail.html.contains("Queue tickets &amp; signs"))
@@ -76,12 +77,12 @@ import Testing
         #expect(!mail.text.contains("&amp;") && !mail.text.contains("Later action"))
     }
 
-    @Test func anEmptyWeekSaysSoInsteadOfInventingFigures() throws {
+    @Test func anEmptyWeekSaysSoInsteadOfInventingFigures() async throws {
         let fixture = try ReadSideFixture()
         let reader = CentreReader(
             database: fixture.database, clock: .fixed(fixture.nowMillis), settings: ReportSettings())
-        let report = try reader.weeklyReport(
-            of: try reader.centre("paro-dcrc"), weekOf: try LocalDate.parse("2026-11-16"))
+        let report = try await reader.weeklyReport(
+            of: try await reader.centre("paro-dcrc"), weekOf: try LocalDate.parse("2026-11-16"))
         let mail = try WeeklyReportMail(report)
         #expect(mail.text.contains("Satisfaction: 0 presses. No index: no presses."))
         #expect(mail.text.contains("Too few hours with at least 5 presses to name the worst and best."))

@@ -59,12 +59,31 @@ struct RequireIdentityMiddleware: RouterMiddleware {
 /// Reads centre data for the request's identity: the one place a person's scope turns into a `CentreReader`.
 /// Without an identity nothing is visible.
 struct Readers: Sendable {
-    let database: HubDatabase
+    let store: any CentreReadStore
     let clock: HubClock
     let settings: ReportSettings
 
+    init(store: any CentreReadStore, clock: HubClock, settings: ReportSettings) {
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+    }
+
+    init(database: HubDatabase, clock: HubClock, settings: ReportSettings) {
+        self.init(store: database, clock: clock, settings: settings)
+    }
+
+    /// The SQLite hub's database, for alerts, actions, alert rules and deliveries (not on PostgreSQL).
+    var database: HubDatabase {
+        get throws(HubError) {
+            guard let database = store as? HubDatabase else {
+                throw .storage("alerts and actions are held only by a hub on SQLite, not by this hub on PostgreSQL")
+            }
+            return database
+        }
+    }
+
     func reader(for context: HubRequestContext) -> CentreReader {
-        CentreReader(
-            database: database, clock: clock, settings: settings, scope: context.identity?.scope ?? .centres([]))
+        CentreReader(store: store, clock: clock, settings: settings, scope: context.identity?.scope ?? .centres([]))
     }
 }

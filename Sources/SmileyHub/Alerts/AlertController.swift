@@ -38,9 +38,10 @@ struct AlertController: Sendable {
     }
 
     /// The centre (in the person's scope) and the person, after the role and CSRF checks.
-    func authorise(_ request: Request, _ context: Context, fields: [String: String]) throws -> (Centre, Identity) {
+    func authorise(_ request: Request, _ context: Context, fields: [String: String]) async throws -> (Centre, Identity)
+    {
         guard let identity = context.identity else { throw HTTPError(.unauthorized) }
-        let centre = try readers.reader(for: context).centre(context.parameters.get("centre") ?? "")
+        let centre = try await readers.reader(for: context).centre(context.parameters.get("centre") ?? "")
         guard identity.role == .manager || identity.role == .administrator else {
             throw HTTPError(
                 .forbidden, message: "only managers and administrators may acknowledge alerts or change rules")
@@ -63,7 +64,7 @@ struct AlertController: Sendable {
 
     @Sendable func acknowledge(_ request: Request, context: Context) async throws -> Response {
         let fields = try await Self.form(request)
-        let (centre, identity) = try authorise(request, context, fields: fields)
+        let (centre, identity) = try await authorise(request, context, fields: fields)
         guard let id = context.parameters.get("id", as: Int64.self) else {
             throw HTTPError(.notFound, message: "no such alert")
         }
@@ -79,7 +80,7 @@ struct AlertController: Sendable {
 
     @Sendable func setRules(_ request: Request, context: Context) async throws -> Response {
         let fields = try await Self.form(request)
-        let (centre, identity) = try authorise(request, context, fields: fields)
+        let (centre, identity) = try await authorise(request, context, fields: fields)
         let current = try readers.database.alertRules(centre: centre.id)
         // Only what differs from the rules in force is stored, in the order of the settings list.
         let names = CentreAlertRules.settings.map(\.name) + CentreAlertRules.switches

@@ -39,12 +39,12 @@ public struct AlertEvaluator: Sendable {
 
     /// Evaluates every centre at `nowMillis`; returns the transitions carried out (not `.nothing`).
     @discardableResult
-    public func evaluate(nowMillis: Int64) throws -> [Change] {
+    public func evaluate(nowMillis: Int64) async throws -> [Change] {
         var changes: [HubDatabase.AlertChange] = []
         let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
         // Every open alert: one left unread would be opened again (refused by the alert_open index).
         let open = try database.openAlerts(limit: Int.max)
-        for centre in try reader.centres() {
+        for centre in try await reader.centres() {
             let rules = try database.alertRules(centre: centre.id)
             var findings: [Finding] = []
             for question in Question.allCases {
@@ -63,7 +63,7 @@ public struct AlertEvaluator: Sendable {
             }
             // One read for the centre: one a device was 10,000 pooled reads a minute at 10,000 devices.
             let unsynchronisedSince = try database.clockUnsynchronisedSince(centre: centre.id)
-            for health in try reader.deviceHealth(of: centre) {
+            for health in try await reader.deviceHealth(of: centre) {
                 findings += Self.deviceFindings(health, rules: rules, nowMillis: nowMillis)
                 findings.append(
                     Finding(

@@ -26,12 +26,12 @@ public struct AlertService: Service {
     }
 
     public func run() async throws {
-        await wake.run(every: interval) { evaluate() }
+        await wake.run(every: interval) { await evaluate() }
     }
 
-    func evaluate() {
+    func evaluate() async {
         do {
-            let changes = try evaluator.evaluate(nowMillis: clock.nowMillis())
+            let changes = try await evaluator.evaluate(nowMillis: clock.nowMillis())
             if changes.contains(where: { if case .open = $0.transition { true } else { false } }) {
                 delivery?.wake()
             }

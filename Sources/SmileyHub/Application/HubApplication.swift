@@ -124,7 +124,7 @@ public func buildRouter(
     account.addAdministratorRoutes(to: administrators)
     let api = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .unauthorized))
     HeatmapController(readers: readers).addRoutes(to: api)
-    ExportController(readers: readers, database: database).addRoutes(to: api)
+    ExportController(readers: readers, audit: database).addRoutes(to: api)
     return router
 }
 

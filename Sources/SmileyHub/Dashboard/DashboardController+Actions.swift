@@ -21,9 +21,9 @@ extension DashboardController {
     }
 
     /// The centre (in scope) and the person, once role and CSRF token are checked.
-    func managedCentre(_ context: Context, csrf: String?) throws -> (Centre, Identity) {
+    func managedCentre(_ context: Context, csrf: String?) async throws -> (Centre, Identity) {
         guard let identity = context.identity else { throw HTTPError(.unauthorized) }
-        let centre = try readers.reader(for: context).centre(context.parameters.get("centre") ?? "")
+        let centre = try await readers.reader(for: context).centre(context.parameters.get("centre") ?? "")
         guard identity.role.mayRecordActions else {
             throw HTTPError(.forbidden, message: "viewers cannot record actions; ask a manager of \(centre.name)")
         }
@@ -40,7 +40,7 @@ extension DashboardController {
 
     @Sendable func addAction(_ request: Request, context: Context) async throws -> Response {
         let form = try await request.decode(as: ActionFormInput.self, context: context)
-        let (centre, identity) = try managedCentre(context, csrf: form.csrf)
+        let (centre, identity) = try await managedCentre(context, csrf: form.csrf)
         let date: LocalDate
         do { date = try LocalDate.parse(form.date ?? "") } catch {
             throw HTTPError(.badRequest, message: "the action's date: \(error.description)")
@@ -54,7 +54,7 @@ extension DashboardController {
 
     @Sendable func removeAction(_ request: Request, context: Context) async throws -> Response {
         let form = try await request.decode(as: RemoveActionInput.self, context: context)
-        let (centre, identity) = try managedCentre(context, csrf: form.csrf)
+        let (centre, identity) = try await managedCentre(context, csrf: form.csrf)
         guard let id = context.parameters.get("id", as: Int64.self) else {
             throw HTTPError(.notFound, message: "no such action")
         }

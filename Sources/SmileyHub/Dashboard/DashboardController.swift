@@ -31,12 +31,12 @@ struct DashboardController: Sendable {
             throw HTTPError(
                 .badRequest, message: "unknown sort '\(query.get("sort") ?? "")' (expected one of: \(valid))")
         }
-        let centres = try reader.centres().map { centre in
+        let centres = try await reader.centres().map { centre in
             (centre: centre, window: choice.window(today: reader.today(at: centre)))
         }
         let live = centres.contains { $0.window.contains(reader.today(at: $0.centre)) }
         let displayWindow = centres.first?.window
-        let entries = zip(centres, try reader.totals(centres)).map { request, totals in
+        let entries = zip(centres, try await reader.totals(centres)).map { request, totals in
             OverviewPage.Entry(
                 centre: request.centre, window: request.window, satisfaction: totals.satisfaction,
                 accessibility: totals.accessibility)
@@ -50,15 +50,15 @@ struct DashboardController: Sendable {
 
     @Sendable func centre(_ request: Request, context: Context) async throws -> Response {
         let reader = readers.reader(for: context)
-        let centre = try reader.centre(context.parameters.get("centre") ?? "")
+        let centre = try await reader.centre(context.parameters.get("centre") ?? "")
         let choice = try Self.choice(request)
         let window = choice.window(today: reader.today(at: centre))
-        let read = try reader.windowReports(centre: centre, questions: Question.allCases, window: window)
+        let read = try await reader.windowReports(centre: centre, questions: Question.allCases, window: window)
         var page = CentrePage(
             centre: centre, choice: choice, window: window, reports: read.reports,
-            calendar: read.calendar, devices: try reader.deviceHealth(of: centre, calendar: read.calendar),
+            calendar: read.calendar, devices: try await reader.deviceHealth(of: centre, calendar: read.calendar),
             uncertain: read.uncertain, today: reader.today(at: centre),
-            nowMillis: reader.nowMillis(), actions: try reader.actionReviews(of: centre))
+            nowMillis: reader.nowMillis(), actions: try await reader.actionReviews(of: centre))
         if let identity = context.identity, identity.role.mayRecordActions, let csrf = identity.csrf {
             page.actionForm = CentrePage.ActionForm(
                 formCSRF: csrf, formToday: reader.today(at: centre).description,
@@ -81,7 +81,7 @@ struct DashboardController: Sendable {
         guard let stream = await feed.subscribe() else {
             throw HTTPError(.serviceUnavailable, message: "too many live pages are open; reload later")
         }
-        let visible = Set(try readers.reader(for: context).centres().map(\.id))
+        let visible = Set(try await readers.reader(for: context).centres().map(\.id))
         let keepAlive = Self.keepAlive
         return Response(
             status: .ok,

@@ -40,14 +40,14 @@ struct LobbyController: Sendable {
     }
 
     @Sendable func screen(_ request: Request, context: Context) async throws -> Response {
-        try page(context, template: "lobby")
+        try await page(context, template: "lobby")
     }
 
     @Sendable func poster(_ request: Request, context: Context) async throws -> Response {
-        try page(context, template: "poster")
+        try await page(context, template: "poster")
     }
 
-    func page(_ context: Context, template: String) throws -> Response {
+    func page(_ context: Context, template: String) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let centreID: CentreID
         switch try database.displayAccess(token: token) {
@@ -59,9 +59,9 @@ struct LobbyController: Sendable {
             return Self.plain(.notFound, "There is no results screen at this address. Check the address and try again.")
         }
         let reader = CentreReader(database: database, clock: clock, settings: settings, scope: .centres([centreID]))
-        let centre = try reader.centre(centreID.rawValue)
+        let centre = try await reader.centre(centreID.rawValue)
         let lastWeek = reader.today(at: centre).startOfWeek.adding(days: -7)
-        let report = try reader.weeklyReport(of: centre, weekOf: lastWeek)
+        let report = try await reader.weeklyReport(of: centre, weekOf: lastWeek)
         let view = LobbyPage(
             report: report, strings: strings, refreshSeconds: lobby.refreshSeconds,
             posterHref: "/display/\(token)/poster")

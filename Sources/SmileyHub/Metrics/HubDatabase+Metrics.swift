@@ -4,14 +4,14 @@ import SmileyCore
 
 extension HubDatabase {
     /// Every figure `/metrics` computes at scrape time, read at `nowMillis`.
-    public func figures(nowMillis: Int64) throws -> HubFigures {
+    public func figures(nowMillis: Int64) async throws -> HubFigures {
         var figures = HubFigures()
         let reader = CentreReader(database: self, clock: .fixed(nowMillis), settings: ReportSettings())
-        for centre in try reader.centres() {
+        for centre in try await reader.centres() {
             let calendar = try openingCalendar(centre: centre.id)
             let hour = CentreReader.bucketer(centre.timeZone).localHour(ofMillis: nowMillis)
             figures.centresOpen[centre.id] = calendar.isOpen(date: hour.date, hour: hour.hour)
-            for health in try reader.deviceHealth(of: centre) {
+            for health in try await reader.deviceHealth(of: centre) {
                 figures.devices.append(
                     HubFigures.DeviceFigures(
                         centre: centre.id, device: health.device,

@@ -25,7 +25,7 @@ struct MetricsController: Sendable {
             throw HTTPError(.init(code: status), headers: headers, message: message)
         }
         let figures: HubFigures
-        do { figures = try database.figures(nowMillis: clock.nowMillis()) } catch let error as HubError {
+        do { figures = try await database.figures(nowMillis: clock.nowMillis()) } catch let error as HubError {
             throw error.httpError
         }
         return Response(

@@ -27,28 +27,46 @@ public enum ReadScope: Sendable, Hashable {
 }
 
 /// The read side of the hub for managers and scripts: windowed reports, the overview, device health,
-/// exports. Reads the hourly rollup, never the raw presses, and checks scope on every centre it touches.
+/// exports. Reads the hourly and daily rollups, never the raw presses, through `CentreReadStore` (SQLite
+/// or PostgreSQL), and checks scope on every centre it touches.
 public struct CentreReader: Sendable {
-    let database: HubDatabase
+    let store: any CentreReadStore
+    /// The SQLite hub's database, for what only it holds (alerts, actions); nil on PostgreSQL.
+    let sqlite: HubDatabase?
     let clock: HubClock
     public let settings: ReportSettings
     let scope: ReadScope
 
     public init(database: HubDatabase, clock: HubClock, settings: ReportSettings, scope: ReadScope = .everything) {
-        self.database = database
+        self.init(store: database, clock: clock, settings: settings, scope: scope)
+    }
+
+    public init(store: any CentreReadStore, clock: HubClock, settings: ReportSettings, scope: ReadScope = .everything) {
+        self.store = store
+        self.sqlite = store as? HubDatabase
         self.clock = clock
         self.settings = settings
         self.scope = scope
     }
 
+    /// Alerts, actions, alert rules and deliveries are held on SQLite only.
+    var database: HubDatabase {
+        get throws(HubError) {
+            guard let sqlite else {
+                throw .storage("alerts and actions are held only by a hub on SQLite, not by this hub on PostgreSQL")
+            }
+            return sqlite
+        }
+    }
+
     /// The centres this reader may see, in id order.
-    public func centres() throws -> [Centre] {
-        try database.centres().filter { scope.allows($0.id) }
+    public func centres() async throws -> [Centre] {
+        try await store.centres().filter { scope.allows($0.id) }
     }
 
     /// A centre by the id in a request; a centre outside the scope is "unknown", exactly like one that does not exist.
-    public func centre(_ text: String) throws -> Centre {
-        guard let id = CentreID(rawValue: text), scope.allows(id), let centre = try database.centre(id) else {
+    public func centre(_ text: String) async throws -> Centre {
+        guard let id = CentreID(rawValue: text), scope.allows(id), let centre = try await store.centre(id) else {
             throw HubError.notFound("unknown centre '\(text)'")
         }
         return centre
@@ -72,20 +90,20 @@ public struct CentreReader: Sendable {
     public func report(
         centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil,
         calendar: OpeningCalendar? = nil
-    ) throws -> WindowReport {
-        let rows = try database.hourCounts(
+    ) async throws -> WindowReport {
+        let rows = try await store.hourCounts(
             centre: centre.id, question: question, from: window.previous.from, to: window.to, device: device)
+        let calendar = try await calendar.asyncOr { try await store.openingCalendar(centre: centre.id) }
         return WindowReport(
-            question: question, window: window, rows: rows,
-            calendar: try calendar ?? database.openingCalendar(centre: centre.id), minimumCount: settings.minimumCount)
+            question: question, window: window, rows: rows, calendar: calendar, minimumCount: settings.minimumCount)
     }
 
     /// Each centre's totals and comparison in its window, for both questions, without heatmaps or
     /// trends: the overview's rows, read from the daily table (`centre_day`) in one trip to the database.
-    public func totals(_ centres: [(centre: Centre, window: DateWindow)]) throws -> [(
+    public func totals(_ centres: [(centre: Centre, window: DateWindow)]) async throws -> [(
         satisfaction: WindowTotals, accessibility: WindowTotals
     )] {
-        let read = try database.overviewDays(
+        let read = try await store.overviewDays(
             centres.map { (centre: $0.centre.id, from: $0.window.previous.from, to: $0.window.to) })
         return zip(centres, read).map { request, days in
             (
@@ -100,28 +118,29 @@ public struct CentreReader: Sendable {
     }
 
     /// The JSON answer of the heatmap API.
-    public func heatmap(centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil) throws
+    public func heatmap(centre: Centre, question: Question, window: DateWindow, device: DeviceID? = nil) async throws
         -> HeatmapResponse
     {
-        guard let device else { return try heatmaps(centre: centre, questions: [question], window: window)[0] }
-        let calendar = try database.openingCalendar(centre: centre.id)
-        let report = try report(centre: centre, question: question, window: window, device: device, calendar: calendar)
+        guard let device else { return try await heatmaps(centre: centre, questions: [question], window: window)[0] }
+        let calendar = try await store.openingCalendar(centre: centre.id)
+        let report = try await report(
+            centre: centre, question: question, window: window, device: device, calendar: calendar)
         return HeatmapResponse(
             centre: centre.id, timeZone: centre.timeZone, openingHours: calendar.hours?.description, report: report,
-            timeUncertainPresses: try database.uncertainCount(centre: centre.id))
+            timeUncertainPresses: try await store.uncertainCount(centre: centre.id))
     }
 
     /// The whole centre's heatmaps of `questions`, in that order, from one read transaction: the hour
     /// rows of the window, the daily rows of the window before, the calendar and the uncertain count.
-    public func heatmaps(centre: Centre, questions: [Question], window: DateWindow) throws -> [HeatmapResponse] {
-        try windowReports(centre: centre, questions: questions, window: window).reports
+    public func heatmaps(centre: Centre, questions: [Question], window: DateWindow) async throws -> [HeatmapResponse] {
+        try await windowReports(centre: centre, questions: questions, window: window).reports
     }
 
     /// `heatmaps` with the calendar and the uncertain count they were read with, for the centre page.
-    func windowReports(centre: Centre, questions: [Question], window: DateWindow) throws -> (
+    func windowReports(centre: Centre, questions: [Question], window: DateWindow) async throws -> (
         reports: [HeatmapResponse], calendar: OpeningCalendar, uncertain: Int
     ) {
-        let rows = try database.windowRows(centre: centre.id, questions: questions, window: window)
+        let rows = try await store.windowRows(centre: centre.id, questions: questions, window: window)
         let reports = questions.map { question in
             let report = WindowReport(
                 question: question, window: window, rows: rows.hours[question] ?? [],
@@ -134,17 +153,17 @@ public struct CentreReader: Sendable {
         return (reports, rows.calendar, rows.uncertain)
     }
 
-    public func openingCalendar(of centre: Centre) throws -> OpeningCalendar {
-        try database.openingCalendar(centre: centre.id)
+    public func openingCalendar(of centre: Centre) async throws -> OpeningCalendar {
+        try await store.openingCalendar(centre: centre.id)
     }
 
-    public func uncertainCount(of centre: Centre) throws -> Int {
-        try database.uncertainCount(centre: centre.id)
+    public func uncertainCount(of centre: Centre) async throws -> Int {
+        try await store.uncertainCount(centre: centre.id)
     }
 
     /// Export rows of the given centres (each already checked through `centre(_:)` or `centres()`).
-    public func exportRows(_ centres: [Centre], window: DateWindow) throws -> [ExportRow] {
-        try database.exportRows(
+    public func exportRows(_ centres: [Centre], window: DateWindow) async throws -> [ExportRow] {
+        try await store.exportRows(
             centres: centres.filter { scope.allows($0.id) }.map(\.id), from: window.from, to: window.to)
     }
 
@@ -156,17 +175,28 @@ public struct CentreReader: Sendable {
     }
 
     /// The centre's devices with their health as their last heartbeats tell it.
-    public func deviceHealth(of centre: Centre, calendar: OpeningCalendar? = nil) throws -> [DeviceHealth] {
+    public func deviceHealth(of centre: Centre, calendar: OpeningCalendar? = nil) async throws -> [DeviceHealth] {
         let now = clock.nowMillis()
-        let calendar = try calendar ?? database.openingCalendar(centre: centre.id)
+        let calendar = try await calendar.asyncOr { try await store.openingCalendar(centre: centre.id) }
         let bucketer = Self.bucketer(centre.timeZone)
-        let lastPresses = try database.lastPressMillis(centre: centre.id)
-        return try database.centreDevices(centre.id).map { device in
-            let heartbeat = try database.lastHeartbeat(device.id)
-            return DeviceHealth(
-                device: device.id, firstSeenMillis: device.firstSeenMillis, heartbeat: heartbeat?.heartbeat,
-                heartbeatReceivedMillis: heartbeat?.receivedMillis, lastPressMillis: lastPresses[device.id],
-                nowMillis: now, calendar: calendar, bucketer: bucketer)
+        let lastPresses = try await store.lastPressMillis(centre: centre.id)
+        var health: [DeviceHealth] = []
+        for device in try await store.centreDevices(centre.id) {
+            let heartbeat = try await store.lastHeartbeat(device.id)
+            health.append(
+                DeviceHealth(
+                    device: device.id, firstSeenMillis: device.firstSeenMillis, heartbeat: heartbeat?.heartbeat,
+                    heartbeatReceivedMillis: heartbeat?.receivedMillis, lastPressMillis: lastPresses[device.id],
+                    nowMillis: now, calendar: calendar, bucketer: bucketer))
         }
+        return health
+    }
+}
+
+extension Optional where Wrapped: Sendable {
+    /// The value, or what `read` reads when there is none (`??` cannot await).
+    func asyncOr(_ read: () async throws -> Wrapped) async rethrows -> Wrapped {
+        if let self { return self }
+        return try await read()
     }
 }

@@ -54,8 +54,8 @@ public struct WeeklyReportSender: Sendable {
     @discardableResult
     public func sendDue(nowMillis: Int64) async throws -> [WeeklyReportSending] {
         let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: settings)
-        for centre in try reader.centres() {
-            let week = try reader.weeklyReportSchedule(of: centre).latestDueWeek(nowMillis: nowMillis).week
+        for centre in try await reader.centres() {
+            let week = try await reader.weeklyReportSchedule(of: centre).latestDueWeek(nowMillis: nowMillis).week
             if try database.queueWeeklyReport(centre: centre.id, weekFrom: week.from, nowMillis: nowMillis) {
                 logger.info("weekly report of \(centre.id) for the week of \(week.from) is due")
             }
@@ -67,8 +67,8 @@ public struct WeeklyReportSender: Sendable {
             do {
                 recipients = try database.managerAddresses(centre: due.centre)
                 guard !recipients.isEmpty else { throw NoRecipients(centre: due.centre) }
-                let centre = try reader.centre(due.centre.rawValue)
-                let rendered = try WeeklyReportMail(try reader.weeklyReport(of: centre, weekOf: due.weekFrom))
+                let centre = try await reader.centre(due.centre.rawValue)
+                let rendered = try WeeklyReportMail(try await reader.weeklyReport(of: centre, weekOf: due.weekFrom))
                 try await mail.send(
                     MailMessage(
                         from: from, to: recipients, subject: rendered.subject, text: rendered.text, html: rendered.html)

@@ -7,7 +7,8 @@ import SmileyCore
 struct ExportController: Sendable {
     typealias Context = HubRequestContext
     let readers: Readers
-    let database: HubDatabase
+    /// Where the audit line of each export is written.
+    let audit: any PeopleStore
 
     struct CentreWindow: Codable, Sendable {
         let centre: CentreID
@@ -31,17 +32,19 @@ struct ExportController: Sendable {
 
     @Sendable func centre(_ request: Request, context: Context) async throws -> Response {
         let reader = readers.reader(for: context)
-        let centre = try reader.centre(context.parameters.get("centre") ?? "")
-        return try export([centre], reader: reader, request: request, context: context, name: centre.id.rawValue)
+        let centre = try await reader.centre(context.parameters.get("centre") ?? "")
+        return try await export([centre], reader: reader, request: request, context: context, name: centre.id.rawValue)
     }
 
     @Sendable func all(_ request: Request, context: Context) async throws -> Response {
         let reader = readers.reader(for: context)
-        return try export(try reader.centres(), reader: reader, request: request, context: context, name: "all-centres")
+        return try await export(
+            try await reader.centres(), reader: reader, request: request, context: context, name: "all-centres")
     }
 
     /// Writes the export (after an audit line naming who took which window of which centres).
-    func export(_ centres: [Centre], reader: CentreReader, request: Request, context: Context, name: String) throws
+    func export(_ centres: [Centre], reader: CentreReader, request: Request, context: Context, name: String)
+        async throws
         -> Response
     {
         guard let identity = context.identity, identity.role.mayExport else {
@@ -57,10 +60,10 @@ struct ExportController: Sendable {
         for centre in centres {
             let window = choice.window(today: reader.today(at: centre))
             windows.append(CentreWindow(centre: centre.id, timeZone: centre.timeZone, window: window))
-            rows += try reader.exportRows([centre], window: window)
+            rows += try await reader.exportRows([centre], window: window)
         }
         let span = windows.first.map { "\($0.window.from)-to-\($0.window.to)" } ?? "empty"
-        try database.audit(
+        try await audit.audit(
             actor: identity.name, action: "export",
             detail: "\(format.rawValue) of \(windows.first.map { $0.window.description } ?? "no window"), centres: "
                 + (centres.isEmpty ? "none" : centres.map(\.id.rawValue).joined(separator: ", ")),

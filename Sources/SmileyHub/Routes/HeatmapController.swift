@@ -12,13 +12,13 @@ struct HeatmapController: Sendable {
     }
 
     @Sendable func centres(_ request: Request, context: Context) async throws -> JSONResponse<[Centre]> {
-        JSONResponse(value: try readers.reader(for: context).centres())
+        JSONResponse(value: try await readers.reader(for: context).centres())
     }
 
     /// `?question=…&from=YYYY-MM-DD&to=YYYY-MM-DD` (or `window=…`); the last 28 days when no window is named.
     @Sendable func heatmap(_ request: Request, context: Context) async throws -> JSONResponse<HeatmapResponse> {
         let reader = readers.reader(for: context)
-        let centre = try reader.centre(context.parameters.get("centre") ?? "")
+        let centre = try await reader.centre(context.parameters.get("centre") ?? "")
         let question: Question
         do {
             question = try Question.parse(request.uri.queryParameters.get("question") ?? Question.satisfaction.rawValue)
@@ -33,6 +33,6 @@ struct HeatmapController: Sendable {
         }
         let window = try DashboardController.choice(request).window(today: reader.today(at: centre))
         return JSONResponse(
-            value: try reader.heatmap(centre: centre, question: question, window: window, device: device))
+            value: try await reader.heatmap(centre: centre, question: question, window: window, device: device))
     }
 }

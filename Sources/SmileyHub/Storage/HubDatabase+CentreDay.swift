@@ -72,18 +72,13 @@ extension HubDatabase {
         _ db: Database, centre: CentreID, _ rows: [(key: RollupDelta.CentreKey, change: RollupDelta.CentreChange)]
     ) throws {
         guard let first = rows.map(\.key.day).min(), let last = rows.map(\.key.day).max() else { return }
-        let calendar = try openingCalendar(db, centre: centre, days: first...last)
-        var days: [CentreDayKey: CentreDayChange] = [:]
-        for (key, change) in rows where change.count > 0 {
-            let dayKey = CentreDayKey(question: key.question, day: key.day, answer: key.answer)
-            var day = days[dayKey] ?? CentreDayChange(score: change.score)
-            switch DayCount.part(date: LocalDate(daysSinceEpoch: key.day), hour: key.hour, calendar: calendar) {
-            case .open: day.open += change.count
-            case .closed: day.closed += change.count
-            }
-            days[dayKey] = day
+        var tally = CentreDayTally(calendar: try openingCalendar(db, centre: centre, days: first...last))
+        for (key, change) in rows {
+            tally.add(
+                question: key.question, day: key.day, hour: key.hour, answer: key.answer, score: change.score,
+                count: change.count)
         }
-        try writeCentreDays(db, centre: centre, days, adding: true)
+        try writeCentreDays(db, centre: centre, tally, adding: true)
     }
 
     /// Rebuilds a centre's `centre_day` rows of `days` (every day when nil) from its `centre_hour` rows
@@ -112,19 +107,11 @@ extension HubDatabase {
                     "SELECT question, day, hour, answer, score, count FROM centre_hour WHERE centre_id = ? AND count > 0",
                 arguments: [centre.rawValue])
         }
-        var changes: [CentreDayKey: CentreDayChange] = [:]
+        var tally = CentreDayTally(calendar: calendar)
         while let row = try rows.next() {
-            let key = CentreDayKey(question: row[0], day: row[1], answer: row[3])
-            let hour: Int = row[2]
-            let count: Int = row[5]
-            var day = changes[key] ?? CentreDayChange(score: row[4])
-            switch DayCount.part(date: LocalDate(daysSinceEpoch: key.day), hour: hour, calendar: calendar) {
-            case .open: day.open += count
-            case .closed: day.closed += count
-            }
-            changes[key] = day
+            tally.add(question: row[0], day: row[1], hour: row[2], answer: row[3], score: row[4], count: row[5])
         }
-        try writeCentreDays(db, centre: centre, changes, adding: false)
+        try writeCentreDays(db, centre: centre, tally, adding: false)
     }
 
     /// The centre's opening hours and its holidays among `days` (days since 1970-01-01).
@@ -147,25 +134,9 @@ extension HubDatabase {
         return OpeningCalendar(hours: hours, holidays: Set(holidays))
     }
 
-    private struct CentreDayKey: Hashable, Comparable {
-        var question: String
-        var day: Int
-        var answer: String
-
-        static func < (lhs: CentreDayKey, rhs: CentreDayKey) -> Bool {
-            (lhs.question, lhs.day, lhs.answer) < (rhs.question, rhs.day, rhs.answer)
-        }
-    }
-
-    private struct CentreDayChange {
-        var score: Int
-        var open = 0
-        var closed = 0
-    }
-
     /// Writes the rows in key order: added to what is held when `adding`, else inserted as they are.
     private static func writeCentreDays(
-        _ db: Database, centre: CentreID, _ days: [CentreDayKey: CentreDayChange], adding: Bool
+        _ db: Database, centre: CentreID, _ tally: CentreDayTally, adding: Bool
     ) throws {
         let upsert = try BoundStatement(
             db,
@@ -180,7 +151,7 @@ extension HubDatabase {
                 INSERT INTO centre_day (centre_id, question, day, answer, score, open_count, closed_count)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-        for (key, change) in days.sorted(by: { $0.key < $1.key }) {
+        for (key, change) in tally.rows {
             try upsert.execute { values in
                 try values.text(1, centre.rawValue)
                 try values.text(2, key.question)

@@ -1,27 +1,23 @@
 import GRDB
 import SmileyCore
 
-/// The device-facing half of the hub's storage: centres and their calendars, devices and their tokens,
-/// every press once, heartbeats, and the hourly rollup the heatmaps read.
+/// The hub's storage for devices and for reading: centres and their calendars, devices and their tokens,
+/// every press once, heartbeats, and the hourly and daily rollups the heatmaps read (`CentreReadStore`).
 ///
 /// Two backends hold it: `HubDatabase` (SQLite through GRDB, the embedded default) and
 /// `PostgresPressStore` (PostgreSQL, for several hub processes on one database). Both decide what to
 /// store with the same pure pieces (`IngestRules`, `BootClockPlan`, `PressRow`, `RollupDelta`), so a
 /// batch gives the same receipt, placements and rollup on either.
-public protocol PressStore: Sendable {
+public protocol PressStore: CentreReadStore {
     /// Brings the schema up to date; safe to call again, and (on PostgreSQL) from several hubs at once.
     func migrate() async throws(HubError)
 
     /// Adds a centre; its zone decides which local hour a press falls in. An existing id is a conflict.
     func addCentre(_ centre: Centre) async throws(HubError)
-    /// Every centre, by id.
-    func centres() async throws -> [Centre]
     /// Sets (or, with nil, clears) a centre's opening hours.
     func setOpeningHours(_ hours: OpeningHours?, centre: CentreID) async throws(HubError)
     /// Adds and removes holidays (whole days closed) of a centre.
     func updateHolidays(centre: CentreID, adding: [LocalDate], removing: [LocalDate]) async throws(HubError)
-    /// A centre's opening hours and holidays.
-    func openingCalendar(centre: CentreID) async throws(HubError) -> OpeningCalendar
 
     /// Adds a device to a centre and returns its token (shown once; only its SHA-256 is kept).
     func addDevice(_ device: DeviceID, centre: CentreID, publicKey: String?, nowMillis: Int64) async throws(HubError)
@@ -53,20 +49,12 @@ public protocol PressStore: Sendable {
     /// and returns the device's status after it.
     func recordHeartbeat(_ heartbeat: Heartbeat, token: String?, receivedMillis: Int64) async throws(HubError)
         -> DeviceStatus
-    /// The latest heartbeat of a device and when it arrived.
-    func lastHeartbeat(_ device: DeviceID) async throws -> (heartbeat: Heartbeat, receivedMillis: Int64)?
     /// What the hub holds of one device (`GET /api/v1/devices/{id}`), with the press at `sequence` if
     /// asked for; nil when there is no such device.
     func deviceStatus(_ device: DeviceID, nowMillis: Int64, sequence: Int64?) async throws -> DeviceStatus?
 
-    /// The rollup rows of one centre and question from `from` to `to` (local dates, both included),
-    /// summed over devices unless one is named: what a heatmap window reads.
-    func hourCounts(centre: CentreID, question: Question, from: LocalDate, to: LocalDate, device: DeviceID?)
-        async throws(HubError) -> [HourCount]
     /// Presses held in all (counted or not), of one device or of all.
     func pressCount(device: DeviceID?) async throws -> Int
-    /// Presses of a centre held without a trustworthy time (left out of its heatmaps).
-    func uncertainCount(centre: CentreID) async throws -> Int
     /// The stored placement of one press (`PressPlacement.status` and its time), for tests and diagnosis.
     func placement(device: DeviceID, sequence: Int64) async throws -> (status: String, millis: Int64?)?
 }

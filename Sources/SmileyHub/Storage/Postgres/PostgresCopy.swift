@@ -84,6 +84,9 @@ public enum PostgresCopy {
                     WHERE id = \(device.id)
                     """, logger: logger)
             }
+            // The copy added to centre_hour press by press: the days are counted from it, under each
+            // centre's calendar as copied.
+            try await PostgresPressStore.rebuildAllCentreDays(connection, logger: logger)
             return outcome
         }
     }

@@ -90,13 +90,14 @@ extension PostgresPressStore {
     }
 
     /// Checks the centre and that the device was added under it; notes it was seen, which locks its row
-    /// until the transaction ends.
+    /// until the transaction ends. The centre's row is held `FOR SHARE` until then too: a change of its
+    /// opening hours or holidays waits for this batch, and this batch's days are counted under one calendar.
     private func registerDevice(
         _ connection: PostgresConnection, batch: IngestBatch, receivedMillis: Int64
     ) async throws -> (bucketer: HourBucketer, contiguousSequence: Int64) {
         var zone: String?
         for try await found in try await connection.query(
-            "SELECT time_zone FROM centre WHERE id = \(batch.centre.rawValue)", logger: logger
+            "SELECT time_zone FROM centre WHERE id = \(batch.centre.rawValue) FOR SHARE", logger: logger
         ).decode(String.self) {
             zone = found
         }
@@ -317,5 +318,7 @@ extension PostgresPressStore {
             ORDER BY r.position
             ON CONFLICT (centre_id, question, day, hour, answer) DO UPDATE SET count = centre_hour.count + EXCLUDED.count
             """, logger: logger)
+        // And to the days they fall on, open or closed under the centre's calendar.
+        try await Self.addToCentreDays(connection, centre: centre, centreRows, logger: logger)
     }
 }

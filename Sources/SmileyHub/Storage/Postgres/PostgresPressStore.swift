@@ -114,13 +114,14 @@ public struct PostgresPressStore: PressStore {
                 logger: logger
             ).collect()
             guard updated.count == 1 else { throw HubError.notFound("unknown centre '\(centre)'") }
+            try await Self.rebuildCentreDays(connection, centre: centre, days: nil, logger: logger)
         }
     }
 
     public func updateHolidays(centre: CentreID, adding: [LocalDate], removing: [LocalDate]) async throws(HubError) {
         try await transaction { connection in
             let found = try await connection.query(
-                "SELECT 1 FROM centre WHERE id = \(centre.rawValue) FOR SHARE", logger: logger
+                "SELECT 1 FROM centre WHERE id = \(centre.rawValue) FOR NO KEY UPDATE", logger: logger
             ).collect()
             guard !found.isEmpty else { throw HubError.notFound("unknown centre '\(centre)'") }
             let added = adding.map(\.description)
@@ -136,33 +137,15 @@ public struct PostgresPressStore: PressStore {
                 DELETE FROM centre_holiday
                 WHERE centre_id = \(centre.rawValue) AND date = ANY (\(removed)::text[]::date[])
                 """, logger: logger)
+            let days = Set((adding + removing).map(\.daysSinceEpoch)).sorted()
+            if !days.isEmpty {
+                try await Self.rebuildCentreDays(connection, centre: centre, days: days, logger: logger)
+            }
         }
     }
 
     public func openingCalendar(centre: CentreID) async throws(HubError) -> OpeningCalendar {
-        try await read { connection in
-            var text: String?
-            for try await hours in try await connection.query(
-                "SELECT opening_hours FROM centre WHERE id = \(centre.rawValue)", logger: logger
-            ).decode(String?.self) {
-                text = hours
-            }
-            let hours = try text.map { text in
-                do { return try OpeningHours.parse(text) } catch {
-                    throw HubError.storage("centre '\(centre)' holds unreadable opening hours: \(error)")
-                }
-            }
-            var holidays: Set<LocalDate> = []
-            for try await day in try await connection.query(
-                """
-                SELECT to_char(date, 'YYYY-MM-DD') FROM centre_holiday WHERE centre_id = \(centre.rawValue)
-                ORDER BY date
-                """, logger: logger
-            ).decode(String.self) {
-                if let date = try? LocalDate.parse(day) { holidays.insert(date) }
-            }
-            return OpeningCalendar(hours: hours, holidays: holidays)
-        }
+        try await read { connection in try await Self.openingCalendar(connection, centre: centre, logger: logger) }
     }
 
     // MARK: Devices and their tokens
@@ -341,22 +324,9 @@ public struct PostgresPressStore: PressStore {
         centre: CentreID, question: Question, from: LocalDate, to: LocalDate, device: DeviceID? = nil
     ) async throws(HubError) -> [HourCount] {
         guard let device else {
-            // The whole centre from centre_hour: a range of its primary key, integers only.
             return try await read { connection in
-                var counts: [HourCount] = []
-                for try await (day, hour, score, count) in try await connection.query(
-                    """
-                    SELECT day::bigint, hour::bigint, score::bigint, count FROM centre_hour
-                    WHERE centre_id = \(centre.rawValue) AND question = \(question.rawValue)
-                        AND day BETWEEN \(Int64(from.daysSinceEpoch)) AND \(Int64(to.daysSinceEpoch))
-                    """, logger: logger
-                ).decode((Int64, Int64, Int64, Int64).self) {
-                    counts.append(
-                        HourCount(
-                            date: LocalDate(daysSinceEpoch: Int(day)), hour: Int(hour), score: Int(score),
-                            count: Int(count)))
-                }
-                return counts
+                try await Self.hourCounts(
+                    connection, centre: centre, question: question, from: from, to: to, logger: logger)
             }
         }
         let rows = try await read { connection in
@@ -397,18 +367,7 @@ public struct PostgresPressStore: PressStore {
     }
 
     public func uncertainCount(centre: CentreID) async throws -> Int {
-        try await read { connection in
-            var count: Int64 = 0
-            for try await value in try await connection.query(
-                """
-                SELECT COUNT(*) FROM press p JOIN device d ON d.id = p.device_id
-                WHERE d.centre_id = \(centre.rawValue) AND p.time_status = 'uncertain'
-                """, logger: logger
-            ).decode(Int64.self) {
-                count = value
-            }
-            return Int(count)
-        }
+        try await read { connection in try await Self.uncertainCount(connection, centre: centre, logger: logger) }
     }
 
     public func placement(device: DeviceID, sequence: Int64) async throws -> (status: String, millis: Int64?)? {

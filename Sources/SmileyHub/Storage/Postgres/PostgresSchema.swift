@@ -7,6 +7,9 @@ struct PostgresMigration: Sendable {
     var name: String
     /// Run in order, in the migration's transaction (the extended protocol takes one statement at a time).
     var statements: [String]
+    /// Run after the statements, in the same transaction: fills what the hub's own rules decide (in Swift)
+    /// rather than SQL.
+    var fill: (@Sendable (PostgresConnection, Logger) async throws -> Void)? = nil
 }
 
 /// The hub's PostgreSQL schema and the runner that brings a database up to it.
@@ -243,6 +246,28 @@ enum PostgresSchema {
                 )
                 """,
             ]),
+        PostgresMigration(
+            name: "pg-5: centre_day, open-hours counts per local day (pg-reads)",
+            statements: [
+                // Per centre, question, local date (days since 1970-01-01) and answer: the presses of the
+                // day's open hours and of its closed hours under the centre's opening hours and holidays
+                // (SQLite's "read-side r2"). Filled from centre_hour by the same Swift rule ingest uses.
+                """
+                CREATE TABLE centre_day (
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    question text COLLATE "C" NOT NULL,
+                    day integer NOT NULL,
+                    answer text COLLATE "C" NOT NULL,
+                    score smallint NOT NULL CHECK (score BETWEEN 1 AND 5),
+                    open_count bigint NOT NULL CHECK (open_count >= 0),
+                    closed_count bigint NOT NULL CHECK (closed_count >= 0),
+                    PRIMARY KEY (centre_id, question, day, answer)
+                )
+                """
+            ],
+            fill: { connection, logger in try await PostgresPressStore.rebuildAllCentreDays(connection, logger: logger)
+            }
+        ),
     ]
 
     /// Applies the steps this database lacks, in one transaction under the migration lock. A database
@@ -274,6 +299,7 @@ enum PostgresSchema {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                try await migration.fill?(connection, logger)
                 try await connection.query(
                     "INSERT INTO smiley_migration (name) VALUES (\(migration.name))", logger: logger)
             }
