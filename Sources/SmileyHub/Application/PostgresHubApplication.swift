@@ -4,8 +4,9 @@ import Logging
 import PostgresNIO
 import SmileyCore
 
-/// What a hub on PostgreSQL serves today: the device-facing routes, and signing in with what needs no
-/// presses (accounts, API tokens, the audit log) (docs/postgresql.md).
+/// What a hub on PostgreSQL serves today: the device-facing routes, signing in with what needs no
+/// presses (accounts, API tokens, the audit log), and the reads of presses that need nothing held only on
+/// SQLite: the heatmap API, exports and the overview page (docs/postgresql.md).
 enum PostgresServedRoutes {
     /// The people's routes served from PostgreSQL: sign-in and out, password links, a person's API
     /// tokens, the audit log.
@@ -13,11 +14,17 @@ enum PostgresServedRoutes {
         "/login", "/login/code", "/logout", "/set-password", "/account/tokens", "/admin/audit",
     ]
 
-    /// Paths served from PostgreSQL; every other path answers 503 (`PeopleSideUnavailableMiddleware`).
-    static func isServed(_ path: String) -> Bool {
+    /// The reads of presses served from PostgreSQL, with the person's scope as on SQLite: the overview,
+    /// the list of centres, every centre's heatmap and export, and the export of every centre.
+    static let readPaths: Set<String> = ["/", "/api/v1/centres", "/api/v1/export"]
+
+    /// Paths served from PostgreSQL (the reads only when `reads`: a hub of device routes alone serves none);
+    /// every other path answers 503 (`PeopleSideUnavailableMiddleware`).
+    static func isServed(_ path: String, reads: Bool = true) -> Bool {
         path == "/healthz" || path == "/api/v1/ingest" || path == "/api/v1/heartbeat" || path == "/api/v1/enroll"
             || (path.hasPrefix("/api/v1/devices/") && path.dropFirst("/api/v1/devices/".count).contains("/") == false)
             || peoplePaths.contains(path) || isTokenRevocation(path)
+            || (reads && (readPaths.contains(path) || isCentreRead(path)))
     }
 
     /// `/account/tokens/{id}/revoke`.
@@ -27,55 +34,92 @@ enum PostgresServedRoutes {
             && parts[4] == "revoke"
     }
 
+    /// `/api/v1/centres/{centre}/heatmap` and `/api/v1/centres/{centre}/export`.
+    static func isCentreRead(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 6 && parts[1] == "api" && parts[2] == "v1" && parts[3] == "centres" && !parts[4].isEmpty
+            && (parts[5] == "heatmap" || parts[5] == "export")
+    }
+
+    /// `/centres/{centre}` and what hangs under it (actions, alerts, rules).
+    static func isCentrePage(_ path: String) -> Bool {
+        path.hasPrefix("/centres/")
+    }
+
+    /// Why a path is not served, naming what it needs.
+    static func unavailableMessage(for path: String) -> String {
+        isCentrePage(path) ? centrePageMessage : unavailableMessage
+    }
+
+    static let centrePageMessage =
+        "this hub runs on PostgreSQL, where a centre's page is not served: it shows the centre's actions, alerts, "
+        + "alert rules and deliveries, which are held only by a hub on SQLite. Its figures are served here by "
+        + "the heatmap API (/api/v1/centres/{centre}/heatmap) and the export (docs/postgresql.md)"
+
     static let unavailableMessage =
-        "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment) and "
-        + "signing in (accounts, API tokens, the audit log) are served: the pages that read presses (dashboards, "
-        + "heatmaps, exports), alerts, reports, the lobby screen and metrics need a hub on SQLite (docs/postgresql.md)"
+        "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment), "
+        + "signing in (accounts, API tokens, the audit log), the overview page, the heatmap API and exports are "
+        + "served: the centre pages, live updates, alerts, actions, reports, the lobby screen and metrics need a "
+        + "hub on SQLite (docs/postgresql.md)"
 }
 
 /// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
 /// storage is reached: the people's side is never served from an SQLite file a PostgreSQL hub happens to have.
 struct PeopleSideUnavailableMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Whether the reads of presses (overview, heatmap API, exports) are served.
+    var reads: Bool
+
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard PostgresServedRoutes.isServed(request.uri.path) else {
-            throw HTTPError(.serviceUnavailable, message: PostgresServedRoutes.unavailableMessage)
+        guard PostgresServedRoutes.isServed(request.uri.path, reads: reads) else {
+            throw HTTPError(
+                .serviceUnavailable, message: PostgresServedRoutes.unavailableMessage(for: request.uri.path))
         }
         return try await next(request, context)
     }
 }
 
 /// The routes of a hub whose storage is a `PressStore` alone (PostgreSQL): health, ingest, heartbeat,
-/// device status and enrollment; everything for people answers 503.
+/// device status and enrollment; everything for people answers 503 (unless `servesReads`: then the caller
+/// adds the reads of presses, and only what PostgreSQL cannot serve answers 503).
 public func buildDeviceRouter(
-    store: any PressStore, clock: HubClock = .system, metrics: HubMetrics = HubMetrics()
+    store: any PressStore, clock: HubClock = .system, metrics: HubMetrics = HubMetrics(), servesReads: Bool = false
 ) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: PeopleSideUnavailableMiddleware())
+    router.add(middleware: PeopleSideUnavailableMiddleware(reads: servesReads))
     router.get("healthz") { _, _ in "ok" }
     IngestController(database: store, clock: clock, feed: PressFeed(), metrics: metrics)
         .addRoutes(to: router)
     return router
 }
 
-/// The routes of a hub on PostgreSQL: the device routes, and the people's sign-in routes (login, logout,
-/// password links, API tokens, the audit log) through `access`; every page that reads presses answers 503.
+/// The routes of a hub on PostgreSQL: the device routes, the people's sign-in routes (login, logout,
+/// password links, API tokens, the audit log) through `access`, and the reads of presses through the SQLite
+/// hub's own controllers over `store`: the overview page, the heatmap API and exports (their audit lines
+/// through `access`'s store); the centre pages, alerts, actions and live updates answer 503.
 /// `access` must have read its form key (`loadFormKey`) before the sign-in forms are served.
 func buildPostgresRouter(
-    store: any PressStore, access: Access, clock: HubClock = .system, metrics: HubMetrics = HubMetrics()
+    store: any PressStore, access: Access, clock: HubClock = .system, settings: ReportSettings = ReportSettings(),
+    metrics: HubMetrics = HubMetrics()
 ) throws -> Router<HubRequestContext> {
-    let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics)
+    let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics, servesReads: true)
     let templates = try Templates.library()
+    let readers = Readers(store: store, clock: clock, settings: settings)
     let people = router.group().add(middleware: IdentifyMiddleware(access: access))
     LoginController(access: access, templates: templates).addRoutes(to: people)
     let pages = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin))
+    DashboardController(readers: readers, feed: PressFeed(), templates: templates, liveUpdates: false)
+        .addOverview(to: pages)
     let account = AccountController(access: access, templates: templates)
     account.addRoutes(to: pages)
     let administrators = people.group()
         .add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin, role: .administrator))
     account.addAdministratorRoutes(to: administrators)
+    let api = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .unauthorized))
+    HeatmapController(readers: readers).addRoutes(to: api)
+    ExportController(readers: readers, audit: access.store).addRoutes(to: api)
     return router
 }
 
@@ -97,7 +141,9 @@ public func buildPostgresApplication(
     if secure { settings.secureCookies = true }
     let gate = try Access(store: store, clock: clock, settings: settings)
     var app = Application(
-        router: try buildPostgresRouter(store: store, access: gate, clock: clock, metrics: metrics),
+        router: try buildPostgresRouter(
+            store: store, access: gate, clock: clock,
+            settings: ReportSettings(minimumCount: configuration.minimumCellCount), metrics: metrics),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
@@ -124,7 +170,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment and signing in (accounts, API tokens, the audit log). Pages that read presses (dashboards, heatmaps, exports), alerts, reports, the lobby screen and metrics answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the heatmap API and exports. The centre pages (actions, alerts, rules, deliveries), live updates, reports, the lobby screen and metrics answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

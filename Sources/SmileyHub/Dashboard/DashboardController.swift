@@ -10,16 +10,23 @@ struct DashboardController: Sendable {
     let readers: Readers
     let feed: PressFeed
     let templates: MustacheLibrary
+    /// Whether pages showing today follow new presses (`/events`); a hub on PostgreSQL hears only its own.
+    var liveUpdates = true
 
     /// How often an open event stream sends a comment, so a closed browser is noticed.
     static var keepAlive: Duration { .seconds(15) }
 
     func addRoutes(to router: some RouterMethods<Context>) {
-        router.get("/", use: overview)
+        addOverview(to: router)
         router.get("centres/{centre}", use: centre)
         router.post("centres/{centre}/actions", use: addAction)
         router.post("centres/{centre}/actions/{id}/remove", use: removeAction)
         router.get("events", use: events)
+    }
+
+    /// The overview alone (`/`): what a hub on PostgreSQL serves of the managers' pages.
+    func addOverview(to router: some RouterMethods<Context>) {
+        router.get("/", use: overview)
     }
 
     @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
@@ -34,7 +41,7 @@ struct DashboardController: Sendable {
         let centres = try await reader.centres().map { centre in
             (centre: centre, window: choice.window(today: reader.today(at: centre)))
         }
-        let live = centres.contains { $0.window.contains(reader.today(at: $0.centre)) }
+        let live = liveUpdates && centres.contains { $0.window.contains(reader.today(at: $0.centre)) }
         let displayWindow = centres.first?.window
         let entries = zip(centres, try await reader.totals(centres)).map { request, totals in
             OverviewPage.Entry(
