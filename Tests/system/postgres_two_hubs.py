@@ -6,12 +6,15 @@ password and the same session). Three devices (this test's own client, real batc
 upload through both hubs in turns. One hub is killed with SIGKILL while a 5,000-press batch is on the wire,
 and later again right after such a batch was sent whole (its fate unknown); each time the device sends the
 same batch to the other hub. Afterwards every acknowledged press is held exactly once, the rollups equal a
-recount from the presses and the test's own tally, and the pages answer 503. Last, centres and devices are
-provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled through one hub.
+recount from the presses and the test's own tally, the manager reads the same heatmap API, export and overview
+from both hubs, equal to a recount of the presses, and the centre's page and metrics answer 503. Last, centres
+and devices are provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled through
+one hub.
 
 usage: scripts/with-postgres.sh python3 Tests/system/postgres_two_hubs.py BIN_DIRECTORY
 """
 import http.client
+import datetime
 import json
 import os
 import random
@@ -275,9 +278,11 @@ def main():
     check("kinley, added on SQLite before migrate, signs in on a PostgreSQL hub with the same password",
           status == 303 and location == "/" and session, (status, location))
     check("… and not with another", sign_in(hubs[0], "kinley", "not the password")[0] == 401)
-    for path in ["/", "/centres/tsirang-dcrc", "/api/v1/centres", "/metrics"]:
-        status, text = request(hubs[0].url + path)
+    for path in ["/centres/tsirang-dcrc", "/metrics"]:
+        status, text = request(hubs[0].url + path, headers={"Cookie": f"smiley_session={session}"})
         check(f"{path} answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))
+    status, text = request(hubs[0].url + "/api/v1/centres")
+    check("the heatmap API wants a person on PostgreSQL too", status == 401, (status, text))
 
     restarts = 0
     for round_number in range(8):
@@ -338,6 +343,7 @@ def main():
           differ)
     [[total]] = psql("SELECT COUNT(*) FROM press")
     print(f"{total} presses held from {sum(len(d.acknowledged) for d in devices)} acknowledged")
+    read_figures(hubs, devices)
 
     # The SQLite hub is behind now: migrate again doubles nothing, and says the sides differ (exit 1).
     rollup_before = psql("SELECT SUM(count) FROM hourly_rollup")
@@ -350,6 +356,68 @@ def main():
     provision_on_postgres(hubs)
     for hub in hubs:
         hub.stop()
+
+
+OPEN_DAYS = range(0, 6)  # Mon-Sat, as the centre was set on SQLite and copied by migrate
+OPEN_HOURS = range(8, 18)
+HOLIDAYS = {"2026-12-17"}
+
+
+def is_open(local_hour):
+    """Whether a `YYYY-MM-DDTHH` hour is open at the centre: the test's own reading of its hours."""
+    day, hour = local_hour[:10], int(local_hour[11:13])
+    return (day not in HOLIDAYS and datetime.date.fromisoformat(day).weekday() in OPEN_DAYS
+            and hour in OPEN_HOURS)
+
+
+def read_figures(hubs, devices):
+    """kinley, signed in on each hub, reads the heatmap API, the export and the overview: the same from both
+    hubs, and equal to a recount from the presses held and to the test's own tally."""
+    replies = []
+    for hub in hubs:
+        status, session, _ = sign_in(hub, "kinley", PASSWORD)
+        cookie = {"Cookie": f"smiley_session={session}"}
+        heatmap = request(f"{hub.url}/api/v1/centres/{CENTRE}/heatmap?window=last-4-weeks", headers=cookie)
+        export = request(f"{hub.url}/api/v1/centres/{CENTRE}/export?format=json&window=last-4-weeks", headers=cookie)
+        overview = request(f"{hub.url}/?window=last-4-weeks", headers=cookie)
+        centres = request(f"{hub.url}/api/v1/centres", headers=cookie)
+        check(f"kinley reads the heatmap API, the export and the overview on {hub.name}",
+              status == 303 and heatmap[0] == 200 and export[0] == 200 and overview[0] == 200
+              and centres[0] == 200, (status, heatmap[0], export[0], overview[0], centres[0]))
+        replies.append((heatmap, export, overview, centres))
+    check("both hubs answer the same heatmap", replies[0][0] == replies[1][0])
+    check("both hubs answer the same export", replies[0][1] == replies[1][1])
+    check("both hubs answer the same list of centres", replies[0][3] == replies[1][3]
+          and [c["id"] for c in json.loads(replies[0][3][1])] == [CENTRE], replies[0][3])
+    forms = [reply[2][1].replace(reply[2][1].partition('name="csrf" value="')[2].partition('"')[0], "TOKEN")
+             for reply in replies]
+    check("both hubs draw the same overview", forms[0] == forms[1] and "Tsirang DCRC" in forms[0])
+
+    heatmap = json.loads(replies[0][0][1])
+    window = heatmap["window"]
+    last = (datetime.date.fromisoformat(window["to"]) + datetime.timedelta(days=1)).isoformat()
+    rows = psql(f"""SELECT local_hour, answer, COUNT(*) FROM press p JOIN device d ON d.id = p.device_id
+                    WHERE d.centre_id = '{CENTRE}' AND question = 'satisfaction' AND time_status <> 'uncertain'
+                    AND NOT suppressed AND local_hour >= '{window["from"]}' AND local_hour < '{last}'
+                    GROUP BY 1, 2""")
+    open_counts = {}
+    closed = 0
+    for local_hour, answer, count in rows:
+        if is_open(local_hour):
+            open_counts[answer] = open_counts.get(answer, 0) + int(count)
+        else:
+            closed += int(count)
+    answers = {entry["answer"]: entry["count"] for entry in heatmap["answers"] if entry["count"]}
+    check("the heatmap's presses by answer equal a recount of the presses in open hours",
+          answers == open_counts and heatmap["presses"] == sum(open_counts.values()), (answers, open_counts))
+    check("… and its presses outside opening hours the rest", heatmap["outsideOpeningHours"] == closed,
+          (heatmap["outsideOpeningHours"], closed))
+    tally = sum(sum(device.counted.values()) for device in devices)
+    check("… which add up to the test's own tally of the presses acknowledged",
+          heatmap["presses"] + heatmap["outsideOpeningHours"] == tally and tally > 0,
+          (heatmap["presses"], heatmap["outsideOpeningHours"], tally))
+    exported = sum(row["count"] for row in json.loads(replies[0][1][1])["rows"])
+    check("the export counts every press of the tally", exported == tally, (exported, tally))
 
 
 def provision_on_postgres(hubs):
