@@ -272,6 +272,63 @@ struct ReadFigures: Sendable, Equatable {
         }
     }
 
+    /// Two hubs at once on one database: one ingesting a device's batches, the other changing the centre's
+    /// opening hours and holidays back and forth. Afterwards the daily rows are what the hour rows give
+    /// under the calendar as it ended: no batch was counted under a calendar a rebuild had replaced.
+    @Test(.enabled(if: PostgresTestServer.isAvailable, "needs the server of scripts/with-postgres.sh"))
+    func ingestAndCalendarChangesOnTwoPoolsLeaveTheDailyRowsRight() async throws {
+        try await PostgresTestServer.withFreshDatabase { name in
+            try await PostgresTestServer.withClient(database: name) { first in
+                try await PostgresTestServer.withClient(database: name) { second in
+                    let (ingesting, changing) = (PostgresPressStore.quiet(first), PostgresPressStore.quiet(second))
+                    try await ingesting.migrate()
+                    try await ReadHistory().tell(0, to: ingesting)
+                    let device = ReadHistory.devices[0].device
+                    let presses = ReadHistory().presses(device, first: 151, count: 600, days: 21)
+                    let hours = try ["mon-fri 09:00-17:00", "mon-sat 07:00-13:00", "tue-sun 12:00-20:00"].map {
+                        try OpeningHours.parse($0)
+                    }
+                    let firstDay = try LocalDate.parse("2026-11-02")
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for start in stride(from: 0, to: presses.count, by: 20) {
+                                _ = try await ingesting.ingest(
+                                    IngestBatch(
+                                        device: device, centre: ReadHistory.centre,
+                                        presses: Array(presses[start..<min(presses.count, start + 20)])),
+                                    receivedMillis: ReadHistory.nowMillis)
+                            }
+                        }
+                        group.addTask {
+                            for round in 0..<30 {
+                                try await changing.setOpeningHours(hours[round % 3], centre: ReadHistory.centre)
+                                try await changing.updateHolidays(
+                                    centre: ReadHistory.centre, adding: [firstDay.adding(days: round % 21)],
+                                    removing: [firstDay.adding(days: (round + 10) % 21)])
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    let calendar = try await ingesting.openingCalendar(centre: ReadHistory.centre)
+                    let everything = try DateWindow(
+                        from: try LocalDate.parse("2026-10-01"), to: try LocalDate.parse("2026-12-31"))
+                    let read = try await ingesting.overviewDays([
+                        (centre: ReadHistory.centre, from: everything.from, to: everything.to)
+                    ])[0]
+                    for (question, days) in [
+                        (Question.satisfaction, read.satisfaction), (.accessibility, read.accessibility),
+                    ] {
+                        let hourRows = try await ingesting.hourCounts(
+                            centre: ReadHistory.centre, question: question, from: everything.from, to: everything.to,
+                            device: nil)
+                        #expect(hourRows.reduce(0) { $0 + $1.count } > 100)
+                        #expect(Set(days) == Set(DayCount.summing(hourRows, calendar: calendar)), "\(question)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Every row of `centre_day`, as text, sorted.
     static func centreDays(_ probe: StoreProbe) async throws -> [String] {
         let sql = """
