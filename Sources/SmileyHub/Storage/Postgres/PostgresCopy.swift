@@ -10,7 +10,7 @@ import SmileyCore
 /// groups, people (password hashes, TOTP secrets, e-mail), scope grants, password links, sessions, API tokens
 /// (their ids kept) and the audit log (`PostgresCopy+People.swift`). The rollups are not copied row by row:
 /// each press the copy inserts is added to `hourly_rollup` and `centre_hour` on the PostgreSQL side, as an
-/// ingest would, so a rerun adds nothing twice. Everything runs in one PostgreSQL transaction: a refusal
+/// ingest would, so a rerun adds nothing twice; `centre_day` is then counted again from `centre_hour`. Everything runs in one PostgreSQL transaction: a refusal
 /// leaves the target as it was. Not copied: `tablesNotCopied` (docs/postgresql.md).
 public enum PostgresCopy {
     /// Presses offered to PostgreSQL per statement.
