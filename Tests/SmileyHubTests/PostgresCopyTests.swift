@@ -42,7 +42,9 @@ struct PostgresCopyTests {
             #expect(first.centres == 1 && first.devices == 2 && first.holidays == 1)
             #expect(first.presses == held && first.pressesAlreadyHeld == 0)
             let sqlite = try StoreFigures.read(source)
-            #expect(!sqlite.rollup.isEmpty && !sqlite.centreHours.isEmpty && sqlite.rolledUp > 0)
+            #expect(
+                !sqlite.rollup.isEmpty && !sqlite.centreHours.isEmpty && !sqlite.centreDays.isEmpty
+                    && sqlite.rolledUp > 0)
             #expect(try await StoreFigures.read(target) == sqlite)
             #expect(
                 StoreFigures.comparison(sqlite: sqlite, postgres: try await StoreFigures.read(target)).differ == false)

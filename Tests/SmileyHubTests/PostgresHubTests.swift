@@ -174,6 +174,7 @@ struct PostgresDeviceRouterTests {
         figures.uncertain = ["paro-exit-1": 1]
         figures.rollup = ["paro-dcrc paro-exit-1 satisfaction happy 2026-11-02T10 \(rollupCount) \(3 * rollupCount)"]
         figures.centreHours = ["paro-dcrc satisfaction 20394 10 happy 3 \(rollupCount)"]
+        figures.centreDays = ["paro-dcrc satisfaction 20394 happy 3 \(rollupCount) 0"]
         return figures
     }
 
@@ -194,6 +195,8 @@ struct PostgresDeviceRouterTests {
         #expect(
             comparison.lines.contains { $0.hasPrefix("  hourly_rollup only in postgresql: ") && $0.hasSuffix(" 8 24") })
         #expect(comparison.lines.contains { $0.hasPrefix("  centre_hour differs: ") })
+        #expect(comparison.lines.contains("centre_day rows: sqlite 1, postgresql 1  DIFFERENT"))
+        #expect(comparison.lines.contains { $0.hasPrefix("  centre_day differs: ") })
     }
 
     @Test func aMissingDeviceIsADifference() {

@@ -3,8 +3,8 @@ import PostgresNIO
 import SmileyCore
 
 /// What `smiley-hub migrate` compares on both sides after a copy: presses per device (all, and those
-/// without a trustworthy time), every `hourly_rollup` row and every `centre_hour` row, and every row of the
-/// people's tables (`PeopleTable`).
+/// without a trustworthy time), every `hourly_rollup`, `centre_hour` and `centre_day` row, and every row of
+/// the people's tables (`PeopleTable`).
 public struct StoreFigures: Sendable, Equatable {
     public var presses: [String: Int64] = [:]
     public var uncertain: [String: Int64] = [:]
@@ -12,6 +12,8 @@ public struct StoreFigures: Sendable, Equatable {
     public var rollup: Set<String> = []
     /// "centre question day hour answer score count", one per row.
     public var centreHours: Set<String> = []
+    /// "centre question day answer score open closed", one per row.
+    public var centreDays: Set<String> = []
     /// Per people's table: each row's printable key (a name, an id, a hash's first 12 digits) and its whole
     /// content, secrets included (compared, never printed).
     public var people: [PeopleTable: [String: String]] = [:]
@@ -92,6 +94,11 @@ public struct StoreFigures: Sendable, Equatable {
         "SELECT centre_id, device_id, question, answer, local_hour, count, score_sum FROM hourly_rollup WHERE count > 0"
     static let centreHourSQL =
         "SELECT centre_id, question, day, hour, answer, score, count FROM centre_hour WHERE count > 0"
+    /// One text a row, the same on both: SQLite and PostgreSQL both concatenate with `||`.
+    static let centreDaySQL = """
+        SELECT centre_id || ' ' || question || ' ' || day || ' ' || answer || ' ' || score || ' ' || open_count
+            || ' ' || closed_count FROM centre_day
+        """
 
     /// The figures of an SQLite hub.
     public static func read(_ database: HubDatabase) throws(HubError) -> StoreFigures {
@@ -110,6 +117,7 @@ public struct StoreFigures: Sendable, Equatable {
                         "\(row[0] as String) \(row[1] as String) \(row[2] as Int64) \(row[3] as Int64) "
                             + "\(row[4] as String) \(row[5] as Int64) \(row[6] as Int64)")
                 }
+                figures.centreDays = Set(try String.fetchAll(db, sql: centreDaySQL))
                 for table in PeopleTable.allCases {
                     figures.people[table] = PeopleTable.keyed(
                         try Row.fetchAll(db, sql: table.sql).map { row in (row[0], row[1]) })
@@ -146,6 +154,11 @@ public struct StoreFigures: Sendable, Equatable {
                 ), logger: logger
             ).decode((String, String, Int64, Int64, String, Int64, Int64).self) {
                 figures.centreHours.insert("\(centre) \(question) \(day) \(hour) \(answer) \(score) \(count)")
+            }
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: centreDaySQL), logger: logger)
+                .decode(String.self)
+            {
+                figures.centreDays.insert(row)
             }
             for table in PeopleTable.allCases {
                 var rows: [(String, String)] = []
@@ -190,6 +203,9 @@ public struct StoreFigures: Sendable, Equatable {
         line(
             "centre_hour rows", Int64(sqlite.centreHours.count), Int64(postgres.centreHours.count),
             same: sqlite.centreHours == postgres.centreHours)
+        line(
+            "centre_day rows", Int64(sqlite.centreDays.count), Int64(postgres.centreDays.count),
+            same: sqlite.centreDays == postgres.centreDays)
         for row in sqlite.rollup.subtracting(postgres.rollup).sorted().prefix(5) {
             lines.append("  hourly_rollup only in sqlite: \(row)")
         }
@@ -198,6 +214,9 @@ public struct StoreFigures: Sendable, Equatable {
         }
         for row in sqlite.centreHours.symmetricDifference(postgres.centreHours).sorted().prefix(5) {
             lines.append("  centre_hour differs: \(row)")
+        }
+        for row in sqlite.centreDays.symmetricDifference(postgres.centreDays).sorted().prefix(5) {
+            lines.append("  centre_day differs: \(row)")
         }
         for table in PeopleTable.allCases {
             let left = sqlite.people[table] ?? [:]
