@@ -53,19 +53,32 @@ import Testing
         #expect(throws: HubError.self) { try PostgresLocation.password(file: file + ".missing", environment: [:]) }
     }
 
-    @Test func theServedPathsAreTheDeviceRoutesAndSigningIn() {
+    @Test func theServedPathsAreTheDeviceRoutesSigningInAndTheReads() {
         for path in [
             "/healthz", "/api/v1/ingest", "/api/v1/heartbeat", "/api/v1/devices/paro-exit-1", "/api/v1/enroll",
             "/login",
         ] {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
+            #expect(PostgresServedRoutes.isServed(path, reads: false), "\(path)")
+        }
+        let reads = [
+            "/", "/api/v1/centres", "/api/v1/centres/paro-dcrc/heatmap", "/api/v1/centres/paro-dcrc/export",
+            "/api/v1/export",
+        ]
+        for path in reads {
+            #expect(PostgresServedRoutes.isServed(path), "\(path)")
+            // A hub of device routes alone serves none of them.
+            #expect(!PostgresServedRoutes.isServed(path, reads: false), "\(path)")
         }
         for path in [
-            "/", "/centres/paro-dcrc", "/api/v1/centres", "/metrics", "/lobby/x", "/events",
-            "/api/v1/devices/a/b", "/export.csv",
+            "/centres/paro-dcrc", "/centres/paro-dcrc/actions", "/metrics", "/lobby/x", "/events",
+            "/api/v1/devices/a/b", "/export.csv", "/api/v1/centres/paro-dcrc", "/api/v1/centres//heatmap",
+            "/api/v1/centres/paro-dcrc/heatmap/x", "/api/v1/centres/paro-dcrc/alerts",
         ] {
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")
         }
+        #expect(PostgresServedRoutes.unavailableMessage(for: "/centres/paro-dcrc").contains("alert rules"))
+        #expect(PostgresServedRoutes.unavailableMessage(for: "/metrics") == PostgresServedRoutes.unavailableMessage)
     }
 }
 
