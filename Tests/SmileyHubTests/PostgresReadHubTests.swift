@@ -26,6 +26,31 @@ struct PostgresReadHubTests {
             nowMillis: ReadHistory.nowMillis)
     }
 
+    /// A device added to both hubs whose batch each receives over HTTP before anything is read.
+    static let lobby = DeviceID(rawValue: "paro-lobby-2")!
+
+    /// Its batch: presses over the three weeks, as the history's own.
+    static func lobbyBatch() throws -> ByteBuffer {
+        let presses = ReadHistory().presses(lobby, first: 1, count: 60, days: 21)
+        return ByteBuffer(
+            bytes: try JSONEncoder().encode(
+                IngestBatch(
+                    device: lobby, centre: ReadHistory.other, presses: presses,
+                    clock: ClockSample(
+                        boot: "boot-a", monotonicNanos: 1_000_000_000_000 + 61_000_000,
+                        wallClockMillis: ReadHistory.nowMillis, synchronised: true))))
+    }
+
+    static func upload(_ client: some TestClientProtocol, token: String) async throws -> IngestReceipt {
+        try await client.execute(
+            uri: "/api/v1/ingest", method: .post,
+            headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: try lobbyBatch()
+        ) { response in
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            return try JSONDecoder().decode(IngestReceipt.self, from: Data(response.body.readableBytesView))
+        }
+    }
+
     static let reads = [
         "/api/v1/centres",
         "/api/v1/centres/wangdue-dcrc/heatmap",
@@ -68,13 +93,16 @@ struct PostgresReadHubTests {
         let database = try HubDatabase(path: directory.appendingPathComponent("hub.sqlite").path)
         for stage in ReadHistory.stages.indices { try await ReadHistory().tell(stage, to: database) }
         try await Self.addPeople(database)
+        let liteToken = try database.addDevice(Self.lobby, centre: ReadHistory.other, nowMillis: 0).value
 
         try await PostgresTestServer.withFreshDatabase { name in
-            try await PostgresTestServer.withClient(database: name) { client in
+            let pgToken = try await PostgresTestServer.withClient(database: name) { client in
                 let store = PostgresPressStore.quiet(client)
                 try await store.migrate()
                 for stage in ReadHistory.stages.indices { try await ReadHistory().tell(stage, to: store) }
                 try await Self.addPeople(store)
+                return try await store.addDevice(Self.lobby, centre: ReadHistory.other, publicKey: nil, nowMillis: 0)
+                    .value
             }
             let location = try PostgresLocation.parse(
                 "postgres://\(PostgresTestServer.environment["SMILEY_TEST_POSTGRES_USER"] ?? "postgres")@/\(name)?host=\(try #require(PostgresTestServer.socketDirectory))"
@@ -87,6 +115,11 @@ struct PostgresReadHubTests {
                 database: database, logger: logger, clock: clock, access: .testing)
             try await onPostgres.test(.live) { pg in
                 try await onSQLite.test(.live) { lite in
+                    // The same batch reaches each hub over HTTP with the device's own token.
+                    let (fromPG, fromLite) = (
+                        try await Self.upload(pg, token: pgToken), try await Self.upload(lite, token: liteToken)
+                    )
+                    #expect(fromPG.accepted == 60 && fromPG == fromLite)
                     let fromPostgres = try await Self.read(pg, as: "dorji", Self.reads)
                     let fromSQLite = try await Self.read(lite, as: "dorji", Self.reads)
                     for path in Self.reads {
