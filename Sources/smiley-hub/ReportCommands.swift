@@ -33,7 +33,7 @@ struct ReportCommand: AsyncParsableCommand {
                 let reader = CentreReader(
                     database: try state.open(), clock: .system, settings: ReportSettings(minimumCount: minimumCount))
                 let chosen = try await reader.centre(centre)
-                var weekDay: LocalDate
+                let weekDay: LocalDate
                 if let day {
                     weekDay = day
                 } else {
