@@ -47,7 +47,7 @@ lint:
 benchmark-smoke: build
 	$(BIN)/DebouncerThroughput 20000 1
 	$(BIN)/IngestThroughput 200 1
-	$(BIN)/HeatmapWindow 2000 4
+	scripts/with-postgres.sh $(BIN)/HeatmapWindow 2000 4
 	scripts/with-postgres.sh $(BIN)/PostgresIngest 1000 1
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 20 --seconds 4 --batch-seconds 2 --heartbeat-seconds 4
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 2 --mode saturate --workers 4

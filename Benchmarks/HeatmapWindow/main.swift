@@ -1,18 +1,31 @@
-// Read side at scale: the heatmap API and the centre page for a 13-week window, beside the same
-// question asked of the raw presses, on a hub loaded through its own ingest path.
+// Read side at scale, on SQLite and on PostgreSQL side by side: the heatmap API and the overview for a 13-week
+// window, beside the same question asked of the raw presses, on a hub loaded through its own ingest path.
 //
-//     swift build -c release --product HeatmapWindow && .build/release/HeatmapWindow [PRESSES] [CENTRES]
+//     swift build -c release --product HeatmapWindow
+//     scripts/with-postgres.sh .build/release/HeatmapWindow [PRESSES] [CENTRES] [--database postgres://USER@/DB?host=DIR]
 //
 // PRESSES (default 200,000) are spread over CENTRES (default 200) centres x 2 devices x 52 weeks of
-// opening hours (Mon-Sat 09:00-17:00 in Asia/Thimphu), loaded with HubDatabase.ingest in batches of
-// 5,000 (durable commits). Then, 30 times each, side by side: the heatmap read (CentreReader, hourly rollup),
-// the same counts grouped from the raw presses (one SQL GROUP BY over the centre's presses in the window),
-// and GET /api/v1/centres/{c}/heatmap, GET /centres/{c} and the overview of every centre (GET /) over
-// HTTP on loopback. Medians printed. Then the heatmap API 300 times idle and 300 times while another
-// task posts batches of 500 presses back to back to POST /api/v1/ingest: p50 and p99 side by side.
+// opening hours (Mon-Sat 09:00-17:00 in Asia/Thimphu), loaded into an SQLite hub with HubDatabase.ingest in
+// batches of 5,000 (durable commits). The PostgreSQL side is then filled from that file by PostgresCopy, the
+// copy `smiley-hub migrate` makes (presses, placements, rollups counted as an ingest counts them, people and
+// API tokens), into the database `--database` names or, under scripts/with-postgres.sh
+// (SMILEY_TEST_POSTGRES_SOCKET), into a fresh database of that server, dropped afterwards. Without either,
+// only SQLite is measured.
+//
+// Then, 30 times each, both backends interleaved (the order alternating round by round): the heatmap read
+// (CentreReader.heatmaps, hourly rollup), the same counts grouped from the raw presses (one SQL GROUP BY over
+// the centre's presses in the window), the overview's read of every centre (CentreReader.totals, daily
+// rollup); over HTTP on loopback, from a hub on each backend running in this process:
+// GET /api/v1/centres/{c}/heatmap, the overview of every centre (GET /), and GET /centres/{c} (SQLite only:
+// a hub on PostgreSQL does not serve the centre page). Both backends must give the same answers (the run
+// stops otherwise). Medians printed in a table. Then, on SQLite only, the heatmap API 300 times idle and
+// 300 times while another task posts batches of 500 presses back to back to POST /api/v1/ingest: p50 and
+// p99 side by side.
 //
 // HEATMAP_WINDOW_DATABASE=PATH keeps the loaded hub in PATH and, when PATH already holds one, reads it
-// instead of loading again (the loaded phase adds its presses to it, under a device of its own).
+// instead of loading again (the loaded phase adds its presses to it, under a device of its own). A kept
+// PostgreSQL database (`--database`) is copied into again on every run: nothing is added twice, but every
+// press is compared.
 
 import AsyncHTTPClient
 import Foundation
@@ -20,13 +33,37 @@ import GRDB
 import Logging
 import NIOCore
 import NIOHTTP1
+import PostgresNIO
 import ServiceLifecycle
 import SmileyCore
 import SmileyHub
 
-let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0.replacingOccurrences(of: "_", with: "")) }
-let totalPresses = arguments.first ?? 200_000
-let centreCount = arguments.dropFirst().first ?? 200
+/// Why the command line cannot be read, then exit.
+func refuse(_ problem: String) -> Never {
+    FileHandle.standardError.write(
+        Data(
+            "HeatmapWindow: \(problem) (usage: HeatmapWindow [PRESSES] [CENTRES] [--database postgres://USER@HOST/DB])\n"
+                .utf8))
+    exit(2)
+}
+
+var databaseURL: String?
+var numbers: [Int] = []
+var remaining = Array(CommandLine.arguments.dropFirst())
+while !remaining.isEmpty {
+    let argument = remaining.removeFirst()
+    if argument == "--database" {
+        guard !remaining.isEmpty else { refuse("--database needs a postgres:// URL") }
+        databaseURL = remaining.removeFirst()
+    } else if let number = Int(argument.replacingOccurrences(of: "_", with: "")), number > 0 {
+        numbers.append(number)
+    } else {
+        refuse("'\(argument)' is neither a positive number nor --database")
+    }
+}
+guard numbers.count <= 2 else { refuse("at most two numbers, PRESSES and CENTRES") }
+let totalPresses = numbers.first ?? 200_000
+let centreCount = numbers.dropFirst().first ?? 200
 let repetitions = 30
 // Sunday 29 November 2026, 18:00 in Thimphu: the hub's "now".
 let nowMillis: Int64 = 1_795_953_600_000
@@ -104,28 +141,83 @@ if !reused {
 }
 
 let centre = try database.centres().first!
-let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
-let window = WindowPreset.last13Weeks.window(today: reader.today(at: centre))
-let raw = try DatabaseQueue(
+let allCentres = try database.centres()
+let logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    return logger
+}()
+
+// The administrator whose API token reads over HTTP, made before the copy so that PostgreSQL holds it too.
+let person = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+try database.addPerson(person, role: .administrator, grants: [], passwordHash: nil, by: "bench", nowMillis: nowMillis)
+let readToken = try database.createAPIToken(
+    for: person, name: "benchmark", expiresMillis: nil, by: "bench", nowMillis: nowMillis
+).token
+
+/// Runs `body` with a pool on `location`, run beside it.
+func withClient<T: Sendable>(
+    _ location: PostgresLocation, password: String?, _ body: (PostgresClient) async throws -> T
+) async throws -> T {
+    let client = PostgresClient(
+        configuration: location.clientConfiguration(password: password), backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await body(client)
+    }
+}
+
+// The PostgreSQL side: the database named, or a fresh one on the server of scripts/with-postgres.sh.
+let environment = ProcessInfo.processInfo.environment
+let postgresPassword = try PostgresLocation.password(file: nil, environment: environment)
+var createdDatabase: (admin: PostgresLocation, name: String)?
+let postgresLocation: PostgresLocation?
+if let databaseURL {
+    postgresLocation = try PostgresLocation.parse(databaseURL)
+} else if let socket = environment["SMILEY_TEST_POSTGRES_SOCKET"], !socket.isEmpty {
+    let admin = PostgresLocation(
+        user: environment["SMILEY_TEST_POSTGRES_USER"] ?? "postgres", database: "postgres",
+        endpoint: .socketDirectory(socket, port: 5432))
+    // Our own name: an identifier cannot be bound.
+    let name = "heatmap_window_" + (0..<10).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined()
+    try await withClient(admin, password: postgresPassword) { client in
+        _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+    }
+    createdDatabase = (admin, name)
+    var location = admin
+    location.database = name
+    postgresLocation = location
+} else {
+    postgresLocation = nil
+    print("PostgreSQL not measured: give --database postgres://… or run under scripts/with-postgres.sh")
+}
+
+let todayReader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
+let window = WindowPreset.last13Weeks.window(today: todayReader.today(at: centre))
+let rawFrom = window.previous.from.description
+let rawTo = window.to.adding(days: 1).description
+
+/// One backend's reads, as the hub's readers make them.
+struct Side: Sendable {
+    var name: String
+    var reader: CentreReader
+    /// The raw GROUP BY over the centre's presses in the window and the window before: the rows counted.
+    var raw: @Sendable () async throws -> Int
+}
+
+let rawSQLite = try DatabaseQueue(
     path: databasePath,
     configuration: {
         var c = Configuration()
         c.readonly = true
         return c
     }())
-
-var rollupTimes: [Double] = []
-var rawTimes: [Double] = []
-var rollupTotal = 0
-var rawTotal = 0
-for _ in 0..<repetitions {
-    rollupTimes.append(
-        try await elapsed {
-            rollupTotal = try await reader.heatmap(centre: centre, question: .satisfaction, window: window).presses
-        })
-    rawTimes.append(
-        try await elapsed {
-            rawTotal = try raw.read { db in
+var sideList = [
+    Side(
+        name: "SQLite", reader: CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings()),
+        raw: {
+            try rawSQLite.read { db in
                 try Row.fetchAll(
                     db,
                     sql: """
@@ -134,34 +226,118 @@ for _ in 0..<repetitions {
                           AND p.local_hour >= ? AND p.local_hour < ?
                         GROUP BY p.local_hour, p.answer
                         """,
-                    arguments: [
-                        centre.id.rawValue, window.previous.from.description, window.to.adding(days: 1).description,
-                    ]
+                    arguments: [centre.id.rawValue, rawFrom, rawTo]
                 ).reduce(0) { $0 + ($1["count"] as Int) }
             }
         })
+]
+
+// The pool of the PostgreSQL side's direct reads, for the whole run (the hub over HTTP has its own).
+let postgresClient = postgresLocation.map {
+    PostgresClient(configuration: $0.clientConfiguration(password: postgresPassword), backgroundLogger: logger)
+}
+let postgresPool = Task { await postgresClient?.run() }
+if let postgresClient, let postgresLocation {
+    let store = PostgresPressStore(client: postgresClient, logger: logger)
+    print("copying the hub into PostgreSQL \(postgresLocation) (PostgresCopy, as `smiley-hub migrate`)...")
+    var outcome: PostgresCopy.Outcome?
+    let copySeconds = try await elapsed { outcome = try await PostgresCopy.copy(from: database, to: store) }
+    let held = try await store.pressCount()
+    let expected = try database.pressCount()
+    precondition(held == expected, "PostgreSQL holds \(held) presses after the copy, the SQLite hub \(expected)")
+    print(
+        String(
+            format: "copied in %.0f s: %d presses added, %d already held; PostgreSQL holds %d", copySeconds,
+            outcome?.presses ?? 0, outcome?.pressesAlreadyHeld ?? 0, held))
+    // Fresh statistics for the planner, as an operator's ANALYZE after a bulk load (autovacuum would, later).
+    _ = try await postgresClient.query("ANALYZE")
+    sideList.append(
+        Side(
+            name: "PostgreSQL",
+            reader: CentreReader(store: store, clock: .fixed(nowMillis), settings: ReportSettings()),
+            raw: {
+                var total = 0
+                for try await (_, _, count) in try await postgresClient.query(
+                    """
+                    SELECT p.local_hour, p.answer, COUNT(*) FROM press p JOIN device d ON d.id = p.device_id
+                    WHERE d.centre_id = \(centre.id.rawValue) AND p.question = 'satisfaction' AND NOT p.suppressed
+                      AND p.local_hour >= \(rawFrom) AND p.local_hour < \(rawTo)
+                    GROUP BY p.local_hour, p.answer
+                    """
+                ).decode((String, String, Int64).self) {
+                    total += Int(count)
+                }
+                return total
+            }))
 }
 
-// Over HTTP: the API and the page, read with an administrator's personal API token.
-let person = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-try database.addPerson(person, role: .administrator, grants: [], passwordHash: nil, by: "bench", nowMillis: nowMillis)
-let readToken = try database.createAPIToken(
-    for: person, name: "benchmark", expiresMillis: nil, by: "bench", nowMillis: nowMillis
-).token
-// The loaded phase's device, in another centre than the one read (when there is one).
-let loadCentre = try database.centres().dropFirst().first?.id ?? centre.id
+let sides = sideList
+let overviewRequests = allCentres.map {
+    (centre: $0, window: WindowPreset.last13Weeks.window(today: todayReader.today(at: $0)))
+}
+var heatmapTimes = sides.map { _ in [Double]() }
+var rawTimes = sides.map { _ in [Double]() }
+var overviewTimes = sides.map { _ in [Double]() }
+var heatmapAnswers = sides.map { _ in [HeatmapResponse]() }
+var rawTotals = sides.map { _ in 0 }
+var overviewAnswers = sides.map { _ in [[WindowTotals]]() }
+// Three rounds unmeasured first (caches, prepared statements, connections), then the measured ones; the
+// backends take turns going first.
+for round in -3..<repetitions {
+    for index in round % 2 == 0 ? Array(sides.indices) : sides.indices.reversed() {
+        let side = sides[index]
+        let heatmapTime = try await elapsed {
+            heatmapAnswers[index] = try await side.reader.heatmaps(
+                centre: centre, questions: [.satisfaction], window: window)
+        }
+        let rawTime = try await elapsed { rawTotals[index] = try await side.raw() }
+        let overviewTime = try await elapsed {
+            overviewAnswers[index] = try await side.reader.totals(overviewRequests).map {
+                [$0.satisfaction, $0.accessibility]
+            }
+        }
+        if round >= 0 {
+            heatmapTimes[index].append(heatmapTime)
+            rawTimes[index].append(rawTime)
+            overviewTimes[index].append(overviewTime)
+        }
+    }
+}
+for index in sides.indices.dropFirst() {
+    precondition(heatmapAnswers[index] == heatmapAnswers[0], "\(sides[index].name) answers another heatmap than SQLite")
+    precondition(
+        rawTotals[index] == rawTotals[0],
+        "\(sides[index].name) counts \(rawTotals[index]) raw rows, SQLite \(rawTotals[0])")
+    precondition(
+        overviewAnswers[index] == overviewAnswers[0], "\(sides[index].name) answers another overview than SQLite")
+}
+let rollupTotal = heatmapAnswers[0][0].presses
+
+// Over HTTP: the API and the pages, read with the administrator's personal API token on each hub.
+// The loaded phase's device (SQLite only), in another centre than the one read (when there is one).
+let loadCentre = allCentres.dropFirst().first?.id ?? centre.id
 let loadDevice = DeviceID(rawValue: "load-\(UUID().uuidString.prefix(8).lowercased())")!
 let loadToken = try database.addDevice(loadDevice, centre: loadCentre, nowMillis: nowMillis).value
-var logger = Logger(label: "bench")
-logger.logLevel = .error
 let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
 let app = try buildApplication(
     configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: directory), database: database,
     logger: logger, clock: .fixed(nowMillis)
 ) { port in portContinuation.yield(port) }
-let group = ServiceGroup(services: [app], logger: logger)
-/// The process's CPU time (user + system), in seconds: the hub runs in this process, so the CPU a
-/// batch of requests costs is comparable across runs on a busy machine, where wall time is not.
+let (postgresPorts, postgresPortContinuation) = AsyncStream.makeStream(of: Int.self)
+var services: [any Service] = [app]
+if let postgresLocation {
+    let postgresDirectory = directory + "/postgres-hub"
+    try FileManager.default.createDirectory(atPath: postgresDirectory, withIntermediateDirectories: true)
+    services.append(
+        try buildPostgresApplication(
+            configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: postgresDirectory),
+            location: postgresLocation, password: postgresPassword, logger: logger, clock: .fixed(nowMillis)
+        ) { port in postgresPortContinuation.yield(port) })
+}
+let group = ServiceGroup(services: services, logger: logger)
+/// The process's CPU time (user + system), in seconds: the hubs run in this process, so the CPU a
+/// request costs the hub is comparable across runs on a busy machine, where wall time is not (the
+/// PostgreSQL server's own CPU is not counted).
 func processCPUSeconds() -> Double {
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
@@ -171,35 +347,54 @@ func processCPUSeconds() -> Double {
 
 struct Timings {
     var wall: [Double] = []
-    /// CPU seconds per request, over all repetitions.
+    /// CPU seconds of this process per request, over all repetitions.
     var cpu = 0.0
     var bytes = 0
+    var body = ByteBuffer()
 }
 
-func measure(port: Int, centre: CentreID) async throws -> (api: Timings, page: Timings, overview: Timings) {
-    func get(_ path: String) async throws -> Int {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.headers.add(name: "Authorization", value: "Bearer \(readToken)")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        precondition(response.status == .ok, "\(path) answered \(response.status)")
-        return body.readableBytes
+func get(port: Int, _ path: String) async throws -> ByteBuffer {
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+    request.headers.add(name: "Authorization", value: "Bearer \(readToken)")
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+    let body = try await response.body.collect(upTo: 64 << 20)
+    precondition(response.status == .ok, "\(path) answered \(response.status) on port \(port)")
+    return body
+}
+
+/// `path` on each hub (`ports`, in the order of `sides`), taking turns: each hub's timings.
+func timings(_ path: String, ports: [Int]) async throws -> [Timings] {
+    var result = ports.map { _ in Timings() }
+    // Ten times before measuring: caches, prepared statements, connections, the server's first seconds.
+    for _ in 0..<10 {
+        for (index, port) in ports.enumerated() { result[index].body = try await get(port: port, path) }
     }
-    func timings(_ path: String) async throws -> Timings {
-        var result = Timings()
-        // Ten times before measuring: caches, prepared statements, connections, the server's first seconds.
-        for _ in 0..<10 { result.bytes = try await get(path) }
-        let cpuBefore = processCPUSeconds()
-        for _ in 0..<repetitions {
-            result.wall.append(try await elapsed { result.bytes = try await get(path) })
+    for round in 0..<repetitions {
+        for index in round % 2 == 0 ? Array(ports.indices) : ports.indices.reversed() {
+            let cpuBefore = processCPUSeconds()
+            result[index].wall.append(
+                try await elapsed { result[index].body = try await get(port: ports[index], path) })
+            result[index].cpu += processCPUSeconds() - cpuBefore
         }
-        result.cpu = (processCPUSeconds() - cpuBefore) / Double(repetitions)
-        return result
+    }
+    for index in result.indices {
+        result[index].cpu /= Double(repetitions)
+        result[index].bytes = result[index].body.readableBytes
+    }
+    return result
+}
+
+func measure(ports: [Int], names: [String], centre: CentreID) async throws -> (
+    api: [Timings], overview: [Timings], page: Timings
+) {
+    let api = try await timings(
+        "/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks", ports: ports)
+    for index in api.indices.dropFirst() {
+        precondition(api[index].body == api[0].body, "the heatmap API answers other JSON on \(names[index])")
     }
     return (
-        try await timings("/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks"),
-        try await timings("/centres/\(centre)?window=last-13-weeks"),
-        try await timings("/?window=last-13-weeks")
+        api, try await timings("/?window=last-13-weeks", ports: ports),
+        try await timings("/centres/\(centre)?window=last-13-weeks", ports: [ports[0]])[0]
     )
 }
 
@@ -284,31 +479,66 @@ let overHTTP = try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
     var iterator = ports.makeAsyncIterator()
     let port = await iterator.next()!
-    let result = try await measure(port: port, centre: centreID)
+    var hubPorts = [port]
+    if postgresLocation != nil {
+        var postgresIterator = postgresPorts.makeAsyncIterator()
+        hubPorts.append(await postgresIterator.next()!)
+    }
+    let result = try await measure(ports: hubPorts, names: sides.map(\.name), centre: centreID)
     let underLoad = try await measureUnderLoad(port: port, centre: centreID)
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
     return (result, underLoad)
 }
+postgresPool.cancel()
+if let createdDatabase {
+    try await withClient(createdDatabase.admin, password: postgresPassword) { client in
+        _ = try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(createdDatabase.name) WITH (FORCE)"))
+    }
+}
 if kept == nil { try? FileManager.default.removeItem(atPath: directory) }
 
 print(
-    "13-week window of \(centre.id) (\(rollupTotal) presses in open hours; raw rows counted over both periods: \(rawTotal))"
+    "13-week window of \(centre.id) (\(rollupTotal) presses in open hours; raw rows counted over both periods: "
+        + "\(rawTotals[0])); the same answers from \(sides.map(\.name).joined(separator: " and "))"
 )
-print(
-    "median of \(repetitions): rollup read \(milliseconds(median(rollupTimes))), raw GROUP BY \(milliseconds(median(rawTimes))), ratio raw / rollup = \(String(format: "%.1f", median(rawTimes) / median(rollupTimes)))"
-)
-for (name, timing) in [
-    ("heatmap API", overHTTP.0.api), ("centre page", overHTTP.0.page),
-    ("overview of \(centreCount) centres", overHTTP.0.overview),
-] {
-    print(
-        "over HTTP, \(name): median \(milliseconds(median(timing.wall))), CPU \(milliseconds(timing.cpu)) per request (\(timing.bytes) bytes)"
-    )
+/// A table row: a name, then one figure per backend, then PostgreSQL / SQLite when both were measured.
+func row(_ name: String, _ values: [Double?], format: (Double) -> String = milliseconds, compared: Bool = true) {
+    var line = name.padding(toLength: 52, withPad: " ", startingAt: 0)
+    for value in values { line += (value.map(format) ?? "not served").leftPadded(14) }
+    if compared, values.count == 2, let sqlite = values[0], let postgres = values[1] {
+        line += String(format: "%.2f", postgres / sqlite).leftPadded(14)
+    }
+    print(line)
 }
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(1, width - count)) + self }
+}
+print("")
+print(
+    "median of \(repetitions), backends taking turns".padding(toLength: 52, withPad: " ", startingAt: 0)
+        + sides.map { $0.name.leftPadded(14) }.joined() + (sides.count == 2 ? "PG / SQLite".leftPadded(14) : ""))
+row("heatmap read (CentreReader.heatmaps)", heatmapTimes.map { median($0) })
+row("raw GROUP BY over the centre's presses", rawTimes.map { median($0) })
+row(
+    "ratio raw / rollup", sides.indices.map { median(rawTimes[$0]) / median(heatmapTimes[$0]) },
+    format: { String(format: "%.1f", $0) }, compared: false)
+row("overview read, \(allCentres.count) centres (CentreReader.totals)", overviewTimes.map { median($0) })
+row("HTTP heatmap API", overHTTP.0.api.map { median($0.wall) })
+row("HTTP overview of \(allCentres.count) centres (GET /)", overHTTP.0.overview.map { median($0.wall) })
+row(
+    "HTTP centre page (GET /centres/{c})",
+    sides.indices.map { $0 == 0 ? median(overHTTP.0.page.wall) : nil })
+row("hub CPU per request, heatmap API", overHTTP.0.api.map(\.cpu))
+row("hub CPU per request, overview", overHTTP.0.overview.map(\.cpu))
+print(
+    "(hub CPU: this process's, where the hubs run; the PostgreSQL server's own CPU is not counted. Bytes: "
+        + "heatmap API \(overHTTP.0.api.map { String($0.bytes) }.joined(separator: " / ")), overview "
+        + "\(overHTTP.0.overview.map { String($0.bytes) }.joined(separator: " / ")), centre page \(overHTTP.0.page.bytes))"
+)
 let (idle, loaded, rate) = overHTTP.1
 print(
-    "heatmap API idle: p50 \(milliseconds(percentile(idle, 0.5))), p99 \(milliseconds(percentile(idle, 0.99))); "
+    "SQLite hub, heatmap API idle: p50 \(milliseconds(percentile(idle, 0.5))), p99 \(milliseconds(percentile(idle, 0.99))); "
         + "while ingest runs back to back (\(String(format: "%.0f", rate)) presses/s stored, batches of 500): "
         + "p50 \(milliseconds(percentile(loaded, 0.5))), p99 \(milliseconds(percentile(loaded, 0.99))) "
         + "(p99 \(String(format: "%.2f", percentile(loaded, 0.99) / percentile(idle, 0.99)))x idle)"
