@@ -204,6 +204,26 @@ struct Side: Sendable {
     var reader: CentreReader
     /// The raw GROUP BY over the centre's presses in the window and the window before: the rows counted.
     var raw: @Sendable () async throws -> Int
+    /// The database's plan of that GROUP BY, one line per step.
+    var plan: @Sendable () async throws -> String
+}
+
+let sqliteRawSQL = """
+    SELECT p.local_hour, p.answer, COUNT(*) AS count FROM press p JOIN device d ON d.id = p.device_id
+    WHERE d.centre_id = ? AND p.question = 'satisfaction' AND p.suppressed = 0
+      AND p.local_hour >= ? AND p.local_hour < ?
+    GROUP BY p.local_hour, p.answer
+    """
+/// The same GROUP BY on PostgreSQL (`explain`: its plan instead).
+@Sendable func postgresRawQuery(explain: Bool) -> PostgresQuery {
+    var query: PostgresQuery = """
+        SELECT p.local_hour, p.answer, COUNT(*) FROM press p JOIN device d ON d.id = p.device_id
+        WHERE d.centre_id = \(centre.id.rawValue) AND p.question = 'satisfaction' AND NOT p.suppressed
+          AND p.local_hour >= \(rawFrom) AND p.local_hour < \(rawTo)
+        GROUP BY p.local_hour, p.answer
+        """
+    if explain { query.sql = "EXPLAIN " + query.sql }
+    return query
 }
 
 let rawSQLite = try DatabaseQueue(
@@ -218,16 +238,15 @@ var sideList = [
         name: "SQLite", reader: CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings()),
         raw: {
             try rawSQLite.read { db in
+                try Row.fetchAll(db, sql: sqliteRawSQL, arguments: [centre.id.rawValue, rawFrom, rawTo])
+                    .reduce(0) { $0 + ($1["count"] as Int) }
+            }
+        },
+        plan: {
+            try rawSQLite.read { db in
                 try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT p.local_hour, p.answer, COUNT(*) AS count FROM press p JOIN device d ON d.id = p.device_id
-                        WHERE d.centre_id = ? AND p.question = 'satisfaction' AND p.suppressed = 0
-                          AND p.local_hour >= ? AND p.local_hour < ?
-                        GROUP BY p.local_hour, p.answer
-                        """,
-                    arguments: [centre.id.rawValue, rawFrom, rawTo]
-                ).reduce(0) { $0 + ($1["count"] as Int) }
+                    db, sql: "EXPLAIN QUERY PLAN " + sqliteRawSQL, arguments: [centre.id.rawValue, rawFrom, rawTo]
+                ).map { $0["detail"] as String }.joined(separator: "; ")
             }
         })
 ]
@@ -257,17 +276,21 @@ if let postgresClient, let postgresLocation {
             reader: CentreReader(store: store, clock: .fixed(nowMillis), settings: ReportSettings()),
             raw: {
                 var total = 0
-                for try await (_, _, count) in try await postgresClient.query(
-                    """
-                    SELECT p.local_hour, p.answer, COUNT(*) FROM press p JOIN device d ON d.id = p.device_id
-                    WHERE d.centre_id = \(centre.id.rawValue) AND p.question = 'satisfaction' AND NOT p.suppressed
-                      AND p.local_hour >= \(rawFrom) AND p.local_hour < \(rawTo)
-                    GROUP BY p.local_hour, p.answer
-                    """
-                ).decode((String, String, Int64).self) {
+                for try await (_, _, count) in try await postgresClient.query(postgresRawQuery(explain: false))
+                    .decode((String, String, Int64).self)
+                {
                     total += Int(count)
                 }
                 return total
+            },
+            plan: {
+                var lines: [String] = []
+                for try await line in try await postgresClient.query(postgresRawQuery(explain: true)).decode(
+                    String.self)
+                {
+                    lines.append(line.trimmingCharacters(in: .whitespaces))
+                }
+                return lines.joined(separator: "; ")
             }))
 }
 
@@ -312,6 +335,8 @@ for index in sides.indices.dropFirst() {
         overviewAnswers[index] == overviewAnswers[0], "\(sides[index].name) answers another overview than SQLite")
 }
 let rollupTotal = heatmapAnswers[0][0].presses
+var rawPlans: [String] = []
+for side in sides { rawPlans.append(try await side.plan()) }
 
 // Over HTTP: the API and the pages, read with the administrator's personal API token on each hub.
 // The loaded phase's device (SQLite only), in another centre than the one read (when there is one).
@@ -536,6 +561,7 @@ print(
         + "heatmap API \(overHTTP.0.api.map { String($0.bytes) }.joined(separator: " / ")), overview "
         + "\(overHTTP.0.overview.map { String($0.bytes) }.joined(separator: " / ")), centre page \(overHTTP.0.page.bytes))"
 )
+for (side, plan) in zip(sides, rawPlans) { print("plan of the raw GROUP BY on \(side.name): \(plan)") }
 let (idle, loaded, rate) = overHTTP.1
 print(
     "SQLite hub, heatmap API idle: p50 \(milliseconds(percentile(idle, 0.5))), p99 \(milliseconds(percentile(idle, 0.99))); "
