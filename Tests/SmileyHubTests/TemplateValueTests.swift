@@ -83,14 +83,5 @@ import Testing
                 rank: 1, id: "paro-dcrc", name: "Paro", href: "/centres/paro-dcrc", presses: 12, indexText: "70",
                 intervalText: "60–80", rankedText: "69", changeText: "+3", verdict: "better", verdictText: "better",
                 accessibilityText: "55", accessibilityPresses: 4, window: "2026-11-02 to 2026-11-29"))
-        expectAnswersEveryField(
-            CentrePage.Cell(
-                weekday: 1, hour: 9, count: 3, cellIndex: "75", cls: "c3", style: "x", title: "Monday 09:00"))
-        expectAnswersEveryField(
-            CentrePage.Cell(weekday: 1, hour: 9, count: 0, cellIndex: nil, cls: "c0", style: "", title: "none"))
-        expectAnswersEveryField(
-            CentrePage.DayRow(
-                date: "2026-11-02", weekday: "Monday", count: 5, indexText: "70", intervalText: "50–90",
-                dayActions: "queue moved"))
     }
 }

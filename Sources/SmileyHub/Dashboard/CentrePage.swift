@@ -79,6 +79,10 @@ struct CentrePage: Sendable {
         let days: [DayRow]
         let firstDay: String
         let lastDay: String
+        /// The rows, dots and days above as markup, written once in Swift (`HTMLFragment`).
+        let heatmapRows: HTMLFragment
+        let trendDots: HTMLFragment
+        let dayRows: HTMLFragment
     }
 
     struct AlertRow: Sendable {
@@ -220,6 +224,14 @@ struct CentrePage: Sendable {
         }
         let estimate = report.estimate
         let trend = Self.trend(report.daily)
+        let days = report.daily.map { day in
+            DayRow(
+                date: day.date.description, weekday: Formatting.weekdayNames[day.date.weekday - 1],
+                count: day.count,
+                indexText: day.enough ? day.index.map(Formatting.index) ?? "" : (day.count > 0 ? "too few" : ""),
+                intervalText: day.enough ? day.estimate.map(Formatting.interval) ?? "" : "",
+                dayActions: actions.filter { $0.date == day.date }.map(\.text).joined(separator: "; "))
+        }
         let dayCount = report.daily.count
         let markers = actions.compactMap { action -> TrendMarker? in
             guard report.window.contains(action.date) else { return nil }
@@ -244,15 +256,8 @@ struct CentrePage: Sendable {
                 GridLine(y: Self.number(Self.y(Double($0))), label: "\($0)")
             },
             trendTitle: "Daily \(name.lowercased()) index from \(report.window.from) to \(report.window.to)",
-            days: report.daily.map { day in
-                DayRow(
-                    date: day.date.description, weekday: Formatting.weekdayNames[day.date.weekday - 1],
-                    count: day.count,
-                    indexText: day.enough ? day.index.map(Formatting.index) ?? "" : (day.count > 0 ? "too few" : ""),
-                    intervalText: day.enough ? day.estimate.map(Formatting.interval) ?? "" : "",
-                    dayActions: actions.filter { $0.date == day.date }.map(\.text).joined(separator: "; "))
-            },
-            firstDay: report.window.from.description, lastDay: report.window.to.description)
+            days: days, firstDay: report.window.from.description, lastDay: report.window.to.description,
+            heatmapRows: heatmapRows(rows), trendDots: trendDots(trend.dots), dayRows: dayRows(days))
     }
 
     static func cell(_ cell: WindowCell?, weekday: Int, hour: Int, minimum: Int) -> Cell {

@@ -47,9 +47,7 @@ extension Optional: TemplateOptional {
 extension OverviewPage: TemplateValue {}
 extension OverviewPage.Header: TemplateValue {}
 extension CentrePage: TemplateValue {}
-extension CentrePage.Row: TemplateValue {}
 extension CentrePage.AnswerBar: TemplateValue {}
-extension CentrePage.TrendDot: TemplateValue {}
 extension CentrePage.GridLine: TemplateValue {}
 extension CentrePage.TrendMarker: TemplateValue {}
 extension CentrePage.QuestionSection: TemplateValue {}
@@ -65,8 +63,9 @@ extension WindowNavigation.Link: TemplateValue {}
 extension WindowNavigation.Hidden: TemplateValue {}
 extension AccountBar: TemplateValue {}
 
-// The values drawn most often (200 overview rows, 91 days and up to 168 cells a question) answer
-// by name directly, without reflection; TemplateValueTests checks they answer every field.
+// The values drawn most often (200 overview rows) answer by name directly, without reflection;
+// TemplateValueTests checks they answer every field. A heatmap's cells, a trend's points and the days
+// are drawn in Swift (`HTMLFragment`).
 
 extension OverviewPage.CentreRow: MustacheParent {
     func child(named name: String) -> Any? {
@@ -85,35 +84,6 @@ extension OverviewPage.CentreRow: MustacheParent {
         case "accessibilityText": accessibilityText
         case "accessibilityPresses": accessibilityPresses
         case "window": window
-        default: nil
-        }
-    }
-}
-
-extension CentrePage.Cell: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "weekday": weekday
-        case "hour": hour
-        case "count": count
-        case "cellIndex": cellIndex
-        case "cls": cls
-        case "style": style
-        case "title": title
-        default: nil
-        }
-    }
-}
-
-extension CentrePage.DayRow: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "date": date
-        case "weekday": weekday
-        case "count": count
-        case "indexText": indexText
-        case "intervalText": intervalText
-        case "dayActions": dayActions
         default: nil
         }
     }

@@ -1,27 +1,22 @@
 import Mustache
 
-/// The dashboard's HTML templates. Mustache escapes every `{{value}}`; no template uses the unescaped forms,
-/// so text from the database (centre names, device ids, a device's messages) cannot become markup.
+/// The dashboard's HTML templates. Mustache escapes every `{{value}}`, so text from the database (centre
+/// names, device ids, a device's messages) cannot become markup. The one unescaped form, `{{{…}}}`, places
+/// an `HTMLFragment` (markup from literals, text escaped), and only that (HTMLFragmentTests).
 enum Templates {
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
-        try library.register(layout, named: "layout")
-        try library.register(windows, named: "windows")
-        try library.register(alertRow, named: "alert-row")
-        try library.register(centre, named: "centre")
-        try library.register(overview, named: "overview")
-        try library.register(error, named: "error")
-        try library.register(live, named: "live")
-        try library.register(login, named: "login")
-        try library.register(secondStep, named: "login-code")
-        try library.register(setPassword, named: "set-password")
-        try library.register(message, named: "message")
-        try library.register(tokens, named: "tokens")
-        try library.register(audit, named: "audit")
-        try library.register(LobbyTemplates.screen, named: "lobby")
-        try library.register(LobbyTemplates.poster, named: "poster")
+        for template in named { try library.register(template.text, named: template.name) }
         return library
     }
+
+    /// Every template of the pages, by the name a page or a partial uses.
+    static let named: [(name: String, text: String)] = [
+        ("layout", layout), ("windows", windows), ("alert-row", alertRow), ("centre", centre), ("overview", overview),
+        ("error", error), ("live", live), ("login", login), ("login-code", secondStep), ("set-password", setPassword),
+        ("message", message), ("tokens", tokens), ("audit", audit), ("lobby", LobbyTemplates.screen),
+        ("poster", LobbyTemplates.poster),
+    ]
 
     static let layout = #"""
         <!doctype html>
@@ -192,9 +187,7 @@ enum Templates {
         <caption>{{name}}: in each cell the number of presses and, below it, the index from 0 (worst) to 100 (best). Hatched cells have fewer than {{minimumCount}} presses and show no index.</caption>
         <thead><tr><th scope="col">Hour</th>{{#weekdays}}<th scope="col">{{.}}</th>{{/weekdays}}</tr></thead>
         <tbody>
-        {{#rows}}<tr><th scope="row">{{label}}</th>{{#cells}}<td class="{{cls}}" style="{{style}}" data-weekday="{{weekday}}" data-hour="{{hour}}" data-count="{{count}}"{{#cellIndex}} data-index="{{cellIndex}}"{{/cellIndex}} title="{{title}}"><span class="count">{{count}}</span>{{#cellIndex}}<span class="cell-index">{{cellIndex}}</span>{{/cellIndex}}</td>{{/cells}}</tr>
-        {{/rows}}
-        </tbody>
+        {{{heatmapRows}}}</tbody>
         </table>
         </div>
         {{/noHours}}
@@ -210,7 +203,7 @@ enum Templates {
         {{#grid}}<line x1="36" x2="710" y1="{{y}}" y2="{{y}}"></line><text x="4" y="{{y}}" dy="4">{{label}}</text>{{/grid}}
         <polygon class="band" points="{{bandPoints}}"></polygon>
         <polyline class="line" points="{{linePoints}}"></polyline>
-        {{#dots}}<circle cx="{{x}}" cy="{{y}}" r="3.5"><title>{{label}}</title></circle>{{/dots}}
+        {{{trendDots}}}
         {{#markers}}<g class="action-marker"><line x1="{{markerX}}" x2="{{markerX}}" y1="10" y2="156"></line><text x="{{markerX}}" y="20" dx="3">▲</text><title>Action {{markerLabel}}</title></g>{{/markers}}
         <text x="36" y="176">{{firstDay}}</text><text x="710" y="176" text-anchor="end">{{lastDay}}</text>
         </svg>
@@ -218,7 +211,7 @@ enum Templates {
         </figure>
         <details><summary>The daily figures as a table</summary>
         <table class="data daily"><thead><tr><th scope="col">Date</th><th scope="col">Day</th><th scope="col" class="number">Presses</th><th scope="col" class="number">Index</th><th scope="col">95% interval</th><th scope="col">Action taken</th></tr></thead>
-        <tbody>{{#days}}<tr><td>{{date}}</td><td>{{weekday}}</td><td class="number">{{count}}</td><td class="number">{{indexText}}</td><td>{{intervalText}}</td><td>{{dayActions}}</td></tr>{{/days}}</tbody></table>
+        <tbody>{{{dayRows}}}</tbody></table>
         </details>
         </section>
         {{/questions}}
