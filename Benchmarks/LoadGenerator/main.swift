@@ -408,11 +408,11 @@ let sampler = Task {
         let minutes = Double(tick) * options.sampleSeconds / 60
         let cpu = previous.map { 100 * (now.cpuSeconds - $0.cpuSeconds) / options.sampleSeconds } ?? 0
         samples.add(minutes: minutes, rssMB: Double(now.rssKiB) / 1024)
-        print(
-            String(
-                format: "sample: %6.1f min, hub RSS %.1f MB (peak %.1f MB), CPU %.1f%% of a core over the last %.0f s",
-                minutes, Double(now.rssKiB) / 1024, Double(now.peakRSSKiB) / 1024, cpu, options.sampleSeconds))
-        fflush(stdout)
+        // Unbuffered: a soak's samples reach a log file while it runs.
+        let line = String(
+            format: "sample: %6.1f min, hub RSS %.1f MB (peak %.1f MB), CPU %.1f%% of a core over the last %.0f s",
+            minutes, Double(now.rssKiB) / 1024, Double(now.peakRSSKiB) / 1024, cpu, options.sampleSeconds)
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
         previous = now
     }
 }
