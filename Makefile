@@ -49,6 +49,7 @@ benchmark-smoke: build
 	$(BIN)/IngestThroughput 200 1
 	scripts/with-postgres.sh $(BIN)/HeatmapWindow 2000 4
 	scripts/with-postgres.sh $(BIN)/PostgresIngest 1000 1
+	$(BIN)/AlertEvaluation 50 2
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 20 --seconds 4 --batch-seconds 2 --heartbeat-seconds 4
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 2 --mode saturate --workers 4
 	scripts/with-postgres.sh Benchmarks/LoadGenerator/on-postgres.sh $(BIN) --hubs 2 --devices 20 --seconds 4 \
@@ -80,6 +81,8 @@ benchmarks: deps
 	.build/release/HeatmapWindow
 	$(SWIFT) build -c release --product PostgresIngest
 	scripts/with-postgres.sh .build/release/PostgresIngest
+	$(SWIFT) build -c release --product AlertEvaluation
+	.build/release/AlertEvaluation
 	$(SWIFT) build -c release --product LoadGenerator
 	$(SWIFT) build -c release --product smiley-hub
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120

@@ -176,6 +176,13 @@ let package = Package(
             path: "Benchmarks/PostgresIngest",
             swiftSettings: strictSettings
         ),
+        // One alert evaluation of a centre with thousands of devices, alone.
+        .executableTarget(
+            name: "AlertEvaluation",
+            dependencies: ["SmileyHub", "SmileyCore"],
+            path: "Benchmarks/AlertEvaluation",
+            swiftSettings: strictSettings
+        ),
         // N simulated devices against a real smiley-hub process: paced at the real rate or saturating.
         .executableTarget(
             name: "LoadGenerator",

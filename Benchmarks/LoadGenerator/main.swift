@@ -8,6 +8,11 @@
 //     swift build -c release --product LoadGenerator --product smiley-hub
 //     .build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120 --mode paced
 //     .build/release/LoadGenerator --hub .build/release/smiley-hub --database 'postgres://USER@/DB?host=/DIR' --hubs 2
+//     .build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 1800   # RSS soak
+//
+// Every --sample-seconds (60) a "sample:" line on standard output gives the hubs' RSS and their CPU over
+// that interval; at the end, with at least four samples, the least-squares slope of RSS over the second
+// half of them (MB a minute): a soak's memory is bounded when that slope is near zero.
 //
 // It adds one centre and N devices through the hub's storage (as `smiley-hub device add` does): to a
 // fresh SQLite state directory, or with --database to an empty PostgreSQL database. It starts the hub
@@ -45,12 +50,13 @@ struct Options {
     var keepState = false
     var database: String?
     var hubs = 1
+    var sampleSeconds = 60.0
 
     static let usage = """
         usage: LoadGenerator --hub PATH [--devices N] [--seconds S] [--mode paced|saturate] [--workers W]
                              [--connections C] [--presses-per-batch P] [--batch-seconds S] [--heartbeat-seconds S]
                              [--keep-state] [--database postgres://USER@HOST/DB | postgres://USER@/DB?host=DIR]
-                             [--hubs N (with --database)]
+                             [--hubs N (with --database)] [--sample-seconds S]
         """
 
     static func parse(_ arguments: [String]) -> Options {
@@ -89,6 +95,7 @@ struct Options {
             case "--keep-state": options.keepState = true
             case "--database": options.database = value(flag)
             case "--hubs": options.hubs = Int(number(flag))
+            case "--sample-seconds": options.sampleSeconds = number(flag)
             default: fail("unknown argument '\(flag)'")
             }
         }
@@ -363,6 +370,53 @@ let reporter = Task {
     }
 }
 
+/// The hubs' RSS and CPU every `--sample-seconds`, kept for the slope printed at the end.
+final class Samples: @unchecked Sendable {
+    private let lock = NSLock()
+    private var points: [(minutes: Double, rssMB: Double)] = []
+
+    func add(minutes: Double, rssMB: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        points.append((minutes, rssMB))
+    }
+
+    /// Least-squares slope (MB a minute) of RSS over the second half of the samples, with how many and the
+    /// first and last RSS of that half; nil under four samples.
+    var lateSlope: (slope: Double, count: Int, first: Double, last: Double)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard points.count >= 4 else { return nil }
+        let late = points[(points.count / 2)...]
+        let n = Double(late.count)
+        let meanX = late.reduce(0) { $0 + $1.minutes } / n
+        let meanY = late.reduce(0) { $0 + $1.rssMB } / n
+        let covariance = late.reduce(0) { $0 + ($1.minutes - meanX) * ($1.rssMB - meanY) }
+        let variance = late.reduce(0) { $0 + ($1.minutes - meanX) * ($1.minutes - meanX) }
+        return (covariance / variance, late.count, late.first!.rssMB, late.last!.rssMB)
+    }
+}
+let samples = Samples()
+let sampler = Task {
+    var previous = before.summed
+    var tick = 0
+    while !Task.isCancelled {
+        tick += 1
+        try? await Task.sleep(
+            until: start + .milliseconds(Int64(Double(tick) * options.sampleSeconds * 1000)), clock: .continuous)
+        guard !Task.isCancelled, let now = fleet.samples().summed else { continue }
+        let minutes = Double(tick) * options.sampleSeconds / 60
+        let cpu = previous.map { 100 * (now.cpuSeconds - $0.cpuSeconds) / options.sampleSeconds } ?? 0
+        samples.add(minutes: minutes, rssMB: Double(now.rssKiB) / 1024)
+        // Unbuffered: a soak's samples reach a log file while it runs.
+        let line = String(
+            format: "sample: %6.1f min, hub RSS %.1f MB (peak %.1f MB), CPU %.1f%% of a core over the last %.0f s",
+            minutes, Double(now.rssKiB) / 1024, Double(now.peakRSSKiB) / 1024, cpu, options.sampleSeconds)
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        previous = now
+    }
+}
+
 log(
     "\(options.mode): \(options.devices) devices, \(options.seconds) s, hub pids \(hubPIDs) at \(fleet.bases)"
         + (options.database == nil ? "" : " on PostgreSQL"))
@@ -410,6 +464,7 @@ default:
 let elapsed = ContinuousClock.now - start
 let after = fleet.samples()
 reporter.cancel()
+sampler.cancel()
 log(progressLine())
 try await client.shutdown()
 
@@ -427,6 +482,12 @@ for (kind, name) in [(0, "batches"), (1, "heartbeats")] where result.completed[k
         "\(name): \(result.completed[kind]) (\(String(format: "%.1f", Double(result.completed[kind]) / seconds))/s), "
             + "latency p50 \(milliseconds(histogram.valueAtPercentile(50))), p99 \(milliseconds(histogram.valueAtPercentile(99))), "
             + "max \(milliseconds(histogram.max))")
+}
+if let slope = samples.lateSlope {
+    print(
+        String(
+            format: "RSS over the last %d samples: %.1f MB to %.1f MB, slope %+.3f MB a minute (least squares)",
+            slope.count, slope.first, slope.last, slope.slope))
 }
 print("failures: \(result.failures)\(result.firstFailure.map { " (first: \($0))" } ?? "")")
 // The hubs summed ("hub:"), then each process when there are several ("hub 1 of 2:").

@@ -42,8 +42,9 @@ public struct AlertEvaluator: Sendable {
     public func evaluate(nowMillis: Int64) async throws -> [Change] {
         var changes: [HubDatabase.AlertChange] = []
         let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
-        // Every open alert: one left unread would be opened again (refused by the alert_open index).
-        let open = try database.openAlerts(limit: Int.max)
+        // Every open alert: one left unread would be opened again (refused by the alert_open index). Their
+        // evidence stays JSON: compared as encoded, decoded only for an alert that resolves.
+        let open = try database.openAlertHeads()
         for centre in try await reader.centres() {
             let rules = try database.alertRules(centre: centre.id)
             var findings: [Finding] = []
@@ -63,7 +64,8 @@ public struct AlertEvaluator: Sendable {
             }
             // One read for the centre: one a device was 10,000 pooled reads a minute at 10,000 devices.
             let unsynchronisedSince = try database.clockUnsynchronisedSince(centre: centre.id)
-            for health in try await reader.deviceHealth(of: centre) {
+            // From the heartbeats' summary columns: no device's heartbeat JSON decoded a minute.
+            for health in try database.deviceHealth(of: centre, nowMillis: nowMillis) {
                 findings += Self.deviceFindings(health, rules: rules, nowMillis: nowMillis)
                 findings.append(
                     Finding(
@@ -84,16 +86,18 @@ public struct AlertEvaluator: Sendable {
             for alert in mine where !found.contains(AlertKey(kind: alert.kind, subject: alert.subject)) {
                 findings.append(Finding(kind: alert.kind, subject: alert.subject, evidence: nil))
             }
-            let openStates = Dictionary(
-                mine.map { (AlertKey(kind: $0.kind, subject: $0.subject), $0.state) },
+            let openHeads = Dictionary(
+                mine.map { (AlertKey(kind: $0.kind, subject: $0.subject), $0) },
                 uniquingKeysWith: { first, _ in first })
             for finding in findings {
-                let current = openStates[AlertKey(kind: finding.kind, subject: finding.subject)]
-                let transition = AlertTransition.next(current: current, finding: finding.evidence, nowMillis: nowMillis)
+                let (transition, evidenceJSON) = try Self.transition(
+                    open: openHeads[AlertKey(kind: finding.kind, subject: finding.subject)], finding: finding.evidence,
+                    nowMillis: nowMillis)
                 guard transition != .nothing else { continue }
-                changes.append(
-                    HubDatabase.AlertChange(
-                        centre: centre.id, kind: finding.kind, subject: finding.subject, transition: transition))
+                var change = HubDatabase.AlertChange(
+                    centre: centre.id, kind: finding.kind, subject: finding.subject, transition: transition)
+                change.evidenceJSON = evidenceJSON
+                changes.append(change)
             }
         }
         // A few hundred transitions a commit: one apiece held the writer, and the devices' batches, for
@@ -104,6 +108,24 @@ public struct AlertEvaluator: Sendable {
                 alertID: id, centre: change.centre, kind: change.kind, subject: change.subject,
                 transition: change.transition)
         }
+    }
+
+    /// `AlertTransition.next` for an open alert as stored (or none) and this evaluation's finding, with the
+    /// new evidence's JSON when it was encoded: a finding whose evidence encodes to the stored JSON (keys
+    /// sorted, `HubDatabase.json`) changes nothing, any other updates the alert, and the stored evidence is
+    /// decoded only when the alert resolves (an alert whose evidence does not decode is left as it is, as when
+    /// `openAlerts` left it out). Evidence stored before the keys were sorted is rewritten once, unchanged.
+    static func transition(open head: HubDatabase.OpenAlertHead?, finding: AlertEvidence?, nowMillis: Int64) throws
+        -> (AlertTransition, evidenceJSON: String?)
+    {
+        guard let head else { return (.next(current: nil, finding: finding, nowMillis: nowMillis), nil) }
+        guard let finding else {
+            guard let stored = head.decodedState() else { return (.nothing, nil) }
+            return (.next(current: stored, finding: nil, nowMillis: nowMillis), head.evidenceJSON)
+        }
+        let json = try HubDatabase.json(finding)
+        guard json != head.evidenceJSON else { return (.nothing, nil) }
+        return (.update(head.state(evidence: finding)), json)
     }
 
     /// The drift rule on today's answers (the centre's local day up to now) against the centre's own history:
@@ -135,8 +157,8 @@ public struct AlertEvaluator: Sendable {
                 toMillis: nowMillis,
                 firstPressMillis: nil, lastPressMillis: health.lastPressMillis, summary: summary)
         }
-        let stuck = health.heartbeat?.stuckLines ?? []
-        let warning = health.heartbeat?.storageWarning
+        let stuck = health.summary?.stuckLines ?? []
+        let warning = health.summary?.storageWarning
         let reporting = health.heartbeatReceivedMillis.map { nowMillis - $0 <= DeviceHealth.offlineAfterMillis } == true
         let silent = !health.offline && reporting && health.openHoursSinceLastPress >= rules.silentAfterOpenHours
         return [

@@ -11,12 +11,13 @@ extension HubDatabase {
             let calendar = try openingCalendar(centre: centre.id)
             let hour = CentreReader.bucketer(centre.timeZone).localHour(ofMillis: nowMillis)
             figures.centresOpen[centre.id] = calendar.isOpen(date: hour.date, hour: hour.hour)
-            for health in try await reader.deviceHealth(of: centre) {
+            // From the heartbeats' summaries: one read a centre, no heartbeat's JSON decoded a scrape.
+            for health in try deviceHealth(of: centre, nowMillis: nowMillis, calendar: calendar) {
                 figures.devices.append(
                     HubFigures.DeviceFigures(
                         centre: centre.id, device: health.device,
                         heartbeatAgeSeconds: health.heartbeatReceivedMillis.map { Double(nowMillis - $0) / 1000 },
-                        backlog: health.heartbeat?.backlog,
+                        backlog: health.summary?.backlog,
                         openHoursSinceLastPress: health.openHoursSinceLastPress, offline: health.offline))
             }
         }

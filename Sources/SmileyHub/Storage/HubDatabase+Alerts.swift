@@ -91,6 +91,8 @@ extension HubDatabase {
         public var kind: AlertKind
         public var subject: String
         public var transition: AlertTransition
+        /// The JSON of the transition's evidence, when the caller already encoded it (`HubDatabase.json`).
+        var evidenceJSON: String?
 
         public init(centre: CentreID, kind: AlertKind, subject: String, transition: AlertTransition) {
             self.centre = centre
@@ -145,7 +147,7 @@ extension HubDatabase {
                     arguments: [centre.rawValue, kind.rawValue, subject])
             else { return 0 }
             try db.cachedStatement(sql: "UPDATE alert SET evidence = ?, resolved_millis = ? WHERE id = ?")
-                .execute(arguments: [try Self.json(state.evidence), state.resolvedMillis, id])
+                .execute(arguments: [try change.evidenceJSON ?? Self.json(state.evidence), state.resolvedMillis, id])
             return id
         }
     }
@@ -193,8 +195,12 @@ extension HubDatabase {
         return acknowledged
     }
 
+    /// The evidence as stored: keys sorted, so that equal evidence is stored as equal text (the evaluation
+    /// compares an open alert's evidence as text; without sorting the encoder's key order varies).
     static func json(_ evidence: AlertEvidence) throws -> String {
-        String(decoding: try JSONEncoder().encode(evidence), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(evidence), as: UTF8.self)
     }
 
     private func alerts(where condition: String, arguments: StatementArguments, order: String, limit: Int)

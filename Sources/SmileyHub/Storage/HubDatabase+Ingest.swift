@@ -102,7 +102,7 @@ extension HubDatabase {
         -> IngestReceipt
     {
         let hash = try Self.tokenHash(token)
-        return try await writeGroup.write { db in
+        return try await writeGroup.write(presses: batch.presses.count) { db in
             try TokenHolder.valid(TokenHolder.find(db, hash: hash)).require(batch.device)
             try IngestRules.check(batch, receivedMillis: receivedMillis)
             return try store(db, batch, receivedMillis: receivedMillis)

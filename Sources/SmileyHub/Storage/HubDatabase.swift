@@ -194,6 +194,7 @@ public struct HubDatabase: Sendable {
         registerReadSideMigrations(&migrator)
         registerIngestMigrations(&migrator)
         registerCentreDayMigrations(&migrator)
+        registerHeartbeatSummaryMigrations(&migrator)
         return migrator
     }
 
@@ -300,12 +301,18 @@ public struct HubDatabase: Sendable {
     /// A checked heartbeat (`heartbeatBody`), stored inside the caller's transaction.
     func storeHeartbeat(_ db: Database, _ heartbeat: Heartbeat, body: String, receivedMillis: Int64) throws {
         _ = try store(db, Self.clockBatch(of: heartbeat), receivedMillis: receivedMillis)
+        // The summary columns beside the JSON (migration heartbeat-summary-h1): read without decoding it.
         try db.cachedStatement(
             sql: """
-                INSERT INTO device_heartbeat (device_id, received_millis, body) VALUES (?, ?, ?)
-                ON CONFLICT (device_id) DO UPDATE SET received_millis = excluded.received_millis, body = excluded.body
+                INSERT INTO device_heartbeat (device_id, received_millis, body, backlog, stuck_lines, storage_warning)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (device_id) DO UPDATE SET received_millis = excluded.received_millis, body = excluded.body,
+                    backlog = excluded.backlog, stuck_lines = excluded.stuck_lines,
+                    storage_warning = excluded.storage_warning
                 """
-        ).execute(arguments: [heartbeat.device.rawValue, receivedMillis, body])
+        ).execute(
+            arguments: StatementArguments(
+                [heartbeat.device.rawValue, receivedMillis, body] + (try Self.summaryColumns(of: heartbeat))))
         try noteClockState(
             db, device: heartbeat.device, synchronised: heartbeat.clock.synchronised, receivedMillis: receivedMillis)
     }

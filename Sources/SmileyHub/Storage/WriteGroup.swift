@@ -1,4 +1,5 @@
 import GRDB
+import SmileyCore
 import Synchronization
 
 /// Group commit for the devices' writes: the writes that arrive while the writer is busy wait together
@@ -9,8 +10,23 @@ import Synchronization
 ///
 /// Nothing waits on purpose: a write that finds the writer idle is carried out at once, alone; groups form
 /// only from the writes that arrive during another group's transaction and sync.
+///
+/// A group is bounded (`Limits`): under a flood the waiting writes are taken in order, as many as fit,
+/// and the rest wait for the next group, queued on the writer behind this one. So one transaction's size,
+/// the time the writer is held and every waiter's wait for its receipt stay bounded however many arrive.
 final class WriteGroup: Sendable {
+    /// The most one group carries: `writes` requests, and `presses` presses summed over them (a write that
+    /// alone carries more still goes, alone).
+    struct Limits: Sendable, Equatable {
+        var writes: Int
+        var presses: Int
+
+        /// 64 requests or 5,000 presses (one full batch): tens of milliseconds of the writer at most.
+        static let standard = Limits(writes: 64, presses: IngestBatch.maximumPresses)
+    }
+
     private let writer: any DatabaseWriter
+    let limits: Limits
     private let state = Mutex(State())
 
     private struct State {
@@ -26,6 +42,10 @@ final class WriteGroup: Sendable {
         var groups = 0
         var writes = 0
         var largestGroup = 0
+        /// The most presses one group carried.
+        var largestGroupPresses = 0
+        /// Groups that left writes waiting because the limits were reached.
+        var splits = 0
     }
 
     var statistics: Statistics { state.withLock { $0.statistics } }
@@ -33,15 +53,20 @@ final class WriteGroup: Sendable {
     /// Writes waiting for the next group now.
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, limits: Limits = .standard) {
+        precondition(limits.writes >= 1 && limits.presses >= 1, "a group must carry at least one write")
         self.writer = writer
+        self.limits = limits
     }
 
     /// Runs `work` in the next group's transaction and returns its result once that transaction committed.
-    /// An error `work` throws undoes only what `work` did; a failed COMMIT fails every write of the group.
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws(HubError) -> T {
+    /// `presses` is what the write stores (counted against `Limits.presses`). An error `work` throws undoes
+    /// only what `work` did; a failed COMMIT fails every write of the group.
+    func write<T: Sendable>(presses: Int = 0, _ work: @escaping @Sendable (Database) throws -> T) async throws(HubError)
+        -> T
+    {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, HubError>, Never>) in
-            let pending = PendingWrite(work: work, continuation: continuation)
+            let pending = PendingWrite(work: work, presses: presses, continuation: continuation)
             let schedule = state.withLock { state in
                 state.waiting.append(pending)
                 defer { state.scheduled = true }
@@ -52,21 +77,41 @@ final class WriteGroup: Sendable {
         return try result.get()
     }
 
-    /// Takes every write waiting now and carries them out in one transaction. Runs on the writer's queue,
-    /// in turn with every other write of the hub (a group never starves them: the next group queues anew).
-    private func drain(_ db: Database) {
-        let group = state.withLock { state in
-            defer {
-                state.waiting = []
-                state.scheduled = false
-            }
-            if !state.waiting.isEmpty {
-                state.statistics.groups += 1
-                state.statistics.writes += state.waiting.count
-                state.statistics.largestGroup = max(state.statistics.largestGroup, state.waiting.count)
-            }
-            return state.waiting
+    /// The first writes of `waiting` that one group carries: in order, at most `limits.writes`, and no more
+    /// presses than `limits.presses` unless the first write alone has more.
+    static func groupSize(of waiting: [Int], limits: Limits) -> Int {
+        var count = 0
+        var presses = 0
+        while count < waiting.count && count < limits.writes {
+            if count > 0 && presses + waiting[count] > limits.presses { break }
+            presses += waiting[count]
+            count += 1
         }
+        return count
+    }
+
+    /// Takes the writes waiting now, as many as one group carries (`Limits`), and carries them out in one
+    /// transaction; when more wait, queues the next group behind it. Runs on the writer's queue, in turn with
+    /// every other write of the hub (a group never starves them: the next group queues anew).
+    private func drain(_ db: Database) {
+        let (group, more) = state.withLock { state -> ([any GroupedWrite], Bool) in
+            let count = Self.groupSize(of: state.waiting.map(\.presses), limits: limits)
+            let group = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(count)
+            let more = !state.waiting.isEmpty
+            // Writes arriving from now on join the next group, which is queued below when some already wait.
+            state.scheduled = more
+            if !group.isEmpty {
+                let presses = group.reduce(0) { $0 + $1.presses }
+                state.statistics.groups += 1
+                state.statistics.writes += group.count
+                state.statistics.largestGroup = max(state.statistics.largestGroup, group.count)
+                state.statistics.largestGroupPresses = max(state.statistics.largestGroupPresses, presses)
+                if more { state.statistics.splits += 1 }
+            }
+            return (group, more)
+        }
+        if more { writer.asyncWriteWithoutTransaction { db in self.drain(db) } }
         guard !group.isEmpty else { return }
         var failure: HubError?
         do {
@@ -96,6 +141,8 @@ private protocol GroupedWrite: AnyObject, Sendable {
     /// Carries the write out inside the group's transaction; throws only what sinks the whole group.
     func run(_ db: Database, inSavepoint: Bool) throws
     var succeeded: Bool { get }
+    /// The presses the write stores, counted against `WriteGroup.Limits.presses`.
+    var presses: Int { get }
     /// Hands the caller its result, or `failure` when the group did not commit.
     func finish(_ failure: HubError?)
 }
@@ -104,13 +151,16 @@ private protocol GroupedWrite: AnyObject, Sendable {
 /// thread at a time.
 private final class PendingWrite<T: Sendable>: GroupedWrite, @unchecked Sendable {
     let work: @Sendable (Database) throws -> T
+    let presses: Int
     let continuation: CheckedContinuation<Result<T, HubError>, Never>
     var result: Result<T, HubError>?
 
     init(
-        work: @escaping @Sendable (Database) throws -> T, continuation: CheckedContinuation<Result<T, HubError>, Never>
+        work: @escaping @Sendable (Database) throws -> T, presses: Int,
+        continuation: CheckedContinuation<Result<T, HubError>, Never>
     ) {
         self.work = work
+        self.presses = max(0, presses)
         self.continuation = continuation
     }
 
