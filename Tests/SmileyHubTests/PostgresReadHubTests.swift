@@ -160,6 +160,19 @@ struct PostgresReadHubTests {
                     #expect(pemaPostgres["/api/v1/centres/paro-dcrc/heatmap"]?.status == .ok)
                     #expect(pemaPostgres["/"]?.body.contains("Wangdue DCRC") == false)
 
+                    // Nobody signed in, or a device's token: no figures from PostgreSQL, as on SQLite.
+                    for path in Self.reads where path.hasPrefix("/api/") {
+                        for caller in [nil, pgToken] {
+                            let reply = try await pg.send(.get, path, bearer: caller)
+                            #expect(reply.status == .unauthorized, "\(path)")
+                            #expect(!reply.body.contains("wangdue-dcrc"), "\(path)")
+                        }
+                    }
+                    for path in Self.reads where !path.hasPrefix("/api/") {
+                        let anonymous = try await pg.send(.get, path)
+                        #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/login", "\(path)")
+                    }
+
                     // A centre's page needs alerts and actions: 503 on PostgreSQL, naming why.
                     let page = try await pg.send(.get, "/centres/wangdue-dcrc", cookie: cookie)
                     #expect(page.status == .serviceUnavailable)
