@@ -5,14 +5,19 @@ import Synchronization
 /// hopeless and a technician's typo harmless).
 final class EnrollmentGate: Sendable {
     private let limiter: Mutex<RateLimiter<ContinuousClock.Instant>>
-    private let clock = ContinuousClock()
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(limiter: RateLimiter<ContinuousClock.Instant> = RateLimiter(burst: 5, interval: .seconds(12))) {
+    /// `now` is the monotonic clock unless a test holds time still.
+    init(
+        limiter: RateLimiter<ContinuousClock.Instant> = RateLimiter(burst: 5, interval: .seconds(12)),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.limiter = Mutex(limiter)
+        self.now = now
     }
 
     func admit(_ client: String) -> RateLimiter<ContinuousClock.Instant>.Decision {
-        let now = clock.now
+        let now = now()
         return limiter.withLock { $0.admit(client, at: now) }
     }
 }
