@@ -49,21 +49,67 @@ public struct DayCount: Sendable, Hashable {
     }
 }
 
+/// One answer's presses summed over the daily rows of a window and the window before it: what
+/// `WindowTotals` needs of those rows, so a store can sum them where they are held and hand over a few
+/// rows per centre instead of one per day.
+public struct WindowDaySum: Sendable, Hashable {
+    public var score: Int
+    /// Presses in open hours of the window.
+    public var openInWindow: Int
+    /// Presses in closed hours of the window.
+    public var closedInWindow: Int
+    /// Presses in open hours of the window before.
+    public var openBefore: Int
+
+    public init(score: Int, openInWindow: Int, closedInWindow: Int, openBefore: Int) {
+        self.score = score
+        self.openInWindow = openInWindow
+        self.closedInWindow = closedInWindow
+        self.openBefore = openBefore
+    }
+
+    /// The sums of daily rows of one question by score, in score order; rows outside the window and the
+    /// window before are left out, and so are scores without a press in either.
+    public static func summing(_ days: [DayCount], window: DateWindow) -> [WindowDaySum] {
+        let previous = window.previous
+        var sums: [Int: WindowDaySum] = [:]
+        for day in days {
+            let inWindow = window.contains(day.date)
+            guard inWindow || previous.contains(day.date) else { continue }
+            var sum =
+                sums[day.score] ?? WindowDaySum(score: day.score, openInWindow: 0, closedInWindow: 0, openBefore: 0)
+            if inWindow {
+                sum.openInWindow += day.open
+                sum.closedInWindow += day.closed
+            } else {
+                sum.openBefore += day.open
+            }
+            sums[day.score] = sum
+        }
+        return sums.values.filter { $0.openInWindow + $0.closedInWindow + $0.openBefore > 0 }
+            .sorted { $0.score < $1.score }
+    }
+}
+
 extension WindowTotals {
     /// The totals from daily rows (`DayCount`) of `question` covering the window and the window
     /// before: the same figures as from the hour rows they were summed from, with the same calendar.
     public init(question: Question, window: DateWindow, days: [DayCount], minimumCount: Int) {
-        let previous = window.previous
+        self.init(
+            question: question, window: window, sums: WindowDaySum.summing(days, window: window),
+            minimumCount: minimumCount)
+    }
+
+    /// The totals from the daily rows of `question` summed by answer over the window and the window before
+    /// (`WindowDaySum`); answers whose score `question` does not have are ignored, as in the hour rows.
+    public init(question: Question, window: DateWindow, sums: [WindowDaySum], minimumCount: Int) {
         var total = AnswerTally(question: question)
         var previousTotal = AnswerTally(question: question)
         var outside = 0
-        for day in days where (1...question.maximumScore).contains(day.score) {
-            if window.contains(day.date) {
-                if day.open > 0 { total.add(score: day.score, count: day.open) }
-                outside += day.closed
-            } else if previous.contains(day.date), day.open > 0 {
-                previousTotal.add(score: day.score, count: day.open)
-            }
+        for sum in sums where (1...question.maximumScore).contains(sum.score) {
+            if sum.openInWindow > 0 { total.add(score: sum.score, count: sum.openInWindow) }
+            outside += sum.closedInWindow
+            if sum.openBefore > 0 { previousTotal.add(score: sum.score, count: sum.openBefore) }
         }
         self.init(
             question: question, window: window, total: total, previousTotal: previousTotal,

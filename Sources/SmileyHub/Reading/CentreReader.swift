@@ -103,19 +103,19 @@ public struct CentreReader: Sendable {
     }
 
     /// Each centre's totals and comparison in its window, for both questions, without heatmaps or
-    /// trends: the overview's rows, read from the daily table (`centre_day`) in one trip to the database.
+    /// trends: the overview's rows, from the daily table (`centre_day`) summed by answer over each window
+    /// and the window before (`WindowDaySum`), in one trip to the database.
     public func totals(_ centres: [(centre: Centre, window: DateWindow)]) async throws -> [(
         satisfaction: WindowTotals, accessibility: WindowTotals
     )] {
-        let read = try await store.overviewDays(
-            centres.map { (centre: $0.centre.id, from: $0.window.previous.from, to: $0.window.to) })
-        return zip(centres, read).map { request, days in
+        let read = try await store.overviewSums(centres.map { (centre: $0.centre.id, window: $0.window) })
+        return zip(centres, read).map { request, sums in
             (
                 WindowTotals(
-                    question: .satisfaction, window: request.window, days: days.satisfaction,
+                    question: .satisfaction, window: request.window, sums: sums.satisfaction,
                     minimumCount: settings.minimumCount),
                 WindowTotals(
-                    question: .accessibility, window: request.window, days: days.accessibility,
+                    question: .accessibility, window: request.window, sums: sums.accessibility,
                     minimumCount: settings.minimumCount)
             )
         }

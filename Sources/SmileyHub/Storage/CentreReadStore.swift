@@ -27,6 +27,11 @@ public protocol CentreReadStore: Sendable {
     /// of each centre, in the order asked.
     func overviewDays(_ requests: [(centre: CentreID, from: LocalDate, to: LocalDate)]) async throws(HubError)
         -> [(satisfaction: [DayCount], accessibility: [DayCount])]
+    /// The overview's read of many centres, summed where the rows are held: each centre's daily rows
+    /// (`centre_day`) of both questions summed by answer over its window and the window before
+    /// (`WindowDaySum`), in the order asked. The same figures as `WindowDaySum.summing` of `overviewDays`.
+    func overviewSums(_ requests: [(centre: CentreID, window: DateWindow)]) async throws(HubError)
+        -> [(satisfaction: [WindowDaySum], accessibility: [WindowDaySum])]
     /// Export rows of the given centres in the window, ordered by centre (as given), device, hour,
     /// question, answer.
     func exportRows(centres: [CentreID], from: LocalDate, to: LocalDate) async throws(HubError) -> [ExportRow]

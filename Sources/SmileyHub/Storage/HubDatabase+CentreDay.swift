@@ -212,4 +212,18 @@ extension HubDatabase {
             }
         }
     }
+
+    /// The overview's sums of many centres: the daily rows of `overviewDays`, summed in Swift (SQLite is
+    /// in this process, so handing over each day row costs no more than summing it in SQL).
+    public func overviewSums(
+        _ requests: [(centre: CentreID, window: DateWindow)]
+    ) throws(HubError) -> [(satisfaction: [WindowDaySum], accessibility: [WindowDaySum])] {
+        let days = try overviewDays(requests.map { ($0.centre, $0.window.previous.from, $0.window.to) })
+        return zip(requests, days).map { request, days in
+            (
+                WindowDaySum.summing(days.satisfaction, window: request.window),
+                WindowDaySum.summing(days.accessibility, window: request.window)
+            )
+        }
+    }
 }

@@ -119,20 +119,27 @@ extension PostgresPressStore {
         ).decode(String?.self) {
             text = hours
         }
-        let hours = try text.map { text in
-            do { return try OpeningHours.parse(text) } catch {
-                throw HubError.storage("centre '\(centre)' holds unreadable opening hours: \(error)")
-            }
-        }
-        var holidays: Set<LocalDate> = []
+        var holidays: [String] = []
         for try await day in try await connection.query(
             """
             SELECT to_char(date, 'YYYY-MM-DD') FROM centre_holiday WHERE centre_id = \(centre.rawValue)
             ORDER BY date
             """, logger: logger
         ).decode(String.self) {
-            if let date = try? LocalDate.parse(day) { holidays.insert(date) }
+            holidays.append(day)
         }
-        return OpeningCalendar(hours: hours, holidays: holidays)
+        return try openingCalendar(centre: centre, hours: text, holidays: holidays)
+    }
+
+    /// A centre's calendar from its `opening_hours` text and its holidays as `YYYY-MM-DD`.
+    static func openingCalendar(centre: CentreID, hours text: String?, holidays: [String]) throws(HubError)
+        -> OpeningCalendar
+    {
+        let hours = try text.map { text throws(HubError) in
+            do { return try OpeningHours.parse(text) } catch {
+                throw HubError.storage("centre '\(centre)' holds unreadable opening hours: \(error)")
+            }
+        }
+        return OpeningCalendar(hours: hours, holidays: Set(holidays.compactMap { try? LocalDate.parse($0) }))
     }
 }

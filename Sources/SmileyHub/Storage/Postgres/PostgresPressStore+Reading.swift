@@ -30,21 +30,66 @@ extension PostgresPressStore {
     public func windowRows(centre: CentreID, questions: [Question], window: DateWindow) async throws(HubError)
         -> CentreWindowRows
     {
-        try await snapshot { connection in
-            var hours: [Question: [HourCount]] = [:]
-            var previousDays: [Question: [DayCount]] = [:]
-            for question in questions {
-                hours[question] = try await Self.hourCounts(
-                    connection, centre: centre, question: question, from: window.from, to: window.to, logger: logger)
-                previousDays[question] = try await Self.dayCounts(
-                    connection, centre: centre, question: question, from: window.previous.from,
-                    to: window.previous.to, logger: logger)
+        // One statement, so one snapshot and one trip: the parts told apart by the first column (0: an hour
+        // row of the window, 1: a daily row of the window before, 2: the opening hours, 3: a holiday,
+        // 4: the uncertain count).
+        let rows = try await read { connection in
+            var rows: [(Int64, String?, Int64?, Int64?, Int64?, Int64?, Int64?, String?)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT 0::bigint, h.question, h.day::bigint, h.hour::bigint, h.score::bigint, h.count, NULL::bigint,
+                    NULL::text
+                FROM centre_hour h
+                WHERE h.centre_id = \(centre.rawValue) AND h.question = ANY (\(questions.map(\.rawValue))::text[])
+                    AND h.day BETWEEN \(Int64(window.from.daysSinceEpoch)) AND \(Int64(window.to.daysSinceEpoch))
+                UNION ALL
+                SELECT 1, d.question, d.day::bigint, NULL, d.score::bigint, d.open_count, d.closed_count, NULL
+                FROM centre_day d
+                WHERE d.centre_id = \(centre.rawValue) AND d.question = ANY (\(questions.map(\.rawValue))::text[])
+                    AND d.day BETWEEN \(Int64(window.previous.from.daysSinceEpoch))
+                        AND \(Int64(window.previous.to.daysSinceEpoch))
+                UNION ALL
+                SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, c.opening_hours FROM centre c
+                WHERE c.id = \(centre.rawValue)
+                UNION ALL
+                SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, to_char(o.date, 'YYYY-MM-DD') FROM centre_holiday o
+                WHERE o.centre_id = \(centre.rawValue)
+                UNION ALL
+                SELECT 4, NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM press p JOIN device v ON v.id = p.device_id
+                WHERE v.centre_id = \(centre.rawValue) AND p.time_status = 'uncertain'
+                """, logger: logger
+            ).decode((Int64, String?, Int64?, Int64?, Int64?, Int64?, Int64?, String?).self) {
+                rows.append(row)
             }
-            return CentreWindowRows(
-                calendar: try await Self.openingCalendar(connection, centre: centre, logger: logger), hours: hours,
-                previousDays: previousDays,
-                uncertain: try await Self.uncertainCount(connection, centre: centre, logger: logger))
+            return rows
         }
+        var hours = Dictionary(uniqueKeysWithValues: questions.map { ($0, [HourCount]()) })
+        var previousDays = Dictionary(uniqueKeysWithValues: questions.map { ($0, [DayCount]()) })
+        var openingHours: String?
+        var holidays: [String] = []
+        var uncertain = 0
+        for (part, question, day, hour, score, count, closed, text) in rows {
+            switch part {
+            case 0, 1:
+                guard let question = question.flatMap(Question.init(rawValue:)), let day, let score, let count else {
+                    throw .storage("a window row of centre '\(centre)' is incomplete or names an unknown question")
+                }
+                let date = LocalDate(daysSinceEpoch: Int(day))
+                if part == 0 {
+                    hours[question, default: []].append(
+                        HourCount(date: date, hour: Int(hour ?? 0), score: Int(score), count: Int(count)))
+                } else {
+                    previousDays[question, default: []].append(
+                        DayCount(date: date, score: Int(score), open: Int(count), closed: Int(closed ?? 0)))
+                }
+            case 2: openingHours = text
+            case 3: if let text { holidays.append(text) }
+            default: uncertain = Int(count ?? 0)
+            }
+        }
+        return CentreWindowRows(
+            calendar: try Self.openingCalendar(centre: centre, hours: openingHours, holidays: holidays), hours: hours,
+            previousDays: previousDays, uncertain: uncertain)
     }
 
     public func overviewDays(
@@ -77,6 +122,53 @@ extension PostgresPressStore {
             switch Question(rawValue: question) {
             case .satisfaction: result[Int(position) - 1].satisfaction.append(count)
             case .accessibility: result[Int(position) - 1].accessibility.append(count)
+            case nil: throw .storage("centre_day holds an unknown question '\(question)'")
+            }
+        }
+        return result
+    }
+
+    public func overviewSums(
+        _ requests: [(centre: CentreID, window: DateWindow)]
+    ) async throws(HubError) -> [(satisfaction: [WindowDaySum], accessibility: [WindowDaySum])] {
+        guard !requests.isEmpty else { return [] }
+        // One statement for every centre: one snapshot, one trip, a few rows per centre. The rows read
+        // run from the first day of the window before to the last of the window; a day between the two
+        // (a window not of whole weeks) falls in neither sum.
+        let rows = try await read { connection in
+            var rows: [(Int64, String, Int64, Int64, Int64, Int64)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT r.position, d.question, d.score::bigint,
+                    COALESCE(SUM(d.open_count) FILTER (WHERE d.day >= r.window_first), 0)::bigint,
+                    COALESCE(SUM(d.closed_count) FILTER (WHERE d.day >= r.window_first), 0)::bigint,
+                    COALESCE(SUM(d.open_count) FILTER (WHERE d.day <= r.before_last), 0)::bigint
+                FROM unnest(\(requests.map(\.centre.rawValue))::text[],
+                    \(requests.map { Int64($0.window.previous.from.daysSinceEpoch) })::bigint[],
+                    \(requests.map { Int64($0.window.previous.to.daysSinceEpoch) })::bigint[],
+                    \(requests.map { Int64($0.window.from.daysSinceEpoch) })::bigint[],
+                    \(requests.map { Int64($0.window.to.daysSinceEpoch) })::bigint[])
+                    WITH ORDINALITY AS r(centre_id, before_first, before_last, window_first, window_last, position)
+                JOIN centre_day d ON d.centre_id = r.centre_id AND d.day BETWEEN r.before_first AND r.window_last
+                GROUP BY r.position, d.question, d.score
+                HAVING COALESCE(SUM(d.open_count + d.closed_count) FILTER (WHERE d.day >= r.window_first), 0)
+                    + COALESCE(SUM(d.open_count) FILTER (WHERE d.day <= r.before_last), 0) > 0
+                ORDER BY r.position, d.question, d.score
+                """, logger: logger
+            ).decode((Int64, String, Int64, Int64, Int64, Int64).self) {
+                rows.append(row)
+            }
+            return rows
+        }
+        var result = [(satisfaction: [WindowDaySum], accessibility: [WindowDaySum])](
+            repeating: ([], []), count: requests.count)
+        for (position, question, score, openInWindow, closedInWindow, openBefore) in rows {
+            let sum = WindowDaySum(
+                score: Int(score), openInWindow: Int(openInWindow), closedInWindow: Int(closedInWindow),
+                openBefore: Int(openBefore))
+            switch Question(rawValue: question) {
+            case .satisfaction: result[Int(position) - 1].satisfaction.append(sum)
+            case .accessibility: result[Int(position) - 1].accessibility.append(sum)
             case nil: throw .storage("centre_day holds an unknown question '\(question)'")
             }
         }
