@@ -53,7 +53,7 @@ benchmark-smoke: build
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 20 --seconds 4 --batch-seconds 2 --heartbeat-seconds 4
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 2 --mode saturate --workers 4
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 1 --mode saturate --workers 4 \
-		--readers 2 --read-rate 12 --phases 2
+		--readers 2 --read-rate 12 --phases 2 --warmup-seconds 1
 	scripts/with-postgres.sh Benchmarks/LoadGenerator/on-postgres.sh $(BIN) --hubs 2 --devices 20 --seconds 4 \
 		--batch-seconds 2 --heartbeat-seconds 4
 	bash -n Benchmarks/device-in-vm/run.sh && bash -n Benchmarks/device-in-vm/guest.sh

@@ -15,7 +15,8 @@
 // Readers (--readers C, SQLite only): a manager granted every centre, with a personal API token, reads at
 // --read-rate R requests a second (open loop, over C connections of their own): the heatmap API of the first
 // centre (half the reads), its centre page (a third) and the overview of every centre (a sixth), each kind's
-// latency in its own histogram per phase. The run is then --phases P phases of --seconds each, alternating:
+// latency in its own histogram per phase. The run is then --warmup-seconds (10) of readers alone, not
+// counted, and --phases P phases of --seconds each, alternating:
 // readers alone ("idle"), then readers while the devices run in --mode ("paced" or "saturate"), and so on.
 // It prints each phase's read latencies, batches, and CPU (the hub's, the generator's, the machine's), then
 // per kind of read p50 and p99 over the idle phases beside the loaded ones, and the ratio of the p99s.
@@ -66,6 +67,7 @@ struct Options {
     var readers = 0
     var readRate = 6.0
     var phases = 4
+    var warmupSeconds = 10.0
     var hubFile: String?
 
     static let usage = """
@@ -73,7 +75,7 @@ struct Options {
                              [--connections C] [--presses-per-batch P] [--batch-seconds S] [--heartbeat-seconds S]
                              [--keep-state] [--database postgres://USER@HOST/DB | postgres://USER@/DB?host=DIR]
                              [--hubs N (with --database)] [--sample-seconds S]
-                             [--readers C [--read-rate R] [--phases P] [--hub-file HUB.sqlite]]
+                             [--readers C [--read-rate R] [--phases P] [--warmup-seconds S] [--hub-file HUB.sqlite]]
         """
 
     static func parse(_ arguments: [String]) -> Options {
@@ -116,6 +118,7 @@ struct Options {
             case "--readers": options.readers = Int(number(flag))
             case "--read-rate": options.readRate = number(flag)
             case "--phases": options.phases = Int(number(flag))
+            case "--warmup-seconds": options.warmupSeconds = number(flag)
             case "--hub-file": options.hubFile = value(flag)
             default: fail("unknown argument '\(flag)'")
             }
@@ -412,10 +415,11 @@ let readCycle: [ReadKind] = [.heatmap, .page, .heatmap, .overview, .heatmap, .pa
 let phaseCount = options.readers > 0 ? options.phases : 1
 let phaseDuration = Duration.milliseconds(Int64(options.seconds * 1000))
 
-/// The phase the run is in (the readers tag each read with the phase it was scheduled in).
+/// The phase the run is in (the readers tag each read with the phase it was scheduled in; -1 while
+/// warming up: the hub's start-up alert evaluation, caches and connections, not counted).
 final class CurrentPhase: @unchecked Sendable {
     private let lock = NSLock()
-    private var phase = 0
+    private var phase = -1
 
     var value: Int {
         lock.lock()
@@ -444,6 +448,7 @@ final class ReadTally: @unchecked Sendable {
     func add(phase: Int, kind: ReadKind, _ outcome: Outcome) {
         lock.lock()
         defer { lock.unlock() }
+        guard phase >= 0 else { return }
         switch outcome {
         case .ok(_, let micros): _ = latency[phase][kind.rawValue].record(min(micros, 60_000_000))
         case .failed(let reason):
@@ -524,7 +529,9 @@ struct PhaseFigures {
 
 // MARK: The run
 
-let duration = phaseDuration * phaseCount
+/// With readers, a warm-up (readers alone, not counted) before the phases.
+let warmup = Duration.milliseconds(options.readers > 0 ? Int64(options.warmupSeconds * 1000) : 0)
+let duration = warmup + phaseDuration * phaseCount
 let before = fleet.samples()
 let start = ContinuousClock.now
 let deadline = start + duration
@@ -665,7 +672,9 @@ var phaseFigures: [PhaseFigures] = []
 if options.readers == 0 {
     await driveDevices(from: start, until: deadline)
 } else {
-    // Idle and loaded phases in turn; a loaded phase ends once its requests in flight are answered.
+    // Idle and loaded phases in turn, after the warm-up; a loaded phase ends once its requests in flight
+    // are answered.
+    try? await Task.sleep(until: start + warmup, clock: .continuous)
     for phase in 0..<phaseCount {
         currentPhase.set(phase)
         let loaded = phase % 2 == 1
@@ -674,7 +683,7 @@ if options.readers == 0 {
         let ownBefore = ownCPUSeconds()
         let machineBefore = machineTicks()
         let batchesBefore = tally.snapshot.completed[0]
-        let phaseEnd = start + phaseDuration * (phase + 1)
+        let phaseEnd = start + warmup + phaseDuration * (phase + 1)
         if loaded {
             await driveDevices(from: phaseStart, until: phaseEnd)
         } else {
@@ -699,7 +708,7 @@ reporter.cancel()
 sampler.cancel()
 log(progressLine())
 try await client.shutdown()
-try await readerClient?.shutdown()
+if let readerClient { try await readerClient.shutdown() }
 
 // MARK: Report
 

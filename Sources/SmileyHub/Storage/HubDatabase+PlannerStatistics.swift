@@ -41,9 +41,12 @@ extension HubDatabase {
     /// The tables that hold at least one row and have no row in `sqlite_stat1` (SQLite writes one for
     /// every non-empty table it analyses, with or without indexes).
     static func tablesWithoutStatistics(_ db: Database) throws -> [String] {
+        // Asked of the schema itself, not of GRDB's cache: another connection may have created or dropped it.
+        let held =
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1')")
+            ?? false
         let analysed: Set<String> =
-            try db.tableExists("sqlite_stat1")
-            ? Set(try String.fetchAll(db, sql: "SELECT DISTINCT tbl FROM sqlite_stat1")) : []
+            held ? Set(try String.fetchAll(db, sql: "SELECT DISTINCT tbl FROM sqlite_stat1")) : []
         let tables = try String.fetchAll(
             db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         return try tables.filter { table in
