@@ -52,6 +52,8 @@ benchmark-smoke: build
 	$(BIN)/AlertEvaluation 50 2
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 20 --seconds 4 --batch-seconds 2 --heartbeat-seconds 4
 	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 2 --mode saturate --workers 4
+	$(BIN)/LoadGenerator --hub $(BIN)/smiley-hub --devices 8 --seconds 1 --mode saturate --workers 4 \
+		--readers 2 --read-rate 12 --phases 2 --warmup-seconds 1
 	scripts/with-postgres.sh Benchmarks/LoadGenerator/on-postgres.sh $(BIN) --hubs 2 --devices 20 --seconds 4 \
 		--batch-seconds 2 --heartbeat-seconds 4
 	bash -n Benchmarks/device-in-vm/run.sh && bash -n Benchmarks/device-in-vm/guest.sh
@@ -88,6 +90,9 @@ benchmarks: deps
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 10000 --seconds 120
 	.build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 30 --mode saturate
+	test -f /tmp/hw-1m.sqlite || HEATMAP_WINDOW_DATABASE=/tmp/hw-1m.sqlite .build/release/HeatmapWindow 1000000 200
+	.build/release/LoadGenerator --hub .build/release/smiley-hub --hub-file /tmp/hw-1m.sqlite --devices 1000 \
+		--mode saturate --seconds 20 --phases 6 --readers 4 --read-rate 6
 	scripts/with-postgres.sh sh -c 'for hubs in 1 2 1 2; do \
 		Benchmarks/LoadGenerator/on-postgres.sh .build/release --devices 1000 --seconds 60 --hubs $$hubs; done'
 	$(SWIFT) build -c release --product smiley-device

@@ -23,6 +23,9 @@
 // 300 times while another task posts batches of 500 presses back to back to POST /api/v1/ingest: p50 and
 // p99 side by side.
 //
+// The hub keeps SQLite's planner statistics (ANALYZE at open, PRAGMA optimize later);
+// HEATMAP_WINDOW_UNANALYSED=1 drops them after the open, to measure the planner without them.
+//
 // HEATMAP_WINDOW_DATABASE=PATH keeps the loaded hub in PATH and, when PATH already holds one, reads it
 // instead of loading again (the loaded phase adds its presses to it, under a device of its own). A kept
 // PostgreSQL database (`--database`) is copied into again on every run: nothing is added twice, but every
@@ -89,7 +92,22 @@ let directory =
 let databasePath = kept ?? directory + "/hub.sqlite"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 let reused = FileManager.default.fileExists(atPath: databasePath)
+let openStart = ContinuousClock.now
 let database = try HubDatabase(path: databasePath)
+let openSeconds = (ContinuousClock.now - openStart) / .seconds(1)
+// HEATMAP_WINDOW_UNANALYSED=1: the planner without statistics, as every hub before it kept them (the hub
+// analyses at open; this drops what it wrote, and every connection reads its schema again without them).
+let unanalysed = ProcessInfo.processInfo.environment["HEATMAP_WINDOW_UNANALYSED"] == "1"
+if unanalysed {
+    try DatabaseQueue(path: databasePath).writeWithoutTransaction { db in
+        try db.execute(sql: "DROP TABLE IF EXISTS sqlite_stat1")
+    }
+}
+print(
+    String(format: "opened the hub in %.0f ms; planner statistics: ", openSeconds * 1000)
+        + (unanalysed
+            ? "none (HEATMAP_WINDOW_UNANALYSED=1)"
+            : "kept by the hub (analysis_limit \(PlannerStatistics.analysisLimit))"))
 let answers = Question.satisfaction.answers + Question.accessibility.answers
 var generator = SystemRandomNumberGenerator()
 
@@ -139,6 +157,26 @@ if !reused {
         String(
             format: "loaded in %.0f s (%.0f presses/s)", loadSeconds, Double(perDevice * centreCount * 2) / loadSeconds)
     )
+}
+
+if !unanalysed {
+    // As the running hub's periodic refresh does after such a load (a fresh file was empty at open).
+    var outcome: PlannerStatistics.Outcome?
+    let refreshSeconds = try await elapsed { outcome = try database.refreshPlannerStatistics() }
+    let pressStatistics = try DatabaseQueue(
+        path: databasePath,
+        configuration: {
+            var c = Configuration()
+            c.readonly = true
+            return c
+        }()
+    ).read { db in
+        try String.fetchAll(db, sql: "SELECT idx || ' ' || stat FROM sqlite_stat1 WHERE tbl = 'press' ORDER BY idx")
+    }
+    print(
+        String(format: "statistics refreshed in %.0f ms", refreshSeconds * 1000)
+            + " (analysed: \(outcome?.analysed.joined(separator: ", ") ?? "")); press statistics: "
+            + pressStatistics.joined(separator: "; "))
 }
 
 let centre = try database.centres().first!

@@ -3,6 +3,7 @@
 // same PostgreSQL database), requests spread over them round-robin.
 
 import Foundation
+import GRDB
 import Logging
 import SmileyCore
 import SmileyHub
@@ -37,6 +38,37 @@ func provisionDevices(
     return try await PostgresPressStore.with(location, password: password, logger: logger) { store in
         try await provision(store)
     }
+}
+
+/// Copies the hub database `file` (a kept `HeatmapWindow` hub, say) into the state directory `state` with
+/// SQLite's online backup, so that the run starts from its presses and leaves `file` as it was.
+func seedHub(from file: String, state: String) throws {
+    var readOnly = Configuration()
+    readOnly.readonly = true
+    let source = try DatabaseQueue(path: file, configuration: readOnly)
+    let path = HubConfiguration(stateDirectory: state).databasePath
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    try source.backup(to: try DatabaseQueue(path: path))
+}
+
+/// The readers' identity: a manager granted every centre of the SQLite hub in `state`, and a personal
+/// API token of theirs (as `smiley-hub user add` and a token made on the account page would).
+struct ReaderIdentity: Sendable {
+    let token: String
+    let centres: [CentreID]
+}
+
+func provisionReader(state: String, nowMillis: Int64) throws -> ReaderIdentity {
+    let database = try HubDatabase(path: HubConfiguration(stateDirectory: state).databasePath)
+    let centres = try database.centres().map(\.id)
+    let person = "load-reader"
+    try database.addPerson(
+        person, role: .manager, grants: centres.map { .centre($0) }, passwordHash: nil, by: "load", nowMillis: nowMillis
+    )
+    let token = try database.createAPIToken(
+        for: person, name: "reads under load", expiresMillis: nil, by: "load", nowMillis: nowMillis
+    ).token
+    return ReaderIdentity(token: token, centres: centres)
 }
 
 /// The `smiley-hub serve` processes of a run, each on its own port and state directory.

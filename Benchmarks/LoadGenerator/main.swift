@@ -9,6 +9,19 @@
 //     .build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 120 --mode paced
 //     .build/release/LoadGenerator --hub .build/release/smiley-hub --database 'postgres://USER@/DB?host=/DIR' --hubs 2
 //     .build/release/LoadGenerator --hub .build/release/smiley-hub --devices 1000 --seconds 1800   # RSS soak
+//     .build/release/LoadGenerator --hub .build/release/smiley-hub --hub-file /tmp/hw-1m.sqlite --readers 4 \
+//         --mode saturate --seconds 20 --phases 4                                   # reads under saturating ingest
+//
+// Readers (--readers C, SQLite only): a manager granted every centre, with a personal API token, reads at
+// --read-rate R requests a second (open loop, over C connections of their own): the heatmap API of the first
+// centre (half the reads), its centre page (a third) and the overview of every centre (a sixth), each kind's
+// latency in its own histogram per phase. The run is then --warmup-seconds (10) of readers alone, not
+// counted, and --phases P phases of --seconds each, alternating:
+// readers alone ("idle"), then readers while the devices run in --mode ("paced" or "saturate"), and so on.
+// It prints each phase's read latencies, batches, and CPU (the hub's, the generator's, the machine's), then
+// per kind of read p50 and p99 over the idle phases beside the loaded ones, and the ratio of the p99s.
+// --hub-file PATH starts the hub from a copy of that hub database (a kept HeatmapWindow hub: 200 centres
+// of a year's presses), so the reads do real work; the file itself is left as it was.
 //
 // Every --sample-seconds (60) a "sample:" line on standard output gives the hubs' RSS and their CPU over
 // that interval; at the end, with at least four samples, the least-squares slope of RSS over the second
@@ -51,12 +64,18 @@ struct Options {
     var database: String?
     var hubs = 1
     var sampleSeconds = 60.0
+    var readers = 0
+    var readRate = 6.0
+    var phases = 4
+    var warmupSeconds = 10.0
+    var hubFile: String?
 
     static let usage = """
         usage: LoadGenerator --hub PATH [--devices N] [--seconds S] [--mode paced|saturate] [--workers W]
                              [--connections C] [--presses-per-batch P] [--batch-seconds S] [--heartbeat-seconds S]
                              [--keep-state] [--database postgres://USER@HOST/DB | postgres://USER@/DB?host=DIR]
                              [--hubs N (with --database)] [--sample-seconds S]
+                             [--readers C [--read-rate R] [--phases P] [--warmup-seconds S] [--hub-file HUB.sqlite]]
         """
 
     static func parse(_ arguments: [String]) -> Options {
@@ -96,6 +115,11 @@ struct Options {
             case "--database": options.database = value(flag)
             case "--hubs": options.hubs = Int(number(flag))
             case "--sample-seconds": options.sampleSeconds = number(flag)
+            case "--readers": options.readers = Int(number(flag))
+            case "--read-rate": options.readRate = number(flag)
+            case "--phases": options.phases = Int(number(flag))
+            case "--warmup-seconds": options.warmupSeconds = number(flag)
+            case "--hub-file": options.hubFile = value(flag)
             default: fail("unknown argument '\(flag)'")
             }
         }
@@ -106,6 +130,15 @@ struct Options {
             fail(
                 "--database '\(database)': expected postgres://USER@HOST[:PORT]/DATABASE or "
                     + "postgres://USER@/DATABASE?host=DIR")
+        }
+        guard options.database == nil || (options.readers == 0 && options.hubFile == nil) else {
+            fail("--readers and --hub-file work on the SQLite hub only; leave out --database")
+        }
+        if let file = options.hubFile, !FileManager.default.fileExists(atPath: file) {
+            fail("--hub-file '\(file)' does not exist")
+        }
+        guard options.readers == 0 || options.phases >= 2 else {
+            fail("--phases \(options.phases): the reads need an idle phase and a loaded one at least")
         }
         guard options.hubs == 1 || options.database != nil else {
             fail("--hubs \(options.hubs): several hubs share a PostgreSQL database; give --database")
@@ -174,13 +207,20 @@ let centre = CentreID(rawValue: "load-centre")!
 let state = FileManager.default.temporaryDirectory.appendingPathComponent("smiley-load-\(UUID().uuidString)").path
 log("adding 1 centre and \(options.devices) devices to \(options.database == nil ? state : "PostgreSQL") ...")
 let devices: [SimulatedDevice]
+var reader: ReaderIdentity?
 do {
+    if let file = options.hubFile {
+        log("copying the hub in \(file) ...")
+        try seedHub(from: file, state: state)
+    }
     devices = try await provisionDevices(
         count: options.devices, centre: centre, database: options.database, state: state, nowMillis: wallMillis())
+    if options.readers > 0 { reader = try provisionReader(state: state, nowMillis: wallMillis()) }
 } catch {
-    log("cannot add the devices: \(error)")
+    log("cannot prepare the hub: \(error)")
     exit(1)
 }
+let readerIdentity = reader
 
 let fleet = try HubFleet(
     hub: options.hub, count: options.hubs, database: options.database, state: state,
@@ -346,9 +386,152 @@ final class Tally: @unchecked Sendable {
     }
 }
 
+// MARK: Readers
+
+enum ReadKind: Int, CaseIterable, Sendable {
+    case heatmap = 0
+    case page = 1
+    case overview = 2
+
+    var name: String {
+        switch self {
+        case .heatmap: "heatmap API"
+        case .page: "centre page"
+        case .overview: "overview"
+        }
+    }
+
+    func path(centre: CentreID) -> String {
+        switch self {
+        case .heatmap: "/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks"
+        case .page: "/centres/\(centre)?window=last-13-weeks"
+        case .overview: "/?window=last-13-weeks"
+        }
+    }
+}
+
+/// The readers' requests in order, repeated: half heatmaps, a third centre pages, a sixth overviews.
+let readCycle: [ReadKind] = [.heatmap, .page, .heatmap, .overview, .heatmap, .page]
+let phaseCount = options.readers > 0 ? options.phases : 1
+let phaseDuration = Duration.milliseconds(Int64(options.seconds * 1000))
+
+/// The phase the run is in (the readers tag each read with the phase it was scheduled in; -1 while
+/// warming up: the hub's start-up alert evaluation, caches and connections, not counted).
+final class CurrentPhase: @unchecked Sendable {
+    private let lock = NSLock()
+    private var phase = -1
+
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return phase
+    }
+
+    func set(_ phase: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.phase = phase
+    }
+}
+
+/// The readers' latencies, a histogram per phase and kind of read.
+final class ReadTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latency = (0..<phaseCount).map { _ in
+        ReadKind.allCases.map { _ in
+            Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        }
+    }
+    private(set) var failures = 0
+    private(set) var firstFailure: String?
+
+    func add(phase: Int, kind: ReadKind, _ outcome: Outcome) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard phase >= 0 else { return }
+        switch outcome {
+        case .ok(_, let micros): _ = latency[phase][kind.rawValue].record(min(micros, 60_000_000))
+        case .failed(let reason):
+            failures += 1
+            if firstFailure == nil { firstFailure = reason }
+        }
+    }
+
+    /// The histogram of `kind` over `phases`.
+    func histogram(_ kind: ReadKind, phases: [Int]) -> Histogram<UInt64> {
+        lock.lock()
+        defer { lock.unlock() }
+        var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        for phase in phases { merged.add(latency[phase][kind.rawValue]) }
+        return merged
+    }
+}
+
+let currentPhase = CurrentPhase()
+let readTally = ReadTally()
+let readerClient: HTTPClient? =
+    options.readers > 0
+    ? {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.readers)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }() : nil
+
+/// One read with the reader's token, its latency counted from its scheduled time.
+func read(_ kind: ReadKind, as identity: ReaderIdentity, scheduled: ContinuousClock.Instant) async -> Outcome {
+    guard let readerClient, let centre = identity.centres.first else { return .failed("no reader") }
+    do {
+        var request = HTTPClientRequest(url: fleet.bases[0] + kind.path(centre: centre))
+        request.headers.add(name: "Authorization", value: "Bearer \(identity.token)")
+        let response = try await readerClient.execute(request, timeout: .seconds(30))
+        let answer = try await response.body.collect(upTo: 64 << 20)
+        guard response.status == .ok else {
+            return .failed("\(kind.name): \(response.status.code) \(String(buffer: answer).prefix(200))")
+        }
+        let waited = ContinuousClock.now - scheduled
+        let micros = waited.components.seconds * 1_000_000 + waited.components.attoseconds / 1_000_000_000_000
+        return .ok(.batch, micros: UInt64(max(1, micros)))
+    } catch {
+        return .failed("\(kind.name): \(error)")
+    }
+}
+
+/// CPU seconds of this process (user + system).
+func ownCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+/// The machine's busy and total CPU time over all cores (the first line of /proc/stat), in ticks.
+func machineTicks() -> (busy: Double, total: Double) {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        let line = stat.split(separator: "\n").first
+    else { return (0, 0) }
+    let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    guard fields.count >= 5 else { return (0, 0) }
+    // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+    let total = fields.prefix(8).reduce(0, +)
+    return (total - fields[3] - fields[4], total)
+}
+
+/// What a phase did besides the reads.
+struct PhaseFigures {
+    var loaded: Bool
+    var seconds: Double
+    var batches: Int
+    var hubCPU: Double
+    var ownCPU: Double
+    var machineBusy: Double
+}
+
 // MARK: The run
 
-let duration = Duration.milliseconds(Int64(options.seconds * 1000))
+/// With readers, a warm-up (readers alone, not counted) before the phases.
+let warmup = Duration.milliseconds(options.readers > 0 ? Int64(options.warmupSeconds * 1000) : 0)
+let duration = warmup + phaseDuration * phaseCount
 let before = fleet.samples()
 let start = ContinuousClock.now
 let deadline = start + duration
@@ -418,55 +601,114 @@ let sampler = Task {
 }
 
 log(
-    "\(options.mode): \(options.devices) devices, \(options.seconds) s, hub pids \(hubPIDs) at \(fleet.bases)"
+    "\(options.mode): \(options.devices) devices, \(options.seconds) s"
+        + (phaseCount > 1 ? " a phase, \(phaseCount) phases" : "") + ", hub pids \(hubPIDs) at \(fleet.bases)"
         + (options.database == nil ? "" : " on PostgreSQL"))
-switch options.mode {
-case "paced":
-    // Batches: device i sends at i/N of the minute, then every minute; heartbeats likewise over five
-    // minutes, half a slot later. Two uniform streams, merged in time order; each request its own task.
-    let batchGap = options.batchSeconds / Double(options.devices)
-    let heartbeatGap = options.heartbeatSeconds / Double(options.devices)
-    func due(_ index: Int, gap: Double, phase: Double) -> ContinuousClock.Instant {
-        start + .microseconds(Int64(((Double(index) + phase) * gap) * 1_000_000))
-    }
-    await withDiscardingTaskGroup { group in
-        var nextBatch = 0
-        var nextHeartbeat = 0
-        while true {
-            let batchAt = due(nextBatch, gap: batchGap, phase: 0)
-            let heartbeatAt = due(nextHeartbeat, gap: heartbeatGap, phase: 0.5)
-            let (kind, at) = batchAt <= heartbeatAt ? (Kind.batch, batchAt) : (Kind.heartbeat, heartbeatAt)
-            guard at < deadline else { break }
-            if ContinuousClock.now < at { try? await Task.sleep(until: at, clock: .continuous) }
-            let device = (kind == .batch ? nextBatch : nextHeartbeat) % options.devices
-            if kind == .batch { nextBatch += 1 } else { nextHeartbeat += 1 }
-            tally.start()
-            group.addTask { tally.add(await send(kind, device: device, scheduled: at)) }
+
+/// The devices' requests, in --mode, from `phaseStart` until `phaseEnd`.
+func driveDevices(from phaseStart: ContinuousClock.Instant, until phaseEnd: ContinuousClock.Instant) async {
+    switch options.mode {
+    case "paced":
+        // Batches: device i sends at i/N of the minute, then every minute; heartbeats likewise over five
+        // minutes, half a slot later. Two uniform streams, merged in time order; each request its own task.
+        let batchGap = options.batchSeconds / Double(options.devices)
+        let heartbeatGap = options.heartbeatSeconds / Double(options.devices)
+        func due(_ index: Int, gap: Double, phase: Double) -> ContinuousClock.Instant {
+            phaseStart + .microseconds(Int64(((Double(index) + phase) * gap) * 1_000_000))
         }
-    }
-default:
-    // Saturation: each worker owns the devices congruent to it, and sends their batches back to back.
-    let workers = min(options.workers, options.devices)
-    await withDiscardingTaskGroup { group in
-        for worker in 0..<workers {
-            group.addTask {
-                var device = worker
-                while ContinuousClock.now < deadline {
-                    tally.start()
-                    tally.add(await send(.batch, device: device, scheduled: ContinuousClock.now))
-                    device += workers
-                    if device >= options.devices { device = worker }
+        await withDiscardingTaskGroup { group in
+            var nextBatch = 0
+            var nextHeartbeat = 0
+            while true {
+                let batchAt = due(nextBatch, gap: batchGap, phase: 0)
+                let heartbeatAt = due(nextHeartbeat, gap: heartbeatGap, phase: 0.5)
+                let (kind, at) = batchAt <= heartbeatAt ? (Kind.batch, batchAt) : (Kind.heartbeat, heartbeatAt)
+                guard at < phaseEnd else { break }
+                if ContinuousClock.now < at { try? await Task.sleep(until: at, clock: .continuous) }
+                let device = (kind == .batch ? nextBatch : nextHeartbeat) % options.devices
+                if kind == .batch { nextBatch += 1 } else { nextHeartbeat += 1 }
+                tally.start()
+                group.addTask { tally.add(await send(kind, device: device, scheduled: at)) }
+            }
+        }
+    default:
+        // Saturation: each worker owns the devices congruent to it, and sends their batches back to back.
+        let workers = min(options.workers, options.devices)
+        await withDiscardingTaskGroup { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var device = worker
+                    while ContinuousClock.now < phaseEnd {
+                        tally.start()
+                        tally.add(await send(.batch, device: device, scheduled: ContinuousClock.now))
+                        device += workers
+                        if device >= options.devices { device = worker }
+                    }
                 }
             }
         }
     }
 }
+
+// The readers, open loop at --read-rate over the whole run, each read tagged with its phase.
+let reads = Task {
+    guard let readerIdentity else { return }
+    await withDiscardingTaskGroup { group in
+        var index = 0
+        while true {
+            let at = start + .microseconds(Int64(Double(index) / options.readRate * 1_000_000))
+            guard at < deadline else { break }
+            if ContinuousClock.now < at { try? await Task.sleep(until: at, clock: .continuous) }
+            let kind = readCycle[index % readCycle.count]
+            let phase = currentPhase.value
+            index += 1
+            group.addTask {
+                readTally.add(phase: phase, kind: kind, await read(kind, as: readerIdentity, scheduled: at))
+            }
+        }
+    }
+}
+var phaseFigures: [PhaseFigures] = []
+if options.readers == 0 {
+    await driveDevices(from: start, until: deadline)
+} else {
+    // Idle and loaded phases in turn, after the warm-up; a loaded phase ends once its requests in flight
+    // are answered.
+    try? await Task.sleep(until: start + warmup, clock: .continuous)
+    for phase in 0..<phaseCount {
+        currentPhase.set(phase)
+        let loaded = phase % 2 == 1
+        let phaseStart = ContinuousClock.now
+        let hubBefore = fleet.samples().summed
+        let ownBefore = ownCPUSeconds()
+        let machineBefore = machineTicks()
+        let batchesBefore = tally.snapshot.completed[0]
+        let phaseEnd = start + warmup + phaseDuration * (phase + 1)
+        if loaded {
+            await driveDevices(from: phaseStart, until: phaseEnd)
+        } else {
+            try? await Task.sleep(until: phaseEnd, clock: .continuous)
+        }
+        let seconds = (ContinuousClock.now - phaseStart) / .seconds(1)
+        let hubAfter = fleet.samples().summed
+        let machineAfter = machineTicks()
+        phaseFigures.append(
+            PhaseFigures(
+                loaded: loaded, seconds: seconds, batches: tally.snapshot.completed[0] - batchesBefore,
+                hubCPU: hubBefore.flatMap { before in hubAfter.map { $0.cpuSeconds - before.cpuSeconds } } ?? 0,
+                ownCPU: ownCPUSeconds() - ownBefore,
+                machineBusy: (machineAfter.busy - machineBefore.busy)
+                    / max(1, machineAfter.total - machineBefore.total)))
+    }
+}
+await reads.value
 let elapsed = ContinuousClock.now - start
 let after = fleet.samples()
 reporter.cancel()
 sampler.cancel()
 log(progressLine())
 try await client.shutdown()
+if let readerClient { try await readerClient.shutdown() }
 
 // MARK: Report
 
@@ -490,6 +732,38 @@ if let slope = samples.lateSlope {
             slope.count, slope.first, slope.last, slope.slope))
 }
 print("failures: \(result.failures)\(result.firstFailure.map { " (first: \($0))" } ?? "")")
+if options.readers > 0 {
+    let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+    print(
+        "reads: \(options.readRate)/s over \(options.readers) connections (\(readCycle.map(\.name).joined(separator: ", ")), "
+            + "repeated), read as a manager of \(readerIdentity?.centres.count ?? 0) centres with a personal API token")
+    func latencies(_ histogram: Histogram<UInt64>) -> String {
+        "p50 \(milliseconds(histogram.valueAtPercentile(50))), p99 \(milliseconds(histogram.valueAtPercentile(99))) "
+            + "(\(histogram.totalCount))"
+    }
+    for (phase, figures) in phaseFigures.enumerated() {
+        let kinds = ReadKind.allCases.map { "\($0.name) \(latencies(readTally.histogram($0, phases: [phase])))" }
+        print(
+            "phase \(phase + 1), \(figures.loaded ? options.mode : "idle"), \(String(format: "%.1f", figures.seconds)) s: "
+                + kinds.joined(separator: "; ")
+                + String(
+                    format:
+                        "; batches %.0f/s, hub CPU %.0f%% of a core, generator CPU %.0f%% of a core, machine busy %.0f%% of %.0f cores",
+                    Double(figures.batches) / figures.seconds, 100 * figures.hubCPU / figures.seconds,
+                    100 * figures.ownCPU / figures.seconds, 100 * figures.machineBusy, cores))
+    }
+    let idlePhases = phaseFigures.indices.filter { !phaseFigures[$0].loaded }
+    let loadedPhases = phaseFigures.indices.filter { phaseFigures[$0].loaded }
+    for kind in ReadKind.allCases {
+        let idle = readTally.histogram(kind, phases: idlePhases)
+        let loaded = readTally.histogram(kind, phases: loadedPhases)
+        let ratio = Double(loaded.valueAtPercentile(99)) / Double(max(1, idle.valueAtPercentile(99)))
+        print(
+            "\(kind.name): idle \(latencies(idle)); \(options.mode) \(latencies(loaded)); "
+                + String(format: "p99 %.2fx idle", ratio))
+    }
+    print("read failures: \(readTally.failures)\(readTally.firstFailure.map { " (first: \($0))" } ?? "")")
+}
 // The hubs summed ("hub:"), then each process when there are several ("hub 1 of 2:").
 let hubLines =
     [("hub", before.summed, after.summed)]
@@ -507,4 +781,4 @@ for (name, before, after) in hubLines {
         print("\(name): /proc of \(hubPIDs) could not be read (did a hub exit?)")
     }
 }
-finish(result.failures > 0 ? 1 : 0)
+finish(result.failures > 0 || readTally.failures > 0 ? 1 : 0)

@@ -154,7 +154,7 @@ public func buildApplication(
     let delivery = configuration.delivery ?? DeliveryConfiguration()
     let signal = WakeSignal()
     app.addServices(
-        feed,
+        feed, PlannerStatisticsService(database: database, clock: clock, logger: logger),
         AlertService(
             evaluator: AlertEvaluator(database: database, channels: delivery.channels), clock: clock,
             interval: configuration.alertInterval, logger: logger, wake: alertWake, delivery: signal))

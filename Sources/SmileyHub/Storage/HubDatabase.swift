@@ -18,8 +18,9 @@ public struct HubDatabase: Sendable {
     /// The devices' writes over HTTP, committed in groups (`ingest(_:token:receivedMillis:)`).
     let writeGroup: WriteGroup
 
-    /// Opens (creating if needed) the hub database at `path` (WAL, durable commits). A directory it
-    /// creates is 0700; the database file is 0600 (SQLite gives its -wal and -shm files the same mode).
+    /// Opens (creating if needed) the hub database at `path` (WAL, durable commits), migrated and with
+    /// the planner's statistics current (`refreshPlannerStatistics()`). A directory it creates
+    /// is 0700; the database file is 0600 (SQLite gives its -wal and -shm files the same mode).
     public init(path: String) throws {
         try Self.prepareFiles(path: path)
         var configuration = Configuration()
@@ -28,6 +29,7 @@ public struct HubDatabase: Sendable {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Self.makeCommitsDurable(pool)
         try self.init(writer: pool)
+        try refreshPlannerStatistics()
     }
 
     /// `PRAGMA synchronous = FULL` on the pool's writing connection: every commit is synced to disk
