@@ -99,10 +99,10 @@ struct Serve: AsyncParsableCommand {
         }
         if let database {
             // Options for what a hub on PostgreSQL does not run are refused, not silently ignored.
-            guard configuration.delivery == nil, metricsTokenFile == nil else {
+            guard configuration.delivery == nil else {
                 throw ValidationError(
-                    "with --database postgres://… the hub serves only the device routes and signing in: alert delivery, weekly "
-                        + "reports (--alert-*, --smtp-*) and /metrics (--metrics-token-file) are not on PostgreSQL yet")
+                    "with --database postgres://… the hub runs no periodic service: alert delivery and weekly "
+                        + "reports (--alert-*, --smtp-*) are not on PostgreSQL yet")
             }
             let location: PostgresLocation
             let password: String?

@@ -7,7 +7,7 @@ upload through both hubs in turns. One hub is killed with SIGKILL while a 5,000-
 and later again right after such a batch was sent whole (its fate unknown); each time the device sends the
 same batch to the other hub. Afterwards every acknowledged press is held exactly once, the rollups equal a
 recount from the presses and the test's own tally, the manager reads the same heatmap API, export and overview
-from both hubs, equal to a recount of the presses, and the centre's page and metrics answer 503. Last, centres
+from both hubs, equal to a recount of the presses, the centre's page answers 503 and /metrics the figures. Last, centres
 and devices are provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled through
 one hub.
 
@@ -278,9 +278,14 @@ def main():
     check("kinley, added on SQLite before migrate, signs in on a PostgreSQL hub with the same password",
           status == 303 and location == "/" and session, (status, location))
     check("… and not with another", sign_in(hubs[0], "kinley", "not the password")[0] == 401)
-    for path in ["/centres/tsirang-dcrc", "/metrics"]:
-        status, text = request(hubs[0].url + path, headers={"Cookie": f"smiley_session={session}"})
-        check(f"{path} answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))
+    status, text = request(hubs[0].url + "/centres/tsirang-dcrc", headers={"Cookie": f"smiley_session={session}"})
+    check("/centres/tsirang-dcrc answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text,
+          (status, text))
+    status, text = request(hubs[0].url + "/metrics")
+    check("/metrics answers the hub's own machine on PostgreSQL, naming the devices",
+          status == 200 and all(f'device="{device}"' in text for device in DEVICES), (status, text[:300]))
+    status, text = request(hubs[0].url + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    check("… and refuses a forwarded request, as on SQLite", status == 403, status)
     status, text = request(hubs[0].url + "/api/v1/centres")
     check("the heatmap API wants a person on PostgreSQL too", status == 401, (status, text))
 

@@ -21,7 +21,8 @@ enum PostgresServedRoutes {
     /// Paths served from PostgreSQL (the reads only when `reads`: a hub of device routes alone serves none);
     /// every other path answers 503 (`PeopleSideUnavailableMiddleware`).
     static func isServed(_ path: String, reads: Bool = true) -> Bool {
-        path == "/healthz" || path == "/api/v1/ingest" || path == "/api/v1/heartbeat" || path == "/api/v1/enroll"
+        path == "/healthz" || (reads && path == "/metrics") || path == "/api/v1/ingest" || path == "/api/v1/heartbeat"
+            || path == "/api/v1/enroll"
             || (path.hasPrefix("/api/v1/devices/") && path.dropFirst("/api/v1/devices/".count).contains("/") == false)
             || peoplePaths.contains(path) || isTokenRevocation(path)
             || (reads && (readPaths.contains(path) || isCentreRead(path)))
@@ -58,9 +59,9 @@ enum PostgresServedRoutes {
 
     static let unavailableMessage =
         "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment), "
-        + "signing in (accounts, API tokens, the audit log), the overview page, the heatmap API and exports are "
-        + "served: the centre pages, live updates, alerts, actions, reports, the lobby screen and metrics need a "
-        + "hub on SQLite (docs/postgresql.md)"
+        + "signing in (accounts, API tokens, the audit log), the overview page, the heatmap API, exports and "
+        + "/metrics are served: the centre pages, live updates, alerts, actions, reports and the lobby screen "
+        + "need a hub on SQLite (docs/postgresql.md)"
 }
 
 /// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
@@ -98,13 +99,16 @@ public func buildDeviceRouter(
 /// The routes of a hub on PostgreSQL: the device routes, the people's sign-in routes (login, logout,
 /// password links, API tokens, the audit log) through `access`, and the reads of presses through the SQLite
 /// hub's own controllers over `store`: the overview page, the heatmap API and exports (their audit lines
-/// through `access`'s store); the centre pages, alerts, actions and live updates answer 503.
+/// through `access`'s store), and `/metrics` to whom `metricsAccess` lets in; the centre pages, alerts,
+/// actions and live updates answer 503.
 /// `access` must have read its form key (`loadFormKey`) before the sign-in forms are served.
 func buildPostgresRouter(
-    store: any PressStore, access: Access, clock: HubClock = .system, settings: ReportSettings = ReportSettings(),
-    metrics: HubMetrics = HubMetrics()
+    store: any PressStore & HubFigureSource, access: Access, clock: HubClock = .system,
+    settings: ReportSettings = ReportSettings(), metrics: HubMetrics = HubMetrics(),
+    metricsAccess: MetricsAccess = .loopbackOnly
 ) throws -> Router<HubRequestContext> {
     let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics, servesReads: true)
+    MetricsController(metrics: metrics, source: store, clock: clock, access: metricsAccess).addRoutes(to: router)
     let templates = try Templates.library()
     let readers = Readers(store: store, clock: clock, settings: settings)
     let people = router.group().add(middleware: IdentifyMiddleware(access: access))
@@ -143,7 +147,8 @@ public func buildPostgresApplication(
     var app = Application(
         router: try buildPostgresRouter(
             store: store, access: gate, clock: clock,
-            settings: ReportSettings(minimumCount: configuration.minimumCellCount), metrics: metrics),
+            settings: ReportSettings(minimumCount: configuration.minimumCellCount), metrics: metrics,
+            metricsAccess: configuration.metricsAccess),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
@@ -170,7 +175,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the heatmap API and exports. The centre pages (actions, alerts, rules, deliveries), live updates, reports, the lobby screen and metrics answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the heatmap API, exports and /metrics. The centre pages (actions, alerts, rules, deliveries), live updates, reports and the lobby screen answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

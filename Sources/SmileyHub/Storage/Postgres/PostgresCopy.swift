@@ -206,10 +206,14 @@ public enum PostgresCopy {
         if let heartbeat = device.heartbeat {
             outcome.heartbeats += try await connection.query(
                 """
-                INSERT INTO device_heartbeat (device_id, received_millis, body, clock_unsynchronised_since_millis)
-                VALUES (\(device.id), \(heartbeat.received), \(heartbeat.body), \(heartbeat.unsynchronisedSince))
+                INSERT INTO device_heartbeat (device_id, received_millis, body, clock_unsynchronised_since_millis,
+                    backlog, stuck_lines, storage_warning)
+                VALUES (\(device.id), \(heartbeat.received), \(heartbeat.body), \(heartbeat.unsynchronisedSince),
+                    \(heartbeat.backlog), \(heartbeat.stuckLines), \(heartbeat.storageWarning))
                 ON CONFLICT (device_id) DO UPDATE SET received_millis = EXCLUDED.received_millis,
-                    body = EXCLUDED.body, clock_unsynchronised_since_millis = EXCLUDED.clock_unsynchronised_since_millis
+                    body = EXCLUDED.body, clock_unsynchronised_since_millis = EXCLUDED.clock_unsynchronised_since_millis,
+                    backlog = EXCLUDED.backlog, stuck_lines = EXCLUDED.stuck_lines,
+                    storage_warning = EXCLUDED.storage_warning
                 WHERE device_heartbeat.received_millis < EXCLUDED.received_millis
                 RETURNING device_id
                 """, logger: logger
@@ -344,6 +348,10 @@ struct SourceDevice: Sendable {
         var received: Int64
         var body: String
         var unsynchronisedSince: Int64?
+        /// The summary columns (heartbeat-summary-h1); a NULL backlog: not summarised, read from the body.
+        var backlog: Int64?
+        var stuckLines: String?
+        var storageWarning: String?
     }
 
     var id: String
@@ -387,13 +395,15 @@ struct SourceDevice: Sendable {
             let heartbeat = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT received_millis, body, clock_unsynchronised_since_millis FROM device_heartbeat
-                    WHERE device_id = ?
+                    SELECT received_millis, body, clock_unsynchronised_since_millis, backlog, stuck_lines,
+                        storage_warning
+                    FROM device_heartbeat WHERE device_id = ?
                     """, arguments: [id]
             ).map { row in
                 HeartbeatRow(
                     received: row["received_millis"], body: row["body"],
-                    unsynchronisedSince: row["clock_unsynchronised_since_millis"])
+                    unsynchronisedSince: row["clock_unsynchronised_since_millis"], backlog: row["backlog"],
+                    stuckLines: row["stuck_lines"], storageWarning: row["storage_warning"])
             }
             return SourceDevice(
                 id: id, centre: row["centre_id"], firstSeen: row["first_seen_millis"],
