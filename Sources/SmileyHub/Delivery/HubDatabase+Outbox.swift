@@ -154,18 +154,13 @@ extension HubDatabase {
 
     /// Sets or clears a person's e-mail address; a malformed one is refused by name.
     public func setEmail(_ address: String?, of name: String, by actor: String, nowMillis: Int64) throws(HubError) {
-        if let address {
-            guard MailAddress.isValid(address) else {
-                throw .invalid("'\(address)' is not an e-mail address (expected name@domain, no spaces or <>)")
-            }
-        }
+        try PeopleAudit.checkEmail(address)
         let changed = try write { db -> Int in
             try db.execute(sql: "UPDATE person SET email = ? WHERE name = ?", arguments: [address, name])
             let count = db.changesCount
             if count == 1 {
-                try Self.audit(
-                    db, actor: actor, action: "set e-mail", detail: "\(name): \(address ?? "none")",
-                    nowMillis: nowMillis)
+                let line = PeopleAudit.email(address, of: name)
+                try Self.audit(db, actor: actor, action: line.action, detail: line.detail, nowMillis: nowMillis)
             }
             return count
         }

@@ -32,14 +32,16 @@ public enum PostgresCopy {
         public var sessions = 0
         public var apiTokens = 0
         public var auditLines = 0
+        /// Rows of `hub_secret` copied, and the names PostgreSQL already held with another value (kept).
+        public var secrets = 0
+        public var secretsKept: [String] = []
     }
 
-    /// The SQLite tables a copy leaves behind: alerts, reports, actions and the lobby, not on PostgreSQL yet;
-    /// `hub_secret`, the sign-in forms' key, which the PostgreSQL hubs make for themselves (a form opened on
-    /// the SQLite hub is sent again). (Enrollment codes are on PostgreSQL but not copied either: only their
-    /// hashes are kept, so a code is issued again there.)
+    /// The SQLite tables a copy leaves behind: alerts, reports, actions and the lobby, not on PostgreSQL yet.
+    /// (Enrollment codes are on PostgreSQL but not copied either: only their hashes are kept, so a code is
+    /// issued again there.)
     public static let tablesNotCopied = [
-        "hub_secret", "alert", "alert_rule_setting", "alert_delivery", "weekly_report_sending", "centre_action",
+        "alert", "alert_rule_setting", "alert_delivery", "weekly_report_sending", "centre_action",
         "display_token",
     ]
 
