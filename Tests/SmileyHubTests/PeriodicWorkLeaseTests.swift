@@ -31,6 +31,7 @@ struct PeriodicWorkLeaseTests {
             refusals[holder, default: 0] += 1
         }
         func refusalCount(_ holder: String) -> Int { refusals[holder] ?? 0 }
+        func hasStarted(_ holder: String) -> Bool { started.contains(holder) }
     }
 
     static func configuration(_ database: String) throws -> PostgresConnection.Configuration {
@@ -70,13 +71,18 @@ struct PeriodicWorkLeaseTests {
                     let lease = try Self.lease("alert-evaluation", database: database, holder: holder, runs: runs)
                     group.addTask {
                         // hub-b starts once hub-a holds the lease, so that the two meet.
-                        if holder == "hub-b" { try await Self.until { await runs.started.contains("hub-a") } }
+                        if holder == "hub-b" { try await Self.until { await runs.hasStarted("hub-a") } }
                         for round in 0..<rounds {
                             try await lease.run {
                                 await runs.begin(holder)
-                                // The first run of hub-a lasts until hub-b has been refused: the two met.
+                                // The first run of hub-a lasts until hub-b has been refused (the two met), or
+                                // has begun a run of its own (which the lease must not allow: counted above).
                                 if holder == "hub-a" && round == 0 {
-                                    try await Self.until { await runs.refusalCount("hub-b") > 0 }
+                                    try await Self.until {
+                                        let refused = await runs.refusalCount("hub-b") > 0
+                                        let running = await runs.hasStarted("hub-b")
+                                        return refused || running
+                                    }
                                 } else {
                                     try await Task.sleep(for: .milliseconds(3))
                                 }
@@ -113,8 +119,20 @@ struct PeriodicWorkLeaseTests {
                 }
             }
             try await Self.until { await runs.active == 1 }
-            let takingOver = Task { try await second.run { "hub-b ran" } }
-            try await Self.until { await runs.refusalCount("hub-b") > 0 }
+            let takingOver = Task {
+                try await second.run {
+                    await runs.begin("hub-b")
+                    await runs.end()
+                    return "hub-b ran"
+                }
+            }
+            // hub-b is refused while hub-a holds the lease (and must not have run meanwhile).
+            try await Self.until {
+                let refused = await runs.refusalCount("hub-b") > 0
+                let ran = await runs.hasStarted("hub-b")
+                return refused || ran
+            }
+            #expect(await runs.hasStarted("hub-b") == false)
             #expect(try await other.run { "other ran" } == "other ran")
             #expect(await runs.refusalCount("other") == 0)
 
