@@ -388,12 +388,12 @@ import Testing
     @Test func aPostgreSQLHubServesSigningInButNoPageThatNeedsAlertsOrActions() {
         for path in [
             "/login", "/login/code", "/logout", "/set-password", "/account/tokens", "/account/tokens/7/revoke",
-            "/admin/audit", "/api/v1/ingest", "/api/v1/devices/paro-exit-1",
+            "/admin/audit", "/api/v1/ingest", "/api/v1/devices/paro-exit-1", "/metrics",
         ] {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
         }
         for path in [
-            "/centres/paro-dcrc", "/events", "/metrics", "/account/tokens//revoke", "/account/tokens/7/revoke/x",
+            "/centres/paro-dcrc", "/events", "/metrics/x", "/account/tokens//revoke", "/account/tokens/7/revoke/x",
             "/lobby/x", "/alerts",
         ] {
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")
