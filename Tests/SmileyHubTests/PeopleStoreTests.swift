@@ -385,15 +385,15 @@ import Testing
         #expect(PeopleRules.tokenRefusal(role: nil, person: "d") == .notFound("no user 'd'"))
     }
 
-    @Test func aPostgreSQLHubServesSigningInButNoPageThatNeedsAlertsOrActions() {
+    @Test func aPostgreSQLHubServesSigningInAndTheCentrePagesButNotLiveUpdates() {
         for path in [
             "/login", "/login/code", "/logout", "/set-password", "/account/tokens", "/account/tokens/7/revoke",
-            "/admin/audit", "/api/v1/ingest", "/api/v1/devices/paro-exit-1", "/metrics",
+            "/admin/audit", "/api/v1/ingest", "/api/v1/devices/paro-exit-1", "/metrics", "/centres/paro-dcrc",
         ] {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
         }
         for path in [
-            "/centres/paro-dcrc", "/events", "/metrics/x", "/account/tokens//revoke", "/account/tokens/7/revoke/x",
+            "/events", "/metrics/x", "/account/tokens//revoke", "/account/tokens/7/revoke/x",
             "/lobby/x", "/alerts",
         ] {
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")

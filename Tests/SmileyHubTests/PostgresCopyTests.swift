@@ -327,3 +327,70 @@ extension StoreProbe {
         return revoked
     }
 }
+
+extension PostgresCopyTests {
+    /// A centre's care (actions, rules, alerts, deliveries, acknowledgements) copied with its ids: PostgreSQL
+    /// then reads what SQLite reads, a rerun adds nothing, and new rows take the ids SQLite would give next.
+    @Test func aCentresCareIsCopiedWithItsIdsAndARerunDoublesNothing() async throws {
+        try await StoreBackend.sqlite.withStore { lite in
+            let source = try #require(lite.care as? HubDatabase)
+            try await CentreCareStoreTests.tell(lite)
+            let now = CentreCareStoreTests.start + 120_000
+            let expected = try await CentreCareStoreTests.transcript(lite, nowMillis: now)
+            try await StoreBackend.postgres.withStore { pg in
+                let target = try #require(pg.care as? PostgresPressStore)
+                let first = try await PostgresCopy.copy(from: source, to: target)
+                #expect(
+                    first.actions == 3 && first.alertRuleSettings == 3 && first.alerts == 4 && first.deliveries == 7)
+                let figures = (try StoreFigures.read(source), try await StoreFigures.read(target))
+                #expect(figures.0.care[.alert]?.count == 4 && figures.0 == figures.1)
+                #expect(StoreFigures.comparison(sqlite: figures.0, postgres: figures.1).differ == false)
+                #expect(try await CentreCareStoreTests.transcript(pg, nowMillis: now) == expected)
+
+                let again = try await PostgresCopy.copy(from: source, to: target)
+                #expect(
+                    again.actions == 0 && again.alertRuleSettings == 0 && again.alerts == 0 && again.deliveries == 0)
+                #expect(try await StoreFigures.read(target) == figures.0)
+
+                // The identities go on after the copied ids, as SQLite's AUTOINCREMENT does.
+                for care in [lite.care, pg.care] {
+                    let action = try await care.addAction(
+                        centre: CentreCareStoreTests.centre, date: CentreCareStoreTests.monday, text: "After the copy",
+                        target: nil, by: "dorji", address: nil, nowMillis: now)
+                    #expect(action.id == 5)
+                    let state = AlertState(
+                        openedMillis: now, evidence: CentreCareStoreTests.evidence("after the copy"))
+                    let ids = try await care.apply(
+                        [CentreCareStoreTests.change(CentreCareStoreTests.paro, .stuckLine, "line-3", .open(state))],
+                        deliverTo: ["email"])
+                    #expect(ids == [5])
+                    #expect(try await care.deliveries(alertID: 5).map(\.id) == [8])
+                }
+            }
+        }
+    }
+
+    /// PostgreSQL holding another action or alert under a copied id: refused naming it, nothing written.
+    @Test func aTargetHoldingAnotherActionUnderTheSameIdIsRefusedAndLeftUnchanged() async throws {
+        try await StoreBackend.sqlite.withStore { lite in
+            let source = try #require(lite.care as? HubDatabase)
+            try await CentreCareStoreTests.tell(lite)
+            try await StoreBackend.postgres.withStore { pg in
+                let target = try #require(pg.care as? PostgresPressStore)
+                try await CentreCareStoreTests.prepare(pg)
+                try await pg.care.addAction(
+                    centre: CentreCareStoreTests.paro, date: CentreCareStoreTests.monday, text: "Held only here",
+                    target: nil, by: "pema", address: nil, nowMillis: 1)
+                let before = try await StoreFigures.read(target)
+                await #expect(
+                    throws: HubError.conflict(
+                        "action #1 differs: PostgreSQL holds 'Held only here' of paro-dcrc on 2026-11-02, SQLite 'Second counter opened' of wangdue-dcrc on 2026-11-02"
+                    )
+                ) {
+                    try await PostgresCopy.copy(from: source, to: target)
+                }
+                #expect(try await StoreFigures.read(target) == before)
+            }
+        }
+    }
+}

@@ -173,10 +173,11 @@ struct PostgresReadHubTests {
                         #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/login", "\(path)")
                     }
 
-                    // A centre's page needs alerts and actions: 503 on PostgreSQL, naming why.
+                    // A centre's page is served; live updates are not (a hub on PostgreSQL hears only its own).
                     let page = try await pg.send(.get, "/centres/wangdue-dcrc", cookie: cookie)
-                    #expect(page.status == .serviceUnavailable)
-                    #expect(page.body.contains("actions, alerts, alert rules and deliveries"))
+                    #expect(page.status == .ok && page.body.contains(#"data-live="false""#))
+                    let events = try await pg.send(.get, "/events", cookie: cookie)
+                    #expect(events.status == .serviceUnavailable && events.body.contains("live updates"))
                 }
             }
             // Each export left its audit line in PostgreSQL, naming who took which centres.

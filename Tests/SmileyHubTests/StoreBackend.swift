@@ -87,6 +87,8 @@ struct StoreUnderTest: Sendable {
     var probe: StoreProbe
     /// The same store's people's side.
     var people: any SignInStore
+    /// The same store's centres' care: actions, alert rules, alerts, deliveries.
+    var care: any CentreCareStore
 }
 
 enum StoreProbe: Sendable {
@@ -242,13 +244,15 @@ extension StoreBackend {
                 "smiley-store-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = try HubDatabase(path: directory.appendingPathComponent("hub.sqlite").path)
-            return try await body(StoreUnderTest(store: database, probe: .sqlite(database), people: database))
+            return try await body(
+                StoreUnderTest(store: database, probe: .sqlite(database), people: database, care: database))
         case .postgres:
             return try await PostgresTestServer.withFreshDatabase { name in
                 try await PostgresTestServer.withClient(database: name) { client in
                     let store = PostgresPressStore.quiet(client)
                     try await store.migrate()
-                    return try await body(StoreUnderTest(store: store, probe: .postgres(client), people: store))
+                    return try await body(
+                        StoreUnderTest(store: store, probe: .postgres(client), people: store, care: store))
                 }
             }
         }

@@ -7,7 +7,8 @@ upload through both hubs in turns. One hub is killed with SIGKILL while a 5,000-
 and later again right after such a batch was sent whole (its fate unknown); each time the device sends the
 same batch to the other hub. Afterwards every acknowledged press is held exactly once, the rollups equal a
 recount from the presses and the test's own tally, the manager reads the same heatmap API, export and overview
-from both hubs, equal to a recount of the presses, the centre's page answers 503 and /metrics the figures. Last, centres
+from both hubs, equal to a recount of the presses, live updates answer 503 and /metrics the figures. The manager
+adds an action and changes an alert rule on the centre page through one hub and sees both on the other. Last, centres
 and devices are provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled through
 one hub.
 
@@ -278,9 +279,8 @@ def main():
     check("kinley, added on SQLite before migrate, signs in on a PostgreSQL hub with the same password",
           status == 303 and location == "/" and session, (status, location))
     check("… and not with another", sign_in(hubs[0], "kinley", "not the password")[0] == 401)
-    status, text = request(hubs[0].url + "/centres/tsirang-dcrc", headers={"Cookie": f"smiley_session={session}"})
-    check("/centres/tsirang-dcrc answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text,
-          (status, text))
+    status, text = request(hubs[0].url + "/events", headers={"Cookie": f"smiley_session={session}"})
+    check("/events answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))
     status, text = request(hubs[0].url + "/metrics")
     check("/metrics answers the hub's own machine on PostgreSQL, naming the devices",
           status == 200 and all(f'device="{device}"' in text for device in DEVICES), (status, text[:300]))
@@ -349,6 +349,7 @@ def main():
     [[total]] = psql("SELECT COUNT(*) FROM press")
     print(f"{total} presses held from {sum(len(d.acknowledged) for d in devices)} acknowledged")
     read_figures(hubs, devices)
+    care_across_hubs(hubs)
 
     # The SQLite hub is behind now: migrate again doubles nothing, and says the sides differ (exit 1).
     rollup_before = psql("SELECT SUM(count) FROM hourly_rollup")
@@ -423,6 +424,40 @@ def read_figures(hubs, devices):
           (heatmap["presses"], heatmap["outsideOpeningHours"], tally))
     exported = sum(row["count"] for row in json.loads(replies[0][1][1])["rows"])
     check("the export counts every press of the tally", exported == tally, (exported, tally))
+
+
+def care_across_hubs(hubs):
+    """kinley adds an action and changes an alert rule on the centre page through one hub; the other hub's
+    centre page shows both (one database, nothing kept in a process), and refuses an empty action alike."""
+    a, b = hubs
+    _, session_a, _ = sign_in(a, "kinley", PASSWORD)
+    status, page, _, _ = browse(f"{a.url}/centres/{CENTRE}", cookies={"smiley_session": session_a})
+    check(f"kinley opens the centre page on {a.name}", status == 200 and "Tsirang DCRC" in page, status)
+    csrf = page.partition('name="csrf" value="')[2].partition('"')[0]
+    today = datetime.date.today().isoformat()
+    status, _, _, location = browse(
+        f"{a.url}/centres/{CENTRE}/actions",
+        {"date": today, "text": "Second counter opened on Mondays", "hours": "Mon 08:00-12:00", "csrf": csrf},
+        {"smiley_session": session_a})
+    check(f"an action added through {a.name}'s form", status == 303 and location == f"/centres/{CENTRE}#actions",
+          (status, location))
+    status, _, _, location = browse(f"{a.url}/centres/{CENTRE}/alert-rules",
+                                    {"dip.window-minutes": "45", "csrf": csrf}, {"smiley_session": session_a})
+    check(f"an alert rule changed through {a.name}'s form", status == 303, (status, location))
+
+    _, session_b, _ = sign_in(b, "kinley", PASSWORD)
+    status, page_b, _, _ = browse(f"{b.url}/centres/{CENTRE}", cookies={"smiley_session": session_b})
+    check(f"{b.name}'s centre page shows the action added through {a.name}",
+          status == 200 and "Second counter opened on Mondays" in page_b and "Mon 08:00-12:00" in page_b, status)
+    check("… and the rule changed there", 'name="dip.window-minutes" value="45"' in page_b)
+    csrf_b = page_b.partition('name="csrf" value="')[2].partition('"')[0]
+    status, text, _, _ = browse(f"{b.url}/centres/{CENTRE}/actions",
+                                {"date": today, "text": "   ", "hours": "", "csrf": csrf_b},
+                                {"smiley_session": session_b})
+    check(f"an empty action is refused by {b.name}, naming what is missing",
+          status == 400 and "needs a description" in text, (status, text[:200]))
+    check("the database holds the one action, by kinley",
+          psql("SELECT text, recorded_by FROM centre_action") == [["Second counter opened on Mondays", "kinley"]])
 
 
 def provision_on_postgres(hubs):

@@ -60,30 +60,20 @@ struct RequireIdentityMiddleware: RouterMiddleware {
 /// Without an identity nothing is visible.
 struct Readers: Sendable {
     let store: any CentreReadStore
+    /// The centres' actions, alerts, alert rules and deliveries, on the same backend as `store`.
+    let care: any CentreCareStore
     let clock: HubClock
     let settings: ReportSettings
 
-    init(store: any CentreReadStore, clock: HubClock, settings: ReportSettings) {
+    init(store: some CentreReadStore & CentreCareStore, clock: HubClock, settings: ReportSettings) {
         self.store = store
+        self.care = store
         self.clock = clock
         self.settings = settings
     }
 
-    init(database: HubDatabase, clock: HubClock, settings: ReportSettings) {
-        self.init(store: database, clock: clock, settings: settings)
-    }
-
-    /// The SQLite hub's database, for alerts, actions, alert rules and deliveries (not on PostgreSQL).
-    var database: HubDatabase {
-        get throws(HubError) {
-            guard let database = store as? HubDatabase else {
-                throw .storage("alerts and actions are held only by a hub on SQLite, not by this hub on PostgreSQL")
-            }
-            return database
-        }
-    }
-
     func reader(for context: HubRequestContext) -> CentreReader {
-        CentreReader(store: store, clock: clock, settings: settings, scope: context.identity?.scope ?? .centres([]))
+        CentreReader(
+            store: store, care: care, clock: clock, settings: settings, scope: context.identity?.scope ?? .centres([]))
     }
 }

@@ -69,7 +69,7 @@ struct AlertController: Sendable {
             throw HTTPError(.notFound, message: "no such alert")
         }
         do {
-            try readers.database.acknowledgeAlert(
+            try await readers.care.acknowledgeAlert(
                 id: id, centre: centre.id, by: identity.name, comment: fields["comment"] ?? "",
                 nowMillis: clock.nowMillis())
         } catch {
@@ -81,7 +81,7 @@ struct AlertController: Sendable {
     @Sendable func setRules(_ request: Request, context: Context) async throws -> Response {
         let fields = try await Self.form(request)
         let (centre, identity) = try await authorise(request, context, fields: fields)
-        let current = try readers.database.alertRules(centre: centre.id)
+        let current = try await readers.care.alertRules(centre: centre.id)
         // Only what differs from the rules in force is stored, in the order of the settings list.
         let names = CentreAlertRules.settings.map(\.name) + CentreAlertRules.switches
         for name in fields.keys where name != "csrf" && !names.contains(name) {
@@ -94,7 +94,7 @@ struct AlertController: Sendable {
         }
         if !changes.isEmpty {
             do {
-                try readers.database.setAlertRules(
+                try await readers.care.setAlertRules(
                     changes, centre: centre.id, by: identity.name, nowMillis: clock.nowMillis())
             } catch {
                 throw Self.httpError(error)

@@ -110,7 +110,7 @@ public func buildRouter(
     ).addRoutes(to: router)
 
     let gate = try Access(database: database, clock: clock, settings: access)
-    let readers = Readers(database: database, clock: clock, settings: settings)
+    let readers = Readers(store: database, clock: clock, settings: settings)
     // Everything below is for people: the identity comes from a session cookie or a personal API token.
     let people = router.group().add(middleware: IdentifyMiddleware(access: gate))
     LoginController(access: gate, templates: templates).addRoutes(to: people)

@@ -5,8 +5,8 @@ import PostgresNIO
 import SmileyCore
 
 /// What a hub on PostgreSQL serves today: the device-facing routes, signing in with what needs no
-/// presses (accounts, API tokens, the audit log), and the reads of presses that need nothing held only on
-/// SQLite: the heatmap API, exports and the overview page (docs/postgresql.md).
+/// presses (accounts, API tokens, the audit log), and the managers' reads and forms: the overview, a
+/// centre's page with its actions, alerts and alert rules, the heatmap API and exports (docs/postgresql.md).
 enum PostgresServedRoutes {
     /// The people's routes served from PostgreSQL: sign-in and out, password links, a person's API
     /// tokens, the audit log.
@@ -25,7 +25,7 @@ enum PostgresServedRoutes {
             || path == "/api/v1/enroll"
             || (path.hasPrefix("/api/v1/devices/") && path.dropFirst("/api/v1/devices/".count).contains("/") == false)
             || peoplePaths.contains(path) || isTokenRevocation(path)
-            || (reads && (readPaths.contains(path) || isCentreRead(path)))
+            || (reads && (readPaths.contains(path) || isCentreRead(path) || isCentrePage(path)))
     }
 
     /// `/account/tokens/{id}/revoke`.
@@ -42,26 +42,18 @@ enum PostgresServedRoutes {
             && (parts[5] == "heatmap" || parts[5] == "export")
     }
 
-    /// `/centres/{centre}` and what hangs under it (actions, alerts, rules).
+    /// `/centres/{centre}` and what hangs under it (actions, alert acknowledgements, alert rules): the router
+    /// answers 404 for what is not a route there.
     static func isCentrePage(_ path: String) -> Bool {
         path.hasPrefix("/centres/")
     }
 
     /// Why a path is not served, naming what it needs.
-    static func unavailableMessage(for path: String) -> String {
-        isCentrePage(path) ? centrePageMessage : unavailableMessage
-    }
-
-    static let centrePageMessage =
-        "this hub runs on PostgreSQL, where a centre's page is not served: it shows the centre's actions, alerts, "
-        + "alert rules and deliveries, which are held only by a hub on SQLite. Its figures are served here by "
-        + "the heatmap API (/api/v1/centres/{centre}/heatmap) and the export (docs/postgresql.md)"
-
     static let unavailableMessage =
         "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment), "
-        + "signing in (accounts, API tokens, the audit log), the overview page, the heatmap API, exports and "
-        + "/metrics are served: the centre pages, live updates, alerts, actions, reports and the lobby screen "
-        + "need a hub on SQLite (docs/postgresql.md)"
+        + "signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, "
+        + "alert rules), the heatmap API, exports and /metrics are served: live updates (/events), reports and the "
+        + "lobby screen need a hub on SQLite (docs/postgresql.md)"
 }
 
 /// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
@@ -75,7 +67,7 @@ struct PeopleSideUnavailableMiddleware<Context: RequestContext>: RouterMiddlewar
     ) async throws -> Response {
         guard PostgresServedRoutes.isServed(request.uri.path, reads: reads) else {
             throw HTTPError(
-                .serviceUnavailable, message: PostgresServedRoutes.unavailableMessage(for: request.uri.path))
+                .serviceUnavailable, message: PostgresServedRoutes.unavailableMessage)
         }
         return try await next(request, context)
     }
@@ -97,13 +89,13 @@ public func buildDeviceRouter(
 }
 
 /// The routes of a hub on PostgreSQL: the device routes, the people's sign-in routes (login, logout,
-/// password links, API tokens, the audit log) through `access`, and the reads of presses through the SQLite
-/// hub's own controllers over `store`: the overview page, the heatmap API and exports (their audit lines
-/// through `access`'s store), and `/metrics` to whom `metricsAccess` lets in; the centre pages, alerts,
-/// actions and live updates answer 503.
+/// password links, API tokens, the audit log) through `access`, and the managers' pages through the SQLite
+/// hub's own controllers over `store`: the overview, a centre's page with its action, acknowledgement and
+/// alert-rule forms, the heatmap API and exports (their audit lines through `access`'s store), and
+/// `/metrics` to whom `metricsAccess` lets in; live updates answer 503.
 /// `access` must have read its form key (`loadFormKey`) before the sign-in forms are served.
 func buildPostgresRouter(
-    store: any PressStore & HubFigureSource, access: Access, clock: HubClock = .system,
+    store: some PressStore & CentreCareStore & HubFigureSource, access: Access, clock: HubClock = .system,
     settings: ReportSettings = ReportSettings(), metrics: HubMetrics = HubMetrics(),
     metricsAccess: MetricsAccess = .loopbackOnly
 ) throws -> Router<HubRequestContext> {
@@ -115,7 +107,8 @@ func buildPostgresRouter(
     LoginController(access: access, templates: templates).addRoutes(to: people)
     let pages = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin))
     DashboardController(readers: readers, feed: PressFeed(), templates: templates, liveUpdates: false)
-        .addOverview(to: pages)
+        .addPages(to: pages)
+    AlertController(readers: readers, clock: clock).addRoutes(to: pages)
     let account = AccountController(access: access, templates: templates)
     account.addRoutes(to: pages)
     let administrators = people.group()
@@ -128,8 +121,8 @@ func buildPostgresRouter(
 }
 
 /// A hub on PostgreSQL: the pool (a `Service`) runs first, the schema is migrated and the sign-in forms'
-/// key read before the server binds, and no periodic service runs (alerts, deliveries, weekly reports
-/// stay on SQLite hubs).
+/// key read before the server binds, and no periodic service runs (alert evaluation, delivery and weekly
+/// reports need one process at a time; they stay on SQLite hubs).
 public func buildPostgresApplication(
     configuration: HubConfiguration, location: PostgresLocation, password: String?, logger: Logger,
     clock: HubClock = .system, access: AccessSettings = AccessSettings(),
@@ -175,7 +168,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the heatmap API, exports and /metrics. The centre pages (actions, alerts, rules, deliveries), live updates, reports and the lobby screen answer 503, and no periodic service runs (alerts, deliveries, weekly reports): they are not on PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503, and no periodic service runs (alert evaluation, alert delivery, weekly reports): they are not on PostgreSQL yet"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

@@ -139,7 +139,8 @@ struct CentrePage: Sendable {
     let timeZone: String
     let openingText: String
     let navigation: WindowNavigation
-    let live: Bool
+    /// Whether the page follows new presses (`/events`): it shows today, on a hub that sends live updates.
+    var live: Bool
     let questions: [QuestionSection]
     let devices: [DeviceRow]
     /// Actions taken, latest first, each with its before and after.

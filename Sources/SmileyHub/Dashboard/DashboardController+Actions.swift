@@ -45,7 +45,7 @@ extension DashboardController {
         do { date = try LocalDate.parse(form.date ?? "") } catch {
             throw HTTPError(.badRequest, message: "the action's date: \(error.description)")
         }
-        try readers.database.addAction(
+        try await readers.care.addAction(
             centre: centre.id, date: date, text: form.text ?? "", target: form.hours, by: identity.name,
             address: context.remoteAddress, nowMillis: readers.clock.nowMillis())
         return Response(
@@ -58,7 +58,7 @@ extension DashboardController {
         guard let id = context.parameters.get("id", as: Int64.self) else {
             throw HTTPError(.notFound, message: "no such action")
         }
-        try readers.database.removeAction(
+        try await readers.care.removeAction(
             id, centre: centre.id, by: identity.name, address: context.remoteAddress,
             nowMillis: readers.clock.nowMillis())
         return Response(

@@ -17,16 +17,16 @@ struct DashboardController: Sendable {
     static var keepAlive: Duration { .seconds(15) }
 
     func addRoutes(to router: some RouterMethods<Context>) {
-        addOverview(to: router)
-        router.get("centres/{centre}", use: centre)
-        router.post("centres/{centre}/actions", use: addAction)
-        router.post("centres/{centre}/actions/{id}/remove", use: removeAction)
+        addPages(to: router)
         router.get("events", use: events)
     }
 
-    /// The overview alone (`/`): what a hub on PostgreSQL serves of the managers' pages.
-    func addOverview(to router: some RouterMethods<Context>) {
+    /// The pages without live updates (`/events`): what a hub on PostgreSQL serves.
+    func addPages(to router: some RouterMethods<Context>) {
         router.get("/", use: overview)
+        router.get("centres/{centre}", use: centre)
+        router.post("centres/{centre}/actions", use: addAction)
+        router.post("centres/{centre}/actions/{id}/remove", use: removeAction)
     }
 
     @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
@@ -66,18 +66,18 @@ struct DashboardController: Sendable {
             calendar: read.calendar, devices: try await reader.deviceHealth(of: centre, calendar: read.calendar),
             uncertain: read.uncertain, today: reader.today(at: centre),
             nowMillis: reader.nowMillis(), actions: try await reader.actionReviews(of: centre))
+        page.live = page.live && liveUpdates
         if let identity = context.identity, identity.role.mayRecordActions, let csrf = identity.csrf {
             page.actionForm = CentrePage.ActionForm(
                 formCSRF: csrf, formToday: reader.today(at: centre).description,
                 formAction: "/centres/\(centre.id)/actions")
         }
-        let alerts = try reader.alerts(of: centre)
-        var deliveries: [Int64: [AlertDelivery]] = [:]
-        for alert in alerts { deliveries[alert.id] = try readers.database.deliveries(alertID: alert.id) }
+        let alerts = try await reader.alerts(of: centre)
+        let deliveries = try await reader.deliveries(of: alerts)
         let manager = AlertController.mayManageAlerts(context.identity)
         page.setAlerts(
             alerts, deliveries: deliveries, nowMillis: reader.nowMillis(), csrf: manager ? context.identity?.csrf : nil,
-            rules: manager ? try readers.database.alertRules(centre: centre.id) : nil)
+            rules: manager ? try await reader.alertRules(of: centre) : nil)
         page.account = AccountBar(context.identity)
         page.mayExport = context.identity?.role.mayExport ?? false
         return try html(page, template: "centre")

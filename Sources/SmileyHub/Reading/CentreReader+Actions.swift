@@ -16,11 +16,11 @@ extension CentreReader {
         -> [ActionReview]
     {
         guard scope.allows(centre.id) else { return [] }
-        let actions = try database.actions(centre: centre.id).filter { last == nil || $0.date <= last! }
+        let actions = try await care.actions(centre: centre.id).filter { last == nil || $0.date <= last! }
         guard !actions.isEmpty else { return [] }
         let today = min(asOf ?? today(at: centre), today(at: centre))
         let calendar = try await store.openingCalendar(centre: centre.id)
-        let firstData = try database.firstDataDate(centre: centre.id)
+        let firstData = try await care.firstDataDate(centre: centre.id)
         let earliest = actions.map(\.date).min()!.adding(days: -7 * (Self.actionWeeks + 1))
         let latest = actions.map(\.date).max()!.adding(days: 7 * Self.actionWeeks)
         var rows: [Question: [HourCount]] = [:]
@@ -51,7 +51,7 @@ extension CentreReader {
             reports.append(try await report(centre: centre, question: question, window: week, calendar: calendar))
         }
         return WeeklyReport(
-            centre: centre, week: week, reports: reports, alerts: try alerts(of: centre),
+            centre: centre, week: week, reports: reports, alerts: try await alerts(of: centre),
             actions: try await actionReviews(of: centre, asOf: week.to.adding(days: 1), through: week.to),
             minimumCount: settings.minimumCount)
     }

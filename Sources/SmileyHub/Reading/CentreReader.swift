@@ -31,31 +31,35 @@ public enum ReadScope: Sendable, Hashable {
 /// or PostgreSQL), and checks scope on every centre it touches.
 public struct CentreReader: Sendable {
     let store: any CentreReadStore
-    /// The SQLite hub's database, for what only it holds (alerts, actions); nil on PostgreSQL.
-    let sqlite: HubDatabase?
+    /// Actions, alerts, alert rules and deliveries; nil for a reader of figures alone.
+    let careStore: (any CentreCareStore)?
     let clock: HubClock
     public let settings: ReportSettings
     let scope: ReadScope
 
     public init(database: HubDatabase, clock: HubClock, settings: ReportSettings, scope: ReadScope = .everything) {
-        self.init(store: database, clock: clock, settings: settings, scope: scope)
+        self.init(store: database, care: database, clock: clock, settings: settings, scope: scope)
     }
 
-    public init(store: any CentreReadStore, clock: HubClock, settings: ReportSettings, scope: ReadScope = .everything) {
+    /// A reader of `store`; `care` defaults to `store` itself when it holds the centres' care (both backends do).
+    public init(
+        store: any CentreReadStore, care: (any CentreCareStore)? = nil, clock: HubClock, settings: ReportSettings,
+        scope: ReadScope = .everything
+    ) {
         self.store = store
-        self.sqlite = store as? HubDatabase
+        self.careStore = care ?? (store as? any CentreCareStore)
         self.clock = clock
         self.settings = settings
         self.scope = scope
     }
 
-    /// Alerts, actions, alert rules and deliveries are held on SQLite only.
-    var database: HubDatabase {
+    /// The centres' actions, alerts, rules and deliveries.
+    var care: any CentreCareStore {
         get throws(HubError) {
-            guard let sqlite else {
-                throw .storage("alerts and actions are held only by a hub on SQLite, not by this hub on PostgreSQL")
+            guard let careStore else {
+                throw .storage("this reader was made for figures alone: it holds no actions, alerts or alert rules")
             }
-            return sqlite
+            return careStore
         }
     }
 
@@ -168,10 +172,25 @@ public struct CentreReader: Sendable {
     }
 
     /// The centre's open alerts, then its latest resolved ones (the centre came through `centre(_:)`).
-    public func alerts(of centre: Centre) throws -> [StoredAlert] {
+    public func alerts(of centre: Centre) async throws -> [StoredAlert] {
         guard scope.allows(centre.id) else { return [] }
-        let history = try database.alertHistory(centre: centre.id)
+        let history = try await care.alertHistory(centre: centre.id, limit: 20)
         return history.filter(\.state.isOpen) + history.filter { !$0.state.isOpen }
+    }
+
+    /// The deliveries of each of `alerts` (alerts this reader listed), by alert id.
+    public func deliveries(of alerts: [StoredAlert]) async throws -> [Int64: [AlertDelivery]] {
+        var deliveries: [Int64: [AlertDelivery]] = [:]
+        for alert in alerts where scope.allows(alert.centre) {
+            deliveries[alert.id] = try await care.deliveries(alertID: alert.id)
+        }
+        return deliveries
+    }
+
+    /// A centre's alert rules in force (the centre came through `centre(_:)`).
+    public func alertRules(of centre: Centre) async throws -> CentreAlertRules {
+        guard scope.allows(centre.id) else { throw HubError.notFound("unknown centre '\(centre.id)'") }
+        return try await care.alertRules(centre: centre.id)
     }
 
     /// The centre's devices with their health as their last heartbeats tell it.

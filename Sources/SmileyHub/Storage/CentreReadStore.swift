@@ -5,7 +5,7 @@ import SmileyCore
 /// (PostgreSQL); the same presses, hours and holidays give the same rows on either, and the pure pieces
 /// (`WindowReport`, `WindowTotals`, `DeviceHealth`) make the figures from them.
 ///
-/// Alerts, actions, alert rules and deliveries are not part of it: they are held on SQLite only.
+/// Actions, alerts, alert rules and deliveries are `CentreCareStore`'s, on the same two backends.
 public protocol CentreReadStore: Sendable {
     /// Every centre, by id.
     func centres() async throws -> [Centre]

@@ -113,13 +113,7 @@ extension HubDatabase {
         _ changes: [(name: String, value: String)], centre: CentreID, by actor: String, nowMillis: Int64
     ) throws(HubError) -> CentreAlertRules {
         try requireCentre(centre)
-        var rules = try alertRules(centre: centre)
-        var normalised: [(String, String)] = []
-        for change in changes {
-            do { try rules.set(change.name, to: change.value) } catch { throw .invalid(error.message) }
-            normalised.append((change.name, rules.value(of: change.name) ?? change.value))
-        }
-        let result = rules
+        let (result, normalised) = try Self.normalisedRuleChanges(changes, from: try alertRules(centre: centre))
         try write { db in
             for (name, value) in normalised {
                 try db.execute(
@@ -131,7 +125,7 @@ extension HubDatabase {
             }
             try Self.audit(
                 db, actor: actor, action: "alert rules",
-                detail: "\(centre): " + normalised.map { "\($0.0)=\($0.1)" }.joined(separator: " "),
+                detail: Self.ruleChangeDetail(centre: centre, normalised),
                 address: nil, nowMillis: nowMillis)
         }
         return result

@@ -62,7 +62,7 @@ extension HubDatabase {
     public func openAlerts(centre: CentreID? = nil, limit: Int = 10_000) throws(HubError) -> [StoredAlert] {
         try alerts(
             where: "resolved_millis IS NULL" + (centre == nil ? "" : " AND centre_id = ?"),
-            arguments: centre.map { [$0.rawValue] } ?? [], order: "opened_millis", limit: limit)
+            arguments: centre.map { [$0.rawValue] } ?? [], order: "opened_millis, id", limit: limit)
     }
 
     /// The latest alerts of a centre (or of all centres), open or resolved, newest first.
@@ -163,23 +163,15 @@ extension HubDatabase {
     public func acknowledgeAlert(
         id: Int64, centre: CentreID? = nil, by person: String, comment: String, nowMillis: Int64
     ) throws(HubError) -> StoredAlert {
-        let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw .invalid("an acknowledgement needs a comment: say what is being done") }
-        guard text.count <= 2000 else {
-            throw .invalid("the comment is \(text.count) characters long; at most 2000 are kept")
-        }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
-            throw .invalid("the comment contains control characters")
-        }
-        guard let alert = try alert(id: id), centre == nil || alert.centre == centre else {
-            throw .notFound("no alert \(id)" + (centre.map { " at \($0)" } ?? ""))
-        }
-        guard alert.state.isOpen else { throw .conflict("alert \(id) has already resolved itself") }
-        guard alert.state.acknowledgedMillis == nil else {
-            throw .conflict("alert \(id) was already acknowledged by \(alert.state.acknowledgedBy ?? "someone")")
-        }
+        let text = try Self.validatedComment(comment)
+        let alert = try Self.acknowledgeable(try alert(id: id), id: id, centre: centre)
         let state = AlertTransition.acknowledge(alert.state, by: person, comment: text, nowMillis: nowMillis)
         try write { db in
+            // Checked again inside the transaction: an alert acknowledged or resolved meanwhile is refused.
+            let current = try Self.alerts(
+                db, where: "id = ?", arguments: [id], order: "id", limit: 1
+            ).first
+            _ = try Self.acknowledgeable(current, id: id, centre: centre)
             try db.execute(
                 sql: """
                     UPDATE alert SET acknowledged_millis = ?, acknowledged_by = ?, comment = ?
@@ -208,23 +200,29 @@ extension HubDatabase {
     {
         try storage {
             try writer.read { db in
-                try Row.fetchAll(
-                    db, sql: "SELECT * FROM alert WHERE \(condition) ORDER BY \(order) LIMIT \(limit)",
-                    arguments: arguments
-                ).compactMap { row -> StoredAlert? in
-                    guard let centre = CentreID(rawValue: row["centre_id"]),
-                        let kind = AlertKind(rawValue: row["kind"]),
-                        let evidence = try? JSONDecoder().decode(
-                            AlertEvidence.self, from: Data((row["evidence"] as String).utf8))
-                    else { return nil }
-                    var state = AlertState(openedMillis: row["opened_millis"], evidence: evidence)
-                    state.acknowledgedMillis = row["acknowledged_millis"]
-                    state.acknowledgedBy = row["acknowledged_by"]
-                    state.comment = row["comment"]
-                    state.resolvedMillis = row["resolved_millis"]
-                    return StoredAlert(id: row["id"], centre: centre, kind: kind, subject: row["subject"], state: state)
-                }
+                try Self.alerts(db, where: condition, arguments: arguments, order: order, limit: limit)
             }
+        }
+    }
+
+    private static func alerts(
+        _ db: Database, where condition: String, arguments: StatementArguments, order: String, limit: Int
+    ) throws -> [StoredAlert] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM alert WHERE \(condition) ORDER BY \(order) LIMIT \(limit)",
+            arguments: arguments
+        ).compactMap { row -> StoredAlert? in
+            guard let centre = CentreID(rawValue: row["centre_id"]),
+                let kind = AlertKind(rawValue: row["kind"]),
+                let evidence = try? JSONDecoder().decode(
+                    AlertEvidence.self, from: Data((row["evidence"] as String).utf8))
+            else { return nil }
+            var state = AlertState(openedMillis: row["opened_millis"], evidence: evidence)
+            state.acknowledgedMillis = row["acknowledged_millis"]
+            state.acknowledgedBy = row["acknowledged_by"]
+            state.comment = row["comment"]
+            state.resolvedMillis = row["resolved_millis"]
+            return StoredAlert(id: row["id"], centre: centre, kind: kind, subject: row["subject"], state: state)
         }
     }
 }

@@ -5,16 +5,16 @@ import SmileyCore
 extension HubDatabase {
     /// An open alert as the evaluation compares it with a new finding: its key and state as columns, its
     /// evidence as stored (JSON), decoded only when the alert resolves.
-    struct OpenAlertHead: Sendable, Equatable {
-        var id: Int64
-        var centre: CentreID
-        var kind: AlertKind
-        var subject: String
-        var openedMillis: Int64
-        var acknowledgedMillis: Int64?
-        var acknowledgedBy: String?
-        var comment: String?
-        var evidenceJSON: String
+    public struct OpenAlertHead: Sendable, Equatable {
+        public var id: Int64
+        public var centre: CentreID
+        public var kind: AlertKind
+        public var subject: String
+        public var openedMillis: Int64
+        public var acknowledgedMillis: Int64?
+        public var acknowledgedBy: String?
+        public var comment: String?
+        public var evidenceJSON: String
 
         /// The stored state with `evidence` in place of the stored evidence.
         func state(evidence: AlertEvidence) -> AlertState {
@@ -36,7 +36,7 @@ extension HubDatabase {
 
     /// Every open alert of every centre, oldest first, as `openAlerts` lists them but without decoding
     /// their evidence (with thousands of devices offline, decoding it was a tenth of each evaluation).
-    func openAlertHeads() throws(HubError) -> [OpenAlertHead] {
+    public func openAlertHeads() throws(HubError) -> [OpenAlertHead] {
         try storage {
             try writer.read { db in
                 try Row.fetchAll(
@@ -44,7 +44,7 @@ extension HubDatabase {
                     sql: """
                         SELECT id, centre_id, kind, subject, opened_millis, acknowledged_millis, acknowledged_by,
                                comment, evidence
-                        FROM alert WHERE resolved_millis IS NULL ORDER BY opened_millis
+                        FROM alert WHERE resolved_millis IS NULL ORDER BY opened_millis, id
                         """
                 ).compactMap { row -> OpenAlertHead? in
                     guard let centre = CentreID(rawValue: row["centre_id"]), let kind = AlertKind(rawValue: row["kind"])

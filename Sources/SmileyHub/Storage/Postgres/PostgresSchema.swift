@@ -269,6 +269,76 @@ enum PostgresSchema {
             }
         ),
         PostgresPressStore.heartbeatSummaryMigration,
+        PostgresMigration(
+            name: "pg-care-1: centre actions, alert rules, alerts, delivery outbox",
+            statements: [
+                // A centre's care, with SQLite's constraints ("lobby: centre actions taken", "v4: alerts",
+                // "alerts-b1", "alerts-b2"). Ids are never reused (AUTOINCREMENT there): identity columns.
+                """
+                CREATE TABLE centre_action (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    -- YYYY-MM-DD on the centre's calendar.
+                    action_date text COLLATE "C" NOT NULL CHECK (length(action_date) = 10),
+                    text text NOT NULL CHECK (length(text) BETWEEN 1 AND 280),
+                    -- Opening-hours text of the hours the action is about, or NULL for all.
+                    target text,
+                    recorded_by text NOT NULL,
+                    recorded_millis bigint NOT NULL
+                )
+                """,
+                "CREATE INDEX centre_action_by_date ON centre_action (centre_id, action_date)",
+                """
+                CREATE TABLE alert_rule_setting (
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    name text COLLATE "C" NOT NULL,
+                    value text NOT NULL,
+                    changed_by text NOT NULL,
+                    changed_millis bigint NOT NULL,
+                    PRIMARY KEY (centre_id, name)
+                )
+                """,
+                """
+                CREATE TABLE alert (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    centre_id text COLLATE "C" NOT NULL REFERENCES centre(id),
+                    kind text COLLATE "C" NOT NULL,
+                    subject text COLLATE "C" NOT NULL,
+                    opened_millis bigint NOT NULL,
+                    -- AlertEvidence as JSON text with sorted keys (compared as text by the evaluation).
+                    evidence text NOT NULL,
+                    acknowledged_millis bigint,
+                    acknowledged_by text,
+                    comment text,
+                    resolved_millis bigint
+                )
+                """,
+                // At most one open alert per centre, kind and subject: an alert never fires twice.
+                """
+                CREATE UNIQUE INDEX alert_open ON alert (centre_id, kind, subject) WHERE resolved_millis IS NULL
+                """,
+                "CREATE INDEX alert_history ON alert (centre_id, opened_millis)",
+                // Recent presses by their time, for the dip rule.
+                "CREATE INDEX press_placed ON press (placed_millis) WHERE placed_millis IS NOT NULL",
+                """
+                CREATE TABLE alert_delivery (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    alert_id bigint NOT NULL REFERENCES alert(id),
+                    event text NOT NULL CHECK (event IN ('opened', 'resolved')),
+                    channel text NOT NULL CHECK (channel IN ('webhook', 'email')),
+                    state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                    attempts integer NOT NULL DEFAULT 0,
+                    next_attempt_millis bigint NOT NULL,
+                    last_error text,
+                    created_millis bigint NOT NULL,
+                    delivered_millis bigint,
+                    UNIQUE (alert_id, event, channel)
+                )
+                """,
+                """
+                CREATE INDEX alert_delivery_due ON alert_delivery (next_attempt_millis) WHERE state = 'pending'
+                """,
+            ]),
     ]
 
     /// Applies the steps this database lacks, in one transaction under the migration lock. A database

@@ -4,7 +4,7 @@ import SmileyCore
 
 /// What `smiley-hub migrate` compares on both sides after a copy: presses per device (all, and those
 /// without a trustworthy time), every `hourly_rollup`, `centre_hour` and `centre_day` row, and every row of
-/// the people's tables (`PeopleTable`).
+/// the people's tables (`PeopleTable`) and of the centres' care (`CareTable`).
 public struct StoreFigures: Sendable, Equatable {
     public var presses: [String: Int64] = [:]
     public var uncertain: [String: Int64] = [:]
@@ -17,8 +17,49 @@ public struct StoreFigures: Sendable, Equatable {
     /// Per people's table: each row's printable key (a name, an id, a hash's first 12 digits) and its whole
     /// content, secrets included (compared, never printed).
     public var people: [PeopleTable: [String: String]] = [:]
+    /// Per table of the centres' care: each row's key (an id, or centre and name) and its whole content.
+    public var care: [CareTable: [String: String]] = [:]
 
     public init() {}
+
+    /// The centres' care compared, each by one query both SQLite and PostgreSQL run: a text key, a text content.
+    public enum CareTable: String, Sendable, CaseIterable {
+        case centreAction = "centre_action"
+        case alertRuleSetting = "alert_rule_setting"
+        case alert
+        case alertDelivery = "alert_delivery"
+
+        var sql: String {
+            switch self {
+            case .centreAction:
+                """
+                SELECT CAST(id AS TEXT), centre_id || ' ' || action_date || ' ' || text || ' ' || COALESCE(target, '-')
+                    || ' ' || recorded_by || ' ' || CAST(recorded_millis AS TEXT) FROM centre_action
+                """
+            case .alertRuleSetting:
+                """
+                SELECT centre_id || ' ' || name, value || ' ' || changed_by || ' ' || CAST(changed_millis AS TEXT)
+                FROM alert_rule_setting
+                """
+            case .alert:
+                """
+                SELECT CAST(id AS TEXT), centre_id || ' ' || kind || ' ' || subject || ' ' || CAST(opened_millis AS TEXT)
+                    || ' ' || evidence || ' ' || COALESCE(CAST(acknowledged_millis AS TEXT), '-') || ' '
+                    || COALESCE(acknowledged_by, '-') || ' ' || COALESCE(comment, '-') || ' '
+                    || COALESCE(CAST(resolved_millis AS TEXT), '-')
+                FROM alert
+                """
+            case .alertDelivery:
+                """
+                SELECT CAST(id AS TEXT), CAST(alert_id AS TEXT) || ' ' || event || ' ' || channel || ' ' || state || ' '
+                    || CAST(attempts AS TEXT) || ' ' || CAST(next_attempt_millis AS TEXT) || ' '
+                    || COALESCE(last_error, '-') || ' ' || CAST(created_millis AS TEXT) || ' '
+                    || COALESCE(CAST(delivered_millis AS TEXT), '-')
+                FROM alert_delivery
+                """
+            }
+        }
+    }
 
     /// The people's tables compared, each by one query that both SQLite and PostgreSQL run: a text key and a
     /// text content.
@@ -122,6 +163,10 @@ public struct StoreFigures: Sendable, Equatable {
                     figures.people[table] = PeopleTable.keyed(
                         try Row.fetchAll(db, sql: table.sql).map { row in (row[0], row[1]) })
                 }
+                for table in CareTable.allCases {
+                    figures.care[table] = PeopleTable.keyed(
+                        try Row.fetchAll(db, sql: table.sql).map { row in (row[0], row[1]) })
+                }
                 return figures
             }
         }
@@ -168,6 +213,15 @@ public struct StoreFigures: Sendable, Equatable {
                     rows.append((key, content))
                 }
                 figures.people[table] = PeopleTable.keyed(rows)
+            }
+            for table in CareTable.allCases {
+                var rows: [(String, String)] = []
+                for try await (key, content) in try await connection.query(
+                    PostgresQuery(unsafeSQL: table.sql), logger: logger
+                ).decode((String, String).self) {
+                    rows.append((key, content))
+                }
+                figures.care[table] = PeopleTable.keyed(rows)
             }
             return figures
         }
@@ -223,6 +277,16 @@ public struct StoreFigures: Sendable, Equatable {
             let right = postgres.people[table] ?? [:]
             line("\(table.rawValue) rows", Int64(left.count), Int64(right.count), same: left == right)
             // Keys only: the contents hold password hashes and secrets.
+            let keys = Set(left.keys).union(right.keys).filter { left[$0] != right[$0] }.sorted()
+            for key in keys.prefix(5) {
+                let side = left[key] == nil ? "only in postgresql" : right[key] == nil ? "only in sqlite" : "differs"
+                lines.append("  \(table.rawValue) \(side): \(key)")
+            }
+        }
+        for table in CareTable.allCases {
+            let left = sqlite.care[table] ?? [:]
+            let right = postgres.care[table] ?? [:]
+            line("\(table.rawValue) rows", Int64(left.count), Int64(right.count), same: left == right)
             let keys = Set(left.keys).union(right.keys).filter { left[$0] != right[$0] }.sorted()
             for key in keys.prefix(5) {
                 let side = left[key] == nil ? "only in postgresql" : right[key] == nil ? "only in sqlite" : "differs"
