@@ -79,7 +79,7 @@ import Testing
         ] {
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")
         }
-            "/metrics/x", "/lobby/x", "/events", "/display/abc",
+        #expect(PostgresServedRoutes.unavailableMessage.contains("live updates (/events)"))
     }
 }
 
