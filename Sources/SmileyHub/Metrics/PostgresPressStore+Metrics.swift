@@ -3,8 +3,7 @@ import SmileyCore
 
 extension PostgresPressStore: HubFigureSource {
     /// The figures of the read seam, and the database's size (`pg_database_size`, as `main`: PostgreSQL has
-    /// no write-ahead log of one database to report). Open alerts are not held on PostgreSQL: their series
-    /// read 0 (docs/postgresql.md).
+    /// no write-ahead log of one database to report), and the open alerts by kind.
     public func figures(nowMillis: Int64) async throws -> HubFigures {
         var figures = try await HubFigures.read(from: self, nowMillis: nowMillis)
         figures.databaseBytes = try await read { connection in
@@ -15,6 +14,15 @@ extension PostgresPressStore: HubFigureSource {
                 bytes = size
             }
             return bytes
+        }
+        figures.alertsOpen = try await read { connection in
+            var alerts: [String: Int] = [:]
+            for try await (kind, count) in try await connection.query(
+                "SELECT kind, COUNT(*) FROM alert WHERE resolved_millis IS NULL GROUP BY kind", logger: logger
+            ).decode((String, Int64).self) {
+                alerts[kind] = Int(count)
+            }
+            return alerts
         }
         return figures
     }
