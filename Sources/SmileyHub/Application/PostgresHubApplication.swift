@@ -121,12 +121,15 @@ func buildPostgresRouter(
 }
 
 /// A hub on PostgreSQL: the pool (a `Service`) runs first, the schema is migrated and the sign-in forms'
-/// key read before the server binds, and no periodic service runs (alert evaluation, delivery and weekly
-/// reports need one process at a time; they stay on SQLite hubs).
+/// key read before the server binds. The alert evaluation and, when a channel is configured, the alerts'
+/// delivery run as on SQLite, each under a `PeriodicWorkLease` ("alert-evaluation", "alert-delivery"): every
+/// hub on the database ticks, one at a time does the work. Weekly reports are not sent from PostgreSQL yet.
+/// `alertWake` runs an alert evaluation at once in this process (if it holds the lease); `periodicWork: false`
+/// leaves the periodic services out (tests comparing pages with an SQLite hub's routes alone).
 public func buildPostgresApplication(
     configuration: HubConfiguration, location: PostgresLocation, password: String?, logger: Logger,
-    clock: HubClock = .system, access: AccessSettings = AccessSettings(),
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    clock: HubClock = .system, access: AccessSettings = AccessSettings(), alertWake: WakeSignal = WakeSignal(),
+    periodicWork: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     var clientConfiguration = location.clientConfiguration(password: password)
     clientConfiguration.options.maximumConnections = 16
@@ -150,10 +153,36 @@ public func buildPostgresApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(client)
+    let delivery = configuration.delivery ?? DeliveryConfiguration()
+    let deliveryWake = WakeSignal()
+    let leaseConnection = try location.connectionConfiguration(password: password)
+    // The periodic services start once the schema is migrated.
+    let migrated = StartGate()
+    if periodicWork {
+        app.addServices(
+            AfterStart(
+                gate: migrated,
+                service: AlertService(
+                    evaluator: AlertEvaluator(store: store, channels: delivery.channels), clock: clock,
+                    interval: configuration.alertInterval, logger: logger, wake: alertWake, delivery: deliveryWake,
+                    lease: PeriodicWorkLease(
+                        name: "alert-evaluation", configuration: leaseConnection, clock: clock, logger: logger))))
+    }
+    if periodicWork && !delivery.channels.isEmpty {
+        app.addServices(
+            AfterStart(
+                gate: migrated,
+                service: DeliveryService(
+                    deliverer: AlertDeliverer(store: store, configuration: delivery, logger: logger), clock: clock,
+                    signal: deliveryWake, logger: logger,
+                    lease: PeriodicWorkLease(
+                        name: "alert-delivery", configuration: leaseConnection, clock: clock, logger: logger))))
+    }
     app.beforeServerStarts {
         do {
             try await store.migrate()
             try await gate.loadFormKey()
+            migrated.open()
         } catch {
             logger.critical("cannot migrate the PostgreSQL database \(location): \(error)")
             throw error
@@ -168,7 +197,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503, and no periodic service runs (alert evaluation, alert delivery, weekly reports): they are not on PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503. Alert evaluation and alert delivery run in one hub of the database at a time (leases 'alert-evaluation' and 'alert-delivery'); weekly reports are not mailed from PostgreSQL yet"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// One process at a time for a periodic job of hubs sharing one PostgreSQL database (the alert evaluation,
 /// the delivery of alerts, the weekly reports): `run` holds a PostgreSQL session advisory lock
@@ -144,6 +145,89 @@ public struct PeriodicWorkLease: Sendable {
         case .connectionClosed:
             logger.warning("lease lost: its PostgreSQL connection closed", metadata: ["lease": "\(name)"])
             throw Lost(name: name)
+        }
+    }
+}
+
+extension PeriodicWorkLease {
+    /// A lease kept from tick to tick by a periodic service of a hub on PostgreSQL: at each tick, `tick` runs
+    /// the work when this process holds the lease or can take it now, and does nothing (returns false) while
+    /// another process holds it; that process keeps it until it stops or its connection dies, and the others
+    /// try again at their next tick. A holding connection that closes mid-work cancels the work; the next
+    /// tick tries to take the lease again.
+    public final class Holder: Sendable {
+        public let lease: PeriodicWorkLease
+        let state = Mutex(State())
+
+        struct State {
+            var connection: PostgresConnection?
+            var lost = false
+            var current: Task<Void, Never>?
+        }
+
+        public init(_ lease: PeriodicWorkLease) { self.lease = lease }
+
+        /// Runs `work` under the lease, taking it first if this process does not hold it; false when
+        /// another process holds it. Throws `Lost` when the holding connection closed while `work` ran, and
+        /// the lease's storage errors when it cannot ask PostgreSQL.
+        @discardableResult
+        public func tick(_ work: @escaping @Sendable () async -> Void) async throws -> Bool {
+            let held = state.withLock { $0.lost ? nil : $0.connection }
+            if held == nil {
+                let stale = state.withLock { state -> PostgresConnection? in
+                    defer { state.connection = nil }
+                    return state.connection
+                }
+                try? await stale?.close()
+                guard let connection = try await lease.acquire() else { return false }
+                state.withLock { state in
+                    state.connection = connection
+                    state.lost = false
+                }
+                connection.closeFuture.whenComplete { _ in
+                    self.state.withLock { state in
+                        guard state.connection === connection else { return }
+                        state.lost = true
+                        state.current?.cancel()
+                    }
+                }
+                lease.logger.notice("lease taken: this hub runs '\(lease.name)'", metadata: ["lease": "\(lease.name)"])
+            }
+            let task = Task { await work() }
+            let lostAlready = state.withLock { state -> Bool in
+                state.current = task
+                return state.lost
+            }
+            if lostAlready { task.cancel() }
+            await task.value
+            let lost = state.withLock { state -> Bool in
+                state.current = nil
+                return state.lost
+            }
+            if lost {
+                lease.logger.warning(
+                    "lease lost: its PostgreSQL connection closed", metadata: ["lease": "\(lease.name)"])
+                throw Lost(name: lease.name)
+            }
+            return true
+        }
+
+        /// Whether this process holds the lease (as far as it knows: a connection that died unseen is found
+        /// at the next tick).
+        public var isHeld: Bool { state.withLock { !$0.lost && $0.connection != nil } }
+
+        /// Gives the lease up: unlocks and closes the holding connection. Another process takes it at its next tick.
+        public func release() async {
+            let connection = state.withLock { state -> PostgresConnection? in
+                defer { state.connection = nil }
+                return state.connection
+            }
+            guard let connection else { return }
+            if !connection.isClosed {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lease.key))", logger: lease.logger)
+            }
+            try? await connection.close()
+            lease.logger.notice("lease released", metadata: ["lease": "\(lease.name)"])
         }
     }
 }
