@@ -35,7 +35,8 @@ public struct WakeSignal: Sendable {
 extension WakeSignal {
     /// `run(every:)` under `lease` when one is given (hubs sharing a PostgreSQL database): every tick and
     /// wake-up tries the lease, and `work` runs only while this process holds it; the lease is given up when
-    /// the loop ends. A wake-up wakes this process only: a hub that does not hold the lease does nothing with it.
+    /// the loop ends. A wake-up wakes this process only: a hub that does not hold the lease does nothing with it
+    /// (the holder does the work at its own next tick).
     func run(
         every interval: Duration, lease: PeriodicWorkLease?, logger: Logger,
         _ work: @escaping @Sendable () async -> Void

@@ -197,7 +197,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503. Alert evaluation and alert delivery run in one hub of the database at a time (leases 'alert-evaluation' and 'alert-delivery'); weekly reports are not mailed from PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503. Alert evaluation and alert delivery run in one hub of the database at a time (leases 'alert-evaluation' and 'alert-delivery'); weekly reports are not on PostgreSQL yet"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger
