@@ -147,6 +147,68 @@ struct PeriodicWorkLeaseTests {
         }
     }
 
+    /// Holders kept from tick to tick (what the hub's periodic services use): the first to tick keeps the
+    /// lease across ticks while the other's ticks do nothing; its session ended mid-work cancels the work and
+    /// throws `Lost`; the other takes it at its next tick; a release lets the first take it back.
+    @Test func aHolderKeepsTheLeaseFromTickToTickUntilItsSessionEnds() async throws {
+        try await PostgresTestServer.withFreshDatabase { database in
+            let runs = Runs()
+            let a = PeriodicWorkLease.Holder(
+                try Self.lease("alert-evaluation", database: database, holder: "a", runs: runs))
+            let b = PeriodicWorkLease.Holder(
+                try Self.lease("alert-evaluation", database: database, holder: "b", runs: runs))
+            for _ in 0..<3 {
+                #expect(
+                    try await a.tick {
+                        await runs.begin("a")
+                        await runs.end()
+                    })
+                #expect(
+                    try await b.tick {
+                        await runs.begin("b")
+                        await runs.end()
+                    } == false)
+            }
+            let (finished, bStarted) = (await runs.finished, await runs.hasStarted("b"))
+            #expect(finished == 3 && !bStarted)
+            #expect(a.isHeld && !b.isHeld)
+            #expect(try await Self.advisoryLocks(database).count == 1, "one session holds it across ticks")
+
+            // A tick whose work runs until cancelled; the holder's session is ended meanwhile.
+            let working = Task {
+                try await a.tick {
+                    await runs.begin("a")
+                    while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+                    await runs.end()
+                }
+            }
+            try await Self.until { await runs.active == 1 }
+            #expect(try await Self.terminateHolder(database, key: a.lease.key) == 1)
+            let lost = await working.result
+            #expect(throws: PeriodicWorkLease.Lost(name: "alert-evaluation")) { try lost.get() }
+            #expect(await runs.active == 0, "the work was cancelled")
+            #expect(
+                try await b.tick {
+                    await runs.begin("b")
+                    await runs.end()
+                })
+            #expect(
+                try await a.tick {
+                    await runs.begin("a")
+                    await runs.end()
+                } == false)
+
+            await b.release()
+            #expect(
+                try await a.tick {
+                    await runs.begin("a")
+                    await runs.end()
+                })
+            await a.release()
+            #expect(try await Self.advisoryLocks(database).isEmpty)
+        }
+    }
+
     /// The advisory locks held in `database`.
     static func advisoryLocks(_ database: String) async throws -> [Int64] {
         try await PostgresTestServer.withClient(database: database) { client in

@@ -18,8 +18,8 @@ import Synchronization
 ///   the session with `pg_terminate_backend`), PostgreSQL frees the lock by itself and another process takes
 ///   over; a holder still running learns it: its closure is cancelled and `run` throws `Lost` naming the job.
 ///
-/// A job run this way is a `Service` that calls `run` at each tick: on PostgreSQL, only the process holding
-/// the lease does the tick's work; the others find it held and do theirs at a later tick.
+/// The hub's periodic services keep the lease from tick to tick instead (`Holder`): on PostgreSQL, only the
+/// process holding it does the tick's work; the others find it held and try again at their next tick.
 public struct PeriodicWorkLease: Sendable {
     /// The job's name ("alert-evaluation"); the lock's key is derived from it (`key(for:)`).
     public let name: String
