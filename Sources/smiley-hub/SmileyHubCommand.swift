@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp(
             "Keep presses in PostgreSQL instead of the state directory's SQLite file: postgres://USER@HOST[:PORT]/DATABASE or postgres://USER@/DATABASE?host=/SOCKET/DIRECTORY.",
             discussion:
-                "Live updates, reports and the lobby screen are not served from PostgreSQL yet, and weekly reports are not mailed; alert evaluation and delivery run in one hub of the database at a time (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
+                "Live updates, reports and the lobby screen are not served from PostgreSQL yet; alert evaluation, alert delivery and weekly report mail run in one hub of the database at a time (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
         ))
     var database: String?
     @Option(help: "File whose first line is the PostgreSQL password (with --database).")
@@ -98,11 +98,6 @@ struct Serve: AsyncParsableCommand {
             try await refusing { configuration.metricsAccess = try MetricsAccess.tokenFile(metricsTokenFile) }
         }
         if let database {
-            // Alert delivery runs on PostgreSQL (one hub at a time); weekly reports do not, and the log says so.
-            if configuration.delivery?.smtp != nil {
-                logger.notice(
-                    "--smtp-host delivers alert mail only: weekly reports are not mailed from PostgreSQL yet")
-            }
             let location: PostgresLocation
             let password: String?
             do {

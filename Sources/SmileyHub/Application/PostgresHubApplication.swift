@@ -123,7 +123,8 @@ func buildPostgresRouter(
 /// A hub on PostgreSQL: the pool (a `Service`) runs first, the schema is migrated and the sign-in forms'
 /// key read before the server binds. The alert evaluation and, when a channel is configured, the alerts'
 /// delivery run as on SQLite, each under a `PeriodicWorkLease` ("alert-evaluation", "alert-delivery"): every
-/// hub on the database ticks, one at a time does the work. Weekly reports are not sent from PostgreSQL yet.
+/// hub on the database ticks, one at a time does the work; so do the weekly reports when an SMTP server is
+/// configured ("weekly-reports").
 /// `alertWake` runs an alert evaluation at once in this process (if it holds the lease); `periodicWork: false`
 /// leaves the periodic services out (tests comparing pages with an SQLite hub's routes alone).
 public func buildPostgresApplication(
@@ -178,6 +179,21 @@ public func buildPostgresApplication(
                     lease: PeriodicWorkLease(
                         name: "alert-delivery", configuration: leaseConnection, clock: clock, logger: logger))))
     }
+    if periodicWork,
+        let sender = WeeklyReportSender(
+            store: store, configuration: delivery,
+            settings: ReportSettings(minimumCount: configuration.minimumCellCount), logger: logger)
+    {
+        app.addServices(
+            AfterStart(
+                gate: migrated,
+                service: WeeklyReportService(
+                    sender: sender, clock: clock, logger: logger,
+                    lease: PeriodicWorkLease(
+                        name: "weekly-reports", configuration: leaseConnection, clock: clock, logger: logger))))
+    } else if periodicWork {
+        logger.notice("weekly reports are not mailed: no SMTP server is configured (smiley-hub serve --smtp-host)")
+    }
     app.beforeServerStarts {
         do {
             try await store.migrate()
@@ -197,7 +213,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503. Alert evaluation and alert delivery run in one hub of the database at a time (leases 'alert-evaluation' and 'alert-delivery'); weekly reports are not on PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503: they are not on PostgreSQL yet. Alert evaluation, alert delivery and weekly reports run in one hub of the database at a time (leases 'alert-evaluation', 'alert-delivery', 'weekly-reports')"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

@@ -339,6 +339,7 @@ enum PostgresSchema {
                 CREATE INDEX alert_delivery_due ON alert_delivery (next_attempt_millis) WHERE state = 'pending'
                 """,
             ]),
+        PostgresPressStore.weeklyReportMigration,
     ]
 
     /// Applies the steps this database lacks, in one transaction under the migration lock. A database
