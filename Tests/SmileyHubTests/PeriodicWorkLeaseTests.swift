@@ -154,9 +154,9 @@ struct PeriodicWorkLeaseTests {
         try await PostgresTestServer.withFreshDatabase { database in
             let runs = Runs()
             let a = PeriodicWorkLease.Holder(
-                try Self.lease("alert-evaluation", database: database, holder: "a", runs: runs))
+                try Self.lease("holder-test", database: database, holder: "a", runs: runs))
             let b = PeriodicWorkLease.Holder(
-                try Self.lease("alert-evaluation", database: database, holder: "b", runs: runs))
+                try Self.lease("holder-test", database: database, holder: "b", runs: runs))
             for _ in 0..<3 {
                 #expect(
                     try await a.tick {
@@ -185,7 +185,7 @@ struct PeriodicWorkLeaseTests {
             try await Self.until { await runs.active == 1 }
             #expect(try await Self.terminateHolder(database, key: a.lease.key) == 1)
             let lost = await working.result
-            #expect(throws: PeriodicWorkLease.Lost(name: "alert-evaluation")) { try lost.get() }
+            #expect(throws: PeriodicWorkLease.Lost(name: "holder-test")) { try lost.get() }
             #expect(await runs.active == 0, "the work was cancelled")
             #expect(
                 try await b.tick {
@@ -225,7 +225,8 @@ struct PeriodicWorkLeaseTests {
         }
     }
 
-    /// Ends the session holding the lock of `key` (its high and low 32 bits are pg_locks' classid and objid).
+    /// Ends the session holding the lock of `key` in `database` (its high and low 32 bits are pg_locks' classid
+    /// and objid; other tests' databases hold locks of the same keys at the same time).
     static func terminateHolder(_ database: String, key: Int64) async throws -> Int {
         let high = Int64(UInt64(bitPattern: key) >> 32)
         let low = Int64(UInt64(bitPattern: key) & 0xFFFF_FFFF)
@@ -236,6 +237,7 @@ struct PeriodicWorkLeaseTests {
                 SELECT pg_terminate_backend(pid) FROM pg_locks
                 WHERE locktype = 'advisory' AND granted AND classid::bigint = \(high) AND objid::bigint = \(low)
                     AND objsubid = 1
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                 """
             ).decode(Bool.self) where done {
                 ended += 1
