@@ -55,9 +55,15 @@ struct Migrate: AsyncParsableCommand {
                         + "\(outcome.bootClocks) boot clocks, \(outcome.heartbeats) heartbeats; "
                         + "\(outcome.groups) groups, \(outcome.people) people, \(outcome.scopes) scope grants, "
                         + "\(outcome.passwordLinks) password links, \(outcome.sessions) sessions, "
-                        + "\(outcome.apiTokens) API tokens, \(outcome.auditLines) audit lines; "
+                        + "\(outcome.apiTokens) API tokens, \(outcome.auditLines) audit lines, "
+                        + "\(outcome.secrets) hub keys; "
                         + "\(outcome.actions) actions, \(outcome.alertRuleSettings) alert rule settings, "
                         + "\(outcome.alerts) alerts, \(outcome.deliveries) deliveries")
+                for name in outcome.secretsKept {
+                    print(
+                        "hub key '\(name)': PostgreSQL already holds its own, kept (its hubs' forms carry it); "
+                            + "a sign-in form opened on the SQLite hub is sent again")
+                }
                 let comparison = StoreFigures.comparison(
                     sqlite: try StoreFigures.read(source), postgres: try await StoreFigures.read(store))
                 for line in comparison.lines { print(line) }

@@ -114,7 +114,7 @@ struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set or clear a person's e-mail address: managers receive their centres' alerts there.",
             discussion: "Example: smiley-hub user email dorji dorji@example.bt; smiley-hub user email dorji --none")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "User name.") var name: String
         @Argument(help: "E-mail address.") var address: String?
         @Flag(help: "Clear the address.") var none = false
@@ -122,7 +122,9 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             guard (address == nil) == none else { throw ValidationError("give an address or --none, not both") }
             try await refusing {
-                try state.open().setEmail(address, of: name, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { store in
+                    try await store.setEmail(address, of: name, by: commandLineActor, nowMillis: nowMillis())
+                }
                 print("\(name): \(address.map { "e-mail \($0)" } ?? "no e-mail")")
             }
         }

@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp(
             "Keep presses in PostgreSQL instead of the state directory's SQLite file: postgres://USER@HOST[:PORT]/DATABASE or postgres://USER@/DATABASE?host=/SOCKET/DIRECTORY.",
             discussion:
-                "Only the device routes and signing in (accounts, API tokens, the audit log) are served from PostgreSQL yet (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
+                "Live updates, reports and the lobby screen are not served from PostgreSQL yet; alert evaluation, alert delivery and weekly report mail run in one hub of the database at a time (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
         ))
     var database: String?
     @Option(help: "File whose first line is the PostgreSQL password (with --database).")
@@ -98,12 +98,6 @@ struct Serve: AsyncParsableCommand {
             try await refusing { configuration.metricsAccess = try MetricsAccess.tokenFile(metricsTokenFile) }
         }
         if let database {
-            // Options for what a hub on PostgreSQL does not run are refused, not silently ignored.
-            guard configuration.delivery == nil, metricsTokenFile == nil else {
-                throw ValidationError(
-                    "with --database postgres://… the hub serves only the device routes and signing in: alert delivery, weekly "
-                        + "reports (--alert-*, --smtp-*) and /metrics (--metrics-token-file) are not on PostgreSQL yet")
-            }
             let location: PostgresLocation
             let password: String?
             do {

@@ -388,12 +388,12 @@ import Testing
     @Test func aPostgreSQLHubServesSigningInAndTheCentrePagesButNotLiveUpdates() {
         for path in [
             "/login", "/login/code", "/logout", "/set-password", "/account/tokens", "/account/tokens/7/revoke",
-            "/admin/audit", "/api/v1/ingest", "/api/v1/devices/paro-exit-1", "/centres/paro-dcrc",
+            "/admin/audit", "/api/v1/ingest", "/api/v1/devices/paro-exit-1", "/metrics", "/centres/paro-dcrc",
         ] {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
         }
         for path in [
-            "/events", "/metrics", "/account/tokens//revoke", "/account/tokens/7/revoke/x",
+            "/events", "/metrics/x", "/account/tokens//revoke", "/account/tokens/7/revoke/x",
             "/lobby/x", "/alerts",
         ] {
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")

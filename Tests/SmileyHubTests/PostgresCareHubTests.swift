@@ -9,8 +9,8 @@ import Testing
 @testable import SmileyHub
 
 /// A centre's page and its forms on a hub on PostgreSQL and a hub on SQLite, each over HTTP on loopback,
-/// told the same history: presses, alerts applied through each store (the evaluation does not run on
-/// PostgreSQL), then actions added and removed, rules changed and an alert acknowledged through each hub's
+/// told the same history: presses, alerts applied through each store (neither runs the evaluation),
+/// then actions added and removed, rules changed and an alert acknowledged through each hub's
 /// forms. A signed-in manager reads the same bytes from both; a manager of another centre and a viewer are
 /// refused alike.
 @Suite(.enabled(if: PostgresTestServer.isAvailable, "needs the server of scripts/with-postgres.sh"))
@@ -136,9 +136,10 @@ struct PostgresCareHubTests {
             )
             let onPostgres = try buildPostgresApplication(
                 configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: "/nonexistent"),
-                location: location, password: nil, logger: logger, clock: clock, access: .testing)
-            // The SQLite hub's routes without its periodic services: an alert evaluation there would change
-            // alerts the PostgreSQL hub (which runs none) was told alike.
+                location: location, password: nil, logger: logger, clock: clock, access: .testing,
+                periodicWork: false)
+            // Both hubs without their periodic services: an alert evaluation would change the alerts both
+            // were told alike.
             let onSQLite = Application(
                 router: try buildRouter(database: database, clock: clock, access: .testing),
                 configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)

@@ -63,8 +63,9 @@ import Testing
         }
         let reads = [
             "/", "/api/v1/centres", "/api/v1/centres/paro-dcrc/heatmap", "/api/v1/centres/paro-dcrc/export",
-            "/api/v1/export", "/centres/paro-dcrc", "/centres/paro-dcrc/actions", "/centres/paro-dcrc/actions/3/remove",
-            "/centres/paro-dcrc/alerts/7/acknowledge", "/centres/paro-dcrc/alert-rules",
+            "/api/v1/export", "/metrics", "/centres/paro-dcrc", "/centres/paro-dcrc/actions",
+            "/centres/paro-dcrc/actions/3/remove", "/centres/paro-dcrc/alerts/7/acknowledge",
+            "/centres/paro-dcrc/alert-rules",
         ]
         for path in reads {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
@@ -72,7 +73,7 @@ import Testing
             #expect(!PostgresServedRoutes.isServed(path, reads: false), "\(path)")
         }
         for path in [
-            "/metrics", "/lobby/x", "/events", "/display/abc",
+            "/metrics/x", "/lobby/x", "/events", "/display/abc",
             "/api/v1/devices/a/b", "/export.csv", "/api/v1/centres/paro-dcrc", "/api/v1/centres//heatmap",
             "/api/v1/centres/paro-dcrc/heatmap/x", "/api/v1/centres/paro-dcrc/alerts",
         ] {

@@ -223,8 +223,15 @@ def main():
     output = run("smiley-hub", "audit", "--limit", "50", *db)
     for action in ["user-add", "token-create", "login-failed", "login", "logout", "token-revoke", "password-set"]:
         check(f"audit --database shows {action}", f"\t{action}\t" in output, output[-500:])
-    output = run("smiley-hub", "user", "email", "dorji", "d@example.bt", *db, expect=64)
-    check("user email does not take --database", "--database" in output, output)
+    run("smiley-hub", "user", "email", "dorji", "d@example.bt", *db)
+    check("user email --database sets the address on PostgreSQL",
+          psql("SELECT email FROM person WHERE name = 'dorji'").strip() == "d@example.bt")
+    output = run("smiley-hub", "user", "email", "dorji", "not an address", *db, expect=1)
+    check("… refuses what is not an address, naming it, and keeps the one held",
+          "'not an address' is not an e-mail address" in output
+          and psql("SELECT email FROM person WHERE name = 'dorji'").strip() == "d@example.bt", output)
+    run("smiley-hub", "user", "email", "dorji", "--none", *db)
+    check("… and clears it with --none", psql("SELECT email IS NULL FROM person WHERE name = 'dorji'").strip() == "t")
     for hub in hubs:
         hub.process.send_signal(signal.SIGTERM)
         hub.process.wait(timeout=60)

@@ -7,14 +7,17 @@ upload through both hubs in turns. One hub is killed with SIGKILL while a 5,000-
 and later again right after such a batch was sent whole (its fate unknown); each time the device sends the
 same batch to the other hub. Afterwards every acknowledged press is held exactly once, the rollups equal a
 recount from the presses and the test's own tally, the manager reads the same heatmap API, export and overview
-from both hubs, equal to a recount of the presses, and live updates and metrics answer 503. The manager adds
-an action and changes an alert rule on the centre page through one hub and sees both on the other. Last, centres
-and devices are provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled through
-one hub.
+from both hubs, equal to a recount of the presses, live updates answer 503 and /metrics the figures. The manager
+adds an action and changes an alert rule on the centre page through one hub and sees both on the other. Then
+centres and devices are provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled
+through one hub. Last, alerts across hubs (evaluated every 5 s): unhappy presses open one dip, whose webhook
+reaches this test's receiver once; the hub that evaluated it is killed with SIGKILL, and the other takes the
+leases over, resolves the dip when happy presses follow, and opens and delivers the next one.
 
 usage: scripts/with-postgres.sh python3 Tests/system/postgres_two_hubs.py BIN_DIRECTORY
 """
 import http.client
+import http.server
 import datetime
 import json
 import os
@@ -25,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -43,6 +47,30 @@ PASSWORD = "correct horse battery"
 ANSWERS = ["very-unhappy", "unhappy", "happy", "very-happy"]
 processes = []
 passed = failed = 0
+HOOKS = []  # (delivery id, event, kind, centre) of every webhook the receiver got
+
+
+class HookReceiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        alert = body.get("alert", {})
+        HOOKS.append((self.headers.get("Smiley-Delivery"), body.get("event"), alert.get("kind"), alert.get("centre")))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+RECEIVER = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HookReceiver)
+threading.Thread(target=RECEIVER.serve_forever, daemon=True).start()
+HOOK_SECRET = os.path.join(WORK, "webhook.secret")
+with open(HOOK_SECRET, "w") as secret_file:
+    secret_file.write("a webhook secret of this test\n")
+# Every PostgreSQL hub: alerts evaluated every 5 s, delivered to the receiver.
+HUB_ARGS = ["--database", URL, "--alert-interval", "5", "--alert-webhook-url",
+            f"http://127.0.0.1:{RECEIVER.server_address[1]}/hook", "--alert-webhook-secret-file", HOOK_SECRET]
 
 
 def check(name, condition, detail=""):
@@ -270,7 +298,7 @@ def main():
     check("a database URL carrying a password is refused", "--database-password-file" in with_password,
           with_password)
 
-    hubs = [Hub("hub-a", ["--database", URL]), Hub("hub-b", ["--database", URL])]
+    hubs = [Hub("hub-a", HUB_ARGS), Hub("hub-b", HUB_ARGS)]
     check("the log says what is not on PostgreSQL", "not on PostgreSQL yet" in open(hubs[0].log).read())
     status, page, _, _ = browse(hubs[0].url + "/account/tokens", cookies={"smiley_session": sqlite_session})
     check("the session opened on the SQLite hub holds on a PostgreSQL hub",
@@ -279,9 +307,13 @@ def main():
     check("kinley, added on SQLite before migrate, signs in on a PostgreSQL hub with the same password",
           status == 303 and location == "/" and session, (status, location))
     check("… and not with another", sign_in(hubs[0], "kinley", "not the password")[0] == 401)
-    for path in ["/events", "/metrics"]:
-        status, text = request(hubs[0].url + path, headers={"Cookie": f"smiley_session={session}"})
-        check(f"{path} answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))
+    status, text = request(hubs[0].url + "/events", headers={"Cookie": f"smiley_session={session}"})
+    check("/events answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))
+    status, text = request(hubs[0].url + "/metrics")
+    check("/metrics answers the hub's own machine on PostgreSQL, naming the devices",
+          status == 200 and all(f'device="{device}"' in text for device in DEVICES), (status, text[:300]))
+    status, text = request(hubs[0].url + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    check("… and refuses a forwarded request, as on SQLite", status == 403, status)
     status, text = request(hubs[0].url + "/api/v1/centres")
     check("the heatmap API wants a person on PostgreSQL too", status == 401, (status, text))
 
@@ -299,7 +331,7 @@ def main():
                 receipt = device.upload(other, presses, body)
                 check(f"{device.name}: the same batch stored through {other.name}", receipt is not None)
                 restarts += 1
-                hubs[hubs.index(hub)] = Hub(f"{hub.name}-{restarts}", ["--database", URL])
+                hubs[hubs.index(hub)] = Hub(f"{hub.name}-{restarts}", HUB_ARGS)
                 continue
             presses, body = device.batch(random.Random(round_number * 7 + index).randint(20, 300))
             receipt = device.upload(hub, presses, body)
@@ -356,7 +388,7 @@ def main():
           and psql("SELECT SUM(count) FROM hourly_rollup") == rollup_before)
 
     provision_on_postgres(hubs)
-    for hub in hubs:
+    for hub in alerts_across_hubs(hubs, devices[0]):
         hub.stop()
 
 
@@ -513,6 +545,76 @@ def provision_on_postgres(hubs):
           and added.last_reply[0] == 401, (output, added.last_reply))
     output = run("smiley-hub", "device", "set-key", "tsirang-exit-9", *db, "--public-key", "x", expect=64)
     check("a command with no PostgreSQL side does not take --database", "--database" in output, output)
+
+
+def unhappy_then_happy(device, answers):
+    """A batch of `answers` placed now (the dip rule reads the last minutes), and its body."""
+    now = int(time.time() * 1000)
+    presses = []
+    for answer in answers:
+        sequence = device.next
+        device.next += 1
+        presses.append({
+            "device": device.name, "boot": device.boot, "sequence": sequence, "question": "satisfaction",
+            "answer": answer, "monotonicNanos": 10 ** 12 + sequence * 10 ** 6, "wallClockMillis": now - 1000,
+            "clockSynchronised": True, "suppressed": False})
+    clock = {"boot": device.boot, "monotonicNanos": 10 ** 12 + device.next * 10 ** 6, "wallClockMillis": now,
+             "synchronised": True}
+    return presses, json.dumps({"device": device.name, "centre": CENTRE, "presses": presses,
+                                "clock": clock}).encode()
+
+
+def alerts_across_hubs(hubs, device):
+    """A dip opened by the hub holding the lease "alert-evaluation", delivered once; that hub killed, the other
+    takes over. Returns the hubs still running."""
+    def dips():
+        return [hook for hook in HOOKS if hook[2] == "dip" and hook[3] == CENTRE]
+
+    def open_dips():
+        return psql(f"SELECT COUNT(*) FROM alert WHERE kind = 'dip' AND centre_id = '{CENTRE}' "
+                    "AND resolved_millis IS NULL")
+
+    def log(hub):
+        return open(hub.log).read()
+
+    check("no dip before the unhappy presses", open_dips() == [["0"]] and dips() == [], (open_dips(), dips()))
+    presses, body = unhappy_then_happy(device, ["very-unhappy"] * 8)
+    check("eight unhappy presses stored through hub 1", device.upload(hubs[1], presses, body) is not None,
+          device.last_reply)
+    wait_for("a dip alert opens", lambda: open_dips() == [["1"]], attempts=150)
+    wait_for("the dip's webhook arrives", lambda: len(dips()) >= 1, attempts=150)
+    evaluated = [hub for hub in hubs if f"alert opened at {CENTRE}: dip" in log(hub)]
+    check("exactly one hub evaluated the dip (the lease holder)", len(evaluated) == 1, [h.name for h in hubs])
+    holder = evaluated[0]
+    survivor = hubs[1 - hubs.index(holder)]
+    check(f"… and {survivor.name} did not", f"alert opened at {CENTRE}: dip" not in log(survivor))
+    holder.kill()
+    print(f"killed {holder.name}, the holder of 'alert-evaluation'")
+    presses, body = unhappy_then_happy(device, ["very-happy"] * 30)
+    check(f"thirty happy presses stored through {survivor.name}", device.upload(survivor, presses, body) is not None,
+          device.last_reply)
+    wait_for(f"{survivor.name} resolves the dip", lambda: open_dips() == [["0"]], survivor.process, attempts=150)
+    survivor_log = log(survivor)
+    check(f"{survivor.name} took the lease over and resolved the dip",
+          "lease taken: this hub runs 'alert-evaluation'" in survivor_log
+          and f"alert resolved at {CENTRE}: dip" in survivor_log, survivor.log)
+    check("the first dip's webhook arrived once", len(dips()) == 1 and dips()[0][1] == "opened", dips())
+    presses, body = unhappy_then_happy(device, ["very-unhappy"] * 40)
+    check(f"forty unhappy presses stored through {survivor.name}", device.upload(survivor, presses, body) is not None,
+          device.last_reply)
+    wait_for("a second dip opens", lambda: open_dips() == [["1"]], survivor.process, attempts=150)
+    wait_for("its webhook arrives", lambda: len(dips()) >= 2, survivor.process, attempts=150)
+    wait_for("both dips' deliveries recorded as delivered", lambda: psql(
+        "SELECT COUNT(*) FROM alert_delivery d JOIN alert a ON a.id = d.alert_id "
+        f"WHERE a.kind = 'dip' AND a.centre_id = '{CENTRE}' AND d.state = 'delivered' AND d.attempts = 1") == [["2"]],
+        survivor.process, attempts=150)
+    check(f"{survivor.name} delivered the second dip, once",
+          len(dips()) == 2 and len({hook[0] for hook in dips()}) == 2
+          and "lease taken: this hub runs 'alert-delivery'" in log(survivor), dips())
+    status, text = request(survivor.url + "/metrics")
+    check("/metrics counts the open dip from the database", 'smiley_hub_alerts_open{kind="dip"} 1' in text,
+          [line for line in text.splitlines() if "alerts_open" in line])
+    return [survivor]
 
 
 try:

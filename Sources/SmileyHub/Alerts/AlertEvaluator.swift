@@ -4,14 +4,19 @@ import SmileyCore
 /// Evaluates every centre's alert rules at one instant and stores what changed: the dip and drift rules per
 /// question, and the device conditions from heartbeats (silent, offline, stuck line, storage warning, clock
 /// unsynchronised). Each centre's own rules apply (`CentreAlertRules`, defaults unless changed). Driven by the
-/// instant it is given, so tests move time instead of waiting.
+/// instant it is given, so tests move time instead of waiting. Reads and writes through the store protocols,
+/// so it runs on SQLite (`HubDatabase`) and on PostgreSQL (`PostgresPressStore`) alike.
 public struct AlertEvaluator: Sendable {
-    let database: HubDatabase
+    let store: any CentreReadStore & CentreCareStore
     /// The delivery channels a newly opened alert is queued on (`DeliveryConfiguration.channels`).
     let channels: [String]
 
     public init(database: HubDatabase, channels: [String] = []) {
-        self.database = database
+        self.init(store: database, channels: channels)
+    }
+
+    public init(store: any CentreReadStore & CentreCareStore, channels: [String] = []) {
+        self.store = store
         self.channels = channels
     }
 
@@ -41,15 +46,15 @@ public struct AlertEvaluator: Sendable {
     @discardableResult
     public func evaluate(nowMillis: Int64) async throws -> [Change] {
         var changes: [HubDatabase.AlertChange] = []
-        let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: ReportSettings())
+        let reader = CentreReader(store: store, care: store, clock: .fixed(nowMillis), settings: ReportSettings())
         // Every open alert: one left unread would be opened again (refused by the alert_open index). Their
         // evidence stays JSON: compared as encoded, decoded only for an alert that resolves.
-        let open = try database.openAlertHeads()
+        let open = try await store.openAlertHeads()
         for centre in try await reader.centres() {
-            let rules = try database.alertRules(centre: centre.id)
+            let rules = try await store.alertRules(centre: centre.id)
             var findings: [Finding] = []
             for question in Question.allCases {
-                let answers = try database.recentAnswers(
+                let answers = try await store.recentAnswers(
                     centre: centre.id, question: question,
                     fromMillis: nowMillis - Int64(rules.dip.windowMinutes) * 60_000, toMillis: nowMillis)
                 findings.append(
@@ -59,13 +64,14 @@ public struct AlertEvaluator: Sendable {
                 findings.append(
                     Finding(
                         kind: .drift, subject: question.rawValue,
-                        evidence: try drift(centre: centre, question: question, rule: rules.drift, nowMillis: nowMillis)
+                        evidence: try await drift(
+                            centre: centre, question: question, rule: rules.drift, nowMillis: nowMillis)
                     ))
             }
             // One read for the centre: one a device was 10,000 pooled reads a minute at 10,000 devices.
-            let unsynchronisedSince = try database.clockUnsynchronisedSince(centre: centre.id)
+            let unsynchronisedSince = try await store.clockUnsynchronisedSince(centre: centre.id)
             // From the heartbeats' summary columns: no device's heartbeat JSON decoded a minute.
-            for health in try database.deviceHealth(of: centre, nowMillis: nowMillis) {
+            for health in try await store.deviceHealth(of: centre, nowMillis: nowMillis, calendar: nil) {
                 findings += Self.deviceFindings(health, rules: rules, nowMillis: nowMillis)
                 findings.append(
                     Finding(
@@ -102,7 +108,7 @@ public struct AlertEvaluator: Sendable {
         }
         // A few hundred transitions a commit: one apiece held the writer, and the devices' batches, for
         // seconds when thousands of devices changed state at once.
-        let ids = try database.apply(changes, deliverTo: channels)
+        let ids = try await store.apply(changes, deliverTo: channels)
         return zip(ids, changes).map { id, change in
             Change(
                 alertID: id, centre: change.centre, kind: change.kind, subject: change.subject,
@@ -130,13 +136,15 @@ public struct AlertEvaluator: Sendable {
 
     /// The drift rule on today's answers (the centre's local day up to now) against the centre's own history:
     /// the `rule.historyDays` days before today, each day one sample.
-    func drift(centre: Centre, question: Question, rule: DriftRule, nowMillis: Int64) throws -> AlertEvidence? {
+    func drift(centre: Centre, question: Question, rule: DriftRule, nowMillis: Int64) async throws -> AlertEvidence? {
         let bucketer = (try? HourBucketer(timeZoneIdentifier: centre.timeZone))
         guard let bucketer else { return nil }
         let today = bucketer.localHour(ofMillis: nowMillis).date
         let first = today.adding(days: -rule.historyDays)
         var days: [LocalDate: AnswerTally] = [:]
-        for row in try database.hourCounts(centre: centre.id, question: question, from: first, to: today) {
+        for row in try await store.hourCounts(
+            centre: centre.id, question: question, from: first, to: today, device: nil)
+        {
             days[row.date, default: AnswerTally(question: question)].add(score: row.score, count: row.count)
         }
         let todayTally = days.removeValue(forKey: today) ?? AnswerTally(question: question)

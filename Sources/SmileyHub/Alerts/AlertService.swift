@@ -12,11 +12,14 @@ public struct AlertService: Service {
     let wake: WakeSignal
     /// Woken when an alert opens, so its notifications go out at once.
     let delivery: WakeSignal?
+    /// On PostgreSQL, the lease ("alert-evaluation") that lets one hub at a time evaluate; nil on SQLite.
+    let lease: PeriodicWorkLease?
 
     public init(
         evaluator: AlertEvaluator, clock: HubClock, interval: Duration = .seconds(60), logger: Logger,
-        wake: WakeSignal = WakeSignal(), delivery: WakeSignal? = nil
+        wake: WakeSignal = WakeSignal(), delivery: WakeSignal? = nil, lease: PeriodicWorkLease? = nil
     ) {
+        self.lease = lease
         self.evaluator = evaluator
         self.clock = clock
         self.interval = interval
@@ -26,12 +29,14 @@ public struct AlertService: Service {
     }
 
     public func run() async throws {
-        await wake.run(every: interval) { await evaluate() }
+        await wake.run(every: interval, lease: lease, logger: logger) { await evaluate() }
     }
 
     func evaluate() async {
         do {
-            let changes = try await evaluator.evaluate(nowMillis: clock.nowMillis())
+            let now = clock.nowMillis()
+            let changes = try await evaluator.evaluate(nowMillis: now)
+            logger.debug("alert evaluation at \(now): \(changes.count) changes")
             if changes.contains(where: { if case .open = $0.transition { true } else { false } }) {
                 delivery?.wake()
             }

@@ -101,7 +101,7 @@ public func buildRouter(
     IngestController(database: database, clock: clock, feed: feed, metrics: metrics).addRoutes(
         to: router)
     // Before the people's middleware: a scraper is not a person, and its token is not a personal one.
-    MetricsController(metrics: metrics, database: database, clock: clock, access: metricsAccess).addRoutes(to: router)
+    MetricsController(metrics: metrics, source: database, clock: clock, access: metricsAccess).addRoutes(to: router)
     let templates = try Templates.library()
     // The lobby screen is public: a display token in its path, no session, no personal token.
     LobbyController(

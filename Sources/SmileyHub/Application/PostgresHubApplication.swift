@@ -21,7 +21,8 @@ enum PostgresServedRoutes {
     /// Paths served from PostgreSQL (the reads only when `reads`: a hub of device routes alone serves none);
     /// every other path answers 503 (`PeopleSideUnavailableMiddleware`).
     static func isServed(_ path: String, reads: Bool = true) -> Bool {
-        path == "/healthz" || path == "/api/v1/ingest" || path == "/api/v1/heartbeat" || path == "/api/v1/enroll"
+        path == "/healthz" || (reads && path == "/metrics") || path == "/api/v1/ingest" || path == "/api/v1/heartbeat"
+            || path == "/api/v1/enroll"
             || (path.hasPrefix("/api/v1/devices/") && path.dropFirst("/api/v1/devices/".count).contains("/") == false)
             || peoplePaths.contains(path) || isTokenRevocation(path)
             || (reads && (readPaths.contains(path) || isCentreRead(path) || isCentrePage(path)))
@@ -51,8 +52,8 @@ enum PostgresServedRoutes {
     static let unavailableMessage =
         "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment), "
         + "signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, "
-        + "alert rules), the heatmap API and exports are served: live updates (/events), reports, the lobby screen "
-        + "and metrics need a hub on SQLite (docs/postgresql.md)"
+        + "alert rules), the heatmap API, exports and /metrics are served: live updates (/events), reports and the "
+        + "lobby screen need a hub on SQLite (docs/postgresql.md)"
 }
 
 /// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
@@ -90,15 +91,16 @@ public func buildDeviceRouter(
 /// The routes of a hub on PostgreSQL: the device routes, the people's sign-in routes (login, logout,
 /// password links, API tokens, the audit log) through `access`, and the managers' pages through the SQLite
 /// hub's own controllers over `store`: the overview, a centre's page with its action, acknowledgement and
-/// alert-rule forms, the heatmap API and exports (their audit lines through `access`'s store); live updates
-/// answer 503.
+/// alert-rule forms, the heatmap API and exports (their audit lines through `access`'s store), and
+/// `/metrics` to whom `metricsAccess` lets in; live updates answer 503.
 /// `access` must have read its form key (`loadFormKey`) before the sign-in forms are served.
 func buildPostgresRouter(
-    store: some PressStore & CentreCareStore, access: Access, clock: HubClock = .system,
-    settings: ReportSettings = ReportSettings(),
-    metrics: HubMetrics = HubMetrics()
+    store: some PressStore & CentreCareStore & HubFigureSource, access: Access, clock: HubClock = .system,
+    settings: ReportSettings = ReportSettings(), metrics: HubMetrics = HubMetrics(),
+    metricsAccess: MetricsAccess = .loopbackOnly
 ) throws -> Router<HubRequestContext> {
     let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics, servesReads: true)
+    MetricsController(metrics: metrics, source: store, clock: clock, access: metricsAccess).addRoutes(to: router)
     let templates = try Templates.library()
     let readers = Readers(store: store, clock: clock, settings: settings)
     let people = router.group().add(middleware: IdentifyMiddleware(access: access))
@@ -119,12 +121,16 @@ func buildPostgresRouter(
 }
 
 /// A hub on PostgreSQL: the pool (a `Service`) runs first, the schema is migrated and the sign-in forms'
-/// key read before the server binds, and no periodic service runs (alert evaluation, delivery and weekly
-/// reports need one process at a time; they stay on SQLite hubs).
+/// key read before the server binds. The alert evaluation and, when a channel is configured, the alerts'
+/// delivery run as on SQLite, each under a `PeriodicWorkLease` ("alert-evaluation", "alert-delivery"): every
+/// hub on the database ticks, one at a time does the work; so do the weekly reports when an SMTP server is
+/// configured ("weekly-reports").
+/// `alertWake` runs an alert evaluation at once in this process (if it holds the lease); `periodicWork: false`
+/// leaves the periodic services out (tests comparing pages with an SQLite hub's routes alone).
 public func buildPostgresApplication(
     configuration: HubConfiguration, location: PostgresLocation, password: String?, logger: Logger,
-    clock: HubClock = .system, access: AccessSettings = AccessSettings(),
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    clock: HubClock = .system, access: AccessSettings = AccessSettings(), alertWake: WakeSignal = WakeSignal(),
+    periodicWork: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     var clientConfiguration = location.clientConfiguration(password: password)
     clientConfiguration.options.maximumConnections = 16
@@ -138,7 +144,8 @@ public func buildPostgresApplication(
     var app = Application(
         router: try buildPostgresRouter(
             store: store, access: gate, clock: clock,
-            settings: ReportSettings(minimumCount: configuration.minimumCellCount), metrics: metrics),
+            settings: ReportSettings(minimumCount: configuration.minimumCellCount), metrics: metrics,
+            metricsAccess: configuration.metricsAccess),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
@@ -147,10 +154,51 @@ public func buildPostgresApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(client)
+    let delivery = configuration.delivery ?? DeliveryConfiguration()
+    let deliveryWake = WakeSignal()
+    let leaseConnection = try location.connectionConfiguration(password: password)
+    // The periodic services start once the schema is migrated.
+    let migrated = StartGate()
+    if periodicWork {
+        app.addServices(
+            AfterStart(
+                gate: migrated,
+                service: AlertService(
+                    evaluator: AlertEvaluator(store: store, channels: delivery.channels), clock: clock,
+                    interval: configuration.alertInterval, logger: logger, wake: alertWake, delivery: deliveryWake,
+                    lease: PeriodicWorkLease(
+                        name: "alert-evaluation", configuration: leaseConnection, clock: clock, logger: logger))))
+    }
+    if periodicWork && !delivery.channels.isEmpty {
+        app.addServices(
+            AfterStart(
+                gate: migrated,
+                service: DeliveryService(
+                    deliverer: AlertDeliverer(store: store, configuration: delivery, logger: logger), clock: clock,
+                    signal: deliveryWake, logger: logger,
+                    lease: PeriodicWorkLease(
+                        name: "alert-delivery", configuration: leaseConnection, clock: clock, logger: logger))))
+    }
+    if periodicWork,
+        let sender = WeeklyReportSender(
+            store: store, configuration: delivery,
+            settings: ReportSettings(minimumCount: configuration.minimumCellCount), logger: logger)
+    {
+        app.addServices(
+            AfterStart(
+                gate: migrated,
+                service: WeeklyReportService(
+                    sender: sender, clock: clock, logger: logger,
+                    lease: PeriodicWorkLease(
+                        name: "weekly-reports", configuration: leaseConnection, clock: clock, logger: logger))))
+    } else if periodicWork {
+        logger.notice("weekly reports are not mailed: no SMTP server is configured (smiley-hub serve --smtp-host)")
+    }
     app.beforeServerStarts {
         do {
             try await store.migrate()
             try await gate.loadFormKey()
+            migrated.open()
         } catch {
             logger.critical("cannot migrate the PostgreSQL database \(location): \(error)")
             throw error
@@ -165,7 +213,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API and exports. Live updates, reports, the lobby screen and metrics answer 503, and no periodic service runs (alert evaluation, alert delivery, weekly reports): they are not on PostgreSQL yet"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503: they are not on PostgreSQL yet. Alert evaluation, alert delivery and weekly reports run in one hub of the database at a time (leases 'alert-evaluation', 'alert-delivery', 'weekly-reports')"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

@@ -10,11 +10,14 @@ public struct DeliveryService: Service {
     let signal: WakeSignal
     let pollInterval: Duration
     let logger: Logger
+    /// On PostgreSQL, the lease ("alert-delivery") that lets one hub at a time deliver; nil on SQLite.
+    let lease: PeriodicWorkLease?
 
     public init(
         deliverer: AlertDeliverer, clock: HubClock, signal: WakeSignal, pollInterval: Duration = .seconds(15),
-        logger: Logger
+        logger: Logger, lease: PeriodicWorkLease? = nil
     ) {
+        self.lease = lease
         self.deliverer = deliverer
         self.clock = clock
         self.signal = signal
@@ -23,7 +26,7 @@ public struct DeliveryService: Service {
     }
 
     public func run() async throws {
-        await signal.run(every: pollInterval) {
+        await signal.run(every: pollInterval, lease: lease, logger: logger) {
             do {
                 try await deliverer.deliverDue(nowMillis: clock.nowMillis())
             } catch {

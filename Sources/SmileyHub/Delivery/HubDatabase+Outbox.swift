@@ -73,6 +73,36 @@ extension HubDatabase {
             order: "next_attempt_millis, id", limit: limit)
     }
 
+    /// Claims pending deliveries due at `nowMillis` for one attempt each, oldest first: in the transaction
+    /// that finds them, their next attempt moves to `holdUntilMillis`, so a later pass (this process's or,
+    /// on PostgreSQL, another hub's) does not find them due while the attempt runs; the attempt's outcome
+    /// (`recordDeliveryAttempt`) then sets what follows. The returned deliveries carry the hold as their
+    /// next attempt.
+    public func claimDueDeliveries(nowMillis: Int64, holdUntilMillis: Int64, limit: Int = 1) throws(HubError)
+        -> [AlertDelivery]
+    {
+        let ids = try write { db -> [Int64] in
+            let ids = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM alert_delivery WHERE state = 'pending' AND next_attempt_millis <= ?
+                    ORDER BY next_attempt_millis, id LIMIT ?
+                    """,
+                arguments: [nowMillis, limit])
+            for id in ids {
+                try db.execute(
+                    sql: "UPDATE alert_delivery SET next_attempt_millis = ? WHERE id = ? AND state = 'pending'",
+                    arguments: [holdUntilMillis, id])
+            }
+            return ids
+        }
+        guard !ids.isEmpty else { return [] }
+        let claimed = try deliveries(
+            where: "id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", arguments: StatementArguments(ids),
+            order: "id", limit: ids.count)
+        return ids.compactMap { id in claimed.first { $0.id == id } }
+    }
+
     /// When the next pending delivery is due, or nil when none is pending.
     public func nextDeliveryMillis() throws(HubError) -> Int64? {
         try storage {
@@ -154,18 +184,13 @@ extension HubDatabase {
 
     /// Sets or clears a person's e-mail address; a malformed one is refused by name.
     public func setEmail(_ address: String?, of name: String, by actor: String, nowMillis: Int64) throws(HubError) {
-        if let address {
-            guard MailAddress.isValid(address) else {
-                throw .invalid("'\(address)' is not an e-mail address (expected name@domain, no spaces or <>)")
-            }
-        }
+        try PeopleAudit.checkEmail(address)
         let changed = try write { db -> Int in
             try db.execute(sql: "UPDATE person SET email = ? WHERE name = ?", arguments: [address, name])
             let count = db.changesCount
             if count == 1 {
-                try Self.audit(
-                    db, actor: actor, action: "set e-mail", detail: "\(name): \(address ?? "none")",
-                    nowMillis: nowMillis)
+                let line = PeopleAudit.email(address, of: name)
+                try Self.audit(db, actor: actor, action: line.action, detail: line.detail, nowMillis: nowMillis)
             }
             return count
         }

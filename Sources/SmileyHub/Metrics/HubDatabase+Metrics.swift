@@ -2,17 +2,25 @@ import Foundation
 import GRDB
 import SmileyCore
 
-extension HubDatabase {
+/// What `/metrics` reads at each scrape: a hub on SQLite (`HubDatabase`) and a hub on PostgreSQL
+/// (`PostgresPressStore`) each read the same figures through the read seam (`HubFigures.read`), then
+/// what only their storage knows (the database's size; open alerts, held on SQLite).
+public protocol HubFigureSource: Sendable {
     /// Every figure `/metrics` computes at scrape time, read at `nowMillis`.
-    public func figures(nowMillis: Int64) async throws -> HubFigures {
+    func figures(nowMillis: Int64) async throws -> HubFigures
+}
+
+extension HubFigures {
+    /// The figures every backend reads alike through `CentreReadStore`: each centre open or closed now,
+    /// each device's health from its heartbeat's summary (one read a centre, no heartbeat's JSON decoded),
+    /// and the devices that spoke within the last hour.
+    static func read(from store: any CentreReadStore, nowMillis: Int64) async throws -> HubFigures {
         var figures = HubFigures()
-        let reader = CentreReader(database: self, clock: .fixed(nowMillis), settings: ReportSettings())
-        for centre in try await reader.centres() {
-            let calendar = try openingCalendar(centre: centre.id)
+        for centre in try await store.centres() {
+            let calendar = try await store.openingCalendar(centre: centre.id)
             let hour = CentreReader.bucketer(centre.timeZone).localHour(ofMillis: nowMillis)
             figures.centresOpen[centre.id] = calendar.isOpen(date: hour.date, hour: hour.hour)
-            // From the heartbeats' summaries: one read a centre, no heartbeat's JSON decoded a scrape.
-            for health in try deviceHealth(of: centre, nowMillis: nowMillis, calendar: calendar) {
+            for health in try await store.deviceHealth(of: centre, nowMillis: nowMillis, calendar: calendar) {
                 figures.devices.append(
                     HubFigures.DeviceFigures(
                         centre: centre.id, device: health.device,
@@ -21,17 +29,16 @@ extension HubDatabase {
                         openHoursSinceLastPress: health.openHoursSinceLastPress, offline: health.offline))
             }
         }
+        figures.devicesSeenLastHour = try await store.devicesSeen(sinceMillis: nowMillis - 3_600_000)
+        return figures
+    }
+}
+
+extension HubDatabase: HubFigureSource {
+    public func figures(nowMillis: Int64) async throws -> HubFigures {
+        var figures = try await HubFigures.read(from: self, nowMillis: nowMillis)
         let counts = try storage {
-            try writer.read { db -> (seen: Int, alerts: [String: Int], pages: Int64) in
-                // `last_seen_millis` is also set when a device is added: only devices that spoke count.
-                let seen =
-                    try Int.fetchOne(
-                        db,
-                        sql: """
-                            SELECT COUNT(*) FROM device d WHERE d.last_seen_millis >= ?
-                            AND (EXISTS (SELECT 1 FROM device_heartbeat h WHERE h.device_id = d.id)
-                                 OR EXISTS (SELECT 1 FROM press p WHERE p.device_id = d.id))
-                            """, arguments: [nowMillis - 3_600_000]) ?? 0
+            try writer.read { db -> (alerts: [String: Int], pages: Int64) in
                 var alerts: [String: Int] = [:]
                 for row in try Row.fetchAll(
                     db, sql: "SELECT kind, COUNT(*) AS n FROM alert WHERE resolved_millis IS NULL GROUP BY kind")
@@ -40,10 +47,9 @@ extension HubDatabase {
                 }
                 let pageCount = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
                 let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-                return (seen, alerts, pageCount * pageSize)
+                return (alerts, pageCount * pageSize)
             }
         }
-        figures.devicesSeenLastHour = counts.seen
         figures.alertsOpen = counts.alerts
         figures.databaseBytes = counts.pages
         let path = writer.path
@@ -53,5 +59,20 @@ extension HubDatabase {
             figures.walBytes = size.int64Value
         }
         return figures
+    }
+
+    public func devicesSeen(sinceMillis: Int64) async throws(HubError) -> Int {
+        try storage {
+            try writer.read { db in
+                // `last_seen_millis` is also set when a device is added: only devices that spoke count.
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM device d WHERE d.last_seen_millis >= ?
+                        AND (EXISTS (SELECT 1 FROM device_heartbeat h WHERE h.device_id = d.id)
+                             OR EXISTS (SELECT 1 FROM press p WHERE p.device_id = d.id))
+                        """, arguments: [sinceMillis]) ?? 0
+            }
+        }
     }
 }

@@ -4,7 +4,8 @@ import NIOCore
 /// `GET /metrics`: the hub's figures in Prometheus text format, to whom `access` lets in.
 struct MetricsController: Sendable {
     let metrics: HubMetrics
-    let database: HubDatabase
+    /// The hub's storage: SQLite or PostgreSQL.
+    let source: any HubFigureSource
     let clock: HubClock
     let access: MetricsAccess
 
@@ -25,7 +26,7 @@ struct MetricsController: Sendable {
             throw HTTPError(.init(code: status), headers: headers, message: message)
         }
         let figures: HubFigures
-        do { figures = try await database.figures(nowMillis: clock.nowMillis()) } catch let error as HubError {
+        do { figures = try await source.figures(nowMillis: clock.nowMillis()) } catch let error as HubError {
             throw error.httpError
         }
         return Response(

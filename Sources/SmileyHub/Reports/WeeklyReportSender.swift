@@ -11,8 +11,12 @@ import SmileyCore
 /// backoff (`DeliveryConfiguration.backoff`) and given up after its last attempt. The `--alert-mail-to`
 /// addresses are not added: they are for alert mail. The row is marked sent only after the SMTP server has
 /// accepted the message; a hub stopped between those two steps sends that one report again when it restarts.
+///
+/// It reads and writes through the store protocols, so it runs on SQLite and on PostgreSQL alike; on PostgreSQL,
+/// under the lease "weekly-reports" (one hub of the database at a time), and the ledger's primary key keeps a
+/// week queued once whichever hub queues it.
 public struct WeeklyReportSender: Sendable {
-    let database: HubDatabase
+    let store: any CentreReadStore & CentreCareStore & WeeklyReportLedger
     let from: String
     let mail: any MailTransport
     let backoff: DeliveryBackoff
@@ -24,7 +28,15 @@ public struct WeeklyReportSender: Sendable {
         database: HubDatabase, from: String, mail: any MailTransport, backoff: DeliveryBackoff = DeliveryBackoff(),
         settings: ReportSettings = ReportSettings(), logger: Logger
     ) {
-        self.database = database
+        self.init(store: database, from: from, mail: mail, backoff: backoff, settings: settings, logger: logger)
+    }
+
+    /// - Parameter from: the sender's address (`--smtp-from`).
+    public init(
+        store: any CentreReadStore & CentreCareStore & WeeklyReportLedger, from: String, mail: any MailTransport,
+        backoff: DeliveryBackoff = DeliveryBackoff(), settings: ReportSettings = ReportSettings(), logger: Logger
+    ) {
+        self.store = store
         self.from = from
         self.mail = mail
         self.backoff = backoff
@@ -36,9 +48,17 @@ public struct WeeklyReportSender: Sendable {
     public init?(
         database: HubDatabase, configuration: DeliveryConfiguration, settings: ReportSettings, logger: Logger
     ) {
+        self.init(store: database, configuration: configuration, settings: settings, logger: logger)
+    }
+
+    /// The sender the hub's delivery settings give over `store`, or nil when no SMTP server is configured.
+    public init?(
+        store: any CentreReadStore & CentreCareStore & WeeklyReportLedger, configuration: DeliveryConfiguration,
+        settings: ReportSettings, logger: Logger
+    ) {
         guard let smtp = configuration.smtp else { return nil }
         self.init(
-            database: database, from: smtp.from, mail: SMTPClient(configuration: smtp), backoff: configuration.backoff,
+            store: store, from: smtp.from, mail: SMTPClient(configuration: smtp), backoff: configuration.backoff,
             settings: settings, logger: logger)
     }
 
@@ -53,19 +73,19 @@ public struct WeeklyReportSender: Sendable {
     /// stand afterwards.
     @discardableResult
     public func sendDue(nowMillis: Int64) async throws -> [WeeklyReportSending] {
-        let reader = CentreReader(database: database, clock: .fixed(nowMillis), settings: settings)
+        let reader = CentreReader(store: store, care: store, clock: .fixed(nowMillis), settings: settings)
         for centre in try await reader.centres() {
             let week = try await reader.weeklyReportSchedule(of: centre).latestDueWeek(nowMillis: nowMillis).week
-            if try database.queueWeeklyReport(centre: centre.id, weekFrom: week.from, nowMillis: nowMillis) {
+            if try await store.queueWeeklyReport(centre: centre.id, weekFrom: week.from, nowMillis: nowMillis) {
                 logger.info("weekly report of \(centre.id) for the week of \(week.from) is due")
             }
         }
         var results: [WeeklyReportSending] = []
-        for due in try database.dueWeeklyReports(nowMillis: nowMillis) {
+        for due in try await store.dueWeeklyReports(nowMillis: nowMillis, limit: 50) {
             var problem: String?
             var recipients: [String] = []
             do {
-                recipients = try database.managerAddresses(centre: due.centre)
+                recipients = try await store.managerAddresses(centre: due.centre)
                 guard !recipients.isEmpty else { throw NoRecipients(centre: due.centre) }
                 let centre = try await reader.centre(due.centre.rawValue)
                 let rendered = try WeeklyReportMail(try await reader.weeklyReport(of: centre, weekOf: due.weekFrom))
@@ -78,7 +98,7 @@ public struct WeeklyReportSender: Sendable {
             }
             let attempts = due.attempts + 1
             let next = problem == nil ? nil : backoff.nextAttempt(afterAttempts: attempts, nowMillis: nowMillis)
-            try database.recordWeeklyReportAttempt(
+            try await store.recordWeeklyReportAttempt(
                 centre: due.centre, weekFrom: due.weekFrom, error: problem, recipients: recipients,
                 nextAttemptMillis: next, nowMillis: nowMillis)
             if let problem {
@@ -91,7 +111,7 @@ public struct WeeklyReportSender: Sendable {
                     "weekly report of \(due.centre) for the week of \(due.weekFrom) sent to \(recipients.joined(separator: ", "))"
                 )
             }
-            if let stored = try database.weeklyReportSendings(centre: due.centre).first(where: {
+            if let stored = try await store.weeklyReportSendings(centre: due.centre, limit: 100).first(where: {
                 $0.weekFrom == due.weekFrom
             }) {
                 results.append(stored)
@@ -108,8 +128,14 @@ public struct WeeklyReportService: Service {
     let clock: HubClock
     let pollInterval: Duration
     let logger: Logger
+    /// On PostgreSQL, the lease ("weekly-reports") that lets one hub at a time send; nil on SQLite.
+    let lease: PeriodicWorkLease?
 
-    public init(sender: WeeklyReportSender, clock: HubClock, pollInterval: Duration = .seconds(60), logger: Logger) {
+    public init(
+        sender: WeeklyReportSender, clock: HubClock, pollInterval: Duration = .seconds(60), logger: Logger,
+        lease: PeriodicWorkLease? = nil
+    ) {
+        self.lease = lease
         self.sender = sender
         self.clock = clock
         self.pollInterval = pollInterval
@@ -117,7 +143,7 @@ public struct WeeklyReportService: Service {
     }
 
     public func run() async throws {
-        await WakeSignal().run(every: pollInterval) {
+        await WakeSignal().run(every: pollInterval, lease: lease, logger: logger) {
             do {
                 try await sender.sendDue(nowMillis: clock.nowMillis())
             } catch {

@@ -69,6 +69,11 @@ public protocol CentreCareStore: Sendable {
     func deliveries(centre: CentreID?, limit: Int) async throws(HubError) -> [AlertDelivery]
     /// Pending deliveries due at `nowMillis`, oldest first.
     func dueDeliveries(nowMillis: Int64, limit: Int) async throws(HubError) -> [AlertDelivery]
+    /// Claims up to `limit` pending deliveries due at `nowMillis`, oldest first, for one attempt each: the
+    /// statement that finds them moves their next attempt to `holdUntilMillis`, so no other pass (another
+    /// hub's, on PostgreSQL) finds them due while the attempt runs. Only a claimed delivery is attempted.
+    func claimDueDeliveries(nowMillis: Int64, holdUntilMillis: Int64, limit: Int) async throws(HubError)
+        -> [AlertDelivery]
     /// When the next pending delivery is due, or nil.
     func nextDeliveryMillis() async throws(HubError) -> Int64?
     /// The outcome of one attempt: delivered (no error), or an error with the next attempt (nil: give up).

@@ -41,6 +41,12 @@ public protocol CentreReadStore: Sendable {
     func centreDevices(_ centre: CentreID) async throws(HubError) -> [(id: DeviceID, firstSeenMillis: Int64)]
     /// The latest heartbeat of a device and when it arrived.
     func lastHeartbeat(_ device: DeviceID) async throws -> (heartbeat: Heartbeat, receivedMillis: Int64)?
+    /// The health of every device of a centre at `nowMillis`, in id order, from the heartbeats' summary
+    /// columns (`DeviceHealth.heartbeat` is nil): the devices, their summaries and last presses in one
+    /// statement, the calendar read with them when not given. What the alert evaluation and `/metrics` read.
+    func deviceHealth(of centre: Centre, nowMillis: Int64, calendar: OpeningCalendar?) async throws -> [DeviceHealth]
+    /// Devices that sent a batch or a heartbeat since `sinceMillis` (a device only added does not count).
+    func devicesSeen(sinceMillis: Int64) async throws(HubError) -> Int
 }
 
 extension HubDatabase: CentreReadStore {}

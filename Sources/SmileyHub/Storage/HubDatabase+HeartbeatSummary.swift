@@ -38,17 +38,17 @@ extension HubDatabase {
 
     /// The summary columns of a heartbeat about to be stored: backlog, stuck lines (JSON), storage warning.
     static func summaryColumns(of heartbeat: Heartbeat) throws(HubError) -> [(any DatabaseValueConvertible)?] {
-        let stuckLines: String
-        if heartbeat.stuckLines.isEmpty {
-            stuckLines = "[]"
-        } else {
-            do {
-                stuckLines = String(decoding: try JSONEncoder().encode(heartbeat.stuckLines), as: UTF8.self)
-            } catch {
-                throw .storage("cannot encode the stuck lines of '\(heartbeat.device)': \(error)")
-            }
+        [heartbeat.backlog, try stuckLinesColumn(of: heartbeat), heartbeat.storageWarning]
+    }
+
+    /// The `stuck_lines` column of a heartbeat (SQLite and PostgreSQL): its stuck lines as a JSON array.
+    static func stuckLinesColumn(of heartbeat: Heartbeat) throws(HubError) -> String {
+        guard !heartbeat.stuckLines.isEmpty else { return "[]" }
+        do {
+            return String(decoding: try JSONEncoder().encode(heartbeat.stuckLines), as: UTF8.self)
+        } catch {
+            throw .storage("cannot encode the stuck lines of '\(heartbeat.device)': \(error)")
         }
-        return [heartbeat.backlog, stuckLines, heartbeat.storageWarning]
     }
 
     /// One device of a centre as its health is read: when it was first seen, its last placed press (by
@@ -90,14 +90,26 @@ extension HubDatabase {
     /// The heartbeat summary of a `deviceHealthRows` row; nil without a (readable) heartbeat.
     private static func summary(_ row: Row) -> HeartbeatSummary? {
         guard let received: Int64 = row["received_millis"] else { return nil }
-        guard let backlog: Int = row["backlog"] else {
+        return summary(
+            receivedMillis: received, backlog: row["backlog"], stuckLines: row["stuck_lines"],
+            storageWarning: row["storage_warning"], body: row["body"])
+    }
+
+    /// A heartbeat's summary from its stored columns (SQLite and PostgreSQL): from the summary columns when
+    /// `backlog` is set, else from the JSON body as sent (nil when that does not decode, as `lastHeartbeat`
+    /// says).
+    static func summary(
+        receivedMillis received: Int64, backlog: Int?, stuckLines stuckText: String?, storageWarning: String?,
+        body: String?
+    ) -> HeartbeatSummary? {
+        guard let backlog else {
             // Not summarised by the migration: read the heartbeat as sent.
-            guard let body: String = row["body"],
-                let heartbeat = try? JSONDecoder().decode(Heartbeat.self, from: Data(body.utf8))
-            else { return nil }
+            guard let body, let heartbeat = try? JSONDecoder().decode(Heartbeat.self, from: Data(body.utf8)) else {
+                return nil
+            }
             return HeartbeatSummary(heartbeat, receivedMillis: received)
         }
-        let stuckText: String = row["stuck_lines"] ?? "[]"
+        let stuckText = stuckText ?? "[]"
         let stuckLines: [String]
         if stuckText == "[]" {
             stuckLines = []
@@ -106,7 +118,7 @@ extension HubDatabase {
             stuckLines = lines
         }
         return HeartbeatSummary(
-            receivedMillis: received, backlog: backlog, stuckLines: stuckLines, storageWarning: row["storage_warning"])
+            receivedMillis: received, backlog: backlog, stuckLines: stuckLines, storageWarning: storageWarning)
     }
 
     /// The health of every device of a centre at `nowMillis` from the heartbeats' summaries (`DeviceHealth.heartbeat`

@@ -107,6 +107,17 @@ enum PeopleAudit {
         Line(action: secret == nil ? "user-totp-off" : "user-totp-on", detail: "user \(name)")
     }
 
+    static func email(_ address: String?, of name: String) -> Line {
+        Line(action: "set e-mail", detail: "\(name): \(address ?? "none")")
+    }
+
+    /// A person's new e-mail address, checked before it is stored (nil clears it).
+    static func checkEmail(_ address: String?) throws(HubError) {
+        if let address, !MailAddress.isValid(address) {
+            throw .invalid("'\(address)' is not an e-mail address (expected name@domain, no spaces or <>)")
+        }
+    }
+
     static func passwordLink(_ name: String) -> Line { Line(action: "password-link", detail: "user \(name)") }
 
     static func passwordLinkRedeemed(_ name: String) -> Line {

@@ -26,6 +26,9 @@ public protocol PeopleStore: Sendable {
     /// Sets (or, with nil, removes) a person's TOTP secret.
     func setTOTPSecret(_ secret: String?, of name: String, by actor: String, nowMillis: Int64) async throws(HubError)
     /// The centres a person may read: every centre for administrators, else their centres and their groups' centres.
+    /// Sets or clears (nil) a person's e-mail address, where alerts reach a manager; an address that is not
+    /// one is refused and nothing changes.
+    func setEmail(_ address: String?, of name: String, by actor: String, nowMillis: Int64) async throws(HubError)
     func readScope(of name: String) async throws(HubError) -> ReadScope
 
     /// Issues a link token that lets the person set a password once before `expiresMillis`; earlier links stop working.

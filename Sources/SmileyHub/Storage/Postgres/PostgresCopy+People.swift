@@ -20,6 +20,29 @@ extension PostgresCopy {
         ).collect().count
     }
 
+    /// The hub's keys (`hub_secret`): a name PostgreSQL lacks is copied, so that a sign-in form opened on the
+    /// SQLite hub is accepted by the PostgreSQL hubs. A name PostgreSQL already holds with another value (a
+    /// PostgreSQL hub made its own key before the copy) keeps PostgreSQL's, which its hubs' forms already
+    /// carry, and is named in `secretsKept`. A rerun copies nothing.
+    static func copySecrets(
+        _ secrets: [(name: String, value: String)], _ connection: PostgresConnection, _ logger: Logger,
+        _ outcome: inout Outcome
+    ) async throws {
+        for secret in secrets {
+            outcome.secrets += try await connection.query(
+                """
+                INSERT INTO hub_secret (name, value) VALUES (\(secret.name), \(secret.value))
+                ON CONFLICT (name) DO NOTHING RETURNING name
+                """, logger: logger
+            ).collect().count
+            for try await held in try await connection.query(
+                "SELECT value FROM hub_secret WHERE name = \(secret.name)", logger: logger
+            ).decode(String.self) where held != secret.value {
+                outcome.secretsKept.append(secret.name)
+            }
+        }
+    }
+
     static func copyPeople(
         _ people: SourcePeople, _ connection: PostgresConnection, _ logger: Logger, _ outcome: inout Outcome
     ) async throws {
@@ -38,6 +61,7 @@ extension PostgresCopy {
             try await copyLink(link, connection, logger, &outcome)
         }
         try await copySessions(people.sessions, connection, logger, &outcome)
+        try await copySecrets(people.secrets, connection, logger, &outcome)
         for token in people.tokens {
             try await copyToken(token, connection, logger, &outcome)
         }
@@ -330,6 +354,8 @@ struct SourcePeople: Sendable {
     var sessions: [Session] = []
     var tokens: [Token] = []
     var audit: [AuditLine] = []
+    /// `hub_secret`: the keys the hub signs with (the sign-in forms' key), by name.
+    var secrets: [(name: String, value: String)] = []
 
     /// Everything of the people's side, in key order (the audit log in its own order).
     static func read(_ db: Database) throws -> SourcePeople {
@@ -386,6 +412,9 @@ struct SourcePeople: Sendable {
             AuditLine(
                 at: row["at_millis"], actor: row["actor"], action: row["action"], detail: row["detail"],
                 address: row["address"])
+        }
+        source.secrets = try Row.fetchAll(db, sql: "SELECT name, value FROM hub_secret ORDER BY name").map { row in
+            (name: row["name"], value: row["value"])
         }
         return source
     }

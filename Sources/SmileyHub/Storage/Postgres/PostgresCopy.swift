@@ -33,17 +33,19 @@ public enum PostgresCopy {
         public var sessions = 0
         public var apiTokens = 0
         public var auditLines = 0
+        /// Rows of `hub_secret` copied, and the names PostgreSQL already held with another value (kept).
+        public var secrets = 0
+        public var secretsKept: [String] = []
         public var actions = 0
         public var alertRuleSettings = 0
         public var alerts = 0
         public var deliveries = 0
     }
 
-    /// The SQLite tables a copy leaves behind: weekly reports and the lobby, not on PostgreSQL yet;
-    /// `hub_secret`, the sign-in forms' key, which the PostgreSQL hubs make for themselves (a form opened on
-    /// the SQLite hub is sent again). (Enrollment codes are on PostgreSQL but not copied either: only their
-    /// hashes are kept, so a code is issued again there.)
-    public static let tablesNotCopied = ["hub_secret", "weekly_report_sending", "display_token"]
+    /// The SQLite tables a copy leaves behind: weekly reports and the lobby, not on PostgreSQL yet.
+    /// (Enrollment codes are on PostgreSQL but not copied either: only their hashes are kept, so a code is
+    /// issued again there.)
+    public static let tablesNotCopied = ["weekly_report_sending", "display_token"]
 
     /// Copies `source` into `target` (migrated first). A target holding other data under the same key
     /// (a centre with another zone, a device in another centre, another token, a press with other content,
@@ -211,10 +213,14 @@ public enum PostgresCopy {
         if let heartbeat = device.heartbeat {
             outcome.heartbeats += try await connection.query(
                 """
-                INSERT INTO device_heartbeat (device_id, received_millis, body, clock_unsynchronised_since_millis)
-                VALUES (\(device.id), \(heartbeat.received), \(heartbeat.body), \(heartbeat.unsynchronisedSince))
+                INSERT INTO device_heartbeat (device_id, received_millis, body, clock_unsynchronised_since_millis,
+                    backlog, stuck_lines, storage_warning)
+                VALUES (\(device.id), \(heartbeat.received), \(heartbeat.body), \(heartbeat.unsynchronisedSince),
+                    \(heartbeat.backlog), \(heartbeat.stuckLines), \(heartbeat.storageWarning))
                 ON CONFLICT (device_id) DO UPDATE SET received_millis = EXCLUDED.received_millis,
-                    body = EXCLUDED.body, clock_unsynchronised_since_millis = EXCLUDED.clock_unsynchronised_since_millis
+                    body = EXCLUDED.body, clock_unsynchronised_since_millis = EXCLUDED.clock_unsynchronised_since_millis,
+                    backlog = EXCLUDED.backlog, stuck_lines = EXCLUDED.stuck_lines,
+                    storage_warning = EXCLUDED.storage_warning
                 WHERE device_heartbeat.received_millis < EXCLUDED.received_millis
                 RETURNING device_id
                 """, logger: logger
@@ -349,6 +355,10 @@ struct SourceDevice: Sendable {
         var received: Int64
         var body: String
         var unsynchronisedSince: Int64?
+        /// The summary columns (heartbeat-summary-h1); a NULL backlog: not summarised, read from the body.
+        var backlog: Int64?
+        var stuckLines: String?
+        var storageWarning: String?
     }
 
     var id: String
@@ -392,13 +402,15 @@ struct SourceDevice: Sendable {
             let heartbeat = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT received_millis, body, clock_unsynchronised_since_millis FROM device_heartbeat
-                    WHERE device_id = ?
+                    SELECT received_millis, body, clock_unsynchronised_since_millis, backlog, stuck_lines,
+                        storage_warning
+                    FROM device_heartbeat WHERE device_id = ?
                     """, arguments: [id]
             ).map { row in
                 HeartbeatRow(
                     received: row["received_millis"], body: row["body"],
-                    unsynchronisedSince: row["clock_unsynchronised_since_millis"])
+                    unsynchronisedSince: row["clock_unsynchronised_since_millis"], backlog: row["backlog"],
+                    stuckLines: row["stuck_lines"], storageWarning: row["storage_warning"])
             }
             return SourceDevice(
                 id: id, centre: row["centre_id"], firstSeen: row["first_seen_millis"],

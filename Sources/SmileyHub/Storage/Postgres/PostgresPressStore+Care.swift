@@ -398,6 +398,37 @@ extension PostgresPressStore: CentreCareStore {
             """)
     }
 
+    /// One conditional statement: the due rows are locked as found (`FOR UPDATE SKIP LOCKED`: a row another
+    /// hub's claim holds is passed over, not waited for), checked again as updated, and returned as claimed.
+    /// The rows are chosen in a `WITH` query, run once: written as `id IN (SELECT … LIMIT n FOR UPDATE SKIP
+    /// LOCKED)`, the statement claimed every due delivery at once (DeliveryClaimTests caught it).
+    public func claimDueDeliveries(nowMillis: Int64, holdUntilMillis: Int64, limit: Int = 1) async throws(HubError)
+        -> [AlertDelivery]
+    {
+        let claimed = try await transaction { connection in
+            var rows: [AlertDelivery] = []
+            for try await row in try await connection.query(
+                """
+                WITH due AS (
+                    SELECT id AS due_id FROM alert_delivery
+                    WHERE state = 'pending' AND next_attempt_millis <= \(nowMillis)
+                    ORDER BY next_attempt_millis, id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+                UPDATE alert_delivery SET next_attempt_millis = \(holdUntilMillis) FROM due
+                WHERE id = due.due_id AND state = 'pending' AND next_attempt_millis <= \(nowMillis)
+                RETURNING \(unescaped: Self.deliveryColumns)
+                """, logger: logger
+            ).decode((Int64, Int64, String, String, String, Int64, Int64, String?, Int64?).self) {
+                rows.append(
+                    AlertDelivery(
+                        id: row.0, alertID: row.1, event: row.2, channel: row.3,
+                        state: DeliveryState(rawValue: row.4) ?? .failed, attempts: Int(row.5),
+                        nextAttemptMillis: row.6, lastError: row.7, deliveredMillis: row.8))
+            }
+            return rows
+        }
+        return claimed.sorted { $0.id < $1.id }
+    }
+
     public func nextDeliveryMillis() async throws(HubError) -> Int64? {
         try await read { connection in
             var next: Int64?

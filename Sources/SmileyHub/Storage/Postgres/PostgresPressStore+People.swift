@@ -147,6 +147,19 @@ extension PostgresPressStore: PeopleStore, SignInStore {
         }
     }
 
+    public func setEmail(_ address: String?, of name: String, by actor: String, nowMillis: Int64)
+        async throws(HubError)
+    {
+        try PeopleAudit.checkEmail(address)
+        try await transaction { connection in
+            let updated = try await connection.query(
+                "UPDATE person SET email = \(address) WHERE name = \(name) RETURNING name", logger: logger
+            ).collect()
+            guard !updated.isEmpty else { throw HubError.notFound("no person named '\(name)'") }
+            try await audit(connection, PeopleAudit.email(address, of: name), actor: actor, nowMillis: nowMillis)
+        }
+    }
+
     func endSessions(_ connection: PostgresConnection, of person: String, nowMillis: Int64) async throws {
         try await connection.query(
             "UPDATE session SET ended_millis = \(nowMillis) WHERE person = \(person) AND ended_millis IS NULL",

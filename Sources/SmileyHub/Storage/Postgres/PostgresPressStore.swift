@@ -285,16 +285,21 @@ public struct PostgresPressStore: PressStore {
         } catch {
             throw .storage("cannot encode the heartbeat of device '\(heartbeat.device)': \(error)")
         }
-        // The clock reading and the heartbeat itself in one transaction.
+        let stuckLines = try HubDatabase.stuckLinesColumn(of: heartbeat)
+        // The clock reading and the heartbeat itself (with its summary columns) in one transaction.
         try await transaction { connection in
             _ = try await store(connection, batch, receivedMillis: receivedMillis)
             try await connection.query(
                 """
-                INSERT INTO device_heartbeat (device_id, received_millis, body, clock_unsynchronised_since_millis)
+                INSERT INTO device_heartbeat (device_id, received_millis, body, clock_unsynchronised_since_millis,
+                    backlog, stuck_lines, storage_warning)
                 VALUES (\(heartbeat.device.rawValue), \(receivedMillis), \(body),
-                    CASE WHEN \(heartbeat.clock.synchronised) THEN NULL ELSE \(receivedMillis) END)
+                    CASE WHEN \(heartbeat.clock.synchronised) THEN NULL ELSE \(receivedMillis) END,
+                    \(Int64(heartbeat.backlog)), \(stuckLines), \(heartbeat.storageWarning))
                 ON CONFLICT (device_id) DO UPDATE SET
                     received_millis = EXCLUDED.received_millis, body = EXCLUDED.body,
+                    backlog = EXCLUDED.backlog, stuck_lines = EXCLUDED.stuck_lines,
+                    storage_warning = EXCLUDED.storage_warning,
                     clock_unsynchronised_since_millis = CASE WHEN \(heartbeat.clock.synchronised) THEN NULL
                         ELSE COALESCE(device_heartbeat.clock_unsynchronised_since_millis, EXCLUDED.received_millis) END
                 """, logger: logger)

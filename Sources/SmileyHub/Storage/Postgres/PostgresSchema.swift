@@ -268,6 +268,7 @@ enum PostgresSchema {
             fill: { connection, logger in try await PostgresPressStore.rebuildAllCentreDays(connection, logger: logger)
             }
         ),
+        PostgresPressStore.heartbeatSummaryMigration,
         PostgresMigration(
             name: "pg-care-1: centre actions, alert rules, alerts, delivery outbox",
             statements: [
@@ -338,11 +339,15 @@ enum PostgresSchema {
                 CREATE INDEX alert_delivery_due ON alert_delivery (next_attempt_millis) WHERE state = 'pending'
                 """,
             ]),
+        PostgresPressStore.weeklyReportMigration,
     ]
 
     /// Applies the steps this database lacks, in one transaction under the migration lock. A database
     /// holding a step this hub does not know was migrated by a newer hub: refused, nothing changed.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    /// `steps`: the schema's steps (tests pass the steps before one, to store rows as an older hub did).
+    static func migrate(
+        _ client: PostgresClient, logger: Logger, steps: [PostgresMigration] = PostgresSchema.migrations
+    ) async throws {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLockKey))", logger: logger)
             try await connection.query(
@@ -358,13 +363,13 @@ enum PostgresSchema {
             {
                 applied.insert(name)
             }
-            let known = Set(migrations.map(\.name))
+            let known = Set(steps.map(\.name))
             if let unknown = applied.subtracting(known).sorted().first {
                 throw HubError.storage(
                     "the PostgreSQL database holds migration '\(unknown)', which this hub does not know: a newer hub migrated it; run that version"
                 )
             }
-            for migration in migrations where !applied.contains(migration.name) {
+            for migration in steps where !applied.contains(migration.name) {
                 logger.info("applying PostgreSQL migration", metadata: ["migration": "\(migration.name)"])
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
