@@ -73,7 +73,7 @@ fi
 }
 # No TCP at all; the socket in the temporary directory; enough connections for parallel tests.
 "${as_server[@]}" "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=200" start >/dev/null || {
+    -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=500" start >/dev/null || {
     cat "$dir/server.log" >&2 || true
     echo "$0: the PostgreSQL server did not start" >&2
     exit 1
