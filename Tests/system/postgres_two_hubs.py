@@ -486,6 +486,15 @@ def care_across_hubs(hubs):
           status == 400 and "needs a description" in text, (status, text[:200]))
     check("the database holds the one action, by kinley",
           psql("SELECT text, recorded_by FROM centre_action") == [["Second counter opened on Mondays", "kinley"]])
+    for path in [f"/centres/{CENTRE}", f"/centres/{CENTRE}/actions", f"/centres/{CENTRE}/alert-rules"]:
+        form = {"date": today, "text": "Anonymous action", "hours": ""} if path.endswith("/actions") else (
+            {"dip.window-minutes": "5"} if path.endswith("/alert-rules") else None)
+        status, text, _, location = browse(f"{b.url}{path}", form)
+        check(f"nobody signed in: {path} on {b.name} sends to the sign-in page and shows nothing",
+              status == 303 and (location or "").startswith("/login") and "Tsirang" not in text, (status, location))
+    check("… and nothing was stored by them",
+          psql("SELECT text FROM centre_action") == [["Second counter opened on Mondays"]]
+          and psql("SELECT value FROM alert_rule_setting WHERE name = 'dip.window-minutes'") == [["45"]])
 
 
 def provision_on_postgres(hubs):
