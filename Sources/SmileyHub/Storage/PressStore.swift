@@ -26,6 +26,11 @@ public protocol PressStore: CentreReadStore {
     func devices() async throws -> [DeviceSummary]
     /// Revokes a device's token: its requests are refused from now on; its presses stay.
     func revokeDevice(_ device: DeviceID, nowMillis: Int64) async throws(HubError)
+    /// Sets the public key the hub checks a device's backlog files with (`smiley-hub device set-key`); a
+    /// malformed key is refused by name, an unknown device is "no device", and nothing changes either way.
+    func setSigningKey(_ device: DeviceID, publicKey: String) async throws(HubError)
+    /// Whether a device's token was revoked and its signing key; nil for a device this hub does not know.
+    func signingKey(of device: DeviceID) async throws(HubError) -> DeviceSigningKey?
     /// The device a bearer token belongs to (found by the token's hash); the error says why one is refused.
     func authenticate(token: String?, nowMillis: Int64) async throws(HubError) -> DeviceAuthentication
 
