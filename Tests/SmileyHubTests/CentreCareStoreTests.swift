@@ -171,7 +171,8 @@ import Testing
         )
         try await care.recordDeliveryAttempt(
             id: due[3].id, error: "SMTP 451", nextAttemptMillis: nil, nowMillis: start + 50_004)
-        try await care.retryDelivery(id: due[3].id, nowMillis: start + 60_000)
+        try await care.retryDelivery(
+            id: due[3].id, centre: centre, by: "dorji", address: nil, nowMillis: start + 60_000)
         return ids
     }
 
@@ -231,8 +232,11 @@ import Testing
 
             #expect(read.recent.map(\.score) == [2, 1, 3])
             #expect(read.managers == [["dorji@example.bt"], []])
+            let retried = try #require(read.allDeliveries.first { $0.lastError == "SMTP 451" })
+            #expect(retried.state == .pending)
             #expect(
-                read.audit.prefix(9) == [
+                read.audit.prefix(10) == [
+                    "dorji: retry delivery: wangdue-dcrc delivery \(retried.id)",
                     "dorji: acknowledge alert: wangdue-dcrc alert \(ids[0])",
                     "dorji: alert rules: wangdue-dcrc: dip.window-minutes=20 enabled.drift=yes",
                     "pema: alert rules: paro-dcrc: defaults",
@@ -380,9 +384,18 @@ import Testing
                 try await care.acknowledgeAlert(
                     id: ids[0], centre: centre, by: "dorji", comment: "Again", nowMillis: now)
             })
-        // Retrying a delivery that has not failed, or none.
-        errors.append(await attempt { try await care.retryDelivery(id: pendingDelivery, nowMillis: now) })
-        errors.append(await attempt { try await care.retryDelivery(id: 9_999, nowMillis: now) })
+        let failedDelivery = before.allDeliveries.first { $0.state == .failed }!.id
+        let delivered = before.allDeliveries.first { $0.state == .delivered }!.id
+        func retry(_ id: Int64, at centre: CentreID?) async -> HubError? {
+            await attempt {
+                try await care.retryDelivery(id: id, centre: centre, by: "dorji", address: nil, nowMillis: now)
+            }
+        }
+        // Retrying a delivery that has not failed, none, or another centre's.
+        errors.append(await retry(pendingDelivery, at: nil))
+        errors.append(await retry(9_999, at: nil))
+        errors.append(await retry(delivered, at: nil))
+        errors.append(await retry(failedDelivery, at: paro))
         return (errors, before, try await transcript(subject, nowMillis: now))
     }
 
@@ -404,13 +417,19 @@ import Testing
                 kinds == [
                     "invalid", "invalid", "invalid", "invalid", "not found", "not found", "not found",
                     "invalid", "invalid", "invalid", "invalid", "invalid", "not found", "not found",
-                    "invalid", "not found", "not found", "conflict", "conflict", "not found", "not found",
+                    "invalid", "not found", "not found", "conflict", "conflict", "conflict", "not found",
+                    "conflict", "not found",
                 ])
             #expect(errors[0]?.description.contains("an action needs a description") == true)
             #expect(errors[7]?.description == "dip.window-minutes must be in 5...240, not 0")
             #expect(errors[16]?.description == "no alert \(before.open[1].id) at wangdue-dcrc")
             #expect(errors[17]?.description.contains("already resolved itself") == true)
             #expect(errors[18]?.description == "alert \(before.open[0].id) was already acknowledged by dorji")
+            #expect(errors[19]?.description.contains("is still pending") == true)
+            #expect(errors[20]?.description == "no delivery 9999")
+            #expect(errors[21]?.description.contains("was delivered: there is nothing to retry") == true)
+            #expect(errors[22]?.description.hasPrefix("no delivery ") == true)
+            #expect(errors[22]?.description.hasSuffix(" at paro-dcrc") == true)
         }
     }
 

@@ -152,16 +152,31 @@ extension HubDatabase {
     }
 
     /// Sets a failed delivery pending again, due now (`smiley-hub alert retry`).
-    public func retryDelivery(id: Int64, nowMillis: Int64) throws(HubError) {
-        let changed = try write { db -> Int in
-            try db.execute(
+    public func retryDelivery(
+        id: Int64, centre: CentreID?, by actor: String, address: String? = nil, nowMillis: Int64
+    ) throws(HubError) {
+        try write { db in
+            let found = try Row.fetchOne(
+                db,
                 sql: """
-                    UPDATE alert_delivery SET state = 'pending', next_attempt_millis = ? WHERE id = ? AND state = 'failed'
-                    """,
+                    SELECT a.centre_id, d.state FROM alert_delivery d JOIN alert a ON a.id = d.alert_id WHERE d.id = ?
+                    """, arguments: [id]
+            ).flatMap { row -> (centre: CentreID, state: DeliveryState)? in
+                guard let centre = CentreID(rawValue: row["centre_id"]),
+                    let state = DeliveryState(rawValue: row["state"])
+                else { return nil }
+                return (centre, state)
+            }
+            try Self.retryable(found, id: id, centre: centre)
+            try db.execute(
+                sql:
+                    "UPDATE alert_delivery SET state = 'pending', next_attempt_millis = ? WHERE id = ? AND state = 'failed'",
                 arguments: [nowMillis, id])
-            return db.changesCount
+            guard db.changesCount == 1, let found else { throw HubError.conflict("delivery \(id) changed meanwhile") }
+            try Self.audit(
+                db, Self.retryAuditLine(centre: found.centre, id: id), actor: actor, address: address,
+                nowMillis: nowMillis)
         }
-        guard changed == 1 else { throw .notFound("no failed delivery \(id)") }
     }
 
     /// The e-mail addresses of the managers who may manage a centre (directly or through its group).

@@ -79,8 +79,10 @@ public protocol CentreCareStore: Sendable {
     /// The outcome of one attempt: delivered (no error), or an error with the next attempt (nil: give up).
     func recordDeliveryAttempt(id: Int64, error: String?, nextAttemptMillis: Int64?, nowMillis: Int64)
         async throws(HubError)
-    /// Sets a failed delivery pending again, due now.
-    func retryDelivery(id: Int64, nowMillis: Int64) async throws(HubError)
+    /// Sets a failed (given up) delivery of an alert of `centre` (any centre when nil) pending again, due now,
+    /// with its audit line; its state is checked in the transaction that changes it (`retryable`).
+    func retryDelivery(id: Int64, centre: CentreID?, by actor: String, address: String?, nowMillis: Int64)
+        async throws(HubError)
     /// The e-mail addresses of the managers of a centre (directly or through its group).
     func managerAddresses(centre: CentreID) async throws(HubError) -> [String]
 }
@@ -118,6 +120,27 @@ extension HubDatabase {
             throw .invalid("the comment contains control characters")
         }
         return text
+    }
+
+    /// Refuses a retry unless the delivery (nil: none) is of an alert of `centre` (any when nil) and failed:
+    /// another centre's is "no delivery", like a missing one; a delivered or pending one is a conflict.
+    static func retryable(_ found: (centre: CentreID, state: DeliveryState)?, id: Int64, centre: CentreID?)
+        throws(HubError)
+    {
+        guard let found, centre == nil || found.centre == centre else {
+            throw .notFound("no delivery \(id)" + (centre.map { " at \($0)" } ?? ""))
+        }
+        switch found.state {
+        case .failed: return
+        case .delivered: throw .conflict("delivery \(id) was delivered: there is nothing to retry")
+        case .pending:
+            throw .conflict("delivery \(id) is still pending: the hub tries it again by itself, no retry is needed")
+        }
+    }
+
+    /// The audit line of a retried delivery.
+    static func retryAuditLine(centre: CentreID, id: Int64) -> PeopleAudit.Line {
+        PeopleAudit.Line(action: "retry delivery", detail: "\(centre) delivery \(id)")
     }
 
     /// The alert as found (nil: none) once it is known to be acknowledgeable at `centre`: it exists there,

@@ -463,15 +463,33 @@ extension PostgresPressStore: CentreCareStore {
         }
     }
 
-    public func retryDelivery(id: Int64, nowMillis: Int64) async throws(HubError) {
+    /// The delivery's row locked as found, so a retry and a delivery attempt of another hub take turns.
+    public func retryDelivery(
+        id: Int64, centre: CentreID?, by actor: String, address: String? = nil, nowMillis: Int64
+    ) async throws(HubError) {
         try await transaction { connection in
-            let changed = try await connection.query(
+            var found: (centre: CentreID, state: DeliveryState)?
+            for try await (centreText, stateText) in try await connection.query(
+                """
+                SELECT a.centre_id, d.state FROM alert_delivery d JOIN alert a ON a.id = d.alert_id
+                WHERE d.id = \(id) FOR UPDATE OF d
+                """, logger: logger
+            ).decode((String, String).self) {
+                if let centre = CentreID(rawValue: centreText), let state = DeliveryState(rawValue: stateText) {
+                    found = (centre, state)
+                }
+            }
+            try HubDatabase.retryable(found, id: id, centre: centre)
+            try await connection.query(
                 """
                 UPDATE alert_delivery SET state = 'pending', next_attempt_millis = \(nowMillis)
-                WHERE id = \(id) AND state = 'failed' RETURNING id
-                """, logger: logger
-            ).collect()
-            guard changed.count == 1 else { throw HubError.notFound("no failed delivery \(id)") }
+                WHERE id = \(id) AND state = 'failed'
+                """, logger: logger)
+            if let found {
+                try await audit(
+                    connection, HubDatabase.retryAuditLine(centre: found.centre, id: id), actor: actor,
+                    address: address, nowMillis: nowMillis)
+            }
         }
     }
 
