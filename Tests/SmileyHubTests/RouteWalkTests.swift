@@ -30,7 +30,7 @@ import Testing
         case display
         /// The lobby screen's font: public.
         case font
-        /// The centre page's alert forms (acknowledge, rules): managers and administrators, with the session's CSRF.
+        /// The centre page's alert forms (acknowledge, retry a delivery, rules): managers and administrators, with the session's CSRF.
         case alertForm
         /// Prometheus' scrape: loopback only by default (these requests have no peer address), whatever
         /// the credential; never a person's page.
@@ -48,6 +48,7 @@ import Testing
         "POST /account/tokens/{id}/revoke": .tokenForm,
         "GET /admin/audit": .adminPage,
         "POST /centres/{centre}/alerts/{id}/acknowledge": .alertForm, "POST /centres/{centre}/alert-rules": .alertForm,
+        "POST /centres/{centre}/deliveries/{id}/retry": .alertForm,
         "GET /api/v1/centres": .api, "GET /api/v1/centres/{centre}/heatmap": .api,
         "GET /api/v1/centres/{centre}/export": .export, "GET /api/v1/export": .export,
         "POST /centres/{centre}/actions": .actionForm, "POST /centres/{centre}/actions/{id}/remove": .actionForm,

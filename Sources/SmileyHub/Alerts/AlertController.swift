@@ -3,7 +3,8 @@ import Hummingbird
 import NIOCore
 import SmileyCore
 
-/// The centre page's alert forms: acknowledging an alert with a comment, and changing the centre's alert rules.
+/// The centre page's alert forms: acknowledging an alert with a comment, retrying a delivery that failed, and
+/// changing the centre's alert rules.
 /// Only managers and administrators whose scope holds the centre, in a browser session with its CSRF token.
 struct AlertController: Sendable {
     typealias Context = HubRequestContext
@@ -19,6 +20,7 @@ struct AlertController: Sendable {
     func addRoutes(to router: some RouterMethods<Context>) {
         router.post("centres/{centre}/alerts/{id}/acknowledge", use: acknowledge)
         router.post("centres/{centre}/alert-rules", use: setRules)
+        router.post("centres/{centre}/deliveries/{id}/retry", use: retryDelivery)
     }
 
     /// The form's fields (URL-encoded), at most 16 KiB.
@@ -44,7 +46,8 @@ struct AlertController: Sendable {
         let centre = try await readers.reader(for: context).centre(context.parameters.get("centre") ?? "")
         guard identity.role == .manager || identity.role == .administrator else {
             throw HTTPError(
-                .forbidden, message: "only managers and administrators may acknowledge alerts or change rules")
+                .forbidden,
+                message: "only managers and administrators may acknowledge alerts, retry deliveries or change rules")
         }
         guard let expected = identity.csrf else {
             throw HTTPError(.forbidden, message: "sign in with a browser to do this; an API token cannot")
@@ -76,6 +79,24 @@ struct AlertController: Sendable {
             throw Self.httpError(error)
         }
         return Self.back(to: centre, anchor: "alert-\(id)")
+    }
+
+    /// Sets a failed delivery of the centre's alerts pending again, as `smiley-hub alert retry` does; another
+    /// centre's delivery is 404, one not failed 409.
+    @Sendable func retryDelivery(_ request: Request, context: Context) async throws -> Response {
+        let fields = try await Self.form(request)
+        let (centre, identity) = try await authorise(request, context, fields: fields)
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            throw HTTPError(.notFound, message: "no such delivery")
+        }
+        do {
+            try await readers.care.retryDelivery(
+                id: id, centre: centre.id, by: identity.name, address: context.remoteAddress,
+                nowMillis: clock.nowMillis())
+        } catch {
+            throw Self.httpError(error)
+        }
+        return Self.back(to: centre, anchor: "alerts")
     }
 
     @Sendable func setRules(_ request: Request, context: Context) async throws -> Response {

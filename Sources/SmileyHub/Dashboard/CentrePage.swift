@@ -106,9 +106,14 @@ struct CentrePage: Sendable {
     }
 
     struct DeliveryRow: Sendable {
+        let deliveryID: Int64
         let deliveryChannel: String
+        /// The channel in words (e-mail, webhook), for the retry button.
+        let deliveryLabel: String
         let deliveryState: String
         let deliveryText: String
+        /// A failed delivery shown to a manager gets the retry form.
+        let mayRetryDelivery: Bool
     }
 
     /// One setting of the centre's alert rules in the rules form.
@@ -335,7 +340,9 @@ struct CentrePage: Sendable {
     ) {
         alertFormCSRF = csrf
         let rows = alerts.map {
-            Self.alertRow($0, nowMillis: nowMillis, deliveries: deliveries[$0.id] ?? [], mayAcknowledge: csrf != nil)
+            Self.alertRow(
+                $0, nowMillis: nowMillis, deliveries: deliveries[$0.id] ?? [], mayAcknowledge: csrf != nil,
+                mayRetry: csrf != nil)
         }
         openAlerts = rows.filter(\.open)
         pastAlerts = rows.filter { !$0.open }
@@ -354,7 +361,7 @@ struct CentrePage: Sendable {
         }
     }
 
-    static func deliveryRow(_ delivery: AlertDelivery, nowMillis: Int64) -> DeliveryRow {
+    static func deliveryRow(_ delivery: AlertDelivery, nowMillis: Int64, mayRetry: Bool = false) -> DeliveryRow {
         let channel = delivery.channel == "email" ? "e-mail" : delivery.channel
         var text: String
         switch delivery.state {
@@ -369,18 +376,20 @@ struct CentrePage: Sendable {
         }
         if delivery.state != .delivered, let error = delivery.lastError { text += ": \(error.prefix(200))" }
         return DeliveryRow(
-            deliveryChannel: delivery.channel, deliveryState: delivery.state.rawValue, deliveryText: text)
+            deliveryID: delivery.id, deliveryChannel: delivery.channel, deliveryLabel: channel,
+            deliveryState: delivery.state.rawValue, deliveryText: text,
+            mayRetryDelivery: mayRetry && delivery.state == .failed)
     }
 
     static func alertRow(
         _ alert: StoredAlert, nowMillis: Int64, deliveries: [AlertDelivery] = [],
-        mayAcknowledge: Bool = false
+        mayAcknowledge: Bool = false, mayRetry: Bool = false
     ) -> AlertRow {
         let label = Self.label(of: alert.kind)
         let state =
             alert.state.resolvedMillis.map { "resolved \(Formatting.age(millis: nowMillis - $0))" }
             ?? (alert.state.acknowledgedBy.map { "open, acknowledged by \($0)" } ?? "open")
-        let rows = deliveries.map { deliveryRow($0, nowMillis: nowMillis) }
+        let rows = deliveries.map { deliveryRow($0, nowMillis: nowMillis, mayRetry: mayRetry) }
         return AlertRow(
             alertID: alert.id, kind: alert.kind.rawValue, label: label, subject: alert.subject,
             summary: alert.state.evidence.summary,

@@ -116,11 +116,12 @@ enum Templates {
         {{/navigation}}
         """#
 
-    /// One alert on the centre page: its evidence, acknowledgement, deliveries, and the acknowledge form.
+    /// One alert on the centre page: its evidence, acknowledgement, deliveries, the acknowledge form and a
+    /// retry form for each failed delivery.
     static let alertRow = #"""
         <li class="alert{{#open}} alert-open{{/open}}" id="alert-{{alertID}}" data-alert="{{kind}}" data-subject="{{subject}}" data-alert-id="{{alertID}}" data-state="{{stateKey}}"><strong>{{label}}</strong> ({{subject}}): {{summary}}. <small>Opened {{opened}}; {{state}}.</small>
         {{#ackBy}}<p class="acknowledgement" data-acknowledged-by="{{ackBy}}">Acknowledged by <strong>{{ackBy}}</strong> {{ackAge}}: <q>{{ackComment}}</q></p>{{/ackBy}}
-        {{#hasDeliveries}}<p class="deliveries">Notified: {{#deliveries}}<span class="delivery" data-channel="{{deliveryChannel}}" data-delivery-state="{{deliveryState}}">{{deliveryText}}</span> {{/deliveries}}</p>{{/hasDeliveries}}
+        {{#hasDeliveries}}<p class="deliveries">Notified: {{#deliveries}}<span class="delivery" data-channel="{{deliveryChannel}}" data-delivery-state="{{deliveryState}}">{{deliveryText}}</span> {{/deliveries}}</p>{{/hasDeliveries}}{{#deliveries}}{{#mayRetryDelivery}}<form method="post" action="/centres/{{centreID}}/deliveries/{{deliveryID}}/retry" class="retry-delivery" data-delivery-id="{{deliveryID}}"><input type="hidden" name="csrf" value="{{alertFormCSRF}}"><button type="submit">Retry the {{deliveryLabel}} delivery</button></form>{{/mayRetryDelivery}}{{/deliveries}}
         {{#mayAcknowledge}}<form method="post" action="/centres/{{centreID}}/alerts/{{alertID}}/acknowledge" class="acknowledge"><input type="hidden" name="csrf" value="{{alertFormCSRF}}"><label>What is being done <textarea name="comment" required maxlength="2000" rows="2"></textarea></label> <button type="submit">Acknowledge</button></form>{{/mayAcknowledge}}
         </li>
         """#
