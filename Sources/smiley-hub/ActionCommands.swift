@@ -16,7 +16,7 @@ struct ActionCommand: AsyncParsableCommand {
             discussion:
                 "Example: smiley-hub action add paro-dcrc --date 2026-11-02 'A second counter opened on Monday mornings'"
         )
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "The centre's id.") var centre: String
         @Option(help: "The day the action took effect, YYYY-MM-DD on the centre's calendar.") var date: String
         @Option(help: "The hours it is about, like opening hours: 'Mon 09:00-12:00' (default: every open hour).")
@@ -28,8 +28,11 @@ struct ActionCommand: AsyncParsableCommand {
             let day: LocalDate
             do { day = try LocalDate.parse(date) } catch { throw ValidationError("--date: \(error.description)") }
             try await refusing {
-                let action = try state.open().addAction(
-                    centre: id, date: day, text: text, target: hours, by: commandLineActor, nowMillis: nowMillis())
+                let action = try await store.withStore { database in
+                    try await database.addAction(
+                        centre: id, date: day, text: text, target: hours, by: commandLineActor, address: nil,
+                        nowMillis: nowMillis())
+                }
                 print("recorded action #\(action.id) for \(id) on \(action.date)")
             }
         }
@@ -39,17 +42,20 @@ struct ActionCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a centre's actions: id, date, hours, who recorded it, text.",
             discussion: "Example: smiley-hub action list paro-dcrc")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "The centre's id.") var centre: String
 
         func run() async throws {
             guard let id = CentreID(rawValue: centre) else { throw ValidationError("'\(centre)' is not a centre id") }
             try await refusing {
-                let database = try state.open()
-                guard try database.centre(id) != nil else { throw HubError.notFound("unknown centre '\(id)'") }
-                for action in try database.actions(centre: id) {
-                    let hours = action.target?.description ?? "all open hours"
-                    print("\(action.id)\t\(action.date)\t\(hours)\t\(action.recordedBy)\t\(action.text)")
+                try await store.withStore { database in
+                    guard try await database.centre(id) != nil else {
+                        throw HubError.notFound("unknown centre '\(id)'")
+                    }
+                    for action in try await database.actions(centre: id) {
+                        let hours = action.target?.description ?? "all open hours"
+                        print("\(action.id)\t\(action.date)\t\(hours)\t\(action.recordedBy)\t\(action.text)")
+                    }
                 }
             }
         }
@@ -59,7 +65,7 @@ struct ActionCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove an action recorded by mistake.",
             discussion: "Example: smiley-hub action remove paro-dcrc 3")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "The centre's id.") var centre: String
         @Argument(help: "The action's number (from 'action list').") var id: Int64
 
@@ -68,7 +74,10 @@ struct ActionCommand: AsyncParsableCommand {
                 throw ValidationError("'\(centre)' is not a centre id")
             }
             try await refusing {
-                try state.open().removeAction(id, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { database in
+                    try await database.removeAction(
+                        id, centre: centreID, by: commandLineActor, address: nil, nowMillis: nowMillis())
+                }
                 print("removed action #\(id) of \(centreID)")
             }
         }

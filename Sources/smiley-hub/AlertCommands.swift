@@ -25,7 +25,7 @@ struct AlertCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List alerts, newest first: open and resolved, with acknowledgements and deliveries.",
             discussion: "Example: smiley-hub alert list --centre paro-dcrc --limit 50")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Option(help: "Only this centre's alerts.") var centre: String?
         @Option(help: "How many alerts.") var limit = 20
 
@@ -33,21 +33,22 @@ struct AlertCommand: AsyncParsableCommand {
             let centreID = try centre.map(AlertCommand.centre)
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1 to 10000") }
             try await refusing {
-                let database = try state.open()
-                for alert in try database.alertHistory(centre: centreID, limit: limit) {
-                    let status =
-                        alert.state.resolvedMillis.map { "resolved \(AlertCommand.time($0))" } ?? "OPEN"
-                    print(
-                        "\(alert.id)\t\(alert.centre)\t\(alert.kind.rawValue)\t\(alert.subject)\t"
-                            + "opened \(AlertCommand.time(alert.state.openedMillis))\t\(status)")
-                    print("\t\(TerminalText.neutralised(alert.state.evidence.summary))")
-                    if let by = alert.state.acknowledgedBy, let at = alert.state.acknowledgedMillis {
+                try await store.withStore { database in
+                    for alert in try await database.alertHistory(centre: centreID, limit: limit) {
+                        let status =
+                            alert.state.resolvedMillis.map { "resolved \(AlertCommand.time($0))" } ?? "OPEN"
                         print(
-                            "\tacknowledged by \(TerminalText.neutralised(by)) at \(AlertCommand.time(at)): "
-                                + TerminalText.neutralised(alert.state.comment ?? ""))
-                    }
-                    for delivery in try database.deliveries(alertID: alert.id) {
-                        print("\t" + Deliveries.line(delivery))
+                            "\(alert.id)\t\(alert.centre)\t\(alert.kind.rawValue)\t\(alert.subject)\t"
+                                + "opened \(AlertCommand.time(alert.state.openedMillis))\t\(status)")
+                        print("\t\(TerminalText.neutralised(alert.state.evidence.summary))")
+                        if let by = alert.state.acknowledgedBy, let at = alert.state.acknowledgedMillis {
+                            print(
+                                "\tacknowledged by \(TerminalText.neutralised(by)) at \(AlertCommand.time(at)): "
+                                    + TerminalText.neutralised(alert.state.comment ?? ""))
+                        }
+                        for delivery in try await database.deliveries(alertID: alert.id) {
+                            print("\t" + Deliveries.line(delivery))
+                        }
                     }
                 }
             }
@@ -58,14 +59,16 @@ struct AlertCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Acknowledge an open alert with a comment; it still resolves itself when its condition clears.",
             discussion: #"Example: smiley-hub alert acknowledge 12 --comment "second counter opened""#)
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "The alert's number (smiley-hub alert list).") var id: Int64
         @Option(help: "What is being done about it.") var comment: String
 
         func run() async throws {
             try await refusing {
-                let alert = try state.open().acknowledgeAlert(
-                    id: id, by: commandLineActor, comment: comment, nowMillis: nowMillis())
+                let alert = try await store.withStore { database in
+                    try await database.acknowledgeAlert(
+                        id: id, centre: nil, by: commandLineActor, comment: comment, nowMillis: nowMillis())
+                }
                 print("acknowledged alert \(alert.id) (\(alert.centre) \(alert.kind.rawValue) \(alert.subject))")
             }
         }
@@ -75,19 +78,22 @@ struct AlertCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a centre's alert rules (defaults unless changed) and what each setting means.",
             discussion: "Example: smiley-hub alert rules paro-dcrc")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Centre id.") var centre: String
 
         func run() async throws {
             let centreID = try AlertCommand.centre(centre)
             try await refusing {
-                let database = try state.open()
-                guard try database.centre(centreID) != nil else {
-                    throw HubError.notFound("unknown centre '\(centre)'")
+                let (rules, changes) = try await store.withStore { database in
+                    guard try await database.centre(centreID) != nil else {
+                        throw HubError.notFound("unknown centre '\(centre)'")
+                    }
+                    return (
+                        try await database.alertRules(centre: centreID),
+                        try await database.alertRuleChanges(centre: centreID)
+                    )
                 }
-                let rules = try database.alertRules(centre: centreID)
-                let changed = Dictionary(
-                    try database.alertRuleChanges(centre: centreID).map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+                let changed = Dictionary(changes.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
                 let meanings = Dictionary(
                     CentreAlertRules.settings.map { ($0.name, $0.meaning) }, uniquingKeysWith: { $1 })
                 for (name, value) in rules.values {
@@ -109,7 +115,7 @@ struct AlertCommand: AsyncParsableCommand {
                 Settings: \((CentreAlertRules.settings.map(\.name) + CentreAlertRules.switches).joined(separator: ", ")).
                 Example: smiley-hub alert set paro-dcrc dip.minimum-answers=6 enabled.drift=no
                 """)
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Centre id.") var centre: String
         @Argument(help: "name=value pairs.") var settings: [String]
 
@@ -123,8 +129,10 @@ struct AlertCommand: AsyncParsableCommand {
                 return (String(text[..<equals]), String(text[text.index(after: equals)...]))
             }
             try await refusing {
-                let rules = try state.open().setAlertRules(
-                    changes, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
+                let rules = try await store.withStore { database in
+                    try await database.setAlertRules(
+                        changes, centre: centreID, by: commandLineActor, nowMillis: nowMillis())
+                }
                 for change in changes { print("\(centreID): \(change.name)=\(rules.value(of: change.name) ?? "")") }
             }
         }
@@ -134,13 +142,15 @@ struct AlertCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reset", abstract: "Put a centre's alert rules back to the defaults.",
             discussion: "Example: smiley-hub alert reset paro-dcrc")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Centre id.") var centre: String
 
         func run() async throws {
             let centreID = try AlertCommand.centre(centre)
             try await refusing {
-                try state.open().resetAlertRules(centre: centreID, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { database in
+                    try await database.resetAlertRules(centre: centreID, by: commandLineActor, nowMillis: nowMillis())
+                }
                 print("\(centreID): alert rules back to the defaults")
             }
         }
@@ -150,7 +160,7 @@ struct AlertCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List alert notifications by webhook and e-mail with their delivery state, newest first.",
             discussion: "Example: smiley-hub alert deliveries --centre paro-dcrc")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Option(help: "Only this centre's.") var centre: String?
         @Option(help: "How many.") var limit = 50
 
@@ -173,7 +183,7 @@ struct AlertCommand: AsyncParsableCommand {
             let centreID = try centre.map(AlertCommand.centre)
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1 to 10000") }
             try await refusing {
-                for delivery in try state.open().deliveries(centre: centreID, limit: limit) {
+                for delivery in try await store.withStore({ try await $0.deliveries(centre: centreID, limit: limit) }) {
                     print(Self.line(delivery))
                 }
             }
@@ -183,13 +193,18 @@ struct AlertCommand: AsyncParsableCommand {
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Try a failed delivery again (the running hub picks it up within a minute).",
-            discussion: "Example: smiley-hub alert retry 7")
-        @OptionGroup var state: StateOptions
+            discussion:
+                "Only a delivery that failed (given up) is retried; the audit log names who retried it. Example: smiley-hub alert retry 7"
+        )
+        @OptionGroup var store: StoreOptions
         @Argument(help: "The delivery's number (smiley-hub alert deliveries).") var id: Int64
 
         func run() async throws {
             try await refusing {
-                try state.open().retryDelivery(id: id, nowMillis: nowMillis())
+                try await store.withStore { database in
+                    try await database.retryDelivery(
+                        id: id, centre: nil, by: commandLineActor, address: nil, nowMillis: nowMillis())
+                }
                 print("delivery \(id) is pending again")
             }
         }

@@ -302,7 +302,7 @@ struct DeviceCommand: AsyncParsableCommand {
                 "Example: smiley-hub device set-key thimphu-exit-1 --public-key \"$(ssh pi@thimphu-exit-1 smileyctl signing-key)\""
         )
 
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Device id.") var id: String
         @Option(help: "Base64 Ed25519 public key, as smileyctl signing-key prints it.") var publicKey: String
 
@@ -310,7 +310,7 @@ struct DeviceCommand: AsyncParsableCommand {
             let device: DeviceID
             do { device = try DeviceID.parse(id) } catch { throw ValidationError(error.description) }
             do {
-                try state.open().setSigningKey(device, publicKey: publicKey)
+                try await store.withStore { database in try await database.setSigningKey(device, publicKey: publicKey) }
             } catch let error as HubError {
                 throw ValidationError(error.description)
             }
@@ -407,7 +407,7 @@ struct Import: AsyncParsableCommand {
             "Importing a file twice, or importing and then syncing over the network, counts every press once.\nExample: smiley-hub import /media/usb/thimphu-exit-1.smiley"
     )
 
-    @OptionGroup var state: StateOptions
+    @OptionGroup var store: StoreOptions
     @Argument(help: "The export file.") var file: String
 
     func run() async throws {
@@ -415,10 +415,12 @@ struct Import: AsyncParsableCommand {
             throw ValidationError("cannot read \(file)")
         }
         do {
-            let result = try state.open().importBacklog(data, nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
-                done, total in
-                let line = ProgressBar.render(done: done, total: total)
-                FileHandle.standardError.write(Data(((isatty(2) != 0) ? "\r" + line : line + "\n").utf8))
+            let result = try await store.withStore { database in
+                try await database.importBacklog(file: data, nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
+                    done, total in
+                    let line = ProgressBar.render(done: done, total: total)
+                    FileHandle.standardError.write(Data(((isatty(2) != 0) ? "\r" + line : line + "\n").utf8))
+                }
             }
             if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
             print("imported \(result.accepted) new presses (\(result.duplicates) already held)")

@@ -84,7 +84,7 @@ protocol SignInStore: PeopleStore {
 }
 
 /// A store for both halves of the hub, as the command line opens it.
-public typealias HubStore = PeopleStore & PressStore
+public typealias HubStore = PeopleStore & PressStore & CentreCareStore
 
 extension HubDatabase: PeopleStore {}
 extension HubDatabase: SignInStore {}
