@@ -553,6 +553,9 @@ def provision_on_postgres(hubs):
           "revoked device" in output and added.upload(hubs[1], presses, body) is None
           and added.last_reply[0] == 401, (output, added.last_reply))
     output = run("smiley-hub", "device", "set-key", "tsirang-exit-9", *db, "--public-key", "x", expect=64)
+    check("device set-key --database refuses a malformed key by name",
+          "expected base64 of a 32-byte Ed25519 public key" in output, output)
+    output = run("smiley-hub", "backup", os.path.join(WORK, "copy.sqlite"), *db, expect=64)
     check("a command with no PostgreSQL side does not take --database", "--database" in output, output)
 
 
