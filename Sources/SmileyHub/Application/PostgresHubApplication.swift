@@ -42,7 +42,7 @@ enum PostgresServedRoutes {
             && (parts[5] == "heatmap" || parts[5] == "export")
     }
 
-    /// `/centres/{centre}` and what hangs under it (actions, alert acknowledgements, alert rules): the router
+    /// `/centres/{centre}` and what hangs under it (actions, alert acknowledgements, delivery retries, alert rules): the router
     /// answers 404 for what is not a route there.
     static func isCentrePage(_ path: String) -> Bool {
         path.hasPrefix("/centres/")
