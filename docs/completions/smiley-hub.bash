@@ -548,12 +548,18 @@ _smiley-hub_device_set-key() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --public-key)
+    non_repeating_options=(--state-directory --database --database-password-file --public-key)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--public-key')
@@ -593,12 +599,18 @@ _smiley-hub_import() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -977,12 +989,18 @@ _smiley-hub_action_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --date --hours)
+    non_repeating_options=(--state-directory --database --database-password-file --date --hours)
     __smiley-hub_offer_flags_options 2
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--date')
@@ -998,12 +1016,18 @@ _smiley-hub_action_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -1013,12 +1037,18 @@ _smiley-hub_action_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 2
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -1247,12 +1277,18 @@ _smiley-hub_alert_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre --limit)
+    non_repeating_options=(--state-directory --database --database-password-file --centre --limit)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--centre')
@@ -1268,12 +1304,18 @@ _smiley-hub_alert_acknowledge() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --comment)
+    non_repeating_options=(--state-directory --database --database-password-file --comment)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--comment')
@@ -1286,12 +1328,18 @@ _smiley-hub_alert_rules() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -1301,12 +1349,18 @@ _smiley-hub_alert_set() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -1316,12 +1370,18 @@ _smiley-hub_alert_reset() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -1331,12 +1391,18 @@ _smiley-hub_alert_deliveries() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre --limit)
+    non_repeating_options=(--state-directory --database --database-password-file --centre --limit)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--centre')
@@ -1352,12 +1418,18 @@ _smiley-hub_alert_retry() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
