@@ -28,6 +28,7 @@ system-tests: build
 	@Tests/system/arguments-without-proc.sh "$(BIN)"
 	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_two_hubs.py "$(BIN)"
 	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_people.py "$(BIN)"
+	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_weekly_reports.py "$(BIN)"
 
 # Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
 screenshots: build
