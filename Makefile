@@ -29,6 +29,7 @@ system-tests: build
 	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_two_hubs.py "$(BIN)"
 	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_people.py "$(BIN)"
 	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/hub_cli_backends.py "$(BIN)"
+	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_weekly_reports.py "$(BIN)"
 
 # Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
 screenshots: build

@@ -6,15 +6,17 @@ import SmileyHub
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Copy an SQLite hub's centres, devices, presses, people, actions and alerts into PostgreSQL, then compare both sides.",
+            "Copy an SQLite hub's centres, devices, presses, people, actions, alerts and weekly report ledger into PostgreSQL, then compare both sides.",
         discussion: """
             Copies centres (zone, opening hours, holidays), devices (token hashes, revocations, signing keys), \
             presses, boots' clock offsets and the latest heartbeats; each copied press is added to the rollups on \
             the PostgreSQL side. Copies the people too: groups and each centre's group, people (password hashes, \
             TOTP secrets, e-mail), their scope grants, password links, sessions, API tokens (ids kept) and the \
-            audit log, and the centres' actions, alert rules, alerts and their deliveries (ids kept). Safe to run again: nothing is doubled. A target holding other data under the same key is \
-            refused and left unchanged. Ends by printing presses, rollups and the people's rows on both sides; \
-            exits 1 when they differ. Weekly reports, the lobby and enrollment codes are not copied.
+            audit log, and the centres' actions, alert rules, alerts and their deliveries (ids kept). Copies the \
+            weekly reports' ledger (so a week already mailed is not mailed again) and the enrollment codes not \
+            yet redeemed nor expired. Safe to run again: nothing is doubled. A target holding other data under \
+            the same key is refused and left unchanged. Ends by printing presses, rollups, the people's rows and \
+            the centres' care on both sides; exits 1 when they differ. The lobby's display tokens are not copied.
             The password comes from --database-password-file or PGPASSWORD.
             Example: smiley-hub migrate --from sqlite:/var/lib/smiley-hub/hub.sqlite --to postgres://smiley@/smiley?host=/run/postgresql
             """)
@@ -58,7 +60,8 @@ struct Migrate: AsyncParsableCommand {
                         + "\(outcome.apiTokens) API tokens, \(outcome.auditLines) audit lines, "
                         + "\(outcome.secrets) hub keys; "
                         + "\(outcome.actions) actions, \(outcome.alertRuleSettings) alert rule settings, "
-                        + "\(outcome.alerts) alerts, \(outcome.deliveries) deliveries")
+                        + "\(outcome.alerts) alerts, \(outcome.deliveries) deliveries; "
+                        + "\(outcome.weeklyReports) weekly reports, \(outcome.enrollmentCodes) open enrollment codes")
                 for name in outcome.secretsKept {
                     print(
                         "hub key '\(name)': PostgreSQL already holds its own, kept (its hubs' forms carry it); "
@@ -68,7 +71,6 @@ struct Migrate: AsyncParsableCommand {
                     sqlite: try StoreFigures.read(source), postgres: try await StoreFigures.read(store))
                 for line in comparison.lines { print(line) }
                 print("not copied: \(PostgresCopy.tablesNotCopied.joined(separator: ", "))")
-                print("not copied: unredeemed enrollment codes; issue new ones with smiley-hub enroll --database")
                 return comparison.differ
             } catch {
                 throw Failure("migrate: \(error)")

@@ -19,7 +19,7 @@ struct ReportCommand: AsyncParsableCommand {
 
                 Example: smiley-hub report weekly --centre paro-dcrc --week 2026-11-16 --output paro.html
                 """)
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Option(help: "The centre's id.") var centre: String
         @Option(help: "Any day of the week to report, YYYY-MM-DD (weeks run Monday to Sunday).") var week: String?
         @Option(help: "Write the HTML e-mail body to this file.") var output: String?
@@ -30,17 +30,20 @@ struct ReportCommand: AsyncParsableCommand {
             let day: LocalDate?
             do { day = try week.map(LocalDate.parse) } catch { throw ValidationError("--week: \(error.description)") }
             try await refusing {
-                let reader = CentreReader(
-                    database: try state.open(), clock: .system, settings: ReportSettings(minimumCount: minimumCount))
-                let chosen = try await reader.centre(centre)
-                let weekDay: LocalDate
-                if let day {
-                    weekDay = day
-                } else {
-                    weekDay = try await reader.weeklyReportSchedule(of: chosen).latestDueWeek(nowMillis: nowMillis())
-                        .week.from
+                let settings = ReportSettings(minimumCount: minimumCount)
+                let mail = try await store.withStore { store in
+                    let reader = CentreReader(store: store, clock: .system, settings: settings)
+                    let chosen = try await reader.centre(centre)
+                    let weekDay: LocalDate
+                    if let day {
+                        weekDay = day
+                    } else {
+                        weekDay = try await reader.weeklyReportSchedule(of: chosen).latestDueWeek(
+                            nowMillis: nowMillis()
+                        ).week.from
+                    }
+                    return try WeeklyReportMail(try await reader.weeklyReport(of: chosen, weekOf: weekDay))
                 }
-                let mail = try WeeklyReportMail(try await reader.weeklyReport(of: chosen, weekOf: weekDay))
                 do {
                     if let output { try mail.html.write(toFile: output, atomically: true, encoding: .utf8) }
                     if let textOutput { try mail.text.write(toFile: textOutput, atomically: true, encoding: .utf8) }
@@ -63,25 +66,37 @@ struct ReportCommand: AsyncParsableCommand {
             discussion: """
                 One pass of the hub's weekly report sender: each centre's latest due week is queued, and every \
                 queued report that is due is mailed to the centre's managers with an e-mail address. A week \
-                already sent is not sent again; a failure is retried by a later pass. Needs --smtp-host.
+                already sent is not sent again; a failure is retried by a later pass. Needs --smtp-host. With \
+                --database, refused while a hub of that database sends the weekly reports (it holds the lease \
+                'weekly-reports'): its own passes send what is due.
 
                 Example: smiley-hub report send --smtp-host mail.example.bt --smtp-from hub@example.bt \
                 --smtp-user hub --smtp-password-file /etc/smiley-hub/smtp-password
                 """)
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @OptionGroup var delivery: DeliveryOptions
         @Option(help: "Fewest presses for an hour to be ranked and a change to be judged.") var minimumCount = 5
 
         func run() async throws {
             let configuration = try delivery.configuration()
+            let settings = ReportSettings(minimumCount: minimumCount)
             try await refusing {
-                guard
-                    let sender = WeeklyReportSender(
-                        database: try state.open(), configuration: configuration ?? DeliveryConfiguration(),
-                        settings: ReportSettings(minimumCount: minimumCount),
-                        logger: Logger(label: "smiley-hub.report"))
-                else { throw HubError.invalid("no SMTP server is configured: give --smtp-host and --smtp-from") }
-                let tried = try await sender.sendDue(nowMillis: nowMillis())
+                let tried = try await store.withStore(lease: "weekly-reports") { store, lease in
+                    guard
+                        let sender = WeeklyReportSender(
+                            store: store, configuration: configuration ?? DeliveryConfiguration(), settings: settings,
+                            logger: Logger(label: "smiley-hub.report"))
+                    else { throw HubError.invalid("no SMTP server is configured: give --smtp-host and --smtp-from") }
+                    guard let lease else { return try await sender.sendDue(nowMillis: nowMillis()) }
+                    // On PostgreSQL, one process at a time sends: a serving hub's pass and this one never overlap.
+                    guard let tried = try await lease.runIfFree({ try await sender.sendDue(nowMillis: nowMillis()) })
+                    else {
+                        throw HubError.conflict(
+                            "a hub of this database sends the weekly reports (it holds the lease 'weekly-reports'): "
+                                + "its next pass sends what is due; see smiley-hub report status --database")
+                    }
+                    return tried
+                }
                 if tried.isEmpty { print("No weekly report is due.") }
                 for row in tried { print(Status.line(row)) }
             }
@@ -92,18 +107,19 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the weekly reports queued, sent and given up, newest week first.",
             discussion: "Example: smiley-hub report status --centre paro-dcrc")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Option(help: "Only this centre.") var centre: String?
 
         func run() async throws {
             try await refusing {
-                let database = try state.open()
-                var chosen: CentreID?
-                if let centre {
-                    chosen = try await CentreReader(database: database, clock: .system, settings: ReportSettings())
-                        .centre(centre).id
+                let rows = try await store.withStore { store in
+                    var chosen: CentreID?
+                    if let centre {
+                        chosen = try await CentreReader(store: store, clock: .system, settings: ReportSettings())
+                            .centre(centre).id
+                    }
+                    return try await store.weeklyReportSendings(centre: chosen, limit: 100)
                 }
-                let rows = try database.weeklyReportSendings(centre: chosen)
                 if rows.isEmpty { print("No weekly report has fallen due yet.") }
                 for row in rows { print(Self.line(row)) }
             }

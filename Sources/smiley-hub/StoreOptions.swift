@@ -27,11 +27,20 @@ struct StoreOptions: ParsableArguments {
     /// Runs `body` with the chosen store: the SQLite file, or a PostgreSQL pool (migrated first) that
     /// runs only while `body` does.
     func withStore<T: Sendable>(_ body: (any HubStore) async throws -> T) async throws -> T {
+        try await withStore(lease: nil) { store, _ in try await body(store) }
+    }
+
+    /// `withStore`, with the periodic job `lease` of the hubs on PostgreSQL (`PeriodicWorkLease`) for a
+    /// command that does that job's work beside them; nil on SQLite, or when `lease` is nil.
+    func withStore<T: Sendable>(
+        lease: String?, _ body: (any HubStore, PeriodicWorkLease?) async throws -> T
+    ) async throws -> T {
         guard let database else {
             guard databasePasswordFile == nil else {
                 throw ValidationError("--database-password-file goes with --database postgres://…")
             }
-            return try await body(try HubDatabase(path: HubConfiguration(stateDirectory: stateDirectory).databasePath))
+            return try await body(
+                try HubDatabase(path: HubConfiguration(stateDirectory: stateDirectory).databasePath), nil)
         }
         let location: PostgresLocation
         let password: String?
@@ -44,9 +53,13 @@ struct StoreOptions: ParsableArguments {
         }
         var logger = Logger(label: "smiley-hub.provision")
         logger.logLevel = .warning
+        let work = try lease.map { name in
+            PeriodicWorkLease(
+                name: name, configuration: try location.connectionConfiguration(password: password), logger: logger)
+        }
         return try await PostgresPressStore.with(location, password: password, logger: logger) { store in
             try await store.migrate()
-            return try await body(store)
+            return try await body(store, work)
         }
     }
 }

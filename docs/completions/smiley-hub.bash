@@ -1081,12 +1081,18 @@ _smiley-hub_report_weekly() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre --week --output --text-output --minimum-count)
+    non_repeating_options=(--state-directory --database --database-password-file --centre --week --output --text-output --minimum-count)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--centre')
@@ -1111,12 +1117,18 @@ _smiley-hub_report_send() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--alert-mail-to)
-    non_repeating_options=(--state-directory --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url --minimum-count)
+    non_repeating_options=(--state-directory --database --database-password-file --alert-webhook-url --alert-webhook-secret-file --smtp-host --smtp-port --smtp-from --smtp-user --smtp-password-file --smtp-security --smtp-ca-file --hub-url --minimum-count)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--alert-webhook-url')
@@ -1162,12 +1174,18 @@ _smiley-hub_report_status() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --centre)
+    non_repeating_options=(--state-directory --database --database-password-file --centre)
     __smiley-hub_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--centre')

@@ -64,7 +64,7 @@ _smiley-hub() {
             'display:Addresses of the public results screen in a centre'\''s lobby.'
             'alert:Alerts: their history, acknowledgements, each centre'\''s rules and deliveries.'
             'backup:Copy the hub'\''s database to a file while the hub keeps running (one consistent snapshot).'
-            'migrate:Copy an SQLite hub'\''s centres, devices, presses, people, actions and alerts into PostgreSQL, then compare both sides.'
+            'migrate:Copy an SQLite hub'\''s centres, devices, presses, people, actions, alerts and weekly report ledger into PostgreSQL, then compare both sides.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
@@ -761,7 +761,9 @@ _smiley-hub_report() {
 _smiley-hub_report_weekly() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--centre[The centre'\''s id.]:centre:'
         '--week[Any day of the week to report, YYYY-MM-DD (weeks run Monday to Sunday).]:week:'
         '--output[Write the HTML e-mail body to this file.]:output:'
@@ -778,7 +780,9 @@ _smiley-hub_report_weekly() {
 _smiley-hub_report_send() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--alert-webhook-url[POST each new alert as signed JSON to this http(s) URL (docs/alerts.md).]:alert-webhook-url:'
         '--alert-webhook-secret-file[File holding the webhook'\''s HMAC-SHA256 secret (at least 16 bytes).]:alert-webhook-secret-file:'
         '--smtp-host[Mail each new alert and each weekly report to the centre'\''s managers through this SMTP server.]:smtp-host:'
@@ -802,7 +806,9 @@ _smiley-hub_report_send() {
 _smiley-hub_report_status() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--centre[Only this centre.]:centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

@@ -145,7 +145,8 @@ public struct WeeklyReportService: Service {
     public func run() async throws {
         await WakeSignal().run(every: pollInterval, lease: lease, logger: logger) {
             do {
-                try await sender.sendDue(nowMillis: clock.nowMillis())
+                let tried = try await sender.sendDue(nowMillis: clock.nowMillis())
+                logger.debug("weekly report pass done: \(tried.count) tried")
             } catch {
                 logger.error("weekly report sending failed: \(error)")
             }

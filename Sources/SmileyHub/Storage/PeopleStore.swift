@@ -83,8 +83,9 @@ protocol SignInStore: PeopleStore {
     func formSigningKey() async throws(HubError) -> String
 }
 
-/// A store for both halves of the hub, as the command line opens it.
-public typealias HubStore = PeopleStore & PressStore & CentreCareStore
+/// A store for both halves of the hub, as the command line opens it: devices and presses, people, the
+/// centres' care and the weekly reports' ledger.
+public typealias HubStore = PeopleStore & PressStore & CentreCareStore & WeeklyReportLedger
 
 extension HubDatabase: PeopleStore {}
 extension HubDatabase: SignInStore {}

@@ -87,6 +87,13 @@ public struct PeriodicWorkLease: Sendable {
         }
     }
 
+    /// Runs `body` holding the lease when no other process holds it now; returns nil, nothing run, when
+    /// one does (a command run beside serving hubs: `smiley-hub report send --database`).
+    public func runIfFree<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        guard let connection = try await acquire() else { return nil }
+        return try await hold(connection, body)
+    }
+
     /// A new connection holding the lock, or nil (connection closed) when another session holds it.
     func acquire() async throws -> PostgresConnection? {
         let connection: PostgresConnection

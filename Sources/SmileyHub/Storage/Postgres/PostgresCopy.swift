@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Logging
 import PostgresNIO
@@ -9,7 +10,8 @@ import SmileyCore
 /// presses with their placements, boots' clock offsets and the latest heartbeats; and the people's side:
 /// groups, people (password hashes, TOTP secrets, e-mail), scope grants, password links, sessions, API tokens
 /// (their ids kept) and the audit log (`PostgresCopy+People.swift`); the centres' care: actions, alert rules,
-/// alerts and their deliveries, ids kept (`PostgresCopy+Care.swift`). The rollups are not copied row by row:
+/// alerts and their deliveries, ids kept (`PostgresCopy+Care.swift`); the weekly reports' ledger and the
+/// enrollment codes still open (`PostgresCopy+Reports.swift`). The rollups are not copied row by row:
 /// each press the copy inserts is added to `hourly_rollup` and `centre_hour` on the PostgreSQL side, as an
 /// ingest would, so a rerun adds nothing twice; `centre_day` is then counted again from `centre_hour`. Everything runs in one PostgreSQL transaction: a refusal
 /// leaves the target as it was. Not copied: `tablesNotCopied` (docs/postgresql.md).
@@ -40,19 +42,24 @@ public enum PostgresCopy {
         public var alertRuleSettings = 0
         public var alerts = 0
         public var deliveries = 0
+        /// Rows of the weekly reports' ledger inserted (a week queued, sent or given up).
+        public var weeklyReports = 0
+        /// Unredeemed, unexpired enrollment codes inserted.
+        public var enrollmentCodes = 0
     }
 
-    /// The SQLite tables a copy leaves behind: weekly reports and the lobby, not on PostgreSQL yet.
-    /// (Enrollment codes are on PostgreSQL but not copied either: only their hashes are kept, so a code is
-    /// issued again there.)
-    public static let tablesNotCopied = ["weekly_report_sending", "display_token"]
+    /// The SQLite tables a copy leaves behind: the lobby's, not on PostgreSQL yet. (Of `enrollment_code`,
+    /// only the codes still open are copied: a redeemed or expired code enrolls nothing.)
+    public static let tablesNotCopied = ["display_token"]
 
     /// Copies `source` into `target` (migrated first). A target holding other data under the same key
     /// (a centre with another zone, a device in another centre, another token, a press with other content,
     /// a person with another role or password hash, an API token id holding another token) is refused with
-    /// the key named, and nothing is written.
+    /// the key named, and nothing is written. `nowMillis` decides which enrollment codes are still open.
     public static func copy(
-        from source: HubDatabase, to target: PostgresPressStore, progress: @Sendable (String) -> Void = { _ in }
+        from source: HubDatabase, to target: PostgresPressStore,
+        nowMillis: Int64 = Int64(Date().timeIntervalSince1970 * 1000),
+        progress: @Sendable (String) -> Void = { _ in }
     ) async throws(HubError) -> Outcome {
         try await target.migrate()
         let logger = target.logger
@@ -60,6 +67,10 @@ public enum PostgresCopy {
         let devices = try source.storage { try source.writer.read { db in try SourceDevice.all(db) } }
         let people = try source.storage { try source.writer.read { db in try SourcePeople.read(db) } }
         let care = try source.storage { try source.writer.read { db in try SourceCare.read(db) } }
+        let ledger = try source.storage { try source.writer.read { db in try SourceLedgerRow.all(db) } }
+        let codes = try source.storage {
+            try source.writer.read { db in try SourceEnrollmentCode.open(db, nowMillis: nowMillis) }
+        }
         return try await target.transaction { connection in
             var outcome = Outcome()
             try await copyGroups(people, connection, logger, &outcome)
@@ -70,6 +81,8 @@ public enum PostgresCopy {
             progress("people: \(outcome.people) added, \(outcome.auditLines) audit lines")
             try await copyCare(care, connection, logger, &outcome)
             progress("care: \(outcome.actions) actions, \(outcome.alerts) alerts, \(outcome.deliveries) deliveries")
+            try await copyWeeklyReportLedger(ledger, connection, logger, &outcome)
+            try await copyEnrollmentCodes(codes, connection, logger, &outcome)
             for device in devices {
                 try await copyDevice(device, connection, logger, &outcome)
                 var after: Int64 = 0

@@ -4,7 +4,7 @@ import SmileyCore
 
 /// What `smiley-hub migrate` compares on both sides after a copy: presses per device (all, and those
 /// without a trustworthy time), every `hourly_rollup`, `centre_hour` and `centre_day` row, and every row of
-/// the people's tables (`PeopleTable`) and of the centres' care (`CareTable`).
+/// the people's tables (`PeopleTable`) and of the centres' care (`CareTable`, the weekly reports' ledger with it).
 public struct StoreFigures: Sendable, Equatable {
     public var presses: [String: Int64] = [:]
     public var uncertain: [String: Int64] = [:]
@@ -28,6 +28,7 @@ public struct StoreFigures: Sendable, Equatable {
         case alertRuleSetting = "alert_rule_setting"
         case alert
         case alertDelivery = "alert_delivery"
+        case weeklyReportSending = "weekly_report_sending"
 
         var sql: String {
             switch self {
@@ -56,6 +57,14 @@ public struct StoreFigures: Sendable, Equatable {
                     || COALESCE(last_error, '-') || ' ' || CAST(created_millis AS TEXT) || ' '
                     || COALESCE(CAST(delivered_millis AS TEXT), '-')
                 FROM alert_delivery
+                """
+            case .weeklyReportSending:
+                """
+                SELECT centre_id || ' ' || week_from, state || ' ' || CAST(attempts AS TEXT) || ' '
+                    || CAST(next_attempt_millis AS TEXT) || ' ' || COALESCE(last_error, '-') || ' '
+                    || CAST(created_millis AS TEXT) || ' ' || COALESCE(CAST(sent_millis AS TEXT), '-') || ' '
+                    || COALESCE(recipients, '-')
+                FROM weekly_report_sending
                 """
             }
         }
