@@ -83,8 +83,8 @@ protocol SignInStore: PeopleStore {
     func formSigningKey() async throws(HubError) -> String
 }
 
-/// A store for both halves of the hub, as the command line opens it.
-public typealias HubStore = PeopleStore & PressStore
+/// A store for both halves of the hub, as the command line opens it (the lobby's display tokens included).
+public typealias HubStore = PeopleStore & PressStore & DisplayStore
 
 extension HubDatabase: PeopleStore {}
 extension HubDatabase: SignInStore {}
