@@ -6,15 +6,16 @@ import SmileyHub
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Copy an SQLite hub's centres, devices, presses, people, actions and alerts into PostgreSQL, then compare both sides.",
+            "Copy an SQLite hub's centres, devices, presses, people, actions, alerts and display tokens into PostgreSQL, then compare both sides.",
         discussion: """
             Copies centres (zone, opening hours, holidays), devices (token hashes, revocations, signing keys), \
             presses, boots' clock offsets and the latest heartbeats; each copied press is added to the rollups on \
             the PostgreSQL side. Copies the people too: groups and each centre's group, people (password hashes, \
             TOTP secrets, e-mail), their scope grants, password links, sessions, API tokens (ids kept) and the \
-            audit log, and the centres' actions, alert rules, alerts and their deliveries (ids kept). Safe to run again: nothing is doubled. A target holding other data under the same key is \
+            audit log, the centres' actions, alert rules, alerts and their deliveries (ids kept), and the lobby's \
+            display tokens (hashes only, ids kept). Safe to run again: nothing is doubled. A target holding other data under the same key is \
             refused and left unchanged. Ends by printing presses, rollups and the people's rows on both sides; \
-            exits 1 when they differ. Weekly reports, the lobby and enrollment codes are not copied.
+            exits 1 when they differ. Weekly reports and enrollment codes are not copied.
             The password comes from --database-password-file or PGPASSWORD.
             Example: smiley-hub migrate --from sqlite:/var/lib/smiley-hub/hub.sqlite --to postgres://smiley@/smiley?host=/run/postgresql
             """)
@@ -58,7 +59,8 @@ struct Migrate: AsyncParsableCommand {
                         + "\(outcome.apiTokens) API tokens, \(outcome.auditLines) audit lines, "
                         + "\(outcome.secrets) hub keys; "
                         + "\(outcome.actions) actions, \(outcome.alertRuleSettings) alert rule settings, "
-                        + "\(outcome.alerts) alerts, \(outcome.deliveries) deliveries")
+                        + "\(outcome.alerts) alerts, \(outcome.deliveries) deliveries; "
+                        + "\(outcome.displayTokens) display tokens")
                 for name in outcome.secretsKept {
                     print(
                         "hub key '\(name)': PostgreSQL already holds its own, kept (its hubs' forms carry it); "

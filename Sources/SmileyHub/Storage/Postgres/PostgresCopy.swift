@@ -9,7 +9,8 @@ import SmileyCore
 /// presses with their placements, boots' clock offsets and the latest heartbeats; and the people's side:
 /// groups, people (password hashes, TOTP secrets, e-mail), scope grants, password links, sessions, API tokens
 /// (their ids kept) and the audit log (`PostgresCopy+People.swift`); the centres' care: actions, alert rules,
-/// alerts and their deliveries, ids kept (`PostgresCopy+Care.swift`). The rollups are not copied row by row:
+/// alerts and their deliveries, ids kept (`PostgresCopy+Care.swift`); the lobby's display tokens, ids kept
+/// (`PostgresCopy+Display.swift`). The rollups are not copied row by row:
 /// each press the copy inserts is added to `hourly_rollup` and `centre_hour` on the PostgreSQL side, as an
 /// ingest would, so a rerun adds nothing twice; `centre_day` is then counted again from `centre_hour`. Everything runs in one PostgreSQL transaction: a refusal
 /// leaves the target as it was. Not copied: `tablesNotCopied` (docs/postgresql.md).
@@ -40,12 +41,13 @@ public enum PostgresCopy {
         public var alertRuleSettings = 0
         public var alerts = 0
         public var deliveries = 0
+        public var displayTokens = 0
     }
 
-    /// The SQLite tables a copy leaves behind: weekly reports and the lobby, not on PostgreSQL yet.
+    /// The SQLite tables a copy leaves behind: weekly reports' sending ledger.
     /// (Enrollment codes are on PostgreSQL but not copied either: only their hashes are kept, so a code is
     /// issued again there.)
-    public static let tablesNotCopied = ["weekly_report_sending", "display_token"]
+    public static let tablesNotCopied = ["weekly_report_sending"]
 
     /// Copies `source` into `target` (migrated first). A target holding other data under the same key
     /// (a centre with another zone, a device in another centre, another token, a press with other content,
@@ -60,6 +62,7 @@ public enum PostgresCopy {
         let devices = try source.storage { try source.writer.read { db in try SourceDevice.all(db) } }
         let people = try source.storage { try source.writer.read { db in try SourcePeople.read(db) } }
         let care = try source.storage { try source.writer.read { db in try SourceCare.read(db) } }
+        let displays = try source.storage { try source.writer.read { db in try SourceDisplayToken.all(db) } }
         return try await target.transaction { connection in
             var outcome = Outcome()
             try await copyGroups(people, connection, logger, &outcome)
@@ -70,6 +73,7 @@ public enum PostgresCopy {
             progress("people: \(outcome.people) added, \(outcome.auditLines) audit lines")
             try await copyCare(care, connection, logger, &outcome)
             progress("care: \(outcome.actions) actions, \(outcome.alerts) alerts, \(outcome.deliveries) deliveries")
+            try await copyDisplayTokens(displays, connection, logger, &outcome)
             for device in devices {
                 try await copyDevice(device, connection, logger, &outcome)
                 var after: Int64 = 0
