@@ -167,4 +167,50 @@ struct PostgresLobbyHubTests {
             }
         }
     }
+
+    /// Two pools (two hub processes) revoking the same token at the same moment, twenty tokens in turn: each
+    /// time one revocation is recorded, with one audit line, and the other is refused by name.
+    @Test func twoRevokingTheSameTokenAtOnceRecordItOnce() async throws {
+        try await PostgresTestServer.withFreshDatabase { name in
+            try await PostgresTestServer.withClient(database: name) { first in
+                try await PostgresTestServer.withClient(database: name) { second in
+                    let (a, b) = (PostgresPressStore.quiet(first), PostgresPressStore.quiet(second))
+                    try await a.migrate()
+                    try await ReadHistory().tell(0, to: a)
+                    let rounds = 20
+                    for round in 0..<rounds {
+                        let display = try await a.createDisplayToken(
+                            centre: ReadHistory.centre, label: "screen \(round)", by: "admin", nowMillis: 1)
+                        async let byA = Self.outcome {
+                            try await a.revokeDisplayToken(display.id, by: "a", nowMillis: 2)
+                        }
+                        async let byB = Self.outcome {
+                            try await b.revokeDisplayToken(display.id, by: "b", nowMillis: 3)
+                        }
+                        let outcomes = [await byA, await byB]
+                        #expect(outcomes.filter { $0 == nil }.count == 1, "round \(round)")
+                        #expect(
+                            outcomes.compactMap { $0 } == [
+                                .notFound("no display token #\(display.id), or it is already revoked")
+                            ], "round \(round)")
+                        #expect(try await b.displayAccess(token: display.token) == .revoked)
+                    }
+                    let lines = try await a.auditEntries(limit: 1000).filter { $0.action == "display token revoked" }
+                    #expect(lines.count == rounds)
+                }
+            }
+        }
+    }
+
+    /// nil when `body` succeeded, else its refusal.
+    static func outcome(_ body: () async throws -> Void) async -> HubError? {
+        do {
+            try await body()
+            return nil
+        } catch let error as HubError {
+            return error
+        } catch {
+            return .storage("not a HubError: \(error)")
+        }
+    }
 }
