@@ -14,7 +14,7 @@ struct DisplayCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a display token for a centre and print the screen's and the poster's addresses once.",
             discussion: "Example: smiley-hub display create paro-dcrc --label 'entrance screen'")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "The centre's id.") var centre: String
         @Option(help: "What the screen is, for the list (at most 80 characters).") var label = ""
         @Option(help: "The hub's address as the screen reaches it.") var baseURL = "http://127.0.0.1:8080"
@@ -22,8 +22,10 @@ struct DisplayCommand: AsyncParsableCommand {
         func run() async throws {
             guard let id = CentreID(rawValue: centre) else { throw ValidationError("'\(centre)' is not a centre id") }
             try await refusing {
-                let created = try state.open().createDisplayToken(
-                    centre: id, label: label, by: commandLineActor, nowMillis: nowMillis())
+                let created = try await store.withStore { store in
+                    try await store.createDisplayToken(
+                        centre: id, label: label, by: commandLineActor, nowMillis: nowMillis())
+                }
                 let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
                 print("display #\(created.id) for \(id) (shown once; only its hash is kept):")
                 print("screen: \(base)/display/\(created.token)")
@@ -36,7 +38,7 @@ struct DisplayCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List display tokens: id, centre, label, created, state.",
             discussion: "Example: smiley-hub display list paro-dcrc")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "Only this centre's.") var centre: String?
 
         func run() async throws {
@@ -49,7 +51,7 @@ struct DisplayCommand: AsyncParsableCommand {
                 func when(_ millis: Int64) -> String {
                     formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
                 }
-                for token in try state.open().displayTokens(centre: id) {
+                for token in try await store.withStore({ store in try await store.displayTokens(centre: id) }) {
                     let state = token.revokedMillis.map { "revoked \(when($0))" } ?? "active"
                     print(
                         "\(token.id)\t\(token.centre)\t\(token.label)\tcreated \(when(token.createdMillis)) by \(token.createdBy)\t\(state)"
@@ -63,12 +65,14 @@ struct DisplayCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Switch a display off: its address answers 410 Gone from the next reload.",
             discussion: "Example: smiley-hub display revoke 3")
-        @OptionGroup var state: StateOptions
+        @OptionGroup var store: StoreOptions
         @Argument(help: "The display's number (from 'display list').") var id: Int64
 
         func run() async throws {
             try await refusing {
-                try state.open().revokeDisplayToken(id, by: commandLineActor, nowMillis: nowMillis())
+                try await store.withStore { store in
+                    try await store.revokeDisplayToken(id, by: commandLineActor, nowMillis: nowMillis())
+                }
                 print("revoked display #\(id)")
             }
         }

@@ -6,17 +6,18 @@ import SmileyHub
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Copy an SQLite hub's centres, devices, presses, people, actions, alerts and weekly report ledger into PostgreSQL, then compare both sides.",
+            "Copy an SQLite hub's centres, devices, presses, people, actions, alerts, weekly report ledger and display tokens into PostgreSQL, then compare both sides.",
         discussion: """
             Copies centres (zone, opening hours, holidays), devices (token hashes, revocations, signing keys), \
             presses, boots' clock offsets and the latest heartbeats; each copied press is added to the rollups on \
             the PostgreSQL side. Copies the people too: groups and each centre's group, people (password hashes, \
             TOTP secrets, e-mail), their scope grants, password links, sessions, API tokens (ids kept) and the \
-            audit log, and the centres' actions, alert rules, alerts and their deliveries (ids kept). Copies the \
-            weekly reports' ledger (so a week already mailed is not mailed again) and the enrollment codes not \
-            yet redeemed nor expired. Safe to run again: nothing is doubled. A target holding other data under \
-            the same key is refused and left unchanged. Ends by printing presses, rollups, the people's rows and \
-            the centres' care on both sides; exits 1 when they differ. The lobby's display tokens are not copied.
+            audit log, the centres' actions, alert rules, alerts and their deliveries (ids kept), and the lobby's \
+            display tokens (hashes only, ids kept). Copies the weekly reports' ledger (so a week already mailed \
+            is not mailed again) and the enrollment codes not yet redeemed nor expired. Safe to run again: \
+            nothing is doubled. A target holding other data under the same key is refused and left unchanged. \
+            Ends by printing presses, rollups, the people's rows and the centres' care on both sides; exits 1 \
+            when they differ.
             The password comes from --database-password-file or PGPASSWORD.
             Example: smiley-hub migrate --from sqlite:/var/lib/smiley-hub/hub.sqlite --to postgres://smiley@/smiley?host=/run/postgresql
             """)
@@ -61,7 +62,8 @@ struct Migrate: AsyncParsableCommand {
                         + "\(outcome.secrets) hub keys; "
                         + "\(outcome.actions) actions, \(outcome.alertRuleSettings) alert rule settings, "
                         + "\(outcome.alerts) alerts, \(outcome.deliveries) deliveries; "
-                        + "\(outcome.weeklyReports) weekly reports, \(outcome.enrollmentCodes) open enrollment codes")
+                        + "\(outcome.weeklyReports) weekly reports, \(outcome.enrollmentCodes) open enrollment codes, "
+                        + "\(outcome.displayTokens) display tokens")
                 for name in outcome.secretsKept {
                     print(
                         "hub key '\(name)': PostgreSQL already holds its own, kept (its hubs' forms carry it); "
@@ -70,7 +72,9 @@ struct Migrate: AsyncParsableCommand {
                 let comparison = StoreFigures.comparison(
                     sqlite: try StoreFigures.read(source), postgres: try await StoreFigures.read(store))
                 for line in comparison.lines { print(line) }
-                print("not copied: \(PostgresCopy.tablesNotCopied.joined(separator: ", "))")
+                if !PostgresCopy.tablesNotCopied.isEmpty {
+                    print("not copied: \(PostgresCopy.tablesNotCopied.joined(separator: ", "))")
+                }
                 return comparison.differ
             } catch {
                 throw Failure("migrate: \(error)")

@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp(
             "Keep presses in PostgreSQL instead of the state directory's SQLite file: postgres://USER@HOST[:PORT]/DATABASE or postgres://USER@/DATABASE?host=/SOCKET/DIRECTORY.",
             discussion:
-                "Live updates, reports and the lobby screen are not served from PostgreSQL yet; alert evaluation, alert delivery and weekly report mail run in one hub of the database at a time (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
+                "Live updates and reports are not served from PostgreSQL yet; alert evaluation, alert delivery and weekly report mail run in one hub of the database at a time (docs/postgresql.md). The password comes from --database-password-file or PGPASSWORD, never from the URL."
         ))
     var database: String?
     @Option(help: "File whose first line is the PostgreSQL password (with --database).")

@@ -65,7 +65,8 @@ import Testing
             "/", "/api/v1/centres", "/api/v1/centres/paro-dcrc/heatmap", "/api/v1/centres/paro-dcrc/export",
             "/api/v1/export", "/metrics", "/centres/paro-dcrc", "/centres/paro-dcrc/actions",
             "/centres/paro-dcrc/actions/3/remove", "/centres/paro-dcrc/alerts/7/acknowledge",
-            "/centres/paro-dcrc/alert-rules",
+            "/centres/paro-dcrc/alert-rules", "/display/display_abc", "/display/display_abc/poster",
+            "/display-font/uchen.ttf",
         ]
         for path in reads {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
@@ -73,7 +74,8 @@ import Testing
             #expect(!PostgresServedRoutes.isServed(path, reads: false), "\(path)")
         }
         for path in [
-            "/metrics/x", "/lobby/x", "/events", "/display/abc",
+            "/metrics/x", "/lobby/x", "/events", "/display", "/display/", "/display//poster", "/display/abc/x",
+            "/display/abc/poster/x", "/display-font/other.ttf",
             "/api/v1/devices/a/b", "/export.csv", "/api/v1/centres/paro-dcrc", "/api/v1/centres//heatmap",
             "/api/v1/centres/paro-dcrc/heatmap/x", "/api/v1/centres/paro-dcrc/alerts",
         ] {

@@ -10,7 +10,8 @@ recount from the presses and the test's own tally, the manager reads the same he
 from both hubs, equal to a recount of the presses, live updates answer 503 and /metrics the figures. The manager
 adds an action and changes an alert rule on the centre page through one hub and sees both on the other. Then
 centres and devices are provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled
-through one hub. Last, alerts across hubs (evaluated every 5 s): unhappy presses open one dip, whose webhook
+through one hub. A lobby display token made on SQLite before migrate, and one made with `display create
+--database`, open the same screen on both hubs; revoked with `display revoke --database`, it is 410 on both. Last, alerts across hubs (evaluated every 5 s): unhappy presses open one dip, whose webhook
 reaches this test's receiver once; the hub that evaluated it is killed with SIGKILL, and the other takes the
 leases over, resolves the dip when happy presses follow, and opens and delivers the next one.
 
@@ -19,6 +20,7 @@ usage: scripts/with-postgres.sh python3 Tests/system/postgres_two_hubs.py BIN_DI
 import http.client
 import http.server
 import datetime
+import hashlib
 import json
 import os
 import random
@@ -123,6 +125,15 @@ def request(url, method="GET", body=None, headers=None):
         return error.code, error.read().decode()
     except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
         return None, ""
+
+
+def fetch(url):
+    """(status, body bytes) of a GET: for what is not text."""
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -283,13 +294,17 @@ def main():
     status, sqlite_session, location = sign_in(sqlite_hub, "kinley", PASSWORD)
     check("kinley signs in on the SQLite hub", status == 303 and sqlite_session, (status, location))
     sqlite_hub.stop()
+    # A lobby screen's address handed out by the SQLite hub: migrate carries its token's hash over.
+    output = run("smiley-hub", "display", "create", CENTRE, "--state-directory", SQLITE_STATE, "--label",
+                 "entrance screen", "--base-url", "http://hub.example")
+    sqlite_screen = output.partition("screen: http://hub.example")[2].partition("\n")[0]
 
     source = "sqlite:" + os.path.join(SQLITE_STATE, "hub.sqlite")
     output = run("smiley-hub", "migrate", "--from", source, "--to", URL)
     print(output)
-    check("migrate copies 120 presses and kinley and finds both sides equal",
-          "120 presses (0 already held)" in output and " 1 people, " in output and "both sides agree" in output,
-          output)
+    check("migrate copies 120 presses, kinley and a display token and finds both sides equal",
+          "120 presses (0 already held)" in output and " 1 people, " in output and "1 display tokens" in output
+          and "display_token rows: sqlite 1, postgresql 1" in output and "both sides agree" in output, output)
     output = run("smiley-hub", "migrate", "--from", source, "--to", URL)
     check("migrate again copies nothing twice", "0 presses (120 already held)" in output
           and "both sides agree" in output, output)
@@ -388,6 +403,7 @@ def main():
           and psql("SELECT SUM(count) FROM hourly_rollup") == rollup_before)
 
     provision_on_postgres(hubs)
+    lobby_across_hubs(hubs, sqlite_screen)
     for hub in alerts_across_hubs(hubs, devices[0]):
         hub.stop()
 
@@ -557,6 +573,75 @@ def provision_on_postgres(hubs):
           "expected base64 of a 32-byte Ed25519 public key" in output, output)
     output = run("smiley-hub", "backup", os.path.join(WORK, "copy.sqlite"), *db, expect=64)
     check("a command with no PostgreSQL side does not take --database", "--database" in output, output)
+
+
+def lobby_across_hubs(hubs, sqlite_screen):
+    """Display tokens on PostgreSQL: one copied by migrate, one made with `display create --database`; both hubs
+    serve the same screen and poster for each; `display revoke --database` switches one off at both hubs."""
+    db = ["--database", URL]
+    for hub in hubs:
+        status, page = request(hub.url + sqlite_screen)
+        check(f"the screen of the token migrate copied is served by {hub.name}",
+              status == 200 and "Tsirang DCRC" in page and "Last week:" in page, (status, page[:200]))
+    output = run("smiley-hub", "display", "create", CENTRE, *db, "--label", "hall screen", "--base-url", hubs[0].url)
+    screen = output.partition("screen: " + hubs[0].url)[2].partition("\n")[0]
+    poster = output.partition("poster: " + hubs[0].url)[2].partition("\n")[0]
+    token = screen.rpartition("/")[2]
+    check("display create --database prints the screen's and the poster's addresses once",
+          output.startswith(f"display #2 for {CENTRE} (shown once; only its hash is kept):")
+          and screen.startswith("/display/display_") and poster == screen + "/poster", output)
+    pages = {}
+    for hub in hubs:
+        for path in [screen, poster]:
+            pages[(hub.name, path)] = request(hub.url + path)
+            check(f"{path.rpartition('/')[2] == 'poster' and 'poster' or 'screen'} served by {hub.name}",
+                  pages[(hub.name, path)][0] == 200 and "Tsirang DCRC" in pages[(hub.name, path)][1],
+                  pages[(hub.name, path)][0])
+    check("both hubs serve the same screen and poster",
+          all(pages[(hubs[0].name, path)] == pages[(hubs[1].name, path)] for path in [screen, poster]))
+    fonts = [fetch(hub.url + "/display-font/uchen.ttf") for hub in hubs]
+    installed = "/usr/share/fonts/truetype/tibetan/DDC_Uchen.ttf"  # fonts-ddc-uchen, serve's --lobby-font default
+    if os.path.exists(installed):
+        with open(installed, "rb") as font:
+            expected = font.read()
+        check("both hubs serve the installed lobby font, byte for byte",
+              fonts[0] == fonts[1] == (200, expected), [(status, len(body)) for status, body in fonts])
+    else:
+        check("both hubs answer 404 for the lobby font that is not installed (never 503)",
+              fonts[0][0] == fonts[1][0] == 404, [status for status, _ in fonts])
+    check("the database holds the token's SHA-256, not the token",
+          psql(f"SELECT token_hash, label FROM display_token WHERE id = 2")
+          == [[hashlib.sha256(token.encode()).hexdigest(), "hall screen"]]
+          and psql(f"SELECT COUNT(*) FROM display_token WHERE token_hash LIKE '%{token[8:20]}%' "
+                   f"OR label LIKE '%{token[8:20]}%'") == [["0"]])
+    output = run("smiley-hub", "display", "list", CENTRE, *db)
+    lines = output.splitlines()
+    check("display list --database lists both tokens, active",
+          len(lines) == 2 and lines[0].startswith(f"1\t{CENTRE}\tentrance screen\tcreated ")
+          and lines[1].startswith(f"2\t{CENTRE}\thall screen\tcreated ") and all(l.endswith("\tactive") for l in lines),
+          output)
+    output = run("smiley-hub", "display", "create", "nowhere-dcrc", *db, "--label", "x", expect=1)
+    check("display create --database for an unknown centre is refused by name",
+          "unknown centre 'nowhere-dcrc'" in output, output)
+    output = run("smiley-hub", "display", "create", CENTRE, *db, "--label", "x" * 81, expect=1)
+    check("… and a label of 81 characters", "at most 80 characters" in output, output)
+    check("… and nothing was stored", psql("SELECT COUNT(*) FROM display_token") == [["2"]])
+
+    output = run("smiley-hub", "display", "revoke", "2", *db)
+    check("display revoke --database", "revoked display #2" in output, output)
+    for hub in hubs:
+        status, text = request(hub.url + screen)
+        check(f"the revoked screen answers 410 at {hub.name}'s next request", status == 410 and "switched off" in text,
+              (status, text))
+        check(f"… and its poster", request(hub.url + poster)[0] == 410)
+        check(f"the copied token's screen is still served by {hub.name}", request(hub.url + sqlite_screen)[0] == 200)
+    output = run("smiley-hub", "display", "revoke", "2", *db, expect=1)
+    check("revoking it again is refused by name", "no display token #2, or it is already revoked" in output, output)
+    output = run("smiley-hub", "display", "list", *db)
+    check("display list --database shows it revoked", "\thall screen\t" in output
+          and output.splitlines()[1].split("\t")[-1].startswith("revoked "), output)
+    check("the audit log names both changes", "display token created" in run("smiley-hub", "audit", *db)
+          and "display token revoked" in run("smiley-hub", "audit", *db))
 
 
 def unhappy_then_happy(device, answers):

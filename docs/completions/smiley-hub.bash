@@ -1221,12 +1221,18 @@ _smiley-hub_display_create() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory --label --base-url)
+    non_repeating_options=(--state-directory --database --database-password-file --label --base-url)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     '--label')
@@ -1242,12 +1248,18 @@ _smiley-hub_display_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac
@@ -1257,12 +1269,18 @@ _smiley-hub_display_revoke() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-directory)
+    non_repeating_options=(--state-directory --database --database-password-file)
     __smiley-hub_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--state-directory')
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--database-password-file')
         return
         ;;
     esac

@@ -64,7 +64,7 @@ _smiley-hub() {
             'display:Addresses of the public results screen in a centre'\''s lobby.'
             'alert:Alerts: their history, acknowledgements, each centre'\''s rules and deliveries.'
             'backup:Copy the hub'\''s database to a file while the hub keeps running (one consistent snapshot).'
-            'migrate:Copy an SQLite hub'\''s centres, devices, presses, people, actions, alerts and weekly report ledger into PostgreSQL, then compare both sides.'
+            'migrate:Copy an SQLite hub'\''s centres, devices, presses, people, actions, alerts and display tokens into PostgreSQL, then compare both sides.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
@@ -341,9 +341,7 @@ _smiley-hub_device_revoke() {
 _smiley-hub_device_set-key() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
         '--public-key[Base64 Ed25519 public key, as smileyctl signing-key prints it.]:public-key:'
         '--version[Show the version.]'
@@ -373,9 +371,7 @@ _smiley-hub_enroll() {
 _smiley-hub_import() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -682,9 +678,7 @@ _smiley-hub_action() {
 _smiley-hub_action_add() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
         '--date[The day the action took effect, YYYY-MM-DD on the centre'\''s calendar.]:date:'
         '--hours[The hours it is about, like opening hours\: '\''Mon 09\:00-12\:00'\'' (default\: every open hour).]:hours:'
@@ -700,9 +694,7 @@ _smiley-hub_action_add() {
 _smiley-hub_action_list() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -715,9 +707,7 @@ _smiley-hub_action_list() {
 _smiley-hub_action_remove() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
         ':id:'
         '--version[Show the version.]'
@@ -761,9 +751,7 @@ _smiley-hub_report() {
 _smiley-hub_report_weekly() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[The centre'\''s id.]:centre:'
         '--week[Any day of the week to report, YYYY-MM-DD (weeks run Monday to Sunday).]:week:'
         '--output[Write the HTML e-mail body to this file.]:output:'
@@ -780,9 +768,7 @@ _smiley-hub_report_weekly() {
 _smiley-hub_report_send() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--alert-webhook-url[POST each new alert as signed JSON to this http(s) URL (docs/alerts.md).]:alert-webhook-url:'
         '--alert-webhook-secret-file[File holding the webhook'\''s HMAC-SHA256 secret (at least 16 bytes).]:alert-webhook-secret-file:'
         '--smtp-host[Mail each new alert and each weekly report to the centre'\''s managers through this SMTP server.]:smtp-host:'
@@ -806,9 +792,7 @@ _smiley-hub_report_send() {
 _smiley-hub_report_status() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[Only this centre.]:centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -851,7 +835,9 @@ _smiley-hub_display() {
 _smiley-hub_display_create() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':centre:'
         '--label[What the screen is, for the list (at most 80 characters).]:label:'
         '--base-url[The hub'\''s address as the screen reaches it.]:base-url:'
@@ -866,7 +852,9 @@ _smiley-hub_display_create() {
 _smiley-hub_display_list() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -879,7 +867,9 @@ _smiley-hub_display_list() {
 _smiley-hub_display_revoke() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':id:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -926,9 +916,7 @@ _smiley-hub_alert() {
 _smiley-hub_alert_list() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[Only this centre'\''s alerts.]:centre:'
         '--limit[How many alerts.]:limit:'
         '--version[Show the version.]'
@@ -942,9 +930,7 @@ _smiley-hub_alert_list() {
 _smiley-hub_alert_acknowledge() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
         '--comment[What is being done about it.]:comment:'
         '--version[Show the version.]'
@@ -958,9 +944,7 @@ _smiley-hub_alert_acknowledge() {
 _smiley-hub_alert_rules() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -973,9 +957,7 @@ _smiley-hub_alert_rules() {
 _smiley-hub_alert_set() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
         '*:settings:'
         '--version[Show the version.]'
@@ -989,9 +971,7 @@ _smiley-hub_alert_set() {
 _smiley-hub_alert_reset() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -1004,9 +984,7 @@ _smiley-hub_alert_reset() {
 _smiley-hub_alert_deliveries() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         '--centre[Only this centre'\''s.]:centre:'
         '--limit[How many.]:limit:'
         '--version[Show the version.]'
@@ -1020,9 +998,7 @@ _smiley-hub_alert_deliveries() {
 _smiley-hub_alert_retry() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
-        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
-        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
+        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
         ':id:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

@@ -105,7 +105,7 @@ public func buildRouter(
     let templates = try Templates.library()
     // The lobby screen is public: a display token in its path, no session, no personal token.
     LobbyController(
-        database: database, clock: clock, settings: settings, lobby: lobby,
+        display: database, store: database, care: database, clock: clock, settings: settings, lobby: lobby,
         strings: try LobbyStrings.load(path: lobby.stringsPath), templates: templates
     ).addRoutes(to: router)
 

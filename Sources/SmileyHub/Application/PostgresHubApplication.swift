@@ -5,8 +5,9 @@ import PostgresNIO
 import SmileyCore
 
 /// What a hub on PostgreSQL serves today: the device-facing routes, signing in with what needs no
-/// presses (accounts, API tokens, the audit log), and the managers' reads and forms: the overview, a
-/// centre's page with its actions, alerts and alert rules, the heatmap API and exports (docs/postgresql.md).
+/// presses (accounts, API tokens, the audit log), the managers' reads and forms: the overview, a
+/// centre's page with its actions, alerts and alert rules, the heatmap API and exports, and the public lobby
+/// screen with its poster (docs/postgresql.md).
 enum PostgresServedRoutes {
     /// The people's routes served from PostgreSQL: sign-in and out, password links, a person's API
     /// tokens, the audit log.
@@ -25,7 +26,15 @@ enum PostgresServedRoutes {
             || path == "/api/v1/enroll"
             || (path.hasPrefix("/api/v1/devices/") && path.dropFirst("/api/v1/devices/".count).contains("/") == false)
             || peoplePaths.contains(path) || isTokenRevocation(path)
-            || (reads && (readPaths.contains(path) || isCentreRead(path) || isCentrePage(path)))
+            || (reads && (readPaths.contains(path) || isCentreRead(path) || isCentrePage(path) || isLobby(path)))
+    }
+
+    /// The public lobby screen: `/display/{token}`, `/display/{token}/poster` and the font they use.
+    static func isLobby(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return path == LobbyController.fontPath
+            || (parts.count == 3 && parts[1] == "display" && !parts[2].isEmpty)
+            || (parts.count == 4 && parts[1] == "display" && !parts[2].isEmpty && parts[3] == "poster")
     }
 
     /// `/account/tokens/{id}/revoke`.
@@ -52,8 +61,8 @@ enum PostgresServedRoutes {
     static let unavailableMessage =
         "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment), "
         + "signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, "
-        + "alert rules), the heatmap API, exports and /metrics are served: live updates (/events), reports and the "
-        + "lobby screen need a hub on SQLite (docs/postgresql.md)"
+        + "alert rules), the heatmap API, exports, the lobby screen and /metrics are served: live updates (/events) "
+        + "and reports need a hub on SQLite (docs/postgresql.md)"
 }
 
 /// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
@@ -92,16 +101,22 @@ public func buildDeviceRouter(
 /// password links, API tokens, the audit log) through `access`, and the managers' pages through the SQLite
 /// hub's own controllers over `store`: the overview, a centre's page with its action, acknowledgement and
 /// alert-rule forms, the heatmap API and exports (their audit lines through `access`'s store), and
-/// `/metrics` to whom `metricsAccess` lets in; live updates answer 503.
+/// `/metrics` to whom `metricsAccess` lets in, and the public lobby screen and poster (a display token in the
+/// path, `lobby`'s strings and font); live updates answer 503.
 /// `access` must have read its form key (`loadFormKey`) before the sign-in forms are served.
 func buildPostgresRouter(
-    store: some PressStore & CentreCareStore & HubFigureSource, access: Access, clock: HubClock = .system,
-    settings: ReportSettings = ReportSettings(), metrics: HubMetrics = HubMetrics(),
-    metricsAccess: MetricsAccess = .loopbackOnly
+    store: some PressStore & CentreCareStore & DisplayStore & HubFigureSource, access: Access,
+    clock: HubClock = .system, settings: ReportSettings = ReportSettings(), lobby: LobbySettings = LobbySettings(),
+    metrics: HubMetrics = HubMetrics(), metricsAccess: MetricsAccess = .loopbackOnly
 ) throws -> Router<HubRequestContext> {
     let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics, servesReads: true)
     MetricsController(metrics: metrics, source: store, clock: clock, access: metricsAccess).addRoutes(to: router)
     let templates = try Templates.library()
+    // The lobby screen is public: a display token in its path, no session, no personal token.
+    LobbyController(
+        display: store, store: store, care: store, clock: clock, settings: settings, lobby: lobby,
+        strings: try LobbyStrings.load(path: lobby.stringsPath), templates: templates
+    ).addRoutes(to: router)
     let readers = Readers(store: store, clock: clock, settings: settings)
     let people = router.group().add(middleware: IdentifyMiddleware(access: access))
     LoginController(access: access, templates: templates).addRoutes(to: people)
@@ -144,8 +159,8 @@ public func buildPostgresApplication(
     var app = Application(
         router: try buildPostgresRouter(
             store: store, access: gate, clock: clock,
-            settings: ReportSettings(minimumCount: configuration.minimumCellCount), metrics: metrics,
-            metricsAccess: configuration.metricsAccess),
+            settings: ReportSettings(minimumCount: configuration.minimumCellCount), lobby: configuration.lobby,
+            metrics: metrics, metricsAccess: configuration.metricsAccess),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
@@ -213,7 +228,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503: they are not on PostgreSQL yet. Alert evaluation, alert delivery and weekly reports run in one hub of the database at a time (leases 'alert-evaluation', 'alert-delivery', 'weekly-reports')"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports, the lobby screen and its poster, and /metrics. Live updates and reports answer 503: they are not on PostgreSQL yet. Alert evaluation, alert delivery and weekly reports run in one hub of the database at a time (leases 'alert-evaluation', 'alert-delivery', 'weekly-reports')"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

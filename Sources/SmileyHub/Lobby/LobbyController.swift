@@ -7,10 +7,13 @@ import SmileyCore
 
 /// The public side of the hub: a centre's lobby screen (`/display/{token}`) and its A4 poster
 /// (`/display/{token}/poster`), reached with a display token and no sign-in, and the Tibetan font they use.
-/// These routes sit outside the people's middleware: a token in the path is all they read.
+/// These routes sit outside the people's middleware: a token in the path is all they read. The same on
+/// either backend: the token through `display`, the figures, actions and alerts through `store` and `care`.
 struct LobbyController: Sendable {
     typealias Context = HubRequestContext
-    let database: HubDatabase
+    let display: any DisplayStore
+    let store: any CentreReadStore
+    let care: any CentreCareStore
     let clock: HubClock
     let settings: ReportSettings
     let lobby: LobbySettings
@@ -50,7 +53,7 @@ struct LobbyController: Sendable {
     func page(_ context: Context, template: String) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let centreID: CentreID
-        switch try database.displayAccess(token: token) {
+        switch try await display.displayAccess(token: token) {
         case .centre(let id): centreID = id
         case .revoked:
             return Self.plain(
@@ -58,7 +61,8 @@ struct LobbyController: Sendable {
         case .unknown:
             return Self.plain(.notFound, "There is no results screen at this address. Check the address and try again.")
         }
-        let reader = CentreReader(database: database, clock: clock, settings: settings, scope: .centres([centreID]))
+        let reader = CentreReader(
+            store: store, care: care, clock: clock, settings: settings, scope: .centres([centreID]))
         let centre = try await reader.centre(centreID.rawValue)
         let lastWeek = reader.today(at: centre).startOfWeek.adding(days: -7)
         let report = try await reader.weeklyReport(of: centre, weekOf: lastWeek)

@@ -2,25 +2,8 @@ import Foundation
 import GRDB
 import SmileyCore
 
-/// A lobby display's link as the administrator lists it (never the token itself).
-public struct DisplayTokenSummary: Sendable, Hashable {
-    public var id: Int64
-    public var centre: CentreID
-    public var label: String
-    public var createdBy: String
-    public var createdMillis: Int64
-    public var revokedMillis: Int64?
-}
-
-/// What a display token opens.
-public enum DisplayAccess: Sendable, Hashable {
-    case centre(CentreID)
-    /// The token existed and was revoked: the screen says so instead of showing figures.
-    case revoked
-    case unknown
-}
-
-extension HubDatabase {
+/// The display tokens on SQLite (`DisplayStore`), decided by `DisplayRules` as on PostgreSQL.
+extension HubDatabase: DisplayStore {
     static func registerDisplayMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("lobby: display tokens") { db in
             try db.execute(
@@ -43,13 +26,11 @@ extension HubDatabase {
     public func createDisplayToken(centre: CentreID, label: String, by person: String, nowMillis: Int64)
         throws(HubError) -> (id: Int64, token: String)
     {
-        let name = label.trimmingCharacters(in: .whitespaces)
-        guard name.count <= 80, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else { throw .invalid("a display's label has at most 80 characters and no control characters") }
-        let token = Secret.random(prefix: "display_", bytes: 24)
+        let name = try DisplayRules.label(label)
+        let token = DisplayRules.newToken()
         return try write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM centre WHERE id = ?", arguments: [centre.rawValue]) != nil
-            else { throw HubError.notFound("unknown centre '\(centre)'") }
+            else { throw DisplayRules.unknownCentre(centre) }
             try db.execute(
                 sql: """
                     INSERT INTO display_token (centre_id, token_hash, label, created_by, created_millis)
@@ -57,8 +38,7 @@ extension HubDatabase {
                     """, arguments: [centre.rawValue, Secret.sha256(token), name, person, nowMillis])
             let id = db.lastInsertedRowID
             try Self.audit(
-                db, actor: person, action: "display token created", detail: "\(centre) #\(id) \(name)",
-                nowMillis: nowMillis)
+                db, DisplayRules.created(id, centre: centre, label: name), actor: person, nowMillis: nowMillis)
             return (id, token)
         }
     }
@@ -89,16 +69,14 @@ extension HubDatabase {
             try db.execute(
                 sql: "UPDATE display_token SET revoked_millis = ? WHERE id = ? AND revoked_millis IS NULL",
                 arguments: [nowMillis, id])
-            guard db.changesCount == 1 else {
-                throw HubError.notFound("no display token #\(id), or it is already revoked")
-            }
-            try Self.audit(db, actor: person, action: "display token revoked", detail: "#\(id)", nowMillis: nowMillis)
+            guard db.changesCount == 1 else { throw DisplayRules.notRevocable(id) }
+            try Self.audit(db, DisplayRules.revoked(id), actor: person, nowMillis: nowMillis)
         }
     }
 
     /// The centre a display token opens, by the token's hash.
     public func displayAccess(token: String) throws(HubError) -> DisplayAccess {
-        guard token.hasPrefix("display_"), token.count <= 100 else { return .unknown }
+        guard DisplayRules.isWellFormed(token) else { return .unknown }
         return try storage {
             try writer.read { db in
                 guard

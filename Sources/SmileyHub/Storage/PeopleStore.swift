@@ -84,8 +84,8 @@ protocol SignInStore: PeopleStore {
 }
 
 /// A store for both halves of the hub, as the command line opens it: devices and presses, people, the
-/// centres' care and the weekly reports' ledger.
-public typealias HubStore = PeopleStore & PressStore & CentreCareStore & WeeklyReportLedger
+/// centres' care, the weekly reports' ledger and the lobby's display tokens.
+public typealias HubStore = PeopleStore & PressStore & CentreCareStore & WeeklyReportLedger & DisplayStore
 
 extension HubDatabase: PeopleStore {}
 extension HubDatabase: SignInStore {}

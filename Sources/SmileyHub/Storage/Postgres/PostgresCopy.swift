@@ -11,7 +11,8 @@ import SmileyCore
 /// groups, people (password hashes, TOTP secrets, e-mail), scope grants, password links, sessions, API tokens
 /// (their ids kept) and the audit log (`PostgresCopy+People.swift`); the centres' care: actions, alert rules,
 /// alerts and their deliveries, ids kept (`PostgresCopy+Care.swift`); the weekly reports' ledger and the
-/// enrollment codes still open (`PostgresCopy+Reports.swift`). The rollups are not copied row by row:
+/// enrollment codes still open (`PostgresCopy+Reports.swift`); the lobby's display tokens, ids kept
+/// (`PostgresCopy+Display.swift`). The rollups are not copied row by row:
 /// each press the copy inserts is added to `hourly_rollup` and `centre_hour` on the PostgreSQL side, as an
 /// ingest would, so a rerun adds nothing twice; `centre_day` is then counted again from `centre_hour`. Everything runs in one PostgreSQL transaction: a refusal
 /// leaves the target as it was. Not copied: `tablesNotCopied` (docs/postgresql.md).
@@ -46,11 +47,12 @@ public enum PostgresCopy {
         public var weeklyReports = 0
         /// Unredeemed, unexpired enrollment codes inserted.
         public var enrollmentCodes = 0
+        public var displayTokens = 0
     }
 
-    /// The SQLite tables a copy leaves behind: the lobby's, not on PostgreSQL yet. (Of `enrollment_code`,
-    /// only the codes still open are copied: a redeemed or expired code enrolls nothing.)
-    public static let tablesNotCopied = ["display_token"]
+    /// The SQLite tables a copy leaves behind: none. (Of `enrollment_code`, only the codes still open are
+    /// copied: a redeemed or expired code enrolls nothing.)
+    public static let tablesNotCopied: [String] = []
 
     /// Copies `source` into `target` (migrated first). A target holding other data under the same key
     /// (a centre with another zone, a device in another centre, another token, a press with other content,
@@ -71,6 +73,7 @@ public enum PostgresCopy {
         let codes = try source.storage {
             try source.writer.read { db in try SourceEnrollmentCode.open(db, nowMillis: nowMillis) }
         }
+        let displays = try source.storage { try source.writer.read { db in try SourceDisplayToken.all(db) } }
         return try await target.transaction { connection in
             var outcome = Outcome()
             try await copyGroups(people, connection, logger, &outcome)
@@ -83,6 +86,7 @@ public enum PostgresCopy {
             progress("care: \(outcome.actions) actions, \(outcome.alerts) alerts, \(outcome.deliveries) deliveries")
             try await copyWeeklyReportLedger(ledger, connection, logger, &outcome)
             try await copyEnrollmentCodes(codes, connection, logger, &outcome)
+            try await copyDisplayTokens(displays, connection, logger, &outcome)
             for device in devices {
                 try await copyDevice(device, connection, logger, &outcome)
                 var after: Int64 = 0

@@ -340,6 +340,7 @@ enum PostgresSchema {
                 """,
             ]),
         PostgresPressStore.weeklyReportMigration,
+        PostgresPressStore.displayMigration,
     ]
 
     /// Applies the steps this database lacks, in one transaction under the migration lock. A database

@@ -17,18 +17,21 @@ public struct StoreFigures: Sendable, Equatable {
     /// Per people's table: each row's printable key (a name, an id, a hash's first 12 digits) and its whole
     /// content, secrets included (compared, never printed).
     public var people: [PeopleTable: [String: String]] = [:]
-    /// Per table of the centres' care: each row's key (an id, or centre and name) and its whole content.
+    /// Per table of the centres' care and lobby screens: each row's key (an id, or centre and name) and its whole
+    /// content.
     public var care: [CareTable: [String: String]] = [:]
 
     public init() {}
 
-    /// The centres' care compared, each by one query both SQLite and PostgreSQL run: a text key, a text content.
+    /// The centres' care and their lobby screens' display tokens compared, each by one query both SQLite and
+    /// PostgreSQL run: a text key, a text content.
     public enum CareTable: String, Sendable, CaseIterable {
         case centreAction = "centre_action"
         case alertRuleSetting = "alert_rule_setting"
         case alert
         case alertDelivery = "alert_delivery"
         case weeklyReportSending = "weekly_report_sending"
+        case displayToken = "display_token"
 
         var sql: String {
             switch self {
@@ -65,6 +68,11 @@ public struct StoreFigures: Sendable, Equatable {
                     || CAST(created_millis AS TEXT) || ' ' || COALESCE(CAST(sent_millis AS TEXT), '-') || ' '
                     || COALESCE(recipients, '-')
                 FROM weekly_report_sending
+            case .displayToken:
+                """
+                SELECT CAST(id AS TEXT), centre_id || ' ' || token_hash || ' ' || label || ' ' || created_by || ' '
+                    || CAST(created_millis AS TEXT) || ' ' || COALESCE(CAST(revoked_millis AS TEXT), '-')
+                FROM display_token
                 """
             }
         }
