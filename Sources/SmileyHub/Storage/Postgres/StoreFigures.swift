@@ -68,6 +68,7 @@ public struct StoreFigures: Sendable, Equatable {
                     || CAST(created_millis AS TEXT) || ' ' || COALESCE(CAST(sent_millis AS TEXT), '-') || ' '
                     || COALESCE(recipients, '-')
                 FROM weekly_report_sending
+                """
             case .displayToken:
                 """
                 SELECT CAST(id AS TEXT), centre_id || ' ' || token_hash || ' ' || label || ' ' || created_by || ' '
