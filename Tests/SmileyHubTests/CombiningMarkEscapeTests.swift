@@ -98,13 +98,15 @@ import Testing
         }
     }
 
-    @Test func theTokensAndAuditPagesEscapeAHostileTokenName() async throws {
+    @Test func theTokensAndAuditPagesEscapeAHostileTokenNameAndDisplayLabel() async throws {
         let hub = try AccessTests.Hub()
         try hub.database.addPerson(
             "root", role: .administrator, grants: [], passwordHash: try AccessTests.Hub.hash(AccessTests.password),
             by: "test", nowMillis: 0)
         _ = try hub.database.createAPIToken(
             for: "root", name: Self.hostile("script"), expiresMillis: nil, by: "test", nowMillis: 0)
+        _ = try hub.database.createDisplayToken(
+            centre: ReadSideFixture.centre, label: Self.hostile("entrance"), by: "test", nowMillis: 0)
         try await hub.app().test(.router) { client in
             let session = try #require(try await client.signIn("root", AccessTests.password).cookie)
             let tokens = try await client.send(.get, "/account/tokens", cookie: session)
@@ -112,6 +114,7 @@ import Testing
             Self.expectEscaped(tokens.body, "tokens page")
             let audit = try await client.send(.get, "/admin/audit", cookie: session)
             #expect(audit.status == .ok && Self.has(audit.body, "script &quot;"))
+            #expect(Self.has(audit.body, "entrance &quot;"))
             Self.expectEscaped(audit.body, "audit page")
         }
     }
