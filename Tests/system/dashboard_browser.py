@@ -371,6 +371,30 @@ try:
         assert not serious, ("the sign-in page", serious)
         sign_in("administrator")
 
+    @check("a quote followed by a combining mark in a centre's name or a typed user name adds no attribute")
+    def _():
+        # Mustache compared whole characters, so '"' + U+0301 was not escaped and ended an attribute.
+        hostile = 'Hostile "\u0301 onmouseover=alert(1) data-injected="\u0301 <\u0301b> &\u0301'
+        injected = "return document.querySelectorAll('[onmouseover], [data-injected]').length"
+        subprocess.run(
+            [hub_binary, "centre", "add", "hostile-name", "--name", hostile, "--time-zone", "Asia/Thimphu",
+             "--state-directory", state], check=True, capture_output=True)
+        for path in ("/?window=last-4-weeks", "/centres/hostile-name"):
+            driver.get(hub + path)
+            assert driver.execute_script(injected) == 0, path
+            assert "onmouseover=alert(1)" in driver.find_element(By.TAG_NAME, "main").text, path
+        sign_out()
+        driver.get(f"{hub}/login")
+        driver.execute_script(
+            "arguments[0].value = arguments[1]", driver.find_element(By.NAME, "username"), hostile)
+        driver.find_element(By.NAME, "password").send_keys("not the password")
+        driver.find_element(By.CSS_SELECTOR, "form.person button[type=submit]").click()
+        wait(lambda: driver.find_elements(By.ID, "sign-in-problem"), message="the refusal")
+        assert driver.execute_script(injected) == 0, "the sign-in page"
+        shown = driver.execute_script("return document.querySelector('input[name=username]').value")
+        assert shown == hostile, shown
+        sign_in("administrator")
+
     if screenshots:
         for name, path in (("overview", "/?window=last-4-weeks"), ("centre", f"/centres/{CENTRE}?window=last-13-weeks")):
             driver.get(hub + path)

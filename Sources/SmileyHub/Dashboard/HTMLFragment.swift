@@ -30,29 +30,9 @@ struct HTMLFragment: Sendable, MustacheCustomRenderable {
         utf8.append(contentsOf: value.description.utf8)
     }
 
-    /// Text, with the five characters that could end an element or an attribute escaped as Mustache escapes
-    /// them (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`). Byte by byte: Mustache compares whole characters,
-    /// so it lets a quote through when a combining mark follows it (`"\u{301}`); this does not.
+    /// Text, escaped by `HTMLEscaping` (on Unicode scalars, as every HTML template is).
     mutating func text(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            for (offset, byte) in bytes.enumerated() {
-                let replacement: StaticString
-                switch byte {
-                case UInt8(ascii: "&"): replacement = "&amp;"
-                case UInt8(ascii: "<"): replacement = "&lt;"
-                case UInt8(ascii: ">"): replacement = "&gt;"
-                case UInt8(ascii: "\""): replacement = "&quot;"
-                case UInt8(ascii: "'"): replacement = "&#39;"
-                default: continue
-                }
-                utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<offset]))
-                markup(replacement)
-                start = offset + 1
-            }
-            utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
+        HTMLEscaping.append(text, to: &utf8)
     }
 }
 

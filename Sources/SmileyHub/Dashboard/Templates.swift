@@ -1,13 +1,12 @@
 import Mustache
 
-/// The dashboard's HTML templates. Mustache escapes every `{{value}}`, so text from the database (centre
-/// names, device ids, a device's messages) cannot become markup. The one unescaped form, `{{{…}}}`, places
-/// an `HTMLFragment` (markup from literals, text escaped), and only that (HTMLFragmentTests).
+/// The dashboard's HTML templates. Every `{{value}}` is escaped on Unicode scalars (`HubTemplates` selects
+/// `ScalarHTMLContentType` for each), so text from the database (centre names, device ids, a device's
+/// messages) cannot become markup. The one unescaped form, `{{{…}}}`, places an `HTMLFragment` (markup from
+/// literals, text escaped), and only that (HTMLFragmentTests).
 enum Templates {
     static func library() throws -> MustacheLibrary {
-        var library = MustacheLibrary()
-        for template in named { try library.register(template.text, named: template.name) }
-        return library
+        try HubTemplates.library(named.map { HubTemplates.Template(name: $0.name, kind: .html, text: $0.text) })
     }
 
     /// Every template of the pages, by the name a page or a partial uses.

@@ -1,13 +1,14 @@
 import Mustache
 
 /// Templates of what the hub sends or shows outside the dashboard: the weekly report (HTML e-mail with
-/// inline styles only, and plain text). Values are escaped for HTML, and not at all in the text version.
+/// inline styles only, and plain text). Values are escaped for HTML on Unicode scalars, and not at all in
+/// the text version (`HubTemplates` selects each).
 enum ReportTemplates {
     static func library() throws -> MustacheLibrary {
-        var library = MustacheLibrary()
-        try library.register(weeklyHTML, named: "weekly-html")
-        try library.register(weeklyText, named: "weekly-text")
-        return library
+        try HubTemplates.library([
+            .init(name: "weekly-html", kind: .html, text: weeklyHTML),
+            .init(name: "weekly-text", kind: .text, text: weeklyText),
+        ])
     }
 
     static let weeklyHTML = #"""
@@ -45,7 +46,6 @@ enum ReportTemplates {
         """#
 
     static let weeklyText = #"""
-        {{% CONTENT_TYPE: TEXT}}
         {{heading}}
         {{weekText}}
         {{#questions}}
