@@ -65,7 +65,7 @@ import Testing
             "/", "/api/v1/centres", "/api/v1/centres/paro-dcrc/heatmap", "/api/v1/centres/paro-dcrc/export",
             "/api/v1/export", "/metrics", "/centres/paro-dcrc", "/centres/paro-dcrc/actions",
             "/centres/paro-dcrc/actions/3/remove", "/centres/paro-dcrc/alerts/7/acknowledge",
-            "/centres/paro-dcrc/alert-rules",
+            "/centres/paro-dcrc/alert-rules", "/events",
         ]
         for path in reads {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
@@ -73,13 +73,14 @@ import Testing
             #expect(!PostgresServedRoutes.isServed(path, reads: false), "\(path)")
         }
         for path in [
-            "/metrics/x", "/lobby/x", "/events", "/display/abc",
+            "/metrics/x", "/lobby/x", "/events/x", "/display/abc",
             "/api/v1/devices/a/b", "/export.csv", "/api/v1/centres/paro-dcrc", "/api/v1/centres//heatmap",
             "/api/v1/centres/paro-dcrc/heatmap/x", "/api/v1/centres/paro-dcrc/alerts",
         ] {
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")
         }
         #expect(PostgresServedRoutes.unavailableMessage.contains("live updates (/events)"))
+        #expect(PostgresServedRoutes.unavailableMessage.contains("are served: reports and the lobby screen need"))
     }
 }
 

@@ -15,8 +15,9 @@ enum PostgresServedRoutes {
     ]
 
     /// The reads of presses served from PostgreSQL, with the person's scope as on SQLite: the overview,
-    /// the list of centres, every centre's heatmap and export, and the export of every centre.
-    static let readPaths: Set<String> = ["/", "/api/v1/centres", "/api/v1/export"]
+    /// the list of centres, every centre's heatmap and export, the export of every centre, and live
+    /// updates (`/events`, fed by every hub's press notes).
+    static let readPaths: Set<String> = ["/", "/api/v1/centres", "/api/v1/export", "/events"]
 
     /// Paths served from PostgreSQL (the reads only when `reads`: a hub of device routes alone serves none);
     /// every other path answers 503 (`PeopleSideUnavailableMiddleware`).
@@ -52,7 +53,7 @@ enum PostgresServedRoutes {
     static let unavailableMessage =
         "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment), "
         + "signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, "
-        + "alert rules), the heatmap API, exports and /metrics are served: live updates (/events), reports and the "
+        + "alert rules), live updates (/events), the heatmap API, exports and /metrics are served: reports and the "
         + "lobby screen need a hub on SQLite (docs/postgresql.md)"
 }
 
@@ -83,7 +84,8 @@ public func buildDeviceRouter(
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: PeopleSideUnavailableMiddleware(reads: servesReads))
     router.get("healthz") { _, _ in "ok" }
-    IngestController(database: store, clock: clock, feed: PressFeed(), metrics: metrics)
+    // No feed here: on PostgreSQL the batch's transaction notifies every hub, this one included.
+    IngestController(database: store, clock: clock, feed: nil, metrics: metrics)
         .addRoutes(to: router)
     return router
 }
@@ -92,12 +94,13 @@ public func buildDeviceRouter(
 /// password links, API tokens, the audit log) through `access`, and the managers' pages through the SQLite
 /// hub's own controllers over `store`: the overview, a centre's page with its action, acknowledgement and
 /// alert-rule forms, the heatmap API and exports (their audit lines through `access`'s store), and
-/// `/metrics` to whom `metricsAccess` lets in; live updates answer 503.
+/// `/metrics` to whom `metricsAccess` lets in, and live updates (`/events`) from `feed`, which the hub's
+/// `PressNotificationListener` fills with every hub's presses.
 /// `access` must have read its form key (`loadFormKey`) before the sign-in forms are served.
 func buildPostgresRouter(
     store: some PressStore & CentreCareStore & HubFigureSource, access: Access, clock: HubClock = .system,
     settings: ReportSettings = ReportSettings(), metrics: HubMetrics = HubMetrics(),
-    metricsAccess: MetricsAccess = .loopbackOnly
+    metricsAccess: MetricsAccess = .loopbackOnly, feed: PressFeed = PressFeed()
 ) throws -> Router<HubRequestContext> {
     let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics, servesReads: true)
     MetricsController(metrics: metrics, source: store, clock: clock, access: metricsAccess).addRoutes(to: router)
@@ -106,8 +109,7 @@ func buildPostgresRouter(
     let people = router.group().add(middleware: IdentifyMiddleware(access: access))
     LoginController(access: access, templates: templates).addRoutes(to: people)
     let pages = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin))
-    DashboardController(readers: readers, feed: PressFeed(), templates: templates, liveUpdates: false)
-        .addPages(to: pages)
+    DashboardController(readers: readers, feed: feed, templates: templates).addRoutes(to: pages)
     AlertController(readers: readers, clock: clock).addRoutes(to: pages)
     let account = AccountController(access: access, templates: templates)
     account.addRoutes(to: pages)
@@ -125,18 +127,21 @@ func buildPostgresRouter(
 /// delivery run as on SQLite, each under a `PeriodicWorkLease` ("alert-evaluation", "alert-delivery"): every
 /// hub on the database ticks, one at a time does the work; so do the weekly reports when an SMTP server is
 /// configured ("weekly-reports").
+/// Every hub runs a `PressNotificationListener` (reconnecting on `listenerSchedule`) that feeds its live pages.
 /// `alertWake` runs an alert evaluation at once in this process (if it holds the lease); `periodicWork: false`
 /// leaves the periodic services out (tests comparing pages with an SQLite hub's routes alone).
 public func buildPostgresApplication(
     configuration: HubConfiguration, location: PostgresLocation, password: String?, logger: Logger,
     clock: HubClock = .system, access: AccessSettings = AccessSettings(), alertWake: WakeSignal = WakeSignal(),
-    periodicWork: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    periodicWork: Bool = true, listenerSchedule: ListenerReconnectSchedule = ListenerReconnectSchedule(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     var clientConfiguration = location.clientConfiguration(password: password)
     clientConfiguration.options.maximumConnections = 16
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     let store = PostgresPressStore(client: client, logger: logger)
     let metrics = HubMetrics()
+    let feed = PressFeed()
     let (server, secure) = try httpServer(configuration: configuration, metrics: metrics)
     var settings = access
     if secure { settings.secureCookies = true }
@@ -145,7 +150,7 @@ public func buildPostgresApplication(
         router: try buildPostgresRouter(
             store: store, access: gate, clock: clock,
             settings: ReportSettings(minimumCount: configuration.minimumCellCount), metrics: metrics,
-            metricsAccess: configuration.metricsAccess),
+            metricsAccess: configuration.metricsAccess, feed: feed),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
@@ -157,6 +162,11 @@ public func buildPostgresApplication(
     let delivery = configuration.delivery ?? DeliveryConfiguration()
     let deliveryWake = WakeSignal()
     let leaseConnection = try location.connectionConfiguration(password: password)
+    // Live pages: every hub's committed presses, heard on a connection of the listener's own.
+    app.addServices(
+        feed,
+        PressNotificationListener(
+            configuration: leaseConnection, feed: feed, clock: clock, schedule: listenerSchedule, logger: logger))
     // The periodic services start once the schema is migrated.
     let migrated = StartGate()
     if periodicWork {
@@ -213,7 +223,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports and /metrics. Live updates, reports and the lobby screen answer 503: they are not on PostgreSQL yet. Alert evaluation, alert delivery and weekly reports run in one hub of the database at a time (leases 'alert-evaluation', 'alert-delivery', 'weekly-reports')"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), live updates (/events: every hub's presses, heard on channel '\(PressNotice.channel)'), the heatmap API, exports and /metrics. Reports and the lobby screen answer 503: they are not on PostgreSQL yet. Alert evaluation, alert delivery and weekly reports run in one hub of the database at a time (leases 'alert-evaluation', 'alert-delivery', 'weekly-reports')"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger
