@@ -66,7 +66,7 @@ import Testing
             "/api/v1/export", "/metrics", "/centres/paro-dcrc", "/centres/paro-dcrc/actions",
             "/centres/paro-dcrc/actions/3/remove", "/centres/paro-dcrc/alerts/7/acknowledge",
             "/centres/paro-dcrc/alert-rules", "/display/display_abc", "/display/display_abc/poster",
-            "/display-font/uchen.ttf",
+            "/display-font/uchen.ttf", "/events",
         ]
         for path in reads {
             #expect(PostgresServedRoutes.isServed(path), "\(path)")
@@ -74,7 +74,7 @@ import Testing
             #expect(!PostgresServedRoutes.isServed(path, reads: false), "\(path)")
         }
         for path in [
-            "/metrics/x", "/lobby/x", "/events", "/display", "/display/", "/display//poster", "/display/abc/x",
+            "/metrics/x", "/lobby/x", "/events/x", "/display", "/display/", "/display//poster", "/display/abc/x",
             "/display/abc/poster/x", "/display-font/other.ttf",
             "/api/v1/devices/a/b", "/export.csv", "/api/v1/centres/paro-dcrc", "/api/v1/centres//heatmap",
             "/api/v1/centres/paro-dcrc/heatmap/x", "/api/v1/centres/paro-dcrc/alerts",
@@ -82,6 +82,7 @@ import Testing
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")
         }
         #expect(PostgresServedRoutes.unavailableMessage.contains("live updates (/events)"))
+        #expect(PostgresServedRoutes.unavailableMessage.contains("are served: reports and the lobby screen need"))
     }
 }
 

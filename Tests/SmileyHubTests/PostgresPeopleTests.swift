@@ -145,9 +145,10 @@ struct PostgresPeopleTests {
                     #expect(overview.status == .ok && overview.body.contains("Paro DCRC"))
                     let centrePage = try await b.send(.get, "/centres/paro-dcrc", cookie: cookie)
                     #expect(centrePage.status == .ok && centrePage.body.contains("Paro DCRC"))
-                    let events = try await b.send(.get, "/events", cookie: cookie)
-                    #expect(events.status == .serviceUnavailable)
-                    #expect(events.body.contains("this hub runs on PostgreSQL"))
+                    // Live updates are served too: the session opens an event stream on the other hub.
+                    let events = try await EventStreamClient.open(port: try #require(b.port), cookie: cookie)
+                    try await PostgresPeriodicHubTests.waitUntil("the event stream opens") { events.isOpen }
+                    await events.close()
                     let out = try await a.send(
                         .post, "/logout", cookie: cookie, form: [("csrf", try #require(page.csrfField))])
                     #expect(out.status == .seeOther && out.headers[.location] == "/login")

@@ -67,8 +67,7 @@ struct PostgresReadHubTests {
         "/?from=2026-11-02&to=2026-11-08",
     ]
 
-    /// What a person reads at each path, with the page's own form token taken out, and whether a page
-    /// follows new presses (only the SQLite hub's pages do: a PostgreSQL hub hears only its own) set aside.
+    /// What a person reads at each path, with the page's own form token taken out.
     static func read(_ client: some TestClientProtocol, as person: String, _ paths: [String]) async throws
         -> [String: Reply]
     {
@@ -76,8 +75,7 @@ struct PostgresReadHubTests {
         var replies: [String: Reply] = [:]
         for path in paths {
             let reply = try await client.send(.get, path, cookie: cookie)
-            let body = (reply.csrfField.map { reply.body.replacingOccurrences(of: $0, with: "TOKEN") } ?? reply.body)
-                .replacingOccurrences(of: #"data-live="true""#, with: #"data-live="false""#)
+            let body = reply.csrfField.map { reply.body.replacingOccurrences(of: $0, with: "TOKEN") } ?? reply.body
             replies[path] = Reply(status: reply.status, body: body, headers: reply.headers)
         }
         return replies
@@ -142,7 +140,7 @@ struct PostgresReadHubTests {
                     let overview = try #require(fromPostgres["/"]).body
                     #expect(overview.contains("Wangdue DCRC") && overview.contains("Paro DCRC"))
                     let cookie = try #require(try await pg.signIn("dorji", Self.password).cookie)
-                    #expect(try await pg.send(.get, "/", cookie: cookie).body.contains(#"data-live="false""#))
+                    #expect(try await pg.send(.get, "/", cookie: cookie).body.contains(#"data-live="true""#))
 
                     // Pema manages Paro only: Wangdue does not exist for her, on either hub, in the same words.
                     let hers = [
@@ -173,11 +171,12 @@ struct PostgresReadHubTests {
                         #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/login", "\(path)")
                     }
 
-                    // A centre's page is served; live updates are not (a hub on PostgreSQL hears only its own).
+                    // A centre's page showing today follows new presses, and its event stream opens, as on SQLite.
                     let page = try await pg.send(.get, "/centres/wangdue-dcrc", cookie: cookie)
-                    #expect(page.status == .ok && page.body.contains(#"data-live="false""#))
-                    let events = try await pg.send(.get, "/events", cookie: cookie)
-                    #expect(events.status == .serviceUnavailable && events.body.contains("live updates"))
+                    #expect(page.status == .ok && page.body.contains(#"data-live="true""#))
+                    let events = try await EventStreamClient.open(port: try #require(pg.port), cookie: cookie)
+                    try await PostgresPeriodicHubTests.waitUntil("the event stream opens") { events.isOpen }
+                    await events.close()
                 }
             }
             // Each export left its audit line in PostgreSQL, naming who took which centres.

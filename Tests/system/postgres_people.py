@@ -9,6 +9,7 @@ database holds the session cookie, the token and the password link only as their
 usage: scripts/with-postgres.sh python3 Tests/system/postgres_people.py BIN_DIRECTORY
 """
 import hashlib
+import http.client
 import os
 import re
 import shutil
@@ -166,8 +167,13 @@ def main():
     check("the overview is served on PostgreSQL", status == 200 and "Paro DCRC" in body, status)
     status, body, _, _ = request(b.url + "/centres/paro-dcrc", cookies={"smiley_session": session})
     check("a centre's page is served on PostgreSQL", status == 200 and "Paro DCRC" in body, status)
-    status, body, _, _ = request(b.url + "/events", cookies={"smiley_session": session})
-    check("live updates answer 503 on PostgreSQL", status == 503 and "runs on PostgreSQL" in body, status)
+    events = http.client.HTTPConnection("127.0.0.1", b.port, timeout=60)
+    events.request("GET", "/events", headers={"Cookie": f"smiley_session={session}"})
+    response = events.getresponse()
+    check("live updates are served on PostgreSQL: the session opens an event stream on hub b",
+          response.status == 200 and response.getheader("Content-Type") == "text/event-stream"
+          and response.readline().startswith(b"retry:"), response.status)
+    events.close()
     status, _, cookies, location = request(a.url + "/logout", "POST", {"csrf": csrf_field(page)},
                                            cookies={"smiley_session": session})
     check("signing out on hub a", status == 303 and location == "/login" and cookies.get("smiley_session") == "",

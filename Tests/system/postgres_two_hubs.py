@@ -7,7 +7,8 @@ upload through both hubs in turns. One hub is killed with SIGKILL while a 5,000-
 and later again right after such a batch was sent whole (its fate unknown); each time the device sends the
 same batch to the other hub. Afterwards every acknowledged press is held exactly once, the rollups equal a
 recount from the presses and the test's own tally, the manager reads the same heatmap API, export and overview
-from both hubs, equal to a recount of the presses, live updates answer 503 and /metrics the figures. The manager
+from both hubs, equal to a recount of the presses, and /metrics the figures; a manager's live page (`/events`)
+open on one hub hears the presses another hub stored, and so does today's centre page in a headless Chromium. The manager
 adds an action and changes an alert rule on the centre page through one hub and sees both on the other. Then
 centres and devices are provisioned straight on PostgreSQL with the CLI (`--database`), and a device enrolled
 through one hub. A lobby display token made on SQLite before migrate, and one made with `display create
@@ -244,6 +245,85 @@ class Device:
         return self.acknowledge(presses, request(hub.url + "/api/v1/ingest", "POST", body, self.headers()))
 
 
+class EventStream:
+    """A signed-in browser's `/events` on a hub, read line by line on a thread of its own; the centres of its
+    press events, in order, in `centres`."""
+
+    def __init__(self, hub, session):
+        self.connection = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=120)
+        self.connection.request("GET", "/events", headers={"Cookie": f"smiley_session={session}",
+                                                           "Accept": "text/event-stream"})
+        self.response = self.connection.getresponse()
+        self.status = self.response.status
+        self.content_type = self.response.getheader("Content-Type")
+        self.lines = []
+        self.centres = []
+        if self.status == 200:
+            threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        try:
+            while True:
+                line = self.response.readline()
+                if not line:
+                    return
+                line = line.decode().rstrip("\n")
+                self.lines.append(line)
+                if line.startswith("data: "):
+                    self.centres.append(line[len("data: "):])
+        except (OSError, http.client.HTTPException, ValueError, AttributeError):
+            return  # closed by `close()` (http.client drops its socket file then) or by the hub
+
+    def close(self):
+        self.connection.close()
+
+
+def browser_sees_presses_through_another_hub(page_hub, press_hub, device, session):
+    """A real browser (headless Chromium, Selenium) signed in as the manager shows today's centre page served by
+    `page_hub`; presses sent to `press_hub` appear on it without a reload."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        driver.get(page_hub.url + "/login")
+        driver.add_cookie({"name": "smiley_session", "value": session, "path": "/"})
+        driver.get(f"{page_hub.url}/centres/{CENTRE}?window=today")
+        driver.execute_script("window.smileyMarker = 42")
+        def status():
+            return driver.execute_script(
+                "const s = document.getElementById('live-status'); return s ? s.textContent.trim() : '';")
+
+        wait_for("the browser's page to follow live updates", lambda: status().startswith(("Live", "Updated at")))
+
+        def shown():
+            # Presses in opening hours and outside them, read in one script (a refresh replaces the figures).
+            return driver.execute_script(
+                "const p = document.querySelector('#question-satisfaction .presses');"
+                "const o = document.querySelector('#question-satisfaction [data-outside]');"
+                "return (p ? Number(p.dataset.presses) : 0) + (o ? Number(o.dataset.outside) : 0);")
+
+        before = shown()
+        presses, body = device.batch(5)
+        counted = sum(1 for press in presses if not press["suppressed"])
+        check(f"five presses through {press_hub.name} while the page is open on {page_hub.name}",
+              device.upload(press_hub, presses, body) is not None, device.last_reply)
+        wait_for(f"the page on {page_hub.name} to show the presses sent to {press_hub.name}",
+                 lambda: shown() >= before + counted)
+        check(f"the browser's centre page on {page_hub.name} shows the {counted} counted presses sent to "
+              f"{press_hub.name} without a reload", shown() == before + counted
+              and driver.execute_script("return window.smileyMarker") == 42
+              and "Updated at" in status(), (before, shown(), counted, status()))
+    finally:
+        driver.quit()
+
+
 def send_then_kill(hub, device, body, whole):
     """Sends a batch to `hub` and kills it with SIGKILL: half-way through the body, or right after its last
     byte. Returns what the device learnt (None: no answer)."""
@@ -322,8 +402,25 @@ def main():
     check("kinley, added on SQLite before migrate, signs in on a PostgreSQL hub with the same password",
           status == 303 and location == "/" and session, (status, location))
     check("… and not with another", sign_in(hubs[0], "kinley", "not the password")[0] == 401)
-    status, text = request(hubs[0].url + "/events", headers={"Cookie": f"smiley_session={session}"})
-    check("/events answers 503 naming PostgreSQL", status == 503 and "runs on PostgreSQL" in text, (status, text))
+    # Live updates across hubs: kinley's page on hub b hears a batch that reaches hub a.
+    stream = EventStream(hubs[1], session)
+    check("kinley's /events on hub b is an event stream", stream.status == 200
+          and stream.content_type == "text/event-stream", (stream.status, stream.content_type))
+    wait_for("the event stream's first comment", lambda: ": connected" in stream.lines)
+    check("… and carries nothing yet", stream.centres == [], stream.centres)
+    wait_for("both hubs to listen for every hub's presses",
+             lambda: all("listening for presses of every hub on channel 'smiley_press'" in open(hub.log).read()
+                         for hub in hubs))
+    presses, body = devices[0].batch(3)
+    check("three presses through hub a", devices[0].upload(hubs[0], presses, body) is not None, devices[0].last_reply)
+    wait_for("hub b's stream to carry the presses through hub a", lambda: stream.centres)
+    check("kinley's stream on hub b carries the centre of the presses sent to hub a", stream.centres == [CENTRE],
+          stream.centres)
+    stream.close()
+    browser_sees_presses_through_another_hub(hubs[1], hubs[0], devices[0], session)
+    anonymous = EventStream(hubs[1], "not-a-session")
+    check("/events without a session is sent to sign in", anonymous.status == 303, anonymous.status)
+    anonymous.close()
     status, text = request(hubs[0].url + "/metrics")
     check("/metrics answers the hub's own machine on PostgreSQL, naming the devices",
           status == 200 and all(f'device="{device}"' in text for device in DEVICES), (status, text[:300]))

@@ -16,8 +16,9 @@ enum PostgresServedRoutes {
     ]
 
     /// The reads of presses served from PostgreSQL, with the person's scope as on SQLite: the overview,
-    /// the list of centres, every centre's heatmap and export, and the export of every centre.
-    static let readPaths: Set<String> = ["/", "/api/v1/centres", "/api/v1/export"]
+    /// the list of centres, every centre's heatmap and export, the export of every centre, and live
+    /// updates (`/events`, fed by every hub's press notes).
+    static let readPaths: Set<String> = ["/", "/api/v1/centres", "/api/v1/export", "/events"]
 
     /// Paths served from PostgreSQL (the reads only when `reads`: a hub of device routes alone serves none);
     /// every other path answers 503 (`PeopleSideUnavailableMiddleware`).
@@ -61,8 +62,8 @@ enum PostgresServedRoutes {
     static let unavailableMessage =
         "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment), "
         + "signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, "
-        + "alert rules), the heatmap API, exports, the lobby screen and /metrics are served: live updates (/events) "
-        + "and reports need a hub on SQLite (docs/postgresql.md)"
+        + "alert rules, deliveries), live updates (/events), the heatmap API, exports, the lobby screen and /metrics "
+        + "are served; this path is none of them (docs/postgresql.md)"
 }
 
 /// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
@@ -92,7 +93,8 @@ public func buildDeviceRouter(
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: PeopleSideUnavailableMiddleware(reads: servesReads))
     router.get("healthz") { _, _ in "ok" }
-    IngestController(database: store, clock: clock, feed: PressFeed(), metrics: metrics)
+    // No feed here: on PostgreSQL the batch's transaction notifies every hub, this one included.
+    IngestController(database: store, clock: clock, feed: nil, metrics: metrics)
         .addRoutes(to: router)
     return router
 }
@@ -101,13 +103,14 @@ public func buildDeviceRouter(
 /// password links, API tokens, the audit log) through `access`, and the managers' pages through the SQLite
 /// hub's own controllers over `store`: the overview, a centre's page with its action, acknowledgement and
 /// alert-rule forms, the heatmap API and exports (their audit lines through `access`'s store), and
-/// `/metrics` to whom `metricsAccess` lets in, and the public lobby screen and poster (a display token in the
-/// path, `lobby`'s strings and font); live updates answer 503.
+/// `/metrics` to whom `metricsAccess` lets in, the public lobby screen and poster (a display token in the
+/// path, `lobby`'s strings and font), and live updates (`/events`) from `feed`, which the hub's
+/// `PressNotificationListener` fills with every hub's presses.
 /// `access` must have read its form key (`loadFormKey`) before the sign-in forms are served.
 func buildPostgresRouter(
     store: some PressStore & CentreCareStore & DisplayStore & HubFigureSource, access: Access,
     clock: HubClock = .system, settings: ReportSettings = ReportSettings(), lobby: LobbySettings = LobbySettings(),
-    metrics: HubMetrics = HubMetrics(), metricsAccess: MetricsAccess = .loopbackOnly
+    metrics: HubMetrics = HubMetrics(), metricsAccess: MetricsAccess = .loopbackOnly, feed: PressFeed = PressFeed()
 ) throws -> Router<HubRequestContext> {
     let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics, servesReads: true)
     MetricsController(metrics: metrics, source: store, clock: clock, access: metricsAccess).addRoutes(to: router)
@@ -121,8 +124,7 @@ func buildPostgresRouter(
     let people = router.group().add(middleware: IdentifyMiddleware(access: access))
     LoginController(access: access, templates: templates).addRoutes(to: people)
     let pages = people.group().add(middleware: RequireIdentityMiddleware(anonymous: .redirectToLogin))
-    DashboardController(readers: readers, feed: PressFeed(), templates: templates, liveUpdates: false)
-        .addPages(to: pages)
+    DashboardController(readers: readers, feed: feed, templates: templates).addRoutes(to: pages)
     AlertController(readers: readers, clock: clock).addRoutes(to: pages)
     let account = AccountController(access: access, templates: templates)
     account.addRoutes(to: pages)
@@ -140,18 +142,21 @@ func buildPostgresRouter(
 /// delivery run as on SQLite, each under a `PeriodicWorkLease` ("alert-evaluation", "alert-delivery"): every
 /// hub on the database ticks, one at a time does the work; so do the weekly reports when an SMTP server is
 /// configured ("weekly-reports").
+/// Every hub runs a `PressNotificationListener` (reconnecting on `listenerSchedule`) that feeds its live pages.
 /// `alertWake` runs an alert evaluation at once in this process (if it holds the lease); `periodicWork: false`
 /// leaves the periodic services out (tests comparing pages with an SQLite hub's routes alone).
 public func buildPostgresApplication(
     configuration: HubConfiguration, location: PostgresLocation, password: String?, logger: Logger,
     clock: HubClock = .system, access: AccessSettings = AccessSettings(), alertWake: WakeSignal = WakeSignal(),
-    periodicWork: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    periodicWork: Bool = true, listenerSchedule: ListenerReconnectSchedule = ListenerReconnectSchedule(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     var clientConfiguration = location.clientConfiguration(password: password)
     clientConfiguration.options.maximumConnections = 16
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     let store = PostgresPressStore(client: client, logger: logger)
     let metrics = HubMetrics()
+    let feed = PressFeed()
     let (server, secure) = try httpServer(configuration: configuration, metrics: metrics)
     var settings = access
     if secure { settings.secureCookies = true }
@@ -160,7 +165,7 @@ public func buildPostgresApplication(
         router: try buildPostgresRouter(
             store: store, access: gate, clock: clock,
             settings: ReportSettings(minimumCount: configuration.minimumCellCount), lobby: configuration.lobby,
-            metrics: metrics, metricsAccess: configuration.metricsAccess),
+            metrics: metrics, metricsAccess: configuration.metricsAccess, feed: feed),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "smiley-hub",
@@ -172,6 +177,11 @@ public func buildPostgresApplication(
     let delivery = configuration.delivery ?? DeliveryConfiguration()
     let deliveryWake = WakeSignal()
     let leaseConnection = try location.connectionConfiguration(password: password)
+    // Live pages: every hub's committed presses, heard on a connection of the listener's own.
+    app.addServices(
+        feed,
+        PressNotificationListener(
+            configuration: leaseConnection, feed: feed, clock: clock, schedule: listenerSchedule, logger: logger))
     // The periodic services start once the schema is migrated.
     let migrated = StartGate()
     if periodicWork {
@@ -228,7 +238,7 @@ public func runPostgresHub(
 ) async throws {
     let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
     logger.notice(
-        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), the heatmap API, exports, the lobby screen and its poster, and /metrics. Live updates and reports answer 503: they are not on PostgreSQL yet. Alert evaluation, alert delivery and weekly reports run in one hub of the database at a time (leases 'alert-evaluation', 'alert-delivery', 'weekly-reports')"
+        "storage: PostgreSQL \(location); serving ingest, heartbeat, device status, enrollment, signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, alert rules, deliveries), live updates (/events: every hub's presses, heard on channel '\(PressNotice.channel)'), the heatmap API, exports, the lobby screen and its poster, and /metrics. Alert evaluation, alert delivery and weekly reports run in one hub of the database at a time (leases 'alert-evaluation', 'alert-delivery', 'weekly-reports')"
     )
     let app = try buildPostgresApplication(
         configuration: configuration, location: location, password: password, logger: logger

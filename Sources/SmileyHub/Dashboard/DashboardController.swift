@@ -10,8 +10,6 @@ struct DashboardController: Sendable {
     let readers: Readers
     let feed: PressFeed
     let templates: MustacheLibrary
-    /// Whether pages showing today follow new presses (`/events`); a hub on PostgreSQL hears only its own.
-    var liveUpdates = true
 
     /// How often an open event stream sends a comment, so a closed browser is noticed.
     static var keepAlive: Duration { .seconds(15) }
@@ -21,7 +19,7 @@ struct DashboardController: Sendable {
         router.get("events", use: events)
     }
 
-    /// The pages without live updates (`/events`): what a hub on PostgreSQL serves.
+    /// The pages, without the stream of live updates (`/events`).
     func addPages(to router: some RouterMethods<Context>) {
         router.get("/", use: overview)
         router.get("centres/{centre}", use: centre)
@@ -41,7 +39,7 @@ struct DashboardController: Sendable {
         let centres = try await reader.centres().map { centre in
             (centre: centre, window: choice.window(today: reader.today(at: centre)))
         }
-        let live = liveUpdates && centres.contains { $0.window.contains(reader.today(at: $0.centre)) }
+        let live = centres.contains { $0.window.contains(reader.today(at: $0.centre)) }
         let displayWindow = centres.first?.window
         let entries = zip(centres, try await reader.totals(centres)).map { request, totals in
             OverviewPage.Entry(
@@ -66,7 +64,6 @@ struct DashboardController: Sendable {
             calendar: read.calendar, devices: try await reader.deviceHealth(of: centre, calendar: read.calendar),
             uncertain: read.uncertain, today: reader.today(at: centre),
             nowMillis: reader.nowMillis(), actions: try await reader.actionReviews(of: centre))
-        page.live = page.live && liveUpdates
         if let identity = context.identity, identity.role.mayRecordActions, let csrf = identity.csrf {
             page.actionForm = CentrePage.ActionForm(
                 formCSRF: csrf, formToday: reader.today(at: centre).description,

@@ -9,8 +9,9 @@ struct IngestController<Context: RequestContext>: Sendable {
     /// The device-facing storage: SQLite (`HubDatabase`) or PostgreSQL (`PostgresPressStore`).
     let database: any PressStore
     let clock: HubClock
-    /// Told of every batch that added presses, for live pages.
-    let feed: PressFeed
+    /// Told of every batch that added presses, for live pages; nil on PostgreSQL, where the batch's own
+    /// transaction notifies every hub (`PressNotice`) and each hub's listener tells its feed.
+    let feed: PressFeed?
     var enrollmentGate = EnrollmentGate()
     /// Counts batches by outcome and times them, for `/metrics`.
     var metrics: HubMetrics?
@@ -146,7 +147,7 @@ struct IngestController<Context: RequestContext>: Sendable {
         do {
             // The token is checked in the batch's own write, committed with other devices' (group commit).
             let receipt = try await database.ingest(batch, token: token, receivedMillis: clock.nowMillis())
-            if receipt.accepted > 0 { await feed.publish(batch.centre) }
+            if receipt.accepted > 0, let feed { await feed.publish(batch.centre) }
             return JSONResponse(value: receipt)
         } catch {
             throw await refusal(error, token: token)

@@ -21,7 +21,9 @@ extension PostgresPressStore {
     ///    RETURNING sequence`: only the rows this statement inserted count as new and enter the rollup;
     ///    the rest are read back once and are duplicates or a conflict (which rolls everything back);
     /// 4. presses of a boot whose clock became known are placed by one `UPDATE ... RETURNING`;
-    /// 5. the rollup is added by one upsert in key order (`count = count + EXCLUDED.count`).
+    /// 5. the rollup is added by one upsert in key order (`count = count + EXCLUDED.count`);
+    /// 6. when presses were new, `pg_notify` tells every hub's `PressNotificationListener` the centre, which
+    ///    PostgreSQL delivers when (and only if) the transaction commits.
     func store(_ connection: PostgresConnection, _ batch: IngestBatch, receivedMillis: Int64) async throws
         -> IngestReceipt
     {
@@ -86,7 +88,13 @@ extension PostgresPressStore {
             try await connection.query(
                 "UPDATE device SET contiguous_sequence = \(contiguous) WHERE id = \(device)", logger: logger)
         }
-        return tally.receipt(highest: highest, contiguous: contiguous, receivedMillis: receivedMillis)
+        let receipt = tally.receipt(highest: highest, contiguous: contiguous, receivedMillis: receivedMillis)
+        if receipt.accepted > 0 {
+            // Every hub's listener hears it on commit, and never if the batch rolls back.
+            try await connection.query(
+                "SELECT pg_notify(\(PressNotice.channel), \(batch.centre.rawValue))", logger: logger)
+        }
+        return receipt
     }
 
     /// Checks the centre and that the device was added under it; notes it was seen, which locks its row
