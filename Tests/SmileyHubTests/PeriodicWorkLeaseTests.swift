@@ -249,7 +249,7 @@ struct PeriodicWorkLeaseTests {
     /// open and sends nothing): the holder's check goes unanswered, its work is cancelled and `tick` throws
     /// `Lost` naming the unanswered check; the server still holds the silent session's lock until its
     /// `idle_session_timeout` ends it, and then a holder connected directly takes the lease.
-    @Test func aHolderCutOffBySilenceLosesTheLeaseAndAnotherTakesOver() async throws {
+    @Test(.timeLimit(.minutes(3))) func aHolderCutOffBySilenceLosesTheLeaseAndAnotherTakesOver() async throws {
         try await PostgresTestServer.withFreshDatabase { database in
             let socket = try #require(PostgresTestServer.socketDirectory) + "/.s.PGSQL.5432"
             let proxy = try await SilentProxy.start(to: socket)
@@ -293,7 +293,7 @@ struct PeriodicWorkLeaseTests {
 
     /// The same silence under `run` (a command's one-off lease): the closure is cancelled and `run` throws
     /// `Lost` naming the unanswered check.
-    @Test func aRunCutOffBySilenceIsCancelled() async throws {
+    @Test(.timeLimit(.minutes(3))) func aRunCutOffBySilenceIsCancelled() async throws {
         try await PostgresTestServer.withFreshDatabase { database in
             let socket = try #require(PostgresTestServer.socketDirectory) + "/.s.PGSQL.5432"
             let proxy = try await SilentProxy.start(to: socket)

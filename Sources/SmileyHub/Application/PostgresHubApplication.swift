@@ -157,6 +157,8 @@ public func buildPostgresApplication(
     let delivery = configuration.delivery ?? DeliveryConfiguration()
     let deliveryWake = WakeSignal()
     let leaseConnection = try location.connectionConfiguration(password: password)
+    let liveness = configuration.leaseLiveness
+    do { try liveness.validate() } catch { throw HubError.invalid(error.description) }
     // The periodic services start once the schema is migrated.
     let migrated = StartGate()
     if periodicWork {
@@ -167,7 +169,8 @@ public func buildPostgresApplication(
                     evaluator: AlertEvaluator(store: store, channels: delivery.channels), clock: clock,
                     interval: configuration.alertInterval, logger: logger, wake: alertWake, delivery: deliveryWake,
                     lease: PeriodicWorkLease(
-                        name: "alert-evaluation", configuration: leaseConnection, clock: clock, logger: logger))))
+                        name: "alert-evaluation", configuration: leaseConnection, clock: clock, liveness: liveness,
+                        logger: logger))))
     }
     if periodicWork && !delivery.channels.isEmpty {
         app.addServices(
@@ -177,7 +180,8 @@ public func buildPostgresApplication(
                     deliverer: AlertDeliverer(store: store, configuration: delivery, logger: logger), clock: clock,
                     signal: deliveryWake, logger: logger,
                     lease: PeriodicWorkLease(
-                        name: "alert-delivery", configuration: leaseConnection, clock: clock, logger: logger))))
+                        name: "alert-delivery", configuration: leaseConnection, clock: clock, liveness: liveness,
+                        logger: logger))))
     }
     if periodicWork,
         let sender = WeeklyReportSender(
@@ -190,7 +194,8 @@ public func buildPostgresApplication(
                 service: WeeklyReportService(
                     sender: sender, clock: clock, logger: logger,
                     lease: PeriodicWorkLease(
-                        name: "weekly-reports", configuration: leaseConnection, clock: clock, logger: logger))))
+                        name: "weekly-reports", configuration: leaseConnection, clock: clock, liveness: liveness,
+                        logger: logger))))
     } else if periodicWork {
         logger.notice("weekly reports are not mailed: no SMTP server is configured (smiley-hub serve --smtp-host)")
     }
