@@ -209,6 +209,138 @@ struct PeriodicWorkLeaseTests {
         }
     }
 
+    /// Short bounds for the silent-partition tests: a check every 200 ms answered within 500 ms, and the server
+    /// ends a lease session silent for 3 s.
+    static let shortLiveness = LeaseLiveness(
+        checkInterval: .milliseconds(200), checkTimeout: .milliseconds(500), idleSessionTimeout: .seconds(3),
+        keepaliveIdle: .seconds(1), keepaliveInterval: .seconds(1), keepaliveCount: 2)
+
+    /// A lease whose connection goes through `proxy` (TCP on loopback to the server's socket).
+    static func leaseThrough(_ proxy: SilentProxy, _ name: String, database: String) -> PeriodicWorkLease {
+        var logger = Logger(label: "smiley.hub.lease.test")
+        logger.logLevel = .critical
+        return PeriodicWorkLease(
+            name: name,
+            configuration: PostgresConnection.Configuration(
+                host: "127.0.0.1", port: proxy.port,
+                username: PostgresTestServer.environment["SMILEY_TEST_POSTGRES_USER"] ?? "postgres", password: nil,
+                database: database, tls: .disable),
+            clock: .system, retryInterval: .milliseconds(5), liveness: shortLiveness, logger: logger)
+    }
+
+    /// Ticks `holder` until it runs the work (true), at most `attempts` times 100 ms apart: a generous wait
+    /// for the server to end a silent session, not a measurement.
+    static func tickUntilTaken(_ holder: PeriodicWorkLease.Holder, attempts: Int = 600, runs: Runs) async throws
+        -> Bool
+    {
+        for _ in 0..<attempts {
+            if try await holder.tick({
+                await runs.begin("b")
+                await runs.end()
+            }) {
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// A silent network between the holder and the server (a proxy that stops forwarding, keeps its sockets
+    /// open and sends nothing): the holder's check goes unanswered, its work is cancelled and `tick` throws
+    /// `Lost` naming the unanswered check; the server still holds the silent session's lock until its
+    /// `idle_session_timeout` ends it, and then a holder connected directly takes the lease.
+    @Test(.timeLimit(.minutes(3))) func aHolderCutOffBySilenceLosesTheLeaseAndAnotherTakesOver() async throws {
+        try await PostgresTestServer.withFreshDatabase { database in
+            let socket = try #require(PostgresTestServer.socketDirectory) + "/.s.PGSQL.5432"
+            let proxy = try await SilentProxy.start(to: socket)
+            let runs = Runs()
+            let a = PeriodicWorkLease.Holder(Self.leaseThrough(proxy, "silent-test", database: database))
+            let b = PeriodicWorkLease.Holder(
+                try Self.lease("silent-test", database: database, holder: "b", runs: runs))
+            #expect(
+                try await a.tick {
+                    await runs.begin("a")
+                    await runs.end()
+                })
+            #expect(try await b.tick { await runs.begin("b") } == false)
+
+            let working = Task {
+                try await a.tick {
+                    await runs.begin("a")
+                    while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+                    await runs.end()
+                }
+            }
+            try await Self.until { await runs.active == 1 }
+            proxy.goSilent()
+            let lost = await working.result
+            #expect(
+                throws: PeriodicWorkLease.Lost(
+                    name: "silent-test", reason: LeaseCheck.unanswered(after: .milliseconds(500)).lostReason!)
+            ) { try lost.get() }
+            #expect(await runs.active == 0, "the work was cancelled")
+            #expect(!a.isHeld)
+
+            // b takes the lease once the server has ended the silent session (3 s without a word).
+            #expect(try await Self.tickUntilTaken(b, runs: runs), "b never took the lease")
+            #expect(await runs.hasStarted("b"))
+            #expect(try await Self.advisoryLocks(database).count == 1, "b's session alone holds it")
+            await b.release()
+            await a.release()
+            try await proxy.stop()
+        }
+    }
+
+    /// The same silence under `run` (a command's one-off lease): the closure is cancelled and `run` throws
+    /// `Lost` naming the unanswered check.
+    @Test(.timeLimit(.minutes(3))) func aRunCutOffBySilenceIsCancelled() async throws {
+        try await PostgresTestServer.withFreshDatabase { database in
+            let socket = try #require(PostgresTestServer.socketDirectory) + "/.s.PGSQL.5432"
+            let proxy = try await SilentProxy.start(to: socket)
+            let runs = Runs()
+            let lease = Self.leaseThrough(proxy, "silent-run", database: database)
+            // The lease's session carries its idle bound. The server reaches the proxy's connection through its
+            // Unix socket, where it ignores the TCP settings and shows 0 (they were accepted: the query succeeded).
+            let connection = try #require(try await lease.acquire())
+            let shown = try await Self.settings(connection)
+            #expect(shown == ["3s", "0", "0", "0", "0"], "\(shown)")
+            try await connection.close()
+            let running = Task {
+                try await lease.run {
+                    await runs.begin("a")
+                    while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+                    await runs.end()
+                }
+            }
+            try await Self.until { await runs.active == 1 }
+            proxy.goSilent()
+            let lost = await running.result
+            #expect(
+                throws: PeriodicWorkLease.Lost(
+                    name: "silent-run", reason: LeaseCheck.unanswered(after: .milliseconds(500)).lostReason!)
+            ) { try lost.get() }
+            #expect(await runs.active == 0, "the closure was cancelled")
+            try await proxy.stop()
+        }
+    }
+
+    /// The lease session's bounds as its own session sees them (`SHOW`).
+    static func settings(_ connection: PostgresConnection) async throws -> [String] {
+        var values: [String] = []
+        for name in [
+            "idle_session_timeout", "tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count",
+            "tcp_user_timeout",
+        ] {
+            for try await value in try await connection.query(
+                PostgresQuery(unsafeSQL: "SHOW \(name)"), logger: Logger(label: "test")
+            )
+            .decode(String.self) {
+                values.append(value)
+            }
+        }
+        return values
+    }
+
     /// The advisory locks held in `database`.
     static func advisoryLocks(_ database: String) async throws -> [Int64] {
         try await PostgresTestServer.withClient(database: database) { client in

@@ -44,6 +44,8 @@ public struct HubConfiguration: Sendable {
     public var alertInterval: Duration
     /// Who may read `/metrics` (docs/operations.md).
     public var metricsAccess: MetricsAccess = .loopbackOnly
+    /// On PostgreSQL, the bounds of a periodic job's lease cut off by a silent network (docs/postgresql.md).
+    public var leaseLiveness: LeaseLiveness = .standard
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, stateDirectory: String, tlsCertificatePath: String? = nil,

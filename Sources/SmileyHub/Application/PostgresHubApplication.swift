@@ -182,6 +182,8 @@ public func buildPostgresApplication(
         feed,
         PressNotificationListener(
             configuration: leaseConnection, feed: feed, clock: clock, schedule: listenerSchedule, logger: logger))
+    let liveness = configuration.leaseLiveness
+    do { try liveness.validate() } catch { throw HubError.invalid(error.description) }
     // The periodic services start once the schema is migrated.
     let migrated = StartGate()
     if periodicWork {
@@ -192,7 +194,8 @@ public func buildPostgresApplication(
                     evaluator: AlertEvaluator(store: store, channels: delivery.channels), clock: clock,
                     interval: configuration.alertInterval, logger: logger, wake: alertWake, delivery: deliveryWake,
                     lease: PeriodicWorkLease(
-                        name: "alert-evaluation", configuration: leaseConnection, clock: clock, logger: logger))))
+                        name: "alert-evaluation", configuration: leaseConnection, clock: clock, liveness: liveness,
+                        logger: logger))))
     }
     if periodicWork && !delivery.channels.isEmpty {
         app.addServices(
@@ -202,7 +205,8 @@ public func buildPostgresApplication(
                     deliverer: AlertDeliverer(store: store, configuration: delivery, logger: logger), clock: clock,
                     signal: deliveryWake, logger: logger,
                     lease: PeriodicWorkLease(
-                        name: "alert-delivery", configuration: leaseConnection, clock: clock, logger: logger))))
+                        name: "alert-delivery", configuration: leaseConnection, clock: clock, liveness: liveness,
+                        logger: logger))))
     }
     if periodicWork,
         let sender = WeeklyReportSender(
@@ -215,7 +219,8 @@ public func buildPostgresApplication(
                 service: WeeklyReportService(
                     sender: sender, clock: clock, logger: logger,
                     lease: PeriodicWorkLease(
-                        name: "weekly-reports", configuration: leaseConnection, clock: clock, logger: logger))))
+                        name: "weekly-reports", configuration: leaseConnection, clock: clock, liveness: liveness,
+                        logger: logger))))
     } else if periodicWork {
         logger.notice("weekly reports are not mailed: no SMTP server is configured (smiley-hub serve --smtp-host)")
     }

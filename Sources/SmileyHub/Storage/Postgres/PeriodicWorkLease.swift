@@ -17,6 +17,9 @@ import Synchronization
 /// - When the holding connection dies (the process is killed, the network drops, or an administrator ends
 ///   the session with `pg_terminate_backend`), PostgreSQL frees the lock by itself and another process takes
 ///   over; a holder still running learns it: its closure is cancelled and `run` throws `Lost` naming the job.
+/// - When the network goes silent instead (nothing closes), `liveness` bounds both sides: the holder checks
+///   its connection every `checkInterval` and, without an answer within `checkTimeout`, closes it and counts
+///   the lease lost; the server ends the silent session after `idleSessionTimeout`, freeing the lock.
 ///
 /// The hub's periodic services keep the lease from tick to tick instead (`Holder`): on PostgreSQL, only the
 /// process holding it does the tick's work; the others find it held and try again at their next tick.
@@ -30,12 +33,20 @@ public struct PeriodicWorkLease: Sendable {
     /// How the lease waits between attempts (tests watch it: each call is one attempt refused).
     let sleep: @Sendable (Duration) async throws -> Void
     let logger: Logger
+    /// The bounds of a lease cut off by a silent network (`LeaseLiveness`).
+    public let liveness: LeaseLiveness
+    /// How the holder waits between checks of its connection and for a check's answer.
+    let checkWait: @Sendable (Duration) async throws -> Void
 
     public init(
         name: String, configuration: PostgresConnection.Configuration, clock: HubClock = .system,
-        retryInterval: Duration = .seconds(5), logger: Logger = Logger(label: "smiley.hub.lease"),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        retryInterval: Duration = .seconds(5), liveness: LeaseLiveness = .standard,
+        logger: Logger = Logger(label: "smiley.hub.lease"),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        checkWait: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
+        self.liveness = liveness
+        self.checkWait = checkWait
         self.name = name
         self.key = Self.key(for: name)
         self.configuration = configuration
@@ -52,19 +63,69 @@ public struct PeriodicWorkLease: Sendable {
         return digest.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
     }
 
-    /// The holding connection closed while the work ran: PostgreSQL freed the lock, the work was cancelled.
+    /// The holding connection closed, or stopped answering, while the work ran: the work was cancelled.
     public struct Lost: Error, CustomStringConvertible, Equatable {
         public var name: String
+        /// What happened to the connection ("its PostgreSQL connection closed").
+        public var reason: String
+
+        public init(name: String, reason: String = Lost.closed) {
+            self.name = name
+            self.reason = reason
+        }
+
+        public static let closed = "its PostgreSQL connection closed"
+
         public var description: String {
-            "the lease '\(name)' was lost: its PostgreSQL connection closed while the work ran (the work was "
-                + "cancelled; another hub may run it now)"
+            "the lease '\(name)' was lost: \(reason) while the work ran (the work was cancelled; another hub may "
+                + "run it now)"
         }
     }
 
     /// What became of a run once its closure had started.
     enum Ending<T: Sendable>: Sendable {
         case finished(Result<T, any Error>)
-        case connectionClosed
+        case lost(String)
+    }
+
+    /// Asks `connection` `SELECT 1`, waiting at most `liveness.checkTimeout`. A failed check is told to `lost`
+    /// (its reason) before the connection is closed (which also ends a query waiting on a silent link).
+    func check(_ connection: PostgresConnection, lost: @Sendable (String) -> Void = { _ in }) async -> LeaseCheck {
+        let timeout = liveness.checkTimeout
+        let result = await withTaskGroup(of: LeaseCheck?.self) { group in
+            group.addTask {
+                do {
+                    for try await _ in try await connection.query("SELECT 1", logger: logger).decode(Int.self) {}
+                    return .answered
+                } catch {
+                    return .failed("\(PostgresPressStore.hubError(error))")
+                }
+            }
+            group.addTask {
+                do { try await checkWait(timeout) } catch { return nil }
+                return .unanswered(after: timeout)
+            }
+            let first = await group.next() ?? nil
+            if let reason = first?.lostReason {
+                lost(reason)
+                try? await connection.close()
+            }
+            group.cancelAll()
+            while await group.next() != nil {}
+            return first
+        }
+        return result ?? .failed("the check was cancelled")
+    }
+
+    /// Checks `connection` every `liveness.checkInterval` until a check fails (its reason told to `lost` and
+    /// returned, the connection closed) or the connection closes otherwise or the task is cancelled (nil).
+    func watch(_ connection: PostgresConnection, lost: @Sendable (String) -> Void = { _ in }) async -> String? {
+        while !connection.isClosed {
+            do { try await checkWait(liveness.checkInterval) } catch { return nil }
+            if connection.isClosed || Task.isCancelled { return nil }
+            if let reason = await check(connection, lost: lost).lostReason { return reason }
+        }
+        return nil
     }
 
     /// Runs `body` while holding the lease, once: waits (retrying every `retryInterval`) while another
@@ -111,7 +172,13 @@ public struct PeriodicWorkLease: Sendable {
             ).decode(Bool.self) {
                 granted = value
             }
-            if granted { return connection }
+            if granted {
+                // The server's bounds for this session, should the network go silent (`LeaseLiveness`).
+                for try await _ in try await connection.query(
+                    PostgresQuery(unsafeSQL: liveness.sessionSettingsSQL), logger: logger)
+                {}
+                return connection
+            }
             try? await connection.close()
             return nil
         } catch {
@@ -132,26 +199,40 @@ public struct PeriodicWorkLease: Sendable {
             }
             group.addTask {
                 try? await connection.closeFuture.get()
-                return .connectionClosed
+                return .lost(Lost.closed)
             }
-            let first = await group.next() ?? .connectionClosed
+            group.addTask {
+                // A silent network: the watch closes the connection and names why.
+                guard let reason = await watch(connection) else {
+                    try? await connection.closeFuture.get()
+                    return .lost(Lost.closed)
+                }
+                return .lost(reason)
+            }
+            let first = await group.next() ?? .lost(Lost.closed)
             if case .finished = first {
                 // Released before the connection goes (closing alone would free it too).
                 _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
             }
             group.cancelAll()
-            // Closing ends the watcher; after a lost connection, the cancelled body ends in its own time.
+            // Closing ends the watchers; after a lost connection, the cancelled body ends in its own time.
             try? await connection.close()
-            while await group.next() != nil {}
-            return first
+            var ending = first
+            while let next = await group.next() {
+                // The watch closes the connection a moment before it returns why: keep its reason.
+                if case .lost(Lost.closed) = ending, case .lost(let reason) = next, reason != Lost.closed {
+                    ending = .lost(reason)
+                }
+            }
+            return ending
         }
         switch ending {
         case .finished(let result):
             logger.debug("lease released", metadata: ["lease": "\(name)"])
             return try result.get()
-        case .connectionClosed:
-            logger.warning("lease lost: its PostgreSQL connection closed", metadata: ["lease": "\(name)"])
-            throw Lost(name: name)
+        case .lost(let reason):
+            logger.warning("lease lost: \(reason)", metadata: ["lease": "\(name)"])
+            throw Lost(name: name, reason: reason)
         }
     }
 }
@@ -168,70 +249,117 @@ extension PeriodicWorkLease {
 
         struct State {
             var connection: PostgresConnection?
-            var lost = false
+            /// Why the held lease was lost (the connection closed, or a check went unanswered), nil while held.
+            var lostReason: String?
             var current: Task<Void, Never>?
+            /// Checks the held connection every `liveness.checkInterval` (`PeriodicWorkLease.watch`).
+            var watch: Task<Void, Never>?
         }
 
         public init(_ lease: PeriodicWorkLease) { self.lease = lease }
 
         /// Runs `work` under the lease, taking it first if this process does not hold it; false when
-        /// another process holds it. Throws `Lost` when the holding connection closed while `work` ran, and
-        /// the lease's storage errors when it cannot ask PostgreSQL.
+        /// another process holds it. A held lease is checked first (`SELECT 1` within `checkTimeout`), and
+        /// again every `checkInterval` while `work` runs. Throws `Lost` when the holding connection closed or
+        /// stopped answering (before or while `work` ran: the work is then cancelled), and the lease's storage
+        /// errors when it cannot ask PostgreSQL.
         @discardableResult
         public func tick(_ work: @escaping @Sendable () async -> Void) async throws -> Bool {
-            let held = state.withLock { $0.lost ? nil : $0.connection }
-            if held == nil {
-                let stale = state.withLock { state -> PostgresConnection? in
-                    defer { state.connection = nil }
-                    return state.connection
+            if let held = state.withLock({ $0.lostReason == nil ? $0.connection : nil }) {
+                // Between ticks the link may have gone silent: a check before the work.
+                if let reason = await lease.check(held, lost: { self.markLost(held, $0) }).lostReason {
+                    throw lost(reason)
                 }
-                try? await stale?.close()
+            } else {
+                let stale = state.withLock { state -> (PostgresConnection?, Task<Void, Never>?) in
+                    defer {
+                        state.connection = nil
+                        state.watch = nil
+                    }
+                    return (state.connection, state.watch)
+                }
+                stale.1?.cancel()
+                try? await stale.0?.close()
                 guard let connection = try await lease.acquire() else { return false }
                 state.withLock { state in
                     state.connection = connection
-                    state.lost = false
+                    state.lostReason = nil
                 }
-                connection.closeFuture.whenComplete { _ in
-                    self.state.withLock { state in
-                        guard state.connection === connection else { return }
-                        state.lost = true
-                        state.current?.cancel()
-                    }
+                connection.closeFuture.whenComplete { _ in self.markLost(connection, Lost.closed) }
+                let watch = Task { [lease] in
+                    _ = await lease.watch(connection) { self.markLost(connection, $0) }
+                }
+                state.withLock { state in
+                    if state.connection === connection { state.watch = watch } else { watch.cancel() }
                 }
                 lease.logger.notice("lease taken: this hub runs '\(lease.name)'", metadata: ["lease": "\(lease.name)"])
             }
             let task = Task { await work() }
             let lostAlready = state.withLock { state -> Bool in
                 state.current = task
-                return state.lost
+                return state.lostReason != nil
             }
             if lostAlready { task.cancel() }
             await task.value
-            let lost = state.withLock { state -> Bool in
+            let reason = state.withLock { state -> String? in
                 state.current = nil
-                return state.lost
+                return state.lostReason
             }
-            if lost {
-                lease.logger.warning(
-                    "lease lost: its PostgreSQL connection closed", metadata: ["lease": "\(lease.name)"])
-                throw Lost(name: lease.name)
-            }
+            if let reason { throw lost(reason) }
             return true
         }
 
-        /// Whether this process holds the lease (as far as it knows: a connection that died unseen is found
-        /// at the next tick).
-        public var isHeld: Bool { state.withLock { !$0.lost && $0.connection != nil } }
+        /// Records why the lease held on `connection` was lost and cancels the work under way; the first
+        /// reason stays (a check that closes the connection is not overwritten by the close it caused).
+        func markLost(_ connection: PostgresConnection, _ reason: String) {
+            state.withLock { state in
+                guard state.connection === connection else { return }
+                if state.lostReason == nil || state.lostReason == Lost.closed && reason != Lost.closed {
+                    state.lostReason = reason
+                }
+                state.current?.cancel()
+            }
+        }
+
+        func lost(_ reason: String) -> Lost {
+            lease.logger.warning("lease lost: \(reason)", metadata: ["lease": "\(lease.name)"])
+            return Lost(name: lease.name, reason: reason)
+        }
+
+        /// Whether this process holds the lease (as far as it knows: a connection that went silent is found
+        /// by the next check).
+        public var isHeld: Bool { state.withLock { $0.lostReason == nil && $0.connection != nil } }
 
         /// Gives the lease up: unlocks and closes the holding connection. Another process takes it at its next tick.
         public func release() async {
-            let connection = state.withLock { state -> PostgresConnection? in
-                defer { state.connection = nil }
-                return state.connection
+            let (connection, watch) = state.withLock { state -> (PostgresConnection?, Task<Void, Never>?) in
+                defer {
+                    state.connection = nil
+                    state.watch = nil
+                }
+                return (state.connection, state.watch)
             }
+            watch?.cancel()
             guard let connection else { return }
             if !connection.isClosed {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lease.key))", logger: lease.logger)
+                // Bounded like a check: on a silent link the unlock would wait forever.
+                let unlocked = await withTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        (try? await connection.query(
+                            "SELECT pg_advisory_unlock(\(self.lease.key))", logger: self.lease.logger))
+                            != nil
+                    }
+                    group.addTask {
+                        try? await self.lease.checkWait(self.lease.liveness.checkTimeout)
+                        return false
+                    }
+                    let first = await group.next() ?? false
+                    try? await connection.close()
+                    group.cancelAll()
+                    while await group.next() != nil {}
+                    return first
+                }
+                if !unlocked { lease.logger.warning("lease '\(lease.name)' closed without unlocking (no answer)") }
             }
             try? await connection.close()
             lease.logger.notice("lease released", metadata: ["lease": "\(lease.name)"])
