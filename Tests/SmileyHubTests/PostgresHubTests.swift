@@ -82,7 +82,7 @@ import Testing
             #expect(!PostgresServedRoutes.isServed(path), "\(path)")
         }
         #expect(PostgresServedRoutes.unavailableMessage.contains("live updates (/events)"))
-        #expect(PostgresServedRoutes.unavailableMessage.contains("are served: reports and the lobby screen need"))
+        #expect(PostgresServedRoutes.unavailableMessage.contains("the lobby screen and /metrics are served"))
     }
 }
 
