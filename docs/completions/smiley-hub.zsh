@@ -64,7 +64,7 @@ _smiley-hub() {
             'display:Addresses of the public results screen in a centre'\''s lobby.'
             'alert:Alerts: their history, acknowledgements, each centre'\''s rules and deliveries.'
             'backup:Copy the hub'\''s database to a file while the hub keeps running (one consistent snapshot).'
-            'migrate:Copy an SQLite hub'\''s centres, devices, presses, people, actions, alerts and display tokens into PostgreSQL, then compare both sides.'
+            'migrate:Copy an SQLite hub'\''s centres, devices, presses, people, actions, alerts, weekly report ledger and display tokens into PostgreSQL, then compare both sides.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
@@ -341,7 +341,9 @@ _smiley-hub_device_revoke() {
 _smiley-hub_device_set-key() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':id:'
         '--public-key[Base64 Ed25519 public key, as smileyctl signing-key prints it.]:public-key:'
         '--version[Show the version.]'
@@ -371,7 +373,9 @@ _smiley-hub_enroll() {
 _smiley-hub_import() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':file:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -678,7 +682,9 @@ _smiley-hub_action() {
 _smiley-hub_action_add() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':centre:'
         '--date[The day the action took effect, YYYY-MM-DD on the centre'\''s calendar.]:date:'
         '--hours[The hours it is about, like opening hours\: '\''Mon 09\:00-12\:00'\'' (default\: every open hour).]:hours:'
@@ -694,7 +700,9 @@ _smiley-hub_action_add() {
 _smiley-hub_action_list() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -707,7 +715,9 @@ _smiley-hub_action_list() {
 _smiley-hub_action_remove() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':centre:'
         ':id:'
         '--version[Show the version.]'
@@ -751,7 +761,9 @@ _smiley-hub_report() {
 _smiley-hub_report_weekly() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--centre[The centre'\''s id.]:centre:'
         '--week[Any day of the week to report, YYYY-MM-DD (weeks run Monday to Sunday).]:week:'
         '--output[Write the HTML e-mail body to this file.]:output:'
@@ -768,7 +780,9 @@ _smiley-hub_report_weekly() {
 _smiley-hub_report_send() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--alert-webhook-url[POST each new alert as signed JSON to this http(s) URL (docs/alerts.md).]:alert-webhook-url:'
         '--alert-webhook-secret-file[File holding the webhook'\''s HMAC-SHA256 secret (at least 16 bytes).]:alert-webhook-secret-file:'
         '--smtp-host[Mail each new alert and each weekly report to the centre'\''s managers through this SMTP server.]:smtp-host:'
@@ -792,7 +806,9 @@ _smiley-hub_report_send() {
 _smiley-hub_report_status() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--centre[Only this centre.]:centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -916,7 +932,9 @@ _smiley-hub_alert() {
 _smiley-hub_alert_list() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--centre[Only this centre'\''s alerts.]:centre:'
         '--limit[How many alerts.]:limit:'
         '--version[Show the version.]'
@@ -930,7 +948,9 @@ _smiley-hub_alert_list() {
 _smiley-hub_alert_acknowledge() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':id:'
         '--comment[What is being done about it.]:comment:'
         '--version[Show the version.]'
@@ -944,7 +964,9 @@ _smiley-hub_alert_acknowledge() {
 _smiley-hub_alert_rules() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -957,7 +979,9 @@ _smiley-hub_alert_rules() {
 _smiley-hub_alert_set() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':centre:'
         '*:settings:'
         '--version[Show the version.]'
@@ -971,7 +995,9 @@ _smiley-hub_alert_set() {
 _smiley-hub_alert_reset() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':centre:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -984,7 +1010,9 @@ _smiley-hub_alert_reset() {
 _smiley-hub_alert_deliveries() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         '--centre[Only this centre'\''s.]:centre:'
         '--limit[How many.]:limit:'
         '--version[Show the version.]'
@@ -998,7 +1026,9 @@ _smiley-hub_alert_deliveries() {
 _smiley-hub_alert_retry() {
     local -i ret=1
     local -ar arg_specs=(
-        '--state-directory[Directory holding hub.sqlite.]:state-directory:'
+        '--state-directory[Directory holding hub.sqlite (without --database).]:state-directory:'
+        '--database[Change the PostgreSQL database hubs serve from instead of hub.sqlite\: postgres\://USER@HOST\[\:PORT\]/DATABASE or postgres\://USER@/DATABASE?host=/SOCKET/DIRECTORY.]:database:'
+        '--database-password-file[File whose first line is the PostgreSQL password (with --database).]:database-password-file:'
         ':id:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
