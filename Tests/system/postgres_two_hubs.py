@@ -394,7 +394,10 @@ def main():
           with_password)
 
     hubs = [Hub("hub-a", HUB_ARGS), Hub("hub-b", HUB_ARGS)]
-    check("the log says what is not on PostgreSQL", "not on PostgreSQL yet" in open(hubs[0].log).read())
+    start_log = open(hubs[0].log).read()
+    check("the log says what the hub serves from PostgreSQL, live updates and the lobby screen included",
+          "live updates (/events" in start_log and "the lobby screen and its poster" in start_log
+          and "not on PostgreSQL yet" not in start_log)
     status, page, _, _ = browse(hubs[0].url + "/account/tokens", cookies={"smiley_session": sqlite_session})
     check("the session opened on the SQLite hub holds on a PostgreSQL hub",
           status == 200 and "Signed in as <strong>kinley</strong>" in page, status)
