@@ -384,20 +384,4 @@ import Testing
         #expect(PeopleRules.tokenRefusal(role: "manager", person: "d") == nil)
         #expect(PeopleRules.tokenRefusal(role: nil, person: "d") == .notFound("no user 'd'"))
     }
-
-    @Test func aPostgreSQLHubServesSigningInTheCentrePagesAndLiveUpdates() {
-        for path in [
-            "/login", "/login/code", "/logout", "/set-password", "/account/tokens", "/account/tokens/7/revoke",
-            "/admin/audit", "/api/v1/ingest", "/api/v1/devices/paro-exit-1", "/metrics", "/centres/paro-dcrc",
-            "/events",
-        ] {
-            #expect(PostgresServedRoutes.isServed(path), "\(path)")
-        }
-        for path in [
-            "/events/x", "/metrics/x", "/account/tokens//revoke", "/account/tokens/7/revoke/x",
-            "/lobby/x", "/alerts",
-        ] {
-            #expect(!PostgresServedRoutes.isServed(path), "\(path)")
-        }
-    }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
+import PostgresNIO
 import SmileyCore
 import Testing
 
@@ -53,36 +55,22 @@ import Testing
         #expect(throws: HubError.self) { try PostgresLocation.password(file: file + ".missing", environment: [:]) }
     }
 
-    @Test func theServedPathsAreTheDeviceRoutesSigningInAndTheReads() {
-        for path in [
-            "/healthz", "/api/v1/ingest", "/api/v1/heartbeat", "/api/v1/devices/paro-exit-1", "/api/v1/enroll",
-            "/login",
-        ] {
-            #expect(PostgresServedRoutes.isServed(path), "\(path)")
-            #expect(PostgresServedRoutes.isServed(path, reads: false), "\(path)")
-        }
-        let reads = [
-            "/", "/api/v1/centres", "/api/v1/centres/paro-dcrc/heatmap", "/api/v1/centres/paro-dcrc/export",
-            "/api/v1/export", "/metrics", "/centres/paro-dcrc", "/centres/paro-dcrc/actions",
-            "/centres/paro-dcrc/actions/3/remove", "/centres/paro-dcrc/alerts/7/acknowledge",
-            "/centres/paro-dcrc/alert-rules", "/display/display_abc", "/display/display_abc/poster",
-            "/display-font/uchen.ttf", "/events",
-        ]
-        for path in reads {
-            #expect(PostgresServedRoutes.isServed(path), "\(path)")
-            // A hub of device routes alone serves none of them.
-            #expect(!PostgresServedRoutes.isServed(path, reads: false), "\(path)")
-        }
-        for path in [
-            "/metrics/x", "/lobby/x", "/events/x", "/display", "/display/", "/display//poster", "/display/abc/x",
-            "/display/abc/poster/x", "/display-font/other.ttf",
-            "/api/v1/devices/a/b", "/export.csv", "/api/v1/centres/paro-dcrc", "/api/v1/centres//heatmap",
-            "/api/v1/centres/paro-dcrc/heatmap/x", "/api/v1/centres/paro-dcrc/alerts",
-        ] {
-            #expect(!PostgresServedRoutes.isServed(path), "\(path)")
-        }
-        #expect(PostgresServedRoutes.unavailableMessage.contains("live updates (/events)"))
-        #expect(PostgresServedRoutes.unavailableMessage.contains("the lobby screen and /metrics are served"))
+    /// Every route an SQLite hub has, a PostgreSQL hub has, and no other: an address that is not a route
+    /// is not found on both (the routers are built, nothing is asked of a server).
+    @Test func aPostgreSQLHubHasEveryRouteOfAnSQLiteHubAndNoOther() throws {
+        let fixture = try ReadSideFixture()
+        let onSQLite = try buildRouter(database: fixture.database, clock: .fixed(0), access: .testing)
+        let client = PostgresClient(
+            configuration: .init(
+                unixSocketPath: "/nonexistent/.s.PGSQL.5432", username: "nobody", password: nil, database: nil))
+        let store = PostgresPressStore(client: client, logger: Logger(label: "test"))
+        let onPostgres = try buildPostgresRouter(
+            store: store, access: try Access(store: store, clock: .fixed(0), settings: .testing), clock: .fixed(0))
+        let sqliteRoutes = Set(onSQLite.routes.map { "\($0.method) \($0.path)" })
+        let postgresRoutes = Set(onPostgres.routes.map { "\($0.method) \($0.path)" })
+        #expect(sqliteRoutes.count >= 25)
+        #expect(postgresRoutes.subtracting(sqliteRoutes).isEmpty, "only on PostgreSQL")
+        #expect(sqliteRoutes.subtracting(postgresRoutes).isEmpty, "only on SQLite")
     }
 }
 
@@ -106,10 +94,10 @@ extension PressStoreTests {
     }
 }
 
-/// The hub's device routes served from PostgreSQL, and the people's side refused by name.
+/// The hub's device routes served from PostgreSQL, alone.
 @Suite(.enabled(if: PostgresTestServer.isAvailable, "needs the server of scripts/with-postgres.sh"))
 struct PostgresDeviceRouterTests {
-    @Test func devicesUploadAndPeopleAreToldThePagesAreNotHere() async throws {
+    @Test func devicesUploadAndEnrollAndThereAreNoPagesHere() async throws {
         try await StoreBackend.postgres.withStore { subject in
             let token = try #require(try await PressStoreTests.prepare(subject.store).first)
             let app = Application(router: buildDeviceRouter(store: subject.store, clock: .fixed(1_793_592_100_000)))
@@ -151,10 +139,9 @@ struct PostgresDeviceRouterTests {
                     uri: "/api/v1/ingest", method: .post, headers: [.authorization: "Bearer smiley_nope"], body: body)
                 #expect(stranger.status == .unauthorized)
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+                // A hub of device routes alone has no pages: not found, as an address that is no route.
                 for path in ["/", "/api/v1/centres", "/metrics", "/centres/wangdue-dcrc", "/account/tokens/1/delete"] {
-                    let reply = try await client.execute(uri: path, method: .get)
-                    #expect(reply.status == .serviceUnavailable, "\(path)")
-                    #expect(String(buffer: reply.body).contains("this hub runs on PostgreSQL"), "\(path)")
+                    #expect(try await client.execute(uri: path, method: .get).status == .notFound, "\(path)")
                 }
                 // Enrollment is served: a code issued on PostgreSQL adds a device whose token then works,
                 // and adds no second one.

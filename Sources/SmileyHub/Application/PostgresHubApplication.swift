@@ -4,94 +4,13 @@ import Logging
 import PostgresNIO
 import SmileyCore
 
-/// What a hub on PostgreSQL serves today: the device-facing routes, signing in with what needs no
-/// presses (accounts, API tokens, the audit log), the managers' reads and forms: the overview, a
-/// centre's page with its actions, alerts and alert rules, the heatmap API and exports, and the public lobby
-/// screen with its poster (docs/postgresql.md).
-enum PostgresServedRoutes {
-    /// The people's routes served from PostgreSQL: sign-in and out, password links, a person's API
-    /// tokens, the audit log.
-    static let peoplePaths: Set<String> = [
-        "/login", "/login/code", "/logout", "/set-password", "/account/tokens", "/admin/audit",
-    ]
-
-    /// The reads of presses served from PostgreSQL, with the person's scope as on SQLite: the overview,
-    /// the list of centres, every centre's heatmap and export, the export of every centre, and live
-    /// updates (`/events`, fed by every hub's press notes).
-    static let readPaths: Set<String> = ["/", "/api/v1/centres", "/api/v1/export", "/events"]
-
-    /// Paths served from PostgreSQL (the reads only when `reads`: a hub of device routes alone serves none);
-    /// every other path answers 503 (`PeopleSideUnavailableMiddleware`).
-    static func isServed(_ path: String, reads: Bool = true) -> Bool {
-        path == "/healthz" || (reads && path == "/metrics") || path == "/api/v1/ingest" || path == "/api/v1/heartbeat"
-            || path == "/api/v1/enroll"
-            || (path.hasPrefix("/api/v1/devices/") && path.dropFirst("/api/v1/devices/".count).contains("/") == false)
-            || peoplePaths.contains(path) || isTokenRevocation(path)
-            || (reads && (readPaths.contains(path) || isCentreRead(path) || isCentrePage(path) || isLobby(path)))
-    }
-
-    /// The public lobby screen: `/display/{token}`, `/display/{token}/poster` and the font they use.
-    static func isLobby(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return path == LobbyController.fontPath
-            || (parts.count == 3 && parts[1] == "display" && !parts[2].isEmpty)
-            || (parts.count == 4 && parts[1] == "display" && !parts[2].isEmpty && parts[3] == "poster")
-    }
-
-    /// `/account/tokens/{id}/revoke`.
-    static func isTokenRevocation(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 5 && parts[1] == "account" && parts[2] == "tokens" && !parts[3].isEmpty
-            && parts[4] == "revoke"
-    }
-
-    /// `/api/v1/centres/{centre}/heatmap` and `/api/v1/centres/{centre}/export`.
-    static func isCentreRead(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 6 && parts[1] == "api" && parts[2] == "v1" && parts[3] == "centres" && !parts[4].isEmpty
-            && (parts[5] == "heatmap" || parts[5] == "export")
-    }
-
-    /// `/centres/{centre}` and what hangs under it (actions, alert acknowledgements, delivery retries, alert rules): the router
-    /// answers 404 for what is not a route there.
-    static func isCentrePage(_ path: String) -> Bool {
-        path.hasPrefix("/centres/")
-    }
-
-    /// Why a path is not served, naming what it needs.
-    static let unavailableMessage =
-        "this hub runs on PostgreSQL, where the device routes (ingest, heartbeat, device status, enrollment), "
-        + "signing in (accounts, API tokens, the audit log), the overview page, the centre pages (actions, alerts, "
-        + "alert rules, deliveries), live updates (/events), the heatmap API, exports, the lobby screen and /metrics "
-        + "are served; this path is none of them (docs/postgresql.md)"
-}
-
-/// Answers 503, naming why, for every path the PostgreSQL hub does not serve, before any route or
-/// storage is reached: the people's side is never served from an SQLite file a PostgreSQL hub happens to have.
-struct PeopleSideUnavailableMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Whether the reads of presses (overview, heatmap API, exports) are served.
-    var reads: Bool
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        guard PostgresServedRoutes.isServed(request.uri.path, reads: reads) else {
-            throw HTTPError(
-                .serviceUnavailable, message: PostgresServedRoutes.unavailableMessage)
-        }
-        return try await next(request, context)
-    }
-}
-
 /// The routes of a hub whose storage is a `PressStore` alone (PostgreSQL): health, ingest, heartbeat,
-/// device status and enrollment; everything for people answers 503 (unless `servesReads`: then the caller
-/// adds the reads of presses, and only what PostgreSQL cannot serve answers 503).
+/// device status and enrollment; any other path is not found (404), as on SQLite.
 public func buildDeviceRouter(
-    store: any PressStore, clock: HubClock = .system, metrics: HubMetrics = HubMetrics(), servesReads: Bool = false
+    store: any PressStore, clock: HubClock = .system, metrics: HubMetrics = HubMetrics()
 ) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: PeopleSideUnavailableMiddleware(reads: servesReads))
     router.get("healthz") { _, _ in "ok" }
     // No feed here: on PostgreSQL the batch's transaction notifies every hub, this one included.
     IngestController(database: store, clock: clock, feed: nil, metrics: metrics)
@@ -112,7 +31,7 @@ func buildPostgresRouter(
     clock: HubClock = .system, settings: ReportSettings = ReportSettings(), lobby: LobbySettings = LobbySettings(),
     metrics: HubMetrics = HubMetrics(), metricsAccess: MetricsAccess = .loopbackOnly, feed: PressFeed = PressFeed()
 ) throws -> Router<HubRequestContext> {
-    let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics, servesReads: true)
+    let router = buildDeviceRouter(store: store, clock: clock, metrics: metrics)
     MetricsController(metrics: metrics, source: store, clock: clock, access: metricsAccess).addRoutes(to: router)
     let templates = try Templates.library()
     // The lobby screen is public: a display token in its path, no session, no personal token.
