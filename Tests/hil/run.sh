@@ -18,10 +18,12 @@ for build in "$@"; do
     [[ "${rest}" == *:* ]] && libs="${rest#*:}"
     results="$(mktemp -d /tmp/smiley-hil-"${name}".XXXXXX)"
     say "hil: ${name}: ${bin} (results in ${results})"
-    # The trace player and the traces of the trace scenarios, where the guest finds them.
+    # The trace player, the LED watch and the traces of the trace scenarios, where the guest finds them.
     mkdir -p "${results}/.trace"
     cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "${results}/.trace/trace-player" "${root}/Hardware/sim/trace-player.c" \
         || { say "✘ ${name}: cannot compile Hardware/sim/trace-player.c"; status=1; continue; }
+    cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "${results}/.trace/led-watch" "${root}/Hardware/sim/led-watch.c" \
+        || { say "✘ ${name}: cannot compile Hardware/sim/led-watch.c"; status=1; continue; }
     python3 "${root}/Tests/hil/traces/make-traces.py" "${results}/.trace/traces" \
         || { say "✘ ${name}: cannot generate the traces"; status=1; continue; }
     [ -z "${SMILEY_HIL_TRACE:-}" ] || cp "${SMILEY_HIL_TRACE}" "${results}/.trace/play.trace" || { status=1; continue; }

@@ -20,16 +20,32 @@ up() { pull "$1" pull-up; }
 press() { down "$1"; sleep "$2"; up "$1"; }
 note() { echo "$1 $2" >>"$OUT/seen"; }
 
-# The LED line was lit at some point within 2 s.
-watch_led() {
-    j=0
-    while [ $j -lt 100 ]; do
-        [ "$(cat "$SIM/sim_gpio$1/value")" = 1 ] && { echo 1; return; }
-        j=$((j + 1))
-        sleep 0.02
+# The LED lines are watched by Hardware/sim/led-watch.c (compiled by run.sh): it reads the line every
+# millisecond without starting a process per reading, which under emulation can outlast a 250 ms blink.
+WATCH=$RESULTS/.trace/led-watch
+
+# Watches LED line $1 from before a press: starts the watch, waits until it has read the line once, and
+# leaves it running; watched_led waits for its verdict in LIT: 1 if the line lit (a rising edge) within
+# 10 s, 0 if not, "error" if the line could not be read.
+watch_led_from_now() {
+    rm -f "$OUT/watch.ready"
+    "$WATCH" --edge --timeout-ms 10000 --ready "$OUT/watch.ready" "$SIM/sim_gpio$1/value" >"$OUT/watch.out" 2>>"$OUT/watch.err" &
+    WATCHER=$!
+    w=0
+    until [ -e "$OUT/watch.ready" ]; do
+        w=$((w + 1))
+        if [ $w -gt 300 ] || ! kill -0 $WATCHER 2>/dev/null; then break; fi
+        sleep 0.01
     done
-    echo 0
 }
+watched_led() {
+    wait $WATCHER
+    LIT=$(cat "$OUT/watch.out")
+    [ -n "$LIT" ] || LIT=error
+}
+
+# The LED line is lit now or lights within 5 s.
+watch_led() { "$WATCH" --timeout-ms 5000 "$SIM/sim_gpio$1/value" 2>>"$OUT/watch.err" || echo error; }
 
 stored() { grep -c "press stored" "$OUT/device.log" 2>/dev/null || echo 0; }
 
@@ -97,8 +113,8 @@ begin() {
 # Every button of both panels once; each panel's LED acknowledges.
 if begin every-button; then
     start_device '"responseIntervalMillis": 200' && {
-        for line in 5 6 13 19; do press $line 0.12; note "led$line" "$(watch_led 23)"; sleep 0.3; done
-        for line in 16 20 21; do press $line 0.12; note "led$line" "$(watch_led 24)"; sleep 0.3; done
+        for line in 5 6 13 19; do watch_led_from_now 23; press $line 0.12; watched_led; note "led$line" "$LIT"; sleep 0.3; done
+        for line in 16 20 21; do watch_led_from_now 24; press $line 0.12; watched_led; note "led$line" "$LIT"; sleep 0.3; done
         wait_stored 7
         stop_device
     }
