@@ -57,7 +57,11 @@ struct PostgresLiveHubTests {
         }
     }
 
-    static func withTwoHubs(_ body: @escaping @Sendable (TwoHubs) async throws -> Void) async throws {
+    static func withTwoHubs(
+        listenerSchedule: ListenerReconnectSchedule = ListenerReconnectSchedule(
+            firstDelayMillis: 100, maximumDelayMillis: 1000),
+        _ body: @escaping @Sendable (TwoHubs) async throws -> Void
+    ) async throws {
         try await PostgresTestServer.withFreshDatabase { name in
             let token = try await PostgresTestServer.withClient(database: name) { client in
                 let store = PostgresPressStore.quiet(client)
@@ -83,7 +87,7 @@ struct PostgresLiveHubTests {
                     configuration: HubConfiguration(host: "127.0.0.1", port: 0, stateDirectory: "/nonexistent"),
                     location: location, password: nil, logger: logs.logger, clock: .fixed(Self.now),
                     access: .testing, periodicWork: false,
-                    listenerSchedule: ListenerReconnectSchedule(firstDelayMillis: 100, maximumDelayMillis: 1000))
+                    listenerSchedule: listenerSchedule)
             }
             let (hubA, hubB) = (try hub(logsA), try hub(logsB))
             try await hubA.test(.live) { a in
@@ -202,30 +206,36 @@ struct PostgresLiveHubTests {
         }
     }
 
+    /// Both hubs' listeners, found by their application name, each sitting in its LISTEN: ended by
+    /// `pg_terminate_backend`, as a restart of the server or a dropped network would. Their process ids.
+    static func terminateListeners(_ hubs: TwoHubs) async throws -> [Int32] {
+        let listeners = try await hubs.withDatabase { client in
+            var found: [(Int32, String)] = []
+            for try await row in try await client.query(
+                """
+                SELECT pid, query FROM pg_stat_activity
+                WHERE application_name = \(PressNotificationListener.applicationName)
+                    AND datname = current_database()
+                """
+            ).decode((Int32, String).self) {
+                found.append(row)
+            }
+            return found
+        }
+        #expect(listeners.count == 2)
+        #expect(listeners.allSatisfy { $0.1.hasPrefix(#"LISTEN "smiley_press""#) }, "\(listeners)")
+        try await hubs.withDatabase { client in
+            for (pid, _) in listeners {
+                _ = try await client.query("SELECT pg_terminate_backend(\(pid))")
+            }
+        }
+        return listeners.map(\.0)
+    }
+
     @Test func theListenerListensAgainAfterItsConnectionIsTerminated() async throws {
         try await Self.withTwoHubs { hubs in
             let onB = try await Self.open(hubs, on: hubs.b, as: "dorji")
-            // Both hubs' listeners, found by their application name, each sitting in its LISTEN.
-            let listeners = try await hubs.withDatabase { client in
-                var found: [(Int32, String)] = []
-                for try await row in try await client.query(
-                    """
-                    SELECT pid, query FROM pg_stat_activity
-                    WHERE application_name = \(PressNotificationListener.applicationName)
-                        AND datname = current_database()
-                    """
-                ).decode((Int32, String).self) {
-                    found.append(row)
-                }
-                return found
-            }
-            #expect(listeners.count == 2)
-            #expect(listeners.allSatisfy { $0.1.hasPrefix(#"LISTEN "smiley_press""#) }, "\(listeners)")
-            try await hubs.withDatabase { client in
-                for (pid, _) in listeners {
-                    _ = try await client.query("SELECT pg_terminate_backend(\(pid))")
-                }
-            }
+            let listeners = try await Self.terminateListeners(hubs)
             // Each hub logs the loss and listens again.
             try await PostgresPeriodicHubTests.waitUntil("both listeners listen again") {
                 Self.listening(hubs.logsA) == 2 && Self.listening(hubs.logsB) == 2
@@ -246,7 +256,11 @@ struct PostgresLiveHubTests {
                 }
                 return pids
             }
-            #expect(reconnected.count == 2 && Set(reconnected).isDisjoint(with: listeners.map(\.0)))
+            #expect(reconnected.count == 2 && Set(reconnected).isDisjoint(with: listeners))
+            // Nothing was stored while they were not listening: the catch-up tells no page anything.
+            for logs in [hubs.logsA, hubs.logsB] {
+                #expect(PostgresPeriodicHubTests.count(logs, "the press listener caught up: 0 centre(s)") == 1)
+            }
 
             // Events flow again: a batch through hub A reaches the page open on hub B.
             let batch = try await hubs.upload(Self.batch(1...3), through: hubs.a)
@@ -256,6 +270,38 @@ struct PostgresLiveHubTests {
             }
             #expect(onB.pressedCentres == ["wangdue-dcrc"])
             await onB.close()
+        }
+    }
+    @Test func pressesStoredWhileAListenerWasNotListeningReachItsPagesOnceItListensAgain() async throws {
+        // A listener waits 2 s before it connects again: the batch below is stored in that gap.
+        try await Self.withTwoHubs(
+            listenerSchedule: ListenerReconnectSchedule(firstDelayMillis: 2000, maximumDelayMillis: 2000)
+        ) { hubs in
+            let onB = try await Self.open(hubs, on: hubs.b, as: "dorji")
+            let pemaOnB = try await Self.open(hubs, on: hubs.b, as: "pema")
+            _ = try await Self.terminateListeners(hubs)
+            try await PostgresPeriodicHubTests.waitUntil("hub B's listener logs the loss") {
+                PostgresPeriodicHubTests.count(hubs.logsB, "the press listener is not listening") == 1
+            }
+            let batch = try await hubs.upload(Self.batch(1...3), through: hubs.a)
+            #expect(batch.status == 200 && batch.receipt?.accepted == 3)
+            #expect(Self.listening(hubs.logsB) == 1, "the batch was stored before hub B listened again")
+
+            // Once listening again, hub B tells its open pages about Wangdue, whose device was seen meanwhile,
+            // and nothing of Paro, which had no press: Dorji's page draws itself afresh, Pema's does not.
+            try await PostgresPeriodicHubTests.waitUntil("hub B listens again and its page hears of Wangdue") {
+                Self.listening(hubs.logsB) == 2 && onB.pressedCentres.count >= 1
+            }
+            #expect(PostgresPeriodicHubTests.count(hubs.logsB, "the press listener caught up: 1 centre(s)") == 1)
+            try await hubs.withDatabase { client in
+                _ = try await client.query("SELECT pg_notify('smiley_press', 'paro-dcrc')")
+            }
+            try await PostgresPeriodicHubTests.waitUntil("both streams carry the note of Paro") {
+                onB.pressedCentres.last == "paro-dcrc" && pemaOnB.pressedCentres.last == "paro-dcrc"
+            }
+            #expect(onB.pressedCentres == ["wangdue-dcrc", "paro-dcrc"])
+            #expect(pemaOnB.pressedCentres == ["paro-dcrc"])
+            for stream in [onB, pemaOnB] { await stream.close() }
         }
     }
 }

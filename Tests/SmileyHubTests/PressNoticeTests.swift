@@ -23,6 +23,23 @@ struct PressNoticeTests {
         #expect(long.count < 300, "a long payload is cut in the log")
     }
 
+    @Test func aListenerCatchesUpFromItsFirstLossLessTheClockAllowanceAndOnlyAfterALoss() {
+        var missed = MissedPressNotes()
+        #expect(missed.catchUpFromMillis == nil, "a hub's first connection has nothing to catch up")
+        missed.stoppedListening(atMillis: 1_000_000)
+        #expect(missed.catchUpFromMillis == 940_000, "60 s before the loss")
+        // Attempts that fail, and a connection lost again before catching up, keep the gap's start.
+        missed.stoppedListening(atMillis: 1_030_000)
+        #expect(missed.sinceMillis == 1_000_000 && missed.catchUpFromMillis == 940_000)
+        missed.caughtUp()
+        #expect(missed.catchUpFromMillis == nil)
+        missed.stoppedListening(atMillis: 2_000_000)
+        #expect(missed.catchUpFromMillis == 1_940_000, "the next gap starts at its own loss")
+        var strict = MissedPressNotes(clockAllowanceMillis: 0)
+        strict.stoppedListening(atMillis: 5)
+        #expect(strict.catchUpFromMillis == 5)
+    }
+
     @Test func theScheduleDoublesFromHalfASecondToThirtySecondsAndStartsAgainAfterListening() {
         var schedule = ListenerReconnectSchedule()
         var now: Int64 = 1_000_000
@@ -73,7 +90,8 @@ struct PressNoticeTests {
             $0.contains("the press listener is not listening: cannot connect to PostgreSQL")
         }
         #expect(warnings.count == 5 && warnings[0].contains("connecting again in 500 ms"))
-        #expect(warnings.allSatisfy { $0.contains("presses noted meanwhile are not heard") })
+        #expect(
+            warnings.allSatisfy { $0.contains("open pages are told about presses of the gap once it listens again") })
     }
 
     /// What the listener hears goes into the feed; a payload that is not a centre is logged and left out.

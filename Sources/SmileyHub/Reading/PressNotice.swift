@@ -64,3 +64,35 @@ public struct ListenerReconnectSchedule: Sendable, Equatable {
         return min(delay, maximumDelayMillis)
     }
 }
+
+/// What a press listener missed while it was not listening, and how far back it catches up once it listens
+/// again. Notes sent while no connection listened are gone, so the listener looks instead at which centres'
+/// devices the database saw since it stopped hearing (`device.last_seen_millis`) and tells open pages about
+/// each, which then draw themselves afresh. Time is data: the listener passes its clock's readings in.
+public struct MissedPressNotes: Sendable, Equatable {
+    /// Each hub stamps `last_seen_millis` by its own clock: the catch-up looks this much further back than
+    /// the loss, so a hub whose clock runs behind the listener's by up to this much is still covered.
+    public var clockAllowanceMillis: Int64 = 60_000
+    /// The listener's clock when it stopped hearing notes; nil while nothing is missed.
+    public private(set) var sinceMillis: Int64?
+
+    public init(clockAllowanceMillis: Int64 = 60_000) {
+        self.clockAllowanceMillis = clockAllowanceMillis
+    }
+
+    /// A connection that listened was lost at `nowMillis`. A loss during an earlier gap keeps its start.
+    public mutating func stoppedListening(atMillis nowMillis: Int64) {
+        if sinceMillis == nil { sinceMillis = nowMillis }
+    }
+
+    /// The `last_seen_millis` from which devices' centres are told again; nil when nothing was missed (the
+    /// first connection of a hub: no page of it was open before).
+    public var catchUpFromMillis: Int64? {
+        sinceMillis.map { $0 - clockAllowanceMillis }
+    }
+
+    /// Open pages were told about every centre seen since the gap began.
+    public mutating func caughtUp() {
+        sinceMillis = nil
+    }
+}

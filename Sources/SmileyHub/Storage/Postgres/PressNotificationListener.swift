@@ -11,7 +11,9 @@ import SmileyCore
 ///
 /// When the connection closes (PostgreSQL restarted, the network dropped, `pg_terminate_backend`), the
 /// listener connects again on `ListenerReconnectSchedule`, by the injected clock, and says so in the log.
-/// Notes sent while it was not listening are lost: open pages refresh at the next note they get.
+/// Notes sent while it was not listening are lost; once it listens again it catches up: every centre whose
+/// devices the database saw since the loss (`MissedPressNotes`) is published, so open pages draw themselves
+/// afresh instead of waiting for the next press.
 /// A payload that is not a centre id is logged and ignored. Graceful shutdown stops it.
 public struct PressNotificationListener: Service {
     /// The connection's `application_name`, as `pg_stat_activity` shows it.
@@ -48,35 +50,44 @@ public struct PressNotificationListener: Service {
     /// Listens, and after every loss waits by the schedule and listens again, until cancelled.
     func listenUntilCancelled() async throws {
         var schedule = self.schedule
+        var missed = MissedPressNotes()
         while !Task.isCancelled {
-            let ending = await listenOnce()
+            let ending = await listenOnce(catchingUpFrom: missed.catchUpFromMillis)
             if Task.isCancelled { return }
+            if ending.caughtUp { missed.caughtUp() }
             if ending.listened { schedule.listening() }
             let now = clock.nowMillis()
+            if ending.listened { missed.stoppedListening(atMillis: now) }
             let wait = max(schedule.lost(atMillis: now) - now, 0)
             logger.warning(
-                "the press listener is not listening: \(ending.reason); connecting again in \(wait) ms (presses noted meanwhile are not heard: open pages refresh at their next event)"
+                "the press listener is not listening: \(ending.reason); connecting again in \(wait) ms (open pages are told about presses of the gap once it listens again)"
             )
             try await sleep(.milliseconds(wait))
         }
     }
 
-    /// One connection: connect, `LISTEN`, publish every note until the connection closes or the task is
-    /// cancelled. Says whether it listened and why it ended.
-    func listenOnce() async -> (listened: Bool, reason: String) {
+    /// One connection: connect, `LISTEN`, catch up from `catchingUpFrom` when given, publish every note until
+    /// the connection closes or the task is cancelled. Says whether it listened, whether it caught up, and why
+    /// it ended. The catch-up reads after `LISTEN` took effect: a press committed later is heard as a note.
+    func listenOnce(catchingUpFrom: Int64? = nil) async -> (listened: Bool, caughtUp: Bool, reason: String) {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 0, logger: logger)
         } catch {
-            return (false, "cannot connect to PostgreSQL: \(PostgresPressStore.hubError(error))")
+            return (false, false, "cannot connect to PostgreSQL: \(PostgresPressStore.hubError(error))")
         }
         var listened = false
+        var caughtUp = false
         let reason: String
         do {
             try await connection.listen(on: PressNotice.channel) { notes in
                 listened = true
                 logger.notice("listening for presses of every hub on channel '\(PressNotice.channel)'")
+                if let from = catchingUpFrom {
+                    try await catchUp(from: from, on: connection)
+                    caughtUp = true
+                }
                 for try await note in notes {
                     await receive(note.payload)
                 }
@@ -86,7 +97,22 @@ public struct PressNotificationListener: Service {
             reason = "its PostgreSQL connection closed: \(PostgresPressStore.hubError(error))"
         }
         try? await connection.close()
-        return (listened, reason)
+        return (listened, caughtUp, reason)
+    }
+
+    /// Publishes every centre with a device the database saw at or after `fromMillis`, in id order.
+    func catchUp(from fromMillis: Int64, on connection: PostgresConnection) async throws {
+        var centres: [CentreID] = []
+        for try await id in try await connection.query(
+            "SELECT DISTINCT centre_id FROM device WHERE last_seen_millis >= \(fromMillis) ORDER BY centre_id",
+            logger: logger
+        ).decode(String.self) {
+            if let centre = CentreID(rawValue: id) { centres.append(centre) }
+        }
+        for centre in centres { await feed.publish(centre) }
+        logger.notice(
+            "the press listener caught up: \(centres.count) centre(s) with devices seen while it was not listening told to open pages"
+        )
     }
 
     /// Publishes the centre a note names; a payload that is not a centre id is logged and ignored.
