@@ -12,21 +12,54 @@ import SmileyCore
 public struct PostgresPressStore: PressStore {
     let client: PostgresClient
     let logger: Logger
+    /// Which transactions run again after PostgreSQL aborted them, and when.
+    let retry: TransactionRetry
 
-    public init(client: PostgresClient, logger: Logger = Logger(label: "smiley.hub.postgres")) {
+    public init(
+        client: PostgresClient, logger: Logger = Logger(label: "smiley.hub.postgres"),
+        retry: TransactionRetry = TransactionRetry()
+    ) {
         self.client = client
         self.logger = logger
+        self.retry = retry
     }
 
     // MARK: Running statements
 
     /// One transaction: committed when `body` returns, rolled back when it throws. A `HubError` thrown
     /// inside comes out as itself; anything else becomes `.storage` (logged, never shown to a client).
+    /// A transaction the server aborted for a serialization failure or a deadlock is run again, whole, as
+    /// `retry` says (it was rolled back, so nothing of it stayed); the last failure is thrown when it gives up.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(HubError) -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch {
-            throw Self.hubError(error)
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch {
+                let state = Self.sqlState(of: error)
+                guard let wait = retry.delayMillis(afterAttempt: attempt, sqlState: state) else {
+                    let failure = Self.hubError(error)
+                    guard attempt > 1, case .storage(let reason) = failure else { throw failure }
+                    throw HubError.storage("\(reason) (after \(attempt) attempts)")
+                }
+                logger.warning(
+                    "PostgreSQL aborted a transaction (SQLSTATE \(state ?? "?")); running it again in \(wait) ms, attempt \(attempt + 1) of \(retry.maximumAttempts)"
+                )
+                try? await Task.sleep(for: .milliseconds(wait))
+                attempt += 1
+            }
+        }
+    }
+
+    /// The SQLSTATE the server gave for `error`, looking inside a failed transaction.
+    static func sqlState(of error: any Error) -> String? {
+        switch error {
+        case let error as PostgresTransactionError:
+            return (error.closureError ?? error.beginError ?? error.commitError).flatMap { sqlState(of: $0) }
+        case let error as PSQLError:
+            return error.serverInfo?[.sqlState]
+        default:
+            return nil
         }
     }
 
