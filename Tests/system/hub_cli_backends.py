@@ -13,39 +13,21 @@ import base64
 import json
 import os
 import re
-import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
 
-BIN = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
-SOCKET = os.environ.get("SMILEY_TEST_POSTGRES_SOCKET") or sys.exit("run under scripts/with-postgres.sh")
-PG_USER = os.environ["SMILEY_TEST_POSTGRES_USER"]
-DATABASE = "smiley_cli"
-URL = f"postgres://{PG_USER}@/{DATABASE}?host={SOCKET}"
-WORK = tempfile.mkdtemp(prefix="smiley-cli-")
+import hubtest
+from hubtest import request
+
+TEST = hubtest.SystemTest(__doc__, "smiley-cli-")
+PG = hubtest.Postgres("smiley_cli")
+check, WORK = TEST.check, TEST.work
 SQLITE_STATE = os.path.join(WORK, "sqlite-state")
 DEVICE = "wangdue-exit-1"
 CENTRE = "wangdue-dcrc"
 ANSWERS = ["very-happy", "happy", "unhappy", "very-unhappy"]
 THIMPHU = 6 * 3_600_000  # UTC+6, no daylight saving
-processes = []
-passed = failed = 0
-
-
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"✔ {name}")
-    else:
-        failed += 1
-        print(f"✘ {name} {detail}")
 
 
 class Backend:
@@ -55,12 +37,7 @@ class Backend:
 
     def run(self, *args, expect=0):
         """(exit status, standard output, standard error) of a smiley-hub command on this backend."""
-        result = subprocess.run([os.path.join(BIN, "smiley-hub"), *args, *self.args], capture_output=True,
-                                text=True)
-        if expect is not None and result.returncode != expect:
-            raise SystemExit(f"{self.name}: smiley-hub {' '.join(args)} exited {result.returncode}:\n"
-                             f"{result.stdout}\n{result.stderr}")
-        return result.returncode, result.stdout, result.stderr
+        return TEST.command("smiley-hub", *args, *self.args, expect=expect, context=f"{self.name}: ")
 
     def sql(self, statement):
         """Rows of a query, as tuples of text."""
@@ -68,9 +45,7 @@ class Backend:
             with sqlite3.connect(os.path.join(SQLITE_STATE, "hub.sqlite")) as connection:
                 rows = connection.execute(statement).fetchall()
             return [tuple("" if v is None else str(v) for v in row) for row in rows]
-        result = subprocess.run(["psql", "-h", SOCKET, "-U", PG_USER, "-d", DATABASE, "-XAt", "-F", "\t",
-                                 "-v", "ON_ERROR_STOP=1", "-c", statement], capture_output=True, text=True, check=True)
-        return [tuple(line.split("\t")) for line in result.stdout.splitlines() if line]
+        return [tuple(row) for row in PG.rows(statement, separator="\t")]
 
     def held(self):
         """What a refusal must not change: every table the commands touch."""
@@ -86,39 +61,11 @@ def masked(text):
                   text)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url, bearer):
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {bearer}"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except (urllib.error.URLError, ConnectionError):
-        return None, ""
-
-
 def serve(backend):
-    port = free_port()
-    state = SQLITE_STATE if backend.name == "sqlite" else os.path.join(WORK, "pg-state")
-    os.makedirs(state, exist_ok=True)
-    args = ["--database", URL] if backend.name == "postgres" else []
-    process = subprocess.Popen([os.path.join(BIN, "smiley-hub"), "serve", "--port", str(port), "--state-directory",
-                                state, *args], stdout=open(os.path.join(WORK, f"{backend.name}.log"), "a"),
-                               stderr=subprocess.STDOUT)
-    processes.append(process)
-    for _ in range(600):
-        if get(f"http://127.0.0.1:{port}/healthz", "")[0] == 200:
-            return process, f"http://127.0.0.1:{port}"
-        if process.poll() is not None:
-            raise SystemExit(f"the {backend.name} hub ended ({process.returncode}); see {WORK}")
-        time.sleep(0.2)
-    raise SystemExit(f"gave up waiting for the {backend.name} hub; see {WORK}")
+    """A `smiley-hub serve` process on the backend's database, answering once this returns."""
+    if backend.name == "sqlite":
+        return hubtest.Hub(TEST, backend.name, state=SQLITE_STATE)
+    return hubtest.Hub(TEST, backend.name, PG.args, state=os.path.join(WORK, "pg-state"))
 
 
 def signing_key():
@@ -279,7 +226,7 @@ def sqlite_execute(statement):
 
 def main():
     global PUBLIC_KEY, SIGNED, TAMPERED, OTHER_DEVICE, NOT_A_BACKLOG, PRESSES
-    subprocess.run(["createdb", "-h", SOCKET, "-U", PG_USER, DATABASE], check=True)
+    PG.create()
     os.makedirs(SQLITE_STATE)
     now = int(time.time() * 1000)
     pem, PUBLIC_KEY = signing_key()
@@ -292,7 +239,7 @@ def main():
     NOT_A_BACKLOG = write("not-a-backlog.smiley", {"format": "smiley-export-v2", "device": DEVICE})
 
     sqlite = Backend("sqlite", ["--state-directory", SQLITE_STATE])
-    postgres = Backend("postgres", ["--database", URL])
+    postgres = Backend("postgres", PG.args)
     told = {backend.name: tell(backend) for backend in [sqlite, postgres]}
     for lite, pg in zip(told["sqlite"], told["postgres"]):
         check(f"same on both: {lite.splitlines()[0]}", lite == pg, f"\nSQLite:\n{lite}\nPostgreSQL:\n{pg}")
@@ -310,11 +257,10 @@ def main():
         rollup = backend.sql(f"SELECT sum(count) FROM hourly_rollup WHERE device_id = '{DEVICE}'")
         check(f"{backend.name}: the rollup holds the counted presses", rollup == [(str(counted),)], rollup)
         _, token, _ = backend.run("token", "create", "dorji", "--name", "heatmap-check")
-        process, url = serve(backend)
-        status, body = get(f"{url}/api/v1/centres/{CENTRE}/heatmap?question=satisfaction", token.strip())
-        process.terminate()
-        process.wait(timeout=60)
-        processes.remove(process)
+        hub = serve(backend)
+        status, body = request(f"{hub.url}/api/v1/centres/{CENTRE}/heatmap?question=satisfaction",
+                               headers={"Authorization": f"Bearer {token.strip()}"})
+        hub.stop()
         # Every open hour has a cell; those without a counted press hold 0.
         cells = {(c["weekday"], c["hour"]): c["count"] for c in json.loads(body)["cells"]
                  if c["count"] > 0} if status == 200 else None
@@ -328,12 +274,4 @@ def main():
           heatmaps)
 
 
-try:
-    main()
-finally:
-    for process in processes:
-        process.kill()
-    if failed == 0:
-        shutil.rmtree(WORK, ignore_errors=True)
-print(f"{passed} passed, {failed} failed" + (f" (kept {WORK})" if failed else ""))
-sys.exit(1 if failed else 0)
+TEST.finish(main)

@@ -5,84 +5,26 @@ text parser, and checks each figure against what this test did.
 
 usage: metrics_scrape.py BIN_DIRECTORY
 """
+import functools
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-BIN = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
-WORK = tempfile.mkdtemp(prefix="smiley-metrics-")
+import hubtest
+from hubtest import free_port
+
+TEST = hubtest.SystemTest(__doc__, "smiley-metrics-")
+WORK, check, start, stop = TEST.work, TEST.check, TEST.start, TEST.stop
+run = functools.partial(TEST.run, stderr=False)  # standard output only
+# While waiting, any process of the test that ends stops the run.
+wait_for = functools.partial(TEST.wait_for, watch=TEST.processes)
+request = functools.partial(hubtest.request, timeout=30)
 HUB_STATE = os.path.join(WORK, "hub")
 DEVICE_STATE = os.path.join(WORK, "device")
 TEXTFILE_DIR = os.path.join(WORK, "node-exporter")
 DEVICE, CENTRE = "paro-exit-1", "paro-dcrc"
-processes = []
-passed = failed = 0
-
-
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"✔ {name}")
-    else:
-        failed += 1
-        print(f"✘ {name} {detail}")
-
-
-def run(*args):
-    return subprocess.run([os.path.join(BIN, args[0]), *args[1:]], check=True, capture_output=True, text=True).stdout
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(args, log):
-    process = subprocess.Popen([os.path.join(BIN, args[0]), *args[1:]], stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    processes.append(process)
-    return process
-
-
-def stop(process):
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=60)
-    processes.remove(process)
-
-
-def wait_for(what, predicate, attempts=600):
-    """Polls without a wall-clock bound on the thing itself: up to `attempts` tries, 0.2 s apart."""
-    for _ in range(attempts):
-        value = predicate()
-        if value:
-            return value
-        for process in processes:
-            if process.poll() is not None:
-                raise SystemExit(f"a process died while waiting for {what}: see {WORK}")
-        time.sleep(0.2)
-    raise SystemExit(f"gave up waiting for {what}: see {WORK}")
-
-
-def request(url, method="GET", body=None, headers=None):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except (urllib.error.URLError, ConnectionError):
-        return None, ""
 
 
 def samples(text):
@@ -111,24 +53,20 @@ def main():
     # 1. Loopback only (the default): this machine may scrape, a proxied request may not.
     port = free_port()
     hub_url = f"http://127.0.0.1:{port}"
-    hub = start(["smiley-hub", "serve", "--state-directory", HUB_STATE, "--port", str(port)],
-                os.path.join(WORK, "hub-loopback.log"))
-    wait_for("the hub", lambda: request(hub_url + "/healthz")[0] == 200)
+    hub = hubtest.Hub(TEST, "hub-loopback", state=HUB_STATE, port=port)
     status, text = request(hub_url + "/metrics")
     check("loopback-only /metrics answers 127.0.0.1", status == 200, status)
     check("the text parses", samples(text) is not None)
     status, text = request(hub_url + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
     check("a request a proxy forwarded is refused (403)", status == 403, status)
-    stop(hub)
+    hub.stop()
 
     # 2. With a token: the device runs against it, and the test sends refused batches of its own.
     metrics_token = "system-test-metrics-token-0123456789"
     metrics_token_file = os.path.join(WORK, "metrics-token")
     with open(metrics_token_file, "w") as f:
         f.write(metrics_token + "\n")
-    hub = start(["smiley-hub", "serve", "--state-directory", HUB_STATE, "--port", str(port),
-                 "--metrics-token-file", metrics_token_file], os.path.join(WORK, "hub.log"))
-    wait_for("the hub", lambda: request(hub_url + "/healthz")[0] == 200)
+    hub = hubtest.Hub(TEST, "hub", ["--metrics-token-file", metrics_token_file], state=HUB_STATE, port=port)
     status, _ = request(hub_url + "/metrics")
     check("with a token file, /metrics without the token is refused (401)", status == 401, status)
 
@@ -146,7 +84,7 @@ def main():
     config_path = os.path.join(DEVICE_STATE, "device.json")
     with open(config_path, "w") as f:
         json.dump(config, f)
-    device = start(["smiley-device", "run", "--config", config_path], os.path.join(WORK, "device.log"))
+    device = start(["smiley-device", "run", "--config", config_path], os.path.join(WORK, "device.log"), mode="w")
     textfile = os.path.join(TEXTFILE_DIR, "smiley-device.prom")
 
     def device_figures():
@@ -234,18 +172,7 @@ def main():
           and value(hub_figures, "smiley_hub_http_connections_total") >= 1)
 
     stop(device)
-    stop(hub)
+    hub.stop()
 
 
-try:
-    main()
-finally:
-    for process in list(processes):
-        process.kill()
-        process.wait()
-    print(f"metrics system tests: {passed} passed, {failed} failed")
-    if failed == 0:
-        shutil.rmtree(WORK, ignore_errors=True)
-    else:
-        print(f"kept {WORK}")
-sys.exit(0 if failed == 0 else 1)
+TEST.finish(main, prefix="metrics system tests: ", summary_if_aborted=True)

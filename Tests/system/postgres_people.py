@@ -10,91 +10,16 @@ usage: scripts/with-postgres.sh python3 Tests/system/postgres_people.py BIN_DIRE
 """
 import hashlib
 import http.client
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
-BIN = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
-SOCKET = os.environ.get("SMILEY_TEST_POSTGRES_SOCKET") or sys.exit("run under scripts/with-postgres.sh")
-PG_USER = os.environ["SMILEY_TEST_POSTGRES_USER"]
-DATABASE = "smiley_people"
-URL = f"postgres://{PG_USER}@/{DATABASE}?host={SOCKET}"
-WORK = tempfile.mkdtemp(prefix="smiley-people-")
+import hubtest
+from hubtest import browse
+
+TEST = hubtest.SystemTest(__doc__, "smiley-people-")
+PG = hubtest.Postgres("smiley_people")
+check, run, psql = TEST.check, TEST.run, PG.text
 PASSWORD = "correct horse battery"
 REFUSAL = "That name, password and code do not match an account."
-processes = []
-passed = failed = 0
-
-
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"✔ {name}")
-    else:
-        failed += 1
-        print(f"✘ {name} {detail}")
-
-
-def run(*args, expect=0, stdin=None):
-    result = subprocess.run([os.path.join(BIN, args[0]), *args[1:]], capture_output=True, text=True, input=stdin)
-    if result.returncode != expect:
-        raise SystemExit(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return result.stdout + result.stderr
-
-
-def psql(sql, database=DATABASE):
-    result = subprocess.run(["psql", "-h", SOCKET, "-U", PG_USER, "-d", database, "-XAt", "-v", "ON_ERROR_STOP=1",
-                             "-c", sql], capture_output=True, text=True, check=True)
-    return result.stdout
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-OPENER = urllib.request.build_opener(NoRedirect)
-
-
-def request(url, method="GET", form=None, cookies=None, bearer=None):
-    """(status, body, {cookie name: value set}, Location)."""
-    headers = {}
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    if bearer:
-        headers["Authorization"] = f"Bearer {bearer}"
-    data = None
-    if form is not None:
-        data = urllib.parse.urlencode(form).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        response = OPENER.open(req, timeout=60)
-    except urllib.error.HTTPError as error:
-        response = error
-    except (urllib.error.URLError, ConnectionError):
-        return None, "", {}, None
-    set_cookies = {}
-    for header in response.headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        set_cookies[name] = rest.split(";")[0]
-    return response.status, response.read().decode(), set_cookies, response.headers.get("Location")
 
 
 def csrf_field(body):
@@ -102,36 +27,9 @@ def csrf_field(body):
     return match.group(1) if match else None
 
 
-class Hub:
-    def __init__(self, name):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        state = os.path.join(WORK, f"{name}-state")
-        os.makedirs(state, exist_ok=True)
-        self.process = subprocess.Popen(
-            [os.path.join(BIN, "smiley-hub"), "serve", "--port", str(self.port), "--state-directory", state,
-             "--database", URL], stdout=open(os.path.join(WORK, f"{name}.log"), "a"), stderr=subprocess.STDOUT)
-        processes.append(self.process)
-        for _ in range(600):
-            if request(self.url + "/healthz")[0] == 200:
-                return
-            if self.process.poll() is not None:
-                raise SystemExit(f"hub {name} ended ({self.process.returncode}); see {WORK}")
-            time.sleep(0.2)
-        raise SystemExit(f"gave up waiting for hub {name}; see {WORK}")
-
-    def sign_in(self, name, password):
-        status, body, cookies, _ = request(self.url + "/login")
-        token = cookies.get("smiley_form")
-        status, body, cookies, location = request(
-            self.url + "/login", "POST", {"username": name, "password": password, "csrf": token},
-            cookies={"smiley_form": token})
-        return status, body, cookies.get("smiley_session"), location
-
-
 def main():
-    psql(f"CREATE DATABASE {DATABASE}", database="postgres")
-    db = ["--database", URL]
+    PG.create()
+    db = PG.args
     run("smiley-hub", "centre", "add", "paro-dcrc", *db, "--name", "Paro DCRC", "--time-zone", "Asia/Thimphu")
     output = run("smiley-hub", "user", "add", "dorji", "--role", "manager", "--centre", "paro-dcrc", *db,
                  "--password-stdin", "--bcrypt-cost", "4", stdin=PASSWORD + "\n")
@@ -149,7 +47,7 @@ def main():
     cli_token = run("smiley-hub", "token", "create", "dorji", "--name", "weekly", *db).strip()
     check("token create --database prints a token", script_token.startswith("smiley_pat_"), script_token)
 
-    hubs = [Hub("a"), Hub("b")]
+    hubs = [hubtest.Hub(TEST, "a", PG.args), hubtest.Hub(TEST, "b", PG.args)]
     a, b = hubs
     status, body, _, _ = a.sign_in("dorji", "not the password")
     check("a wrong password is refused with the SQLite hub's words", status == 401 and REFUSAL in body,
@@ -158,14 +56,14 @@ def main():
     check("an unknown name gets the same words", status == 401 and REFUSAL in body, status)
     status, _, session, location = a.sign_in("dorji", PASSWORD)
     check("dorji signs in on hub a", status == 303 and location == "/" and session, (status, location))
-    status, page, _, _ = request(a.url + "/account/tokens", cookies={"smiley_session": session})
+    status, page, _, _ = browse(a.url + "/account/tokens", cookies={"smiley_session": session})
     check("the account page on hub a", status == 200 and "Signed in as <strong>dorji</strong>" in page
           and "nightly" in page, status)
-    status, page_b, _, _ = request(b.url + "/account/tokens", cookies={"smiley_session": session})
+    status, page_b, _, _ = browse(b.url + "/account/tokens", cookies={"smiley_session": session})
     check("the same session opens the account page on hub b", status == 200 and "nightly" in page_b, status)
-    status, body, _, _ = request(b.url + "/", cookies={"smiley_session": session})
+    status, body, _, _ = browse(b.url + "/", cookies={"smiley_session": session})
     check("the overview is served on PostgreSQL", status == 200 and "Paro DCRC" in body, status)
-    status, body, _, _ = request(b.url + "/centres/paro-dcrc", cookies={"smiley_session": session})
+    status, body, _, _ = browse(b.url + "/centres/paro-dcrc", cookies={"smiley_session": session})
     check("a centre's page is served on PostgreSQL", status == 200 and "Paro DCRC" in body, status)
     events = http.client.HTTPConnection("127.0.0.1", b.port, timeout=60)
     events.request("GET", "/events", headers={"Cookie": f"smiley_session={session}"})
@@ -174,42 +72,42 @@ def main():
           response.status == 200 and response.getheader("Content-Type") == "text/event-stream"
           and response.readline().startswith(b"retry:"), response.status)
     events.close()
-    status, _, cookies, location = request(a.url + "/logout", "POST", {"csrf": csrf_field(page)},
+    status, _, cookies, location = browse(a.url + "/logout", {"csrf": csrf_field(page)},
                                            cookies={"smiley_session": session})
     check("signing out on hub a", status == 303 and location == "/login" and cookies.get("smiley_session") == "",
           (status, location, cookies))
-    status, _, _, location = request(b.url + "/account/tokens", cookies={"smiley_session": session})
+    status, _, _, location = browse(b.url + "/account/tokens", cookies={"smiley_session": session})
     check("hub b knows the session ended", status == 303 and location == "/login", (status, location))
 
-    status, _, _, _ = request(b.url + "/account/tokens", bearer=script_token)
+    status, _, _, _ = browse(b.url + "/account/tokens", bearer=script_token)
     check("hub b takes the script's token", status == 200, status)
     _, _, session, _ = a.sign_in("dorji", PASSWORD)
-    status, page, _, _ = request(a.url + "/account/tokens", cookies={"smiley_session": session})
+    status, page, _, _ = browse(a.url + "/account/tokens", cookies={"smiley_session": session})
     token_id = psql("SELECT id FROM api_token WHERE name = 'nightly'").strip()
-    status, _, _, _ = request(a.url + f"/account/tokens/{token_id}/revoke", "POST", {"csrf": csrf_field(page)},
+    status, _, _, _ = browse(a.url + f"/account/tokens/{token_id}/revoke", {"csrf": csrf_field(page)},
                               cookies={"smiley_session": session})
     check("revoking the token on hub a's page", status == 303, status)
-    status, body, _, _ = request(b.url + "/account/tokens", bearer=script_token)
+    status, body, _, _ = browse(b.url + "/account/tokens", bearer=script_token)
     check("hub b refuses the revoked token at once", status == 401 and "revoked API token" in body, (status, body))
     cli_id = psql("SELECT id FROM api_token WHERE name = 'weekly'").strip()
-    status, _, _, _ = request(a.url + "/account/tokens", bearer=cli_token)
+    status, _, _, _ = browse(a.url + "/account/tokens", bearer=cli_token)
     check("hub a takes the other token", status == 200, status)
     output = run("smiley-hub", "token", "revoke", cli_id, *db)
-    status, _, _, _ = request(a.url + "/account/tokens", bearer=cli_token)
+    status, _, _, _ = browse(a.url + "/account/tokens", bearer=cli_token)
     check("token revoke --database: hub a refuses it at once", "revoked token" in output and status == 401, status)
 
     # pema's link: shown by one hub, redeemed through the other, then spent on both.
-    status, page, cookies, _ = request(a.url + f"/set-password?token={link.group(1)}")
+    status, page, cookies, _ = browse(a.url + f"/set-password?token={link.group(1)}")
     check("the link's page on hub a", status == 200, status)
     chosen = "a long passphrase for pema"
-    status, body, _, _ = request(
-        b.url + "/set-password", "POST",
+    status, body, _, _ = browse(
+        b.url + "/set-password",
         {"token": link.group(1), "password": chosen, "confirm": chosen, "csrf": cookies.get("smiley_form")},
         cookies={"smiley_form": cookies.get("smiley_form")})
     check("the form signed by hub a is taken by hub b (one key in the database)",
           status == 200 and "Password set" in body, (status, body[:300]))
-    check("the link is spent on both hubs", request(a.url + f"/set-password?token={link.group(1)}")[0] == 410
-          and request(b.url + f"/set-password?token={link.group(1)}")[0] == 410)
+    check("the link is spent on both hubs", browse(a.url + f"/set-password?token={link.group(1)}")[0] == 410
+          and browse(b.url + f"/set-password?token={link.group(1)}")[0] == 410)
     check("pema signs in with the new password", a.sign_in("pema", chosen)[2] is not None)
 
     stored = psql("SELECT string_agg(t::text, ' ') FROM session t") + psql(
@@ -221,10 +119,10 @@ def main():
     run("smiley-hub", "user", "add", "root", "--role", "administrator", *db, "--password-stdin", "--bcrypt-cost", "4",
         stdin=PASSWORD + "\n")
     _, _, admin, _ = b.sign_in("root", PASSWORD)
-    status, body, _, _ = request(b.url + "/admin/audit", cookies={"smiley_session": admin})
+    status, body, _, _ = browse(b.url + "/admin/audit", cookies={"smiley_session": admin})
     check("an administrator reads the audit log on hub b", status == 200 and "token-revoke" in body, status)
     _, _, manager, _ = b.sign_in("dorji", PASSWORD)
-    status, _, _, _ = request(b.url + "/admin/audit", cookies={"smiley_session": manager})
+    status, _, _, _ = browse(b.url + "/admin/audit", cookies={"smiley_session": manager})
     check("a manager may not", status == 403, status)
     output = run("smiley-hub", "audit", "--limit", "50", *db)
     for action in ["user-add", "token-create", "login-failed", "login", "logout", "token-revoke", "password-set"]:
@@ -239,19 +137,7 @@ def main():
     run("smiley-hub", "user", "email", "dorji", "--none", *db)
     check("… and clears it with --none", psql("SELECT email IS NULL FROM person WHERE name = 'dorji'").strip() == "t")
     for hub in hubs:
-        hub.process.send_signal(signal.SIGTERM)
-        hub.process.wait(timeout=60)
-        processes.remove(hub.process)
+        hub.stop()
 
 
-try:
-    main()
-finally:
-    for process in processes:
-        process.kill()
-    if failed == 0:
-        shutil.rmtree(WORK, ignore_errors=True)
-    else:
-        print(f"logs kept in {WORK}")
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TEST.finish(main)

@@ -18,38 +18,28 @@ leases over, resolves the dip when happy presses follow, and opens and delivers 
 
 usage: scripts/with-postgres.sh python3 Tests/system/postgres_two_hubs.py BIN_DIRECTORY
 """
-import http.client
-import http.server
 import datetime
 import hashlib
+import http.client
+import http.server
 import json
 import os
 import random
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
-BIN = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
-SOCKET = os.environ.get("SMILEY_TEST_POSTGRES_SOCKET") or sys.exit("run under scripts/with-postgres.sh")
-PG_USER = os.environ["SMILEY_TEST_POSTGRES_USER"]
-DATABASE = "smiley_two_hubs"
-URL = f"postgres://{PG_USER}@/{DATABASE}?host={SOCKET}"
-WORK = tempfile.mkdtemp(prefix="smiley-two-hubs-")
+import hubtest
+from hubtest import browse, fetch, request
+
+TEST = hubtest.SystemTest(__doc__, "smiley-two-hubs-")
+PG = hubtest.Postgres("smiley_two_hubs")
+check, run, wait_for = TEST.check, TEST.run, TEST.wait_for
+WORK, URL, psql = TEST.work, PG.url, PG.rows
 SQLITE_STATE = os.path.join(WORK, "sqlite-hub")
 CENTRE = "tsirang-dcrc"
 DEVICES = ["tsirang-exit-1", "tsirang-exit-2", "tsirang-lobby-1"]
 PASSWORD = "correct horse battery"
 ANSWERS = ["very-unhappy", "unhappy", "happy", "very-happy"]
-processes = []
-passed = failed = 0
 HOOKS = []  # (delivery id, event, kind, centre) of every webhook the receiver got
 
 
@@ -72,125 +62,8 @@ HOOK_SECRET = os.path.join(WORK, "webhook.secret")
 with open(HOOK_SECRET, "w") as secret_file:
     secret_file.write("a webhook secret of this test\n")
 # Every PostgreSQL hub: alerts evaluated every 5 s, delivered to the receiver.
-HUB_ARGS = ["--database", URL, "--alert-interval", "5", "--alert-webhook-url",
+HUB_ARGS = [*PG.args, "--alert-interval", "5", "--alert-webhook-url",
             f"http://127.0.0.1:{RECEIVER.server_address[1]}/hook", "--alert-webhook-secret-file", HOOK_SECRET]
-
-
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"✔ {name}")
-    else:
-        failed += 1
-        print(f"✘ {name} {detail}")
-
-
-def run(*args, expect=0, stdin=None):
-    result = subprocess.run([os.path.join(BIN, args[0]), *args[1:]], capture_output=True, text=True, input=stdin)
-    if result.returncode != expect:
-        raise SystemExit(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return result.stdout + result.stderr
-
-
-def psql(sql):
-    result = subprocess.run(["psql", "-h", SOCKET, "-U", PG_USER, "-d", DATABASE, "-XAt", "-v", "ON_ERROR_STOP=1",
-                             "-c", sql], capture_output=True, text=True, check=True)
-    return [line.split("|") for line in result.stdout.splitlines() if line]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, predicate, process=None, attempts=600):
-    """Polls without a wall-clock bound on the thing itself: up to `attempts` tries, 0.2 s apart."""
-    for _ in range(attempts):
-        value = predicate()
-        if value:
-            return value
-        if process is not None and process.poll() is not None:
-            raise SystemExit(f"{what}: the process ended ({process.returncode}); see {WORK}")
-        time.sleep(0.2)
-    raise SystemExit(f"gave up waiting for {what}: see {WORK}")
-
-
-def request(url, method="GET", body=None, headers=None):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
-        return None, ""
-
-
-def fetch(url):
-    """(status, body bytes) of a GET: for what is not text."""
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def browse(url, form=None, cookies=None):
-    """A browser's request without following redirects: (status, body, {cookie set: value}, Location)."""
-    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())} if cookies else {}
-    data = urllib.parse.urlencode(form).encode() if form is not None else None
-    if data is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        response = urllib.request.build_opener(NoRedirect).open(
-            urllib.request.Request(url, data=data, headers=headers), timeout=60)
-    except urllib.error.HTTPError as error:
-        response = error
-    set_cookies = {}
-    for header in response.headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        set_cookies[name] = rest.split(";")[0]
-    return response.status, response.read().decode(), set_cookies, response.headers.get("Location")
-
-
-def sign_in(hub, name, password):
-    """(status, the session cookie, Location) of the login form sent as a browser would."""
-    form_cookie = browse(hub.url + "/login")[2].get("smiley_form")
-    status, _, cookies, location = browse(hub.url + "/login", {"username": name, "password": password,
-                                                               "csrf": form_cookie}, {"smiley_form": form_cookie})
-    return status, cookies.get("smiley_session"), location
-
-
-class Hub:
-    def __init__(self, name, args, state=None):
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = os.path.join(WORK, f"{name}.log")
-        state = state or os.path.join(WORK, f"{name}-state")
-        os.makedirs(state, exist_ok=True)
-        self.process = subprocess.Popen(
-            [os.path.join(BIN, "smiley-hub"), "serve", "--port", str(self.port), "--state-directory", state, *args],
-            stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
-        processes.append(self.process)
-        wait_for(f"hub {name}", lambda: request(self.url + "/healthz")[0] == 200, self.process)
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=60)
-        processes.remove(self.process)
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
-        processes.remove(self.process)
 
 
 class Device:
@@ -348,7 +221,7 @@ def send_then_kill(hub, device, body, whole):
 
 
 def main():
-    subprocess.run(["createdb", "-h", SOCKET, "-U", PG_USER, DATABASE], check=True)
+    PG.create()
     os.makedirs(SQLITE_STATE)
     run("smiley-hub", "centre", "add", CENTRE, "--state-directory", SQLITE_STATE, "--name", "Tsirang DCRC",
         "--time-zone", "Asia/Thimphu")
@@ -366,12 +239,12 @@ def main():
         SQLITE_STATE, "--password-stdin", "--bcrypt-cost", "4", stdin=PASSWORD + "\n")
 
     # Some presses reach the SQLite hub first: migrate carries them over.
-    sqlite_hub = Hub("sqlite-hub", [], state=SQLITE_STATE)
+    sqlite_hub = hubtest.Hub(TEST, "sqlite-hub", [], state=SQLITE_STATE)
     for device in devices:
         presses, body = device.batch(40)
         check(f"{device.name}: a first batch stored on SQLite", device.upload(sqlite_hub, presses, body) is not None,
               device.last_reply)
-    status, sqlite_session, location = sign_in(sqlite_hub, "kinley", PASSWORD)
+    status, _, sqlite_session, location = sqlite_hub.sign_in("kinley", PASSWORD)
     check("kinley signs in on the SQLite hub", status == 303 and sqlite_session, (status, location))
     sqlite_hub.stop()
     # A lobby screen's address handed out by the SQLite hub: migrate carries its token's hash over.
@@ -388,23 +261,23 @@ def main():
     output = run("smiley-hub", "migrate", "--from", source, "--to", URL)
     check("migrate again copies nothing twice", "0 presses (120 already held)" in output
           and "both sides agree" in output, output)
-    with_password = run("smiley-hub", "serve", "--database", f"postgres://{PG_USER}:secret@/{DATABASE}?host={SOCKET}",
-                        expect=64)
+    with_password = run("smiley-hub", "serve", "--database",
+                        f"postgres://{PG.user}:secret@/{PG.database}?host={PG.socket}", expect=64)
     check("a database URL carrying a password is refused", "--database-password-file" in with_password,
           with_password)
 
-    hubs = [Hub("hub-a", HUB_ARGS), Hub("hub-b", HUB_ARGS)]
-    start_log = open(hubs[0].log).read()
+    hubs = [hubtest.Hub(TEST, "hub-a", HUB_ARGS), hubtest.Hub(TEST, "hub-b", HUB_ARGS)]
+    start_log = hubs[0].read_log()
     check("the log says what the hub serves from PostgreSQL, live updates and the lobby screen included",
           "live updates (/events" in start_log and "the lobby screen and its poster" in start_log
           and "not on PostgreSQL yet" not in start_log)
     status, page, _, _ = browse(hubs[0].url + "/account/tokens", cookies={"smiley_session": sqlite_session})
     check("the session opened on the SQLite hub holds on a PostgreSQL hub",
           status == 200 and "Signed in as <strong>kinley</strong>" in page, status)
-    status, session, location = sign_in(hubs[1], "kinley", PASSWORD)
+    status, _, session, location = hubs[1].sign_in("kinley", PASSWORD)
     check("kinley, added on SQLite before migrate, signs in on a PostgreSQL hub with the same password",
           status == 303 and location == "/" and session, (status, location))
-    check("… and not with another", sign_in(hubs[0], "kinley", "not the password")[0] == 401)
+    check("… and not with another", hubs[0].sign_in("kinley", "not the password")[0] == 401)
     # Live updates across hubs: kinley's page on hub b hears a batch that reaches hub a.
     stream = EventStream(hubs[1], session)
     check("kinley's /events on hub b is an event stream", stream.status == 200
@@ -412,7 +285,7 @@ def main():
     wait_for("the event stream's first comment", lambda: ": connected" in stream.lines)
     check("… and carries nothing yet", stream.centres == [], stream.centres)
     wait_for("both hubs to listen for every hub's presses",
-             lambda: all("listening for presses of every hub on channel 'smiley_press'" in open(hub.log).read()
+             lambda: all("listening for presses of every hub on channel 'smiley_press'" in hub.read_log()
                          for hub in hubs))
     presses, body = devices[0].batch(3)
     check("three presses through hub a", devices[0].upload(hubs[0], presses, body) is not None, devices[0].last_reply)
@@ -446,7 +319,7 @@ def main():
                 receipt = device.upload(other, presses, body)
                 check(f"{device.name}: the same batch stored through {other.name}", receipt is not None)
                 restarts += 1
-                hubs[hubs.index(hub)] = Hub(f"{hub.name}-{restarts}", HUB_ARGS)
+                hubs[hubs.index(hub)] = hubtest.Hub(TEST, f"{hub.name}-{restarts}", HUB_ARGS)
                 continue
             presses, body = device.batch(random.Random(round_number * 7 + index).randint(20, 300))
             receipt = device.upload(hub, presses, body)
@@ -525,7 +398,7 @@ def read_figures(hubs, devices):
     hubs, and equal to a recount from the presses held and to the test's own tally."""
     replies = []
     for hub in hubs:
-        status, session, _ = sign_in(hub, "kinley", PASSWORD)
+        status, _, session, _ = hub.sign_in("kinley", PASSWORD)
         cookie = {"Cookie": f"smiley_session={session}"}
         heatmap = request(f"{hub.url}/api/v1/centres/{CENTRE}/heatmap?window=last-4-weeks", headers=cookie)
         export = request(f"{hub.url}/api/v1/centres/{CENTRE}/export?format=json&window=last-4-weeks", headers=cookie)
@@ -574,7 +447,7 @@ def care_across_hubs(hubs):
     """kinley adds an action and changes an alert rule on the centre page through one hub; the other hub's
     centre page shows both (one database, nothing kept in a process), and refuses an empty action alike."""
     a, b = hubs
-    _, session_a, _ = sign_in(a, "kinley", PASSWORD)
+    _, _, session_a, _ = a.sign_in("kinley", PASSWORD)
     status, page, _, _ = browse(f"{a.url}/centres/{CENTRE}", cookies={"smiley_session": session_a})
     check(f"kinley opens the centre page on {a.name}", status == 200 and "Tsirang DCRC" in page, status)
     csrf = page.partition('name="csrf" value="')[2].partition('"')[0]
@@ -589,7 +462,7 @@ def care_across_hubs(hubs):
                                     {"dip.window-minutes": "45", "csrf": csrf}, {"smiley_session": session_a})
     check(f"an alert rule changed through {a.name}'s form", status == 303, (status, location))
 
-    _, session_b, _ = sign_in(b, "kinley", PASSWORD)
+    _, _, session_b, _ = b.sign_in("kinley", PASSWORD)
     status, page_b, _, _ = browse(f"{b.url}/centres/{CENTRE}", cookies={"smiley_session": session_b})
     check(f"{b.name}'s centre page shows the action added through {a.name}",
           status == 200 and "Second counter opened on Mondays" in page_b and "Mon 08:00-12:00" in page_b, status)
@@ -615,7 +488,7 @@ def care_across_hubs(hubs):
 
 def provision_on_postgres(hubs):
     """Centres and devices added straight on PostgreSQL with the CLI, and a device enrolled through a hub."""
-    db = ["--database", URL]
+    db = PG.args
     output = run("smiley-hub", "centre", "add", "paro-dcrc", *db, "--name", "Paro DCRC")
     check("centre add --database adds a centre on PostgreSQL", "added centre paro-dcrc" in output
           and psql("SELECT name, time_zone FROM centre WHERE id = 'paro-dcrc'") == [["Paro DCRC", "Asia/Thimphu"]],
@@ -678,7 +551,7 @@ def provision_on_postgres(hubs):
 def lobby_across_hubs(hubs, sqlite_screen):
     """Display tokens on PostgreSQL: one copied by migrate, one made with `display create --database`; both hubs
     serve the same screen and poster for each; `display revoke --database` switches one off at both hubs."""
-    db = ["--database", URL]
+    db = PG.args
     for hub in hubs:
         status, page = request(hub.url + sqlite_screen)
         check(f"the screen of the token migrate copied is served by {hub.name}",
@@ -771,27 +644,24 @@ def alerts_across_hubs(hubs, device):
         return psql(f"SELECT COUNT(*) FROM alert WHERE kind = 'dip' AND centre_id = '{CENTRE}' "
                     "AND resolved_millis IS NULL")
 
-    def log(hub):
-        return open(hub.log).read()
-
     check("no dip before the unhappy presses", open_dips() == [["0"]] and dips() == [], (open_dips(), dips()))
     presses, body = unhappy_then_happy(device, ["very-unhappy"] * 8)
     check("eight unhappy presses stored through hub 1", device.upload(hubs[1], presses, body) is not None,
           device.last_reply)
     wait_for("a dip alert opens", lambda: open_dips() == [["1"]], attempts=150)
     wait_for("the dip's webhook arrives", lambda: len(dips()) >= 1, attempts=150)
-    evaluated = [hub for hub in hubs if f"alert opened at {CENTRE}: dip" in log(hub)]
+    evaluated = [hub for hub in hubs if f"alert opened at {CENTRE}: dip" in hub.read_log()]
     check("exactly one hub evaluated the dip (the lease holder)", len(evaluated) == 1, [h.name for h in hubs])
     holder = evaluated[0]
     survivor = hubs[1 - hubs.index(holder)]
-    check(f"… and {survivor.name} did not", f"alert opened at {CENTRE}: dip" not in log(survivor))
+    check(f"… and {survivor.name} did not", f"alert opened at {CENTRE}: dip" not in survivor.read_log())
     holder.kill()
     print(f"killed {holder.name}, the holder of 'alert-evaluation'")
     presses, body = unhappy_then_happy(device, ["very-happy"] * 30)
     check(f"thirty happy presses stored through {survivor.name}", device.upload(survivor, presses, body) is not None,
           device.last_reply)
     wait_for(f"{survivor.name} resolves the dip", lambda: open_dips() == [["0"]], survivor.process, attempts=150)
-    survivor_log = log(survivor)
+    survivor_log = survivor.read_log()
     check(f"{survivor.name} took the lease over and resolved the dip",
           "lease taken: this hub runs 'alert-evaluation'" in survivor_log
           and f"alert resolved at {CENTRE}: dip" in survivor_log, survivor.log)
@@ -807,21 +677,11 @@ def alerts_across_hubs(hubs, device):
         survivor.process, attempts=150)
     check(f"{survivor.name} delivered the second dip, once",
           len(dips()) == 2 and len({hook[0] for hook in dips()}) == 2
-          and "lease taken: this hub runs 'alert-delivery'" in log(survivor), dips())
+          and "lease taken: this hub runs 'alert-delivery'" in survivor.read_log(), dips())
     status, text = request(survivor.url + "/metrics")
     check("/metrics counts the open dip from the database", 'smiley_hub_alerts_open{kind="dip"} 1' in text,
           [line for line in text.splitlines() if "alerts_open" in line])
     return [survivor]
 
 
-try:
-    main()
-finally:
-    for process in processes:
-        process.kill()
-    if failed == 0:
-        shutil.rmtree(WORK, ignore_errors=True)
-    else:
-        print(f"logs kept in {WORK}")
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TEST.finish(main)

@@ -19,30 +19,20 @@ import email
 import email.policy
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
-BIN = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
-SOCKET = os.environ.get("SMILEY_TEST_POSTGRES_SOCKET") or sys.exit("run under scripts/with-postgres.sh")
-PG_USER = os.environ["SMILEY_TEST_POSTGRES_USER"]
-DATABASE = "smiley_weekly_reports"
-URL = f"postgres://{PG_USER}@/{DATABASE}?host={SOCKET}"
-WORK = tempfile.mkdtemp(prefix="smiley-weekly-reports-")
+import hubtest
+from hubtest import free_port, request
+
+TEST = hubtest.SystemTest(__doc__, "smiley-weekly-reports-")
+PG = hubtest.Postgres("smiley_weekly_reports")
+check, run, wait_for, WORK = TEST.check, TEST.run, TEST.wait_for, TEST.work
 ZONE = "Asia/Thimphu"
 DEVICE = "paro-exit-1"
-processes = []
-passed = failed = 0
 MAILS = []  # every message the SMTP server accepted
 MAIL_LOCK = threading.Lock()
 
@@ -63,79 +53,9 @@ def mails():
         return list(MAILS)
 
 
-def check(name, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"✔ {name}")
-    else:
-        failed += 1
-        print(f"✘ {name} {detail}")
-
-
-def run(*args, expect=0, stdin=None):
-    result = subprocess.run([os.path.join(BIN, args[0]), *args[1:]], capture_output=True, text=True, input=stdin)
-    if result.returncode != expect:
-        raise SystemExit(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return result.stdout + result.stderr
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, predicate, process=None, attempts=600):
-    """Polls without a wall-clock bound on the thing itself: up to `attempts` tries, 0.2 s apart."""
-    for _ in range(attempts):
-        value = predicate()
-        if value:
-            return value
-        if process is not None and process.poll() is not None:
-            raise SystemExit(f"{what}: the process ended ({process.returncode}); see {WORK}")
-        time.sleep(0.2)
-    raise SystemExit(f"gave up waiting for {what}: see {WORK}")
-
-
-def request(url, method="GET", body=None, headers=None):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except (urllib.error.URLError, ConnectionError):
-        return None, ""
-
-
-class Hub:
-    def __init__(self, name, args):
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = os.path.join(WORK, f"{name}.log")
-        state = os.path.join(WORK, f"{name}-state")
-        os.makedirs(state, exist_ok=True)
-        self.process = subprocess.Popen(
-            [os.path.join(BIN, "smiley-hub"), "serve", "--port", str(self.port), "--state-directory", state,
-             "--database", URL, *args],
-            stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
-        processes.append(self.process)
-        wait_for(f"hub {name}", lambda: request(self.url + "/healthz")[0] == 200, self.process)
-
-    def read_log(self):
-        return open(self.log).read()
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=60)
-        processes.remove(self.process)
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
-        processes.remove(self.process)
+def postgres_hub(name, args):
+    """A `smiley-hub serve` process on PostgreSQL with `args`, answering once this returns."""
+    return hubtest.Hub(TEST, name, [*PG.args, *args])
 
 
 def presses_body(monday, token):
@@ -158,11 +78,11 @@ def presses_body(monday, token):
 
 
 def main():
-    subprocess.run(["createdb", "-h", SOCKET, "-U", PG_USER, DATABASE], check=True)
+    PG.create()
     smtp_port = free_port()
     controller = Controller(MailHandler(), hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    db = ["--database", URL]
+    db = PG.args
     sqlite = ["--state-directory", os.path.join(WORK, "sqlite-state")]
     os.makedirs(sqlite[1])
 
@@ -199,7 +119,7 @@ def main():
           subject)
 
     # That week's presses reach PostgreSQL through a hub that mails nothing (no --smtp-host).
-    ingest = Hub("ingest-hub", [])
+    ingest = postgres_hub("ingest-hub", [])
     count, body, headers = presses_body(monday, open(token_file).read().strip())
     status, text = request(ingest.url + "/api/v1/ingest", "POST", body, headers)
     check(f"{count} presses of the week of {monday} stored on PostgreSQL",
@@ -212,7 +132,8 @@ def main():
 
     smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port), "--smtp-from", "smiley-hub@example.bt",
             "--smtp-security", "none"]
-    hubs = [Hub("hub-a", [*smtp, "--log-level", "debug"]), Hub("hub-b", [*smtp, "--log-level", "debug"])]
+    hubs = [postgres_hub("hub-a", [*smtp, "--log-level", "debug"]),
+            postgres_hub("hub-b", [*smtp, "--log-level", "debug"])]
     wait_for("both centres' reports reach the SMTP server", lambda: len(mails()) >= 2, attempts=300)
     mailing = wait_for("the mailing hub's log", lambda: [h for h in hubs if "sent to" in h.read_log()], attempts=150)
     other = [h for h in hubs if h not in mailing]
@@ -270,14 +191,4 @@ def main():
     controller.stop()
 
 
-try:
-    main()
-finally:
-    for process in processes:
-        process.kill()
-    if failed == 0:
-        shutil.rmtree(WORK, ignore_errors=True)
-    else:
-        print(f"logs kept in {WORK}")
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+TEST.finish(main)
