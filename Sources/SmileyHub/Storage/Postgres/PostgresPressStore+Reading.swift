@@ -30,66 +30,81 @@ extension PostgresPressStore {
     public func windowRows(centre: CentreID, questions: [Question], window: DateWindow) async throws(HubError)
         -> CentreWindowRows
     {
-        // One statement, so one snapshot and one trip: the parts told apart by the first column (0: an hour
-        // row of the window, 1: a daily row of the window before, 2: the opening hours, 3: a holiday,
-        // 4: the uncertain count).
-        let rows = try await read { connection in
-            var rows: [(Int64, String?, Int64?, Int64?, Int64?, Int64?, Int64?, String?)] = []
+        // One statement, so one snapshot and one trip, and one row: the window's hour rows and the window
+        // before's daily rows come as columns of arrays (a question as its position in `questions`), which
+        // the client decodes far faster than as thousands of rows; then the opening hours, the holidays and
+        // the uncertain count.
+        let names = questions.map(\.rawValue)
+        typealias Arrays = (
+            String?, [String], Int64,
+            [Int64], [Int64], [Int64], [Int64], [Int64],
+            [Int64], [Int64], [Int64], [Int64], [Int64]
+        )
+        let found: Arrays? = try await read { connection in
+            var found: Arrays?
             for try await row in try await connection.query(
                 """
-                SELECT 0::bigint, h.question, h.day::bigint, h.hour::bigint, h.score::bigint, h.count, NULL::bigint,
-                    NULL::text
-                FROM centre_hour h
-                WHERE h.centre_id = \(centre.rawValue) AND h.question = ANY (\(questions.map(\.rawValue))::text[])
-                    AND h.day BETWEEN \(Int64(window.from.daysSinceEpoch)) AND \(Int64(window.to.daysSinceEpoch))
-                UNION ALL
-                SELECT 1, d.question, d.day::bigint, NULL, d.score::bigint, d.open_count, d.closed_count, NULL
-                FROM centre_day d
-                WHERE d.centre_id = \(centre.rawValue) AND d.question = ANY (\(questions.map(\.rawValue))::text[])
-                    AND d.day BETWEEN \(Int64(window.previous.from.daysSinceEpoch))
-                        AND \(Int64(window.previous.to.daysSinceEpoch))
-                UNION ALL
-                SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, c.opening_hours FROM centre c
-                WHERE c.id = \(centre.rawValue)
-                UNION ALL
-                SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, to_char(o.date, 'YYYY-MM-DD') FROM centre_holiday o
-                WHERE o.centre_id = \(centre.rawValue)
-                UNION ALL
-                SELECT 4, NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM press p JOIN device v ON v.id = p.device_id
-                WHERE v.centre_id = \(centre.rawValue) AND p.time_status = 'uncertain'
+                SELECT (SELECT c.opening_hours FROM centre c WHERE c.id = \(centre.rawValue)),
+                    ARRAY(SELECT to_char(o.date, 'YYYY-MM-DD') FROM centre_holiday o
+                        WHERE o.centre_id = \(centre.rawValue)),
+                    (SELECT COUNT(*) FROM press p JOIN device v ON v.id = p.device_id
+                        WHERE v.centre_id = \(centre.rawValue) AND p.time_status = 'uncertain'),
+                    h.questions, h.days, h.hours, h.scores, h.counts,
+                    d.questions, d.days, d.scores, d.opens, d.closeds
+                FROM (
+                    SELECT COALESCE(array_agg(array_position(\(names)::text[], question)::bigint), '{}') AS questions,
+                        COALESCE(array_agg(day::bigint), '{}') AS days, COALESCE(array_agg(hour::bigint), '{}') AS hours,
+                        COALESCE(array_agg(score::bigint), '{}') AS scores, COALESCE(array_agg(count), '{}') AS counts
+                    FROM centre_hour
+                    WHERE centre_id = \(centre.rawValue) AND question = ANY (\(names)::text[])
+                        AND day BETWEEN \(Int64(window.from.daysSinceEpoch)) AND \(Int64(window.to.daysSinceEpoch))
+                ) h, (
+                    SELECT COALESCE(array_agg(array_position(\(names)::text[], question)::bigint), '{}') AS questions,
+                        COALESCE(array_agg(day::bigint), '{}') AS days, COALESCE(array_agg(score::bigint), '{}') AS scores,
+                        COALESCE(array_agg(open_count), '{}') AS opens, COALESCE(array_agg(closed_count), '{}') AS closeds
+                    FROM centre_day
+                    WHERE centre_id = \(centre.rawValue) AND question = ANY (\(names)::text[])
+                        AND day BETWEEN \(Int64(window.previous.from.daysSinceEpoch))
+                            AND \(Int64(window.previous.to.daysSinceEpoch))
+                ) d
                 """, logger: logger
-            ).decode((Int64, String?, Int64?, Int64?, Int64?, Int64?, Int64?, String?).self) {
-                rows.append(row)
+            ).decode(Arrays.self) {
+                found = row
             }
-            return rows
+            return found
+        }
+        guard
+            let (openingHours, holidays, uncertain, hourQuestions, hourDays, hourHours, hourScores, hourCounts,
+                dayQuestions, dayDays, dayScores, dayOpens, dayCloseds) = found,
+            [hourDays, hourHours, hourScores, hourCounts].allSatisfy({ $0.count == hourQuestions.count }),
+            [dayDays, dayScores, dayOpens, dayCloseds].allSatisfy({ $0.count == dayQuestions.count })
+        else {
+            throw .storage("the window of centre '\(centre)' came back incomplete")
+        }
+        /// The question at a 1-based position of `questions` (what `array_position` gave).
+        func question(at position: Int64) throws(HubError) -> Question {
+            guard position >= 1, position <= questions.count else {
+                throw .storage("a window row of centre '\(centre)' names a question it did not ask for")
+            }
+            return questions[Int(position) - 1]
         }
         var hours = Dictionary(uniqueKeysWithValues: questions.map { ($0, [HourCount]()) })
+        for index in hourQuestions.indices {
+            hours[try question(at: hourQuestions[index]), default: []].append(
+                HourCount(
+                    date: LocalDate(daysSinceEpoch: Int(hourDays[index])), hour: Int(hourHours[index]),
+                    score: Int(hourScores[index]), count: Int(hourCounts[index])))
+        }
         var previousDays = Dictionary(uniqueKeysWithValues: questions.map { ($0, [DayCount]()) })
-        var openingHours: String?
-        var holidays: [String] = []
-        var uncertain = 0
-        for (part, question, day, hour, score, count, closed, text) in rows {
-            switch part {
-            case 0, 1:
-                guard let question = question.flatMap(Question.init(rawValue:)), let day, let score, let count else {
-                    throw .storage("a window row of centre '\(centre)' is incomplete or names an unknown question")
-                }
-                let date = LocalDate(daysSinceEpoch: Int(day))
-                if part == 0 {
-                    hours[question, default: []].append(
-                        HourCount(date: date, hour: Int(hour ?? 0), score: Int(score), count: Int(count)))
-                } else {
-                    previousDays[question, default: []].append(
-                        DayCount(date: date, score: Int(score), open: Int(count), closed: Int(closed ?? 0)))
-                }
-            case 2: openingHours = text
-            case 3: if let text { holidays.append(text) }
-            default: uncertain = Int(count ?? 0)
-            }
+        for index in dayQuestions.indices {
+            previousDays[try question(at: dayQuestions[index]), default: []].append(
+                DayCount(
+                    date: LocalDate(daysSinceEpoch: Int(dayDays[index])), score: Int(dayScores[index]),
+                    open: Int(dayOpens[index]), closed: Int(dayCloseds[index])))
         }
         return CentreWindowRows(
             calendar: try Self.openingCalendar(centre: centre, hours: openingHours, holidays: holidays), hours: hours,
-            previousDays: previousDays, uncertain: uncertain)
+            previousDays: previousDays, uncertain: Int(uncertain))
     }
 
     public func overviewDays(
