@@ -26,6 +26,7 @@ passed=0
 failed=0
 demo_pid=""
 hub_pid=""
+browser_pid=""
 
 check() {
     local name="$1"
@@ -55,17 +56,19 @@ stop() {
 finish() {
     local status=$?
     trap - EXIT INT TERM HUP
+    # A browser test cut short: its process group, Chromium and its driver included.
+    [ -n "${browser_pid}" ] && kill -TERM -- "-${browser_pid}" 2>/dev/null
+    stop "${browser_pid}"
     stop "${hub_pid}"
     stop "${demo_pid}"
     [ "${status}" -ne 0 ] && [ "${failed}" -eq 0 ] && failed=1
     echo "postgres browser tests: ${passed} passed, ${failed} failed in $(($(date +%s) - started)) s"
     if [ "${failed}" -eq 0 ]; then
         rm -rf "${work}"
-    else
-        echo "logs in ${work}"
+        exit 0
     fi
-    [ "${failed}" -eq 0 ]
-    exit
+    echo "logs in ${work}"
+    exit 1
 }
 trap finish EXIT
 trap 'exit 130' INT
@@ -149,19 +152,35 @@ copied_token_reads() {
 }
 check "the demo's API token, copied by migrate, reads the PostgreSQL hub's heatmap" copied_token_reads
 
+# Runs a browser test in a process group of its own, in the background so that a signal is handled at once
+# (bash waits for a foreground command before running a trap) and stops its Chromium too.
+run_browser_test() {
+    local status
+    setsid "$@" &
+    browser_pid=$!
+    wait "${browser_pid}"
+    status=$?
+    browser_pid=""
+    return "${status}"
+}
+
 browser_tests_pass() {
-    "${python}" "${root}/Tests/system/dashboard_browser.py" "${hub}" "${url}" "${bin}/smiley-hub" --logins "${logins}"
+    run_browser_test "${python}" "${root}/Tests/system/dashboard_browser.py" "${hub}" "${url}" "${bin}/smiley-hub" \
+        --logins "${logins}"
 }
 check "the dashboard's browser tests pass against the PostgreSQL hub" browser_tests_pass
 
 lobby_browser_tests_pass() {
-    "${python}" "${root}/Tests/system/lobby_browser.py" --logins "${logins}"
+    run_browser_test "${python}" "${root}/Tests/system/lobby_browser.py" --logins "${logins}"
 }
 check "the lobby screen's and poster's browser tests pass against the PostgreSQL hub" lobby_browser_tests_pass
 
 hub_stops() {
+    local since
+    since="$(date +%s)"
     stop "${hub_pid}"
     hub_pid=""
+    echo "  the PostgreSQL hub stopped in $(($(date +%s) - since)) s"
     ! pgrep -f "${work}/postgres-hub" >/dev/null
 }
 check "the PostgreSQL hub stops (SIGTERM)" hub_stops
