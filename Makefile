@@ -30,6 +30,7 @@ system-tests: build
 	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_people.py "$(BIN)"
 	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/hub_cli_backends.py "$(BIN)"
 	@scripts/with-postgres.sh "$$(scripts/python-env.sh)" Tests/system/postgres_weekly_reports.py "$(BIN)"
+	@scripts/with-postgres.sh Tests/system/postgres_browser.sh "$(BIN)" "$$(scripts/python-env.sh)"
 
 # Screenshots of the overview and a centre page for docs/, taken from the demo by the browser tests.
 screenshots: build

@@ -3,7 +3,8 @@
 # of history through the real pipeline, then keep pressing live during opening hours. The history holds
 # patterns a manager should find: Monday mornings go wrong at Thimphu, accessibility is worse at Paro,
 # one Paro device has gone quiet (a broken button) and one Thimphu device reports a stuck line; both raise
-# alerts, and the stuck line's is acknowledged.
+# alerts, and the stuck line's is acknowledged. Alert e-mail is configured but no manager has an address, so
+# each alert's e-mail delivery fails and the centre pages offer to retry it.
 # Weeks before the end of the history each centre fixes its problem and records the action (a second counter on
 # Monday mornings at Thimphu, a ramp and signs at Paro), so the centre pages show a before and an after;
 # a display token opens Thimphu's public results screen. Ctrl-C stops everything.
@@ -100,7 +101,11 @@ lobby_poster="$(sed -n 's/^poster: //p' <<<"${display}")"
 JSON
 )
 
+# Alerts are mailed through a relay on this machine, but no manager has an e-mail address yet: each alert's
+# e-mail fails at once ("no recipients"), so the centre pages show a failed delivery and its Retry button
+# (`smiley-hub user email NAME ADDRESS` first, and a relay on port 25, for one that succeeds).
 "${bin}/smiley-hub" serve --state-directory "${state}/hub" --port "${port}" --alert-interval 10 \
+    --smtp-host 127.0.0.1 --smtp-port 25 --smtp-security none --smtp-from smiley-demo@localhost \
     >"${state}/logs/hub.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -189,7 +194,8 @@ done
 echo "Lobby screen (public, no sign-in): ${lobby_screen}"
 echo "  printable A4 poster: ${lobby_poster}"
 echo "  weekly report: ${bin}/smiley-hub report weekly --centre thimphu-dcrc --state-directory ${state}/hub"
-echo "Alerts (one acknowledged, the others open; acknowledge on a centre page or with the CLI):"
+echo "Alerts (one acknowledged, the others open; acknowledge on a centre page or with the CLI; their e-mail"
+echo "failed as no manager has an address: retry it on a centre page or with smiley-hub alert retry ID):"
 "${bin}/smiley-hub" alert list --state-directory "${state}/hub" | sed 's/^/  /'
 echo "Logs in ${state}/logs. Press Ctrl-C to stop."
 wait "${pids[@]}"

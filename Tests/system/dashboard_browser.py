@@ -3,10 +3,12 @@
 Selenium (Debian's chromium and chromium-driver), accessibility checked with axe-core
 (axe-selenium-python).
 
-usage: dashboard_browser.py HUB_URL HUB_STATE_DIRECTORY SMILEY_HUB_BINARY --logins FILE [--screenshots DIR]
+usage: dashboard_browser.py HUB_URL HUB_STORE SMILEY_HUB_BINARY --logins FILE [--screenshots DIR]
 
-FILE is the demo's demo-logins.json: the administrator's and the manager's names and passwords, and an
-administrator's API token for reading the JSON API beside the browser.
+HUB_STORE is where the hub keeps its data, as smiley-hub's commands are told: its state directory (SQLite)
+or its postgres://… database URL. FILE is the demo's demo-logins.json: the administrator's and the manager's
+names and passwords, and an administrator's API token for reading the JSON API beside the browser.
+The demo's alerts have a failed e-mail delivery (no manager has an address), whose Retry button is tested.
 
 Prints one line per check and ends with "browser tests: N passed, N failed"; exits 1 on any failure.
 """
@@ -14,6 +16,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,7 +32,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-hub, state, hub_binary = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+hub, store, hub_binary = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+# How smiley-hub's commands reach the hub's data: a PostgreSQL URL, or the state directory of hub.sqlite.
+STORE = ["--database", store] if store.startswith("postgres://") else ["--state-directory", store]
 screenshots = sys.argv[sys.argv.index("--screenshots") + 1] if "--screenshots" in sys.argv else None
 logins = json.load(open(sys.argv[sys.argv.index("--logins") + 1]))
 CENTRE = "thimphu-dcrc"
@@ -154,6 +159,45 @@ def sign_in(who):
     wait(lambda: "/login" not in driver.current_url, message=f"signed in as {who}")
 
 
+def hub_command(*arguments, stdin=None):
+    """Runs a `smiley-hub` command on the hub's data; its standard output."""
+    result = subprocess.run([hub_binary, *arguments, *STORE], capture_output=True, text=True, input=stdin)
+    assert result.returncode == 0, (arguments, result.returncode, result.stderr)
+    return result.stdout
+
+
+def deliveries(centre):
+    """The centre's alert deliveries as `smiley-hub alert deliveries` lists them:
+    {delivery id: {"alert": id, "channel": …, "state": …, "attempts": n, "line": …}}."""
+    found = {}
+    for line in hub_command("alert", "deliveries", "--centre", centre).splitlines():
+        match = re.match(r"delivery (\d+)\talert (\d+) \w+\t(\w+)\t(\w+) after (\d+) attempt", line)
+        if match:
+            found[int(match.group(1))] = {
+                "alert": int(match.group(2)), "channel": match.group(3), "state": match.group(4),
+                "attempts": int(match.group(5)), "line": line}
+    return found
+
+
+def failed_delivery(centre):
+    """(id, delivery) of a failed delivery of the centre's alerts, or None."""
+    failed = [(id, delivery) for id, delivery in sorted(deliveries(centre).items()) if delivery["state"] == "failed"]
+    return failed[0] if failed else None
+
+
+def axe_serious(page):
+    """axe-core's results on the page as it is drawn now, with its serious and critical violations."""
+    from axe_selenium_python import Axe
+
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    assert len(results["passes"]) > 10, f"axe checked almost nothing on {page}"
+    serious = [(page, violation["id"], violation["help"], [n["target"] for n in violation["nodes"]][:3])
+               for violation in results["violations"] if violation["impact"] in ("serious", "critical")]
+    return results, serious
+
+
 def sign_out():
     driver.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
     wait(lambda: driver.current_url.endswith("/login"), message="signed out")
@@ -274,8 +318,7 @@ try:
     def _():
         token_file = tempfile.mktemp(prefix="smiley-browser-token-")
         subprocess.run(
-            [hub_binary, "device", "add", "browser-test", "--centre", CENTRE, "--state-directory", state,
-             "--token-file", token_file], check=True, capture_output=True)
+            [hub_binary, "device", "add", "browser-test", "--centre", CENTRE, *STORE, "--token-file", token_file], check=True, capture_output=True)
         token = open(token_file).read().strip()
         driver.get(f"{hub}/centres/{CENTRE}?window=today")
         driver.execute_script("window.smileyMarker = 42")
@@ -377,8 +420,7 @@ try:
         hostile = 'Hostile "\u0301 onmouseover=alert(1) data-injected="\u0301 <\u0301b> &\u0301'
         injected = "return document.querySelectorAll('[onmouseover], [data-injected]').length"
         subprocess.run(
-            [hub_binary, "centre", "add", "hostile-name", "--name", hostile, "--time-zone", "Asia/Thimphu",
-             "--state-directory", state], check=True, capture_output=True)
+            [hub_binary, "centre", "add", "hostile-name", "--name", hostile, "--time-zone", "Asia/Thimphu", *STORE], check=True, capture_output=True)
         for path in ("/?window=last-4-weeks", "/centres/hostile-name"):
             driver.get(hub + path)
             assert driver.execute_script(injected) == 0, path
@@ -393,6 +435,91 @@ try:
         assert driver.execute_script(injected) == 0, "the sign-in page"
         shown = driver.execute_script("return document.querySelector('input[name=username]').value")
         assert shown == hostile, shown
+        sign_in("administrator")
+
+    RETRY_CENTRE = logins["manager"]["centre"]
+
+    @check("a failed alert delivery shows the centre's manager a Retry button, which passes axe-core with the "
+           "rest of the page")
+    def _():
+        # The demo's e-mail finds no recipient (no manager has an address): the hub gave the delivery up.
+        id, delivery = wait(lambda: failed_delivery(RETRY_CENTRE), seconds=60,
+                            message=f"a failed delivery of an alert of {RETRY_CENTRE}")
+        assert "no recipients" in delivery["line"], delivery
+        sign_out()
+        sign_in("manager")
+        driver.get(f"{hub}/centres/{RETRY_CENTRE}")
+        form = f"form.retry-delivery[data-delivery-id='{id}']"
+        forms = snapshot(form)
+        assert len(forms) == 1, (form, [f["html"] for f in snapshot("form.retry-delivery")])
+        assert forms[0]["attributes"]["action"] == f"/centres/{RETRY_CENTRE}/deliveries/{id}/retry", forms[0]
+        assert forms[0]["attributes"]["method"] == "post", forms[0]
+        shown = snapshot(f"#alert-{delivery['alert']} .delivery[data-channel=email]")
+        assert len(shown) == 1 and shown[0]["attributes"]["data-delivery-state"] == "failed", shown
+        assert f"failed after {delivery['attempts']} attempts: no recipients" in shown[0]["text"], shown
+        button = driver.find_element(By.CSS_SELECTOR, f"{form} button")
+        assert button.is_displayed() and button.text == "Retry the e-mail delivery", button.text
+        results, serious = axe_serious(f"/centres/{RETRY_CENTRE} as its manager")
+        assert not serious, serious
+        scanned = [node["html"] for rule in results["passes"] for node in rule["nodes"]]
+        assert any("Retry the e-mail delivery" in html for html in scanned), "axe did not reach the Retry button"
+
+    @check("pressing Retry sets the delivery pending again; the hub tries it once more "
+           "(alert deliveries and the audit log confirm)")
+    def _():
+        id, delivery = failed_delivery(RETRY_CENTRE)
+        before = delivery["attempts"]
+        driver.get(f"{hub}/centres/{RETRY_CENTRE}")
+        click(By.CSS_SELECTOR, f"form.retry-delivery[data-delivery-id='{id}'] button")
+        wait(lambda: driver.current_url.endswith(f"/centres/{RETRY_CENTRE}#alerts"), message="back on the centre page")
+        shown = snapshot(f"#alert-{delivery['alert']} .delivery[data-channel=email]")
+        assert len(shown) == 1, shown
+        state, text = shown[0]["attributes"]["data-delivery-state"], shown[0]["text"]
+        # Pending again, due now; if the hub's delivery pass came between the press and the page, it has
+        # already tried once more (and failed as before, with no recipients).
+        assert (state == "pending" and f"e-mail retrying ({before} failed)" in text) or (
+            state == "failed" and f"failed after {before + 1} attempts" in text), (state, text)
+        if state == "pending":
+            assert not snapshot(f"form.retry-delivery[data-delivery-id='{id}']"), "a pending delivery offers Retry"
+        def tried_again():
+            now = deliveries(RETRY_CENTRE)[id]
+            return now if now["attempts"] == before + 1 and now["state"] == "failed" else None
+
+        # The hub's delivery pass comes every 15 s: it tries the delivery once more, and gives it up again.
+        after = wait(tried_again, seconds=120, message=f"the hub's attempt {before + 1} at delivery {id}")
+        assert "no recipients" in after["line"], after
+        audit = hub_command("audit", "--limit", "50")
+        assert re.search(rf"\t{logins['manager']['name']}\tretry delivery\t{RETRY_CENTRE} delivery {id}\t", audit), audit
+        driver.get(f"{hub}/centres/{RETRY_CENTRE}")
+        shown = snapshot(f"#alert-{delivery['alert']} .delivery[data-channel=email]")
+        assert f"failed after {before + 1} attempts" in shown[0]["text"], shown
+        assert len(snapshot(f"form.retry-delivery[data-delivery-id='{id}']")) == 1, "no Retry button again"
+
+    @check("a viewer of the centre sees the delivery's state but no Retry button, and the hub refuses "
+           "the viewer's retry (403)")
+    def _():
+        id, delivery = failed_delivery(RETRY_CENTRE)
+        logins["viewer"] = {"name": "browser-viewer", "password": "a viewer's password of this test"}
+        hub_command("user", "add", logins["viewer"]["name"], "--role", "viewer", "--centre", RETRY_CENTRE,
+                    "--password-stdin", stdin=logins["viewer"]["password"] + "\n")
+        sign_out()
+        sign_in("viewer")
+        driver.get(f"{hub}/centres/{RETRY_CENTRE}")
+        shown = snapshot(f"#alert-{delivery['alert']} .delivery[data-channel=email]")
+        assert len(shown) == 1 and shown[0]["attributes"]["data-delivery-state"] == "failed", shown
+        assert not snapshot("form.retry-delivery"), "a viewer is offered Retry"
+        assert "Retry the" not in driver.page_source
+        status = driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            fetch(arguments[0], {method: "POST", body: new URLSearchParams({csrf: "none"})})
+              .then(response => done(response.status), error => done(String(error)));
+            """,
+            f"/centres/{RETRY_CENTRE}/deliveries/{id}/retry")
+        assert status == 403, status
+        now = deliveries(RETRY_CENTRE)[id]
+        assert now["state"] == "failed" and now["attempts"] == delivery["attempts"], (delivery, now)
+        sign_out()
         sign_in("administrator")
 
     if screenshots:
