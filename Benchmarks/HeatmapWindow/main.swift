@@ -16,8 +16,8 @@
 // (CentreReader.heatmaps, hourly rollup), the same counts grouped from the raw presses (one SQL GROUP BY over
 // the centre's presses in the window), the overview's read of every centre (CentreReader.totals, daily
 // rollup); over HTTP on loopback, from a hub on each backend running in this process:
-// GET /api/v1/centres/{c}/heatmap, the overview of every centre (GET /), and GET /centres/{c} (SQLite only:
-// a hub on PostgreSQL does not serve the centre page), in two rounds: the first beside the hubs' start-up
+// GET /api/v1/centres/{c}/heatmap, the overview of every centre (GET /), and the centre page
+// GET /centres/{c}, in two rounds: the first beside the hubs' start-up
 // alert evaluation, the second the steady state. Both backends must give the same answers (the run stops
 // otherwise). Medians printed in a table. Then, on SQLite only, the heatmap API 300 times idle and
 // 300 times while another task posts batches of 500 presses back to back to POST /api/v1/ingest: p50 and
@@ -449,7 +449,7 @@ func timings(_ path: String, ports: [Int]) async throws -> [Timings] {
 }
 
 func measure(ports: [Int], names: [String], centre: CentreID) async throws -> (
-    api: [Timings], overview: [Timings], page: Timings
+    api: [Timings], overview: [Timings], page: [Timings]
 ) {
     let api = try await timings(
         "/api/v1/centres/\(centre)/heatmap?question=satisfaction&window=last-13-weeks", ports: ports)
@@ -458,7 +458,7 @@ func measure(ports: [Int], names: [String], centre: CentreID) async throws -> (
     }
     return (
         api, try await timings("/?window=last-13-weeks", ports: ports),
-        try await timings("/centres/\(centre)?window=last-13-weeks", ports: [ports[0]])[0]
+        try await timings("/centres/\(centre)?window=last-13-weeks", ports: ports)
     )
 }
 
@@ -593,20 +593,17 @@ row(
 row("overview read, \(allCentres.count) centres (CentreReader.totals)", overviewTimes.map { median($0) })
 row("HTTP heatmap API, first round", overHTTP.2.api.map { median($0.wall) })
 row("HTTP overview of \(allCentres.count) centres (GET /), first round", overHTTP.2.overview.map { median($0.wall) })
-row(
-    "HTTP centre page (GET /centres/{c}), first round",
-    sides.indices.map { $0 == 0 ? median(overHTTP.2.page.wall) : nil })
+row("HTTP centre page (GET /centres/{c}), first round", overHTTP.2.page.map { median($0.wall) })
 row("HTTP heatmap API", overHTTP.0.api.map { median($0.wall) })
 row("HTTP overview of \(allCentres.count) centres (GET /)", overHTTP.0.overview.map { median($0.wall) })
-row(
-    "HTTP centre page (GET /centres/{c})",
-    sides.indices.map { $0 == 0 ? median(overHTTP.0.page.wall) : nil })
+row("HTTP centre page (GET /centres/{c})", overHTTP.0.page.map { median($0.wall) })
 row("hub CPU per request, heatmap API", overHTTP.0.api.map(\.cpu))
 row("hub CPU per request, overview", overHTTP.0.overview.map(\.cpu))
+row("hub CPU per request, centre page", overHTTP.0.page.map(\.cpu))
 print(
     "(hub CPU: this process's, where the hubs run; the PostgreSQL server's own CPU is not counted. Bytes: "
         + "heatmap API \(overHTTP.0.api.map { String($0.bytes) }.joined(separator: " / ")), overview "
-        + "\(overHTTP.0.overview.map { String($0.bytes) }.joined(separator: " / ")), centre page \(overHTTP.0.page.bytes))"
+        + "\(overHTTP.0.overview.map { String($0.bytes) }.joined(separator: " / ")), centre page \(overHTTP.0.page.map { String($0.bytes) }.joined(separator: " / ")))"
 )
 for (side, plan) in zip(sides, rawPlans) { print("plan of the raw GROUP BY on \(side.name): \(plan)") }
 let (idle, loaded, rate) = overHTTP.1
