@@ -74,8 +74,10 @@ extension PostgresPressStore {
             return found
         }
         guard
-            let (openingHours, holidays, uncertain, hourQuestions, hourDays, hourHours, hourScores, hourCounts,
-                dayQuestions, dayDays, dayScores, dayOpens, dayCloseds) = found,
+            let (
+                openingHours, holidays, uncertain, hourQuestions, hourDays, hourHours, hourScores, hourCounts,
+                dayQuestions, dayDays, dayScores, dayOpens, dayCloseds
+            ) = found,
             [hourDays, hourHours, hourScores, hourCounts].allSatisfy({ $0.count == hourQuestions.count }),
             [dayDays, dayScores, dayOpens, dayCloseds].allSatisfy({ $0.count == dayQuestions.count })
         else {
