@@ -14,7 +14,8 @@ centres and devices are provisioned straight on PostgreSQL with the CLI (`--data
 through one hub. A lobby display token made on SQLite before migrate, and one made with `display create
 --database`, open the same screen on both hubs; revoked with `display revoke --database`, it is 410 on both. Last, alerts across hubs (evaluated every 5 s): unhappy presses open one dip, whose webhook
 reaches this test's receiver once; the hub that evaluated it is killed with SIGKILL, and the other takes the
-leases over, resolves the dip when happy presses follow, and opens and delivers the next one.
+leases over, resolves the dip when happy presses follow, and opens and delivers the next one. Asked to stop
+(SIGTERM) while the manager's live page is still open on it, that hub ends the page's stream and exits.
 
 usage: scripts/with-postgres.sh python3 Tests/system/postgres_two_hubs.py BIN_DIRECTORY
 """
@@ -25,6 +26,8 @@ import http.server
 import json
 import os
 import random
+import signal
+import subprocess
 import threading
 import time
 
@@ -79,17 +82,22 @@ class Device:
         self.last_reply = None
         self.counted = {}  # answer -> presses that must be in the rollup (placed, not suppressed)
 
-    def batch(self, size):
+    def batch(self, size, just_now=False):
+        """`size` presses of random answers placed an hour ago (out of the dip rule's last 15 minutes), or
+        with `just_now` very happy ones placed a second ago (today in the centre's time, UTC+6, at any hour:
+        an hour ago is yesterday there in the first hour of its day; happy, so that they open no dip), and
+        the batch's body."""
         now = int(time.time() * 1000)
+        start = now - 1000 if just_now else now - 3_600_000
         presses = []
         for _ in range(size):
             sequence = self.next
             self.next += 1
-            answer = self.random.choice(ANSWERS)
+            answer = "very-happy" if just_now else self.random.choice(ANSWERS)
             presses.append({
                 "device": self.name, "boot": self.boot, "sequence": sequence, "question": "satisfaction",
                 "answer": answer, "monotonicNanos": 10 ** 12 + sequence * 10 ** 6,
-                "wallClockMillis": now - 3_600_000 + sequence, "clockSynchronised": True,
+                "wallClockMillis": min(start + sequence, now), "clockSynchronised": True,
                 "suppressed": self.random.random() < 0.1})
         clock = {"boot": self.boot, "monotonicNanos": 10 ** 12 + self.next * 10 ** 6, "wallClockMillis": now,
                  "synchronised": True}
@@ -131,8 +139,9 @@ class EventStream:
         self.content_type = self.response.getheader("Content-Type")
         self.lines = []
         self.centres = []
+        self.reader = threading.Thread(target=self.read, daemon=True)
         if self.status == 200:
-            threading.Thread(target=self.read, daemon=True).start()
+            self.reader.start()
 
     def read(self):
         try:
@@ -183,7 +192,7 @@ def browser_sees_presses_through_another_hub(page_hub, press_hub, device, sessio
                 "return (p ? Number(p.dataset.presses) : 0) + (o ? Number(o.dataset.outside) : 0);")
 
         before = shown()
-        presses, body = device.batch(5)
+        presses, body = device.batch(5, just_now=True)
         counted = sum(1 for press in presses if not press["suppressed"])
         check(f"five presses through {press_hub.name} while the page is open on {page_hub.name}",
               device.upload(press_hub, presses, body) is not None, device.last_reply)
@@ -378,7 +387,30 @@ def main():
     provision_on_postgres(hubs)
     lobby_across_hubs(hubs, sqlite_screen)
     for hub in alerts_across_hubs(hubs, devices[0]):
-        hub.stop()
+        stops_with_a_live_page_open(hub)
+
+
+def stops_with_a_live_page_open(hub):
+    """A hub asked to stop (SIGTERM) while a manager's live page is open ends that page's stream and exits: an
+    open page, which never ends its request itself, must not hold up a restart. The page stays open here."""
+    status, _, session, _ = hub.sign_in("kinley", PASSWORD)
+    stream = EventStream(hub, session)
+    wait_for("the live page's stream opens", lambda: ": connected" in stream.lines, hub.process, attempts=100)
+    hub.process.send_signal(signal.SIGTERM)
+    try:
+        code = hub.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        code = None
+    check(f"{hub.name}, asked to stop while a manager's live page is open, exits (within 20 s, exit 0)",
+          code == 0, code)
+    stream.reader.join(timeout=5)
+    check("… and ended the page's stream itself (the browser reconnects after 3 s)", not stream.reader.is_alive(),
+          stream.lines[-3:])
+    stream.close()
+    if code is None:
+        hub.kill()
+    else:
+        TEST.processes.remove(hub.process)
 
 
 OPEN_DAYS = range(0, 6)  # Mon-Sat, as the centre was set on SQLite and copied by migrate

@@ -1,6 +1,7 @@
 import Hummingbird
 import Mustache
 import NIOCore
+import ServiceLifecycle
 import SmileyCore
 
 /// The managers' pages: `/` (every centre), `/centres/{centre}` (one centre), and `/events` (live updates).
@@ -94,23 +95,30 @@ struct DashboardController: Sendable {
                 try await writer.write(ByteBuffer(string: "retry: 3000\n: connected\n\n"))
                 // Presses and keep-alive comments merge into one stream that this task alone writes.
                 let (events, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(64))
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await centre in stream where visible.contains(centre) {
-                            sink.yield("event: press\ndata: \(centre.rawValue)\n\n")
+                // A stream never ends by itself: when the hub is asked to stop, it ends here, so the server's
+                // graceful shutdown (which waits for open responses) is not held up by open pages; the browser
+                // reconnects after `retry`, to this hub once it is back or to another behind the same address.
+                try await withGracefulShutdownHandler {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await centre in stream where visible.contains(centre) {
+                                sink.yield("event: press\ndata: \(centre.rawValue)\n\n")
+                            }
+                            sink.finish()
                         }
-                        sink.finish()
-                    }
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: keepAlive)
-                            sink.yield(": keep-alive\n\n")
+                        group.addTask {
+                            while !Task.isCancelled {
+                                try await Task.sleep(for: keepAlive)
+                                sink.yield(": keep-alive\n\n")
+                            }
                         }
+                        for await event in events {
+                            try await writer.write(ByteBuffer(string: event))
+                        }
+                        group.cancelAll()
                     }
-                    for await event in events {
-                        try await writer.write(ByteBuffer(string: event))
-                    }
-                    group.cancelAll()
+                } onGracefulShutdown: {
+                    sink.finish()
                 }
                 try await writer.finish(nil)
             })
