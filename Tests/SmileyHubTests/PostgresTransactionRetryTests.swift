@@ -84,11 +84,11 @@ struct PostgresTransactionRetryTests {
     @Test func aRealDeadlockBetweenTwoHubsIngestsEndsWithBothBatchesStoredOnce() async throws {
         let logs = LogCapture()
         try await Self.withStore(logs) { client, first, name in
-            // Each batch's insert locks two rows of a table of the test's own, in opposite orders for the two
-            // devices, with a pause between: the two transactions wait for each other and the server's
-            // deadlock detector aborts one of them (SQLSTATE 40P01).
-            _ = try await client.query("CREATE TABLE lock_pair (id integer PRIMARY KEY)")
-            _ = try await client.query("INSERT INTO lock_pair VALUES (1), (2)")
+            // Each batch's insert takes two locks of the test's own (transaction advisory locks), in opposite
+            // orders for the two devices; on the first two attempts each waits, after its first lock, until the
+            // other transaction holds its first too. So they wait for each other whatever the machine's load,
+            // and the server's deadlock detector aborts one of them (SQLSTATE 40P01). Its retry, the third
+            // attempt, does not wait.
             _ = try await client.query("CREATE SEQUENCE insert_attempts")
             _ = try await client.query(
                 PostgresQuery(
@@ -96,18 +96,27 @@ struct PostgresTransactionRetryTests {
                         CREATE FUNCTION cross_locks() RETURNS trigger LANGUAGE plpgsql AS $$
                         DECLARE
                             device text;
+                            mine integer;
+                            theirs integer;
+                            attempt bigint;
                         BEGIN
-                            PERFORM nextval('insert_attempts');
+                            attempt := nextval('insert_attempts');
                             SELECT min(device_id) INTO device FROM inserted;
-                            IF device = '\(Self.devices[0])' THEN
-                                PERFORM 1 FROM lock_pair WHERE id = 1 FOR UPDATE;
-                                PERFORM pg_sleep(0.3);
-                                PERFORM 1 FROM lock_pair WHERE id = 2 FOR UPDATE;
-                            ELSE
-                                PERFORM 1 FROM lock_pair WHERE id = 2 FOR UPDATE;
-                                PERFORM pg_sleep(0.3);
-                                PERFORM 1 FROM lock_pair WHERE id = 1 FOR UPDATE;
+                            IF device = '\(Self.devices[0])' THEN mine := 1; theirs := 2;
+                            ELSE mine := 2; theirs := 1;
                             END IF;
+                            PERFORM pg_advisory_xact_lock(4242, mine);
+                            IF attempt <= 2 THEN
+                                FOR i IN 1..6000 LOOP
+                                    EXIT WHEN EXISTS (
+                                        SELECT 1 FROM pg_locks
+                                        WHERE locktype = 'advisory' AND classid = 4242::oid AND objid = theirs::oid
+                                            AND granted AND pid <> pg_backend_pid()
+                                            AND database = (SELECT oid FROM pg_database WHERE datname = current_database()));
+                                    PERFORM pg_sleep(0.01);
+                                END LOOP;
+                            END IF;
+                            PERFORM pg_advisory_xact_lock(4242, theirs);
                             RETURN NULL;
                         END $$
                         """))
